@@ -1,0 +1,148 @@
+/*
+ * conf.h: ora.conf, parsed once into one immutable struct.
+ *
+ * The file is libconfig syntax (see etc/ora.conf for a commented example and
+ * ora.conf(5) for every setting). ora_conf_load() parses and validates the
+ * whole file before anything uses it: a reload either swaps in a complete new
+ * struct or keeps the old one. In-flight requests hold a reference to the
+ * struct they started with (ora_conf_ref/ora_conf_unref), so a reload never
+ * changes the rules under a request.
+ */
+#ifndef ORA_CONF_H
+#define ORA_CONF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/util.h"
+
+#define ORA_DEFAULT_CONF_PATH SYSCONFDIR "/ora/ora.conf"
+#define ORA_DEFAULT_SOCKET_PATH "/run/ora/ora.sock"
+#define ORA_DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/ora"
+#define ORA_DEFAULT_MASTER_KEY SYSCONFDIR "/ora/master.key"
+#define ORA_DEFAULT_UPSTREAM "https://openrouter.ai/api/v1"
+
+/* Defaults for the limits; each is a setting in the daemon section. */
+#define ORA_DEFAULT_MAX_BODY_BYTES (4L * 1024 * 1024)
+#define ORA_DEFAULT_MAX_HEADER_BYTES (16L * 1024)
+#define ORA_DEFAULT_HEADER_TIMEOUT_S 10
+#define ORA_DEFAULT_REQUEST_TIMEOUT_S 600
+#define ORA_DEFAULT_MAX_CONN_PER_UID 64
+#define ORA_DEFAULT_SHUTDOWN_GRACE_S 30
+#define ORA_DEFAULT_CONNECT_TIMEOUT_S 10
+#define ORA_DEFAULT_CATALOG_REFRESH_S 300
+
+/* How the upstream `user` field names the caller (OpenRouter uses it for
+ * abuse isolation and shows it as external_user in /generation). */
+enum ora_user_field {
+	ORA_USER_FIELD_NAME = 0, /* "alice" (with user_prefix prepended) */
+	ORA_USER_FIELD_UID,      /* "1001" */
+	ORA_USER_FIELD_HASH,     /* keyed hash of the name: pseudonymous */
+	ORA_USER_FIELD_NONE,     /* field removed */
+};
+
+struct ora_role {
+	char *name;
+	char **models;       /* allowed model globs, at least one */
+	size_t n_models;
+	char *default_model; /* used when a request names no model */
+	long max_tokens;     /* cap on max_tokens, and the value applied when a
+	                        request gives none; 0 = no cap */
+	long requests_per_minute; /* per user; 0 = unlimited */
+	long concurrent_requests; /* per user; 0 = unlimited */
+};
+
+/* A cost centre is a department or environment: the upstream key that pays,
+ * an optional further restriction of models, and the attribution title. */
+struct ora_cost_centre {
+	char *name;
+	char *key;       /* name of the upstream key (state_dir/keys/NAME.key) */
+	char **models;   /* further restriction; n_models == 0 means none */
+	size_t n_models;
+	char *title;     /* X-Title for requests billed here; NULL = upstream.title */
+};
+
+enum ora_rule_kind {
+	ORA_RULE_USER = 0, /* matches one user name */
+	ORA_RULE_GROUP,    /* matches members of a group (primary or not) */
+	ORA_RULE_EVERYONE, /* matches any caller: `everyone = true;` */
+};
+
+struct ora_rule {
+	int line;          /* line of the rule in the file */
+	enum ora_rule_kind kind;
+	char *name;        /* user or group name; NULL for EVERYONE */
+	const struct ora_role *role;
+	/* Cost centres this rule grants; centres[0] is the default. */
+	const struct ora_cost_centre **centres;
+	size_t n_centres;
+};
+
+struct ora_daemon_conf {
+	char *socket_path;
+	char *socket_owner;   /* NULL: leave as created */
+	char *socket_group;   /* NULL: leave as created */
+	mode_t socket_mode;   /* default 0666: access is decided by policy */
+	char *state_dir;
+	char *master_key;
+	char *user;           /* drop to this user when started as root */
+	char *group;
+	char *admin_group;    /* members may use admin endpoints; root always */
+	char *log_level;
+	long max_body_bytes;
+	long max_header_bytes;
+	long header_timeout;  /* seconds to receive a whole request */
+	long request_timeout; /* seconds for a whole upstream exchange */
+	long max_connections_per_uid;
+	long shutdown_grace;  /* seconds SIGTERM waits for in-flight requests */
+};
+
+struct ora_upstream_conf {
+	char *base_url;       /* without trailing slash, e.g. .../api/v1 */
+	long connect_timeout; /* seconds */
+	long catalog_refresh; /* seconds between /models refreshes */
+	char *referer;        /* HTTP-Referer; NULL: not sent */
+	char *title;          /* X-Title; NULL: not sent */
+	enum ora_user_field user_field;
+	char *user_prefix;    /* prepended to the user field, e.g. "example.org:" */
+};
+
+struct ora_conf {
+	char *path;
+	unsigned long generation; /* set by the daemon on each successful load */
+	char *contact;            /* whom to ask for access, shown in 403s */
+	struct ora_daemon_conf daemon;
+	struct ora_upstream_conf upstream;
+	struct ora_role *roles;
+	size_t n_roles;
+	struct ora_cost_centre *centres;
+	size_t n_centres;
+	struct ora_rule *rules;
+	size_t n_rules;
+	int refcount;
+};
+
+/* Problems found while loading, each a complete line for a person:
+ * "FILE:LINE: what is wrong; what to do". */
+struct ora_diag {
+	char **errors;
+	size_t n_errors;
+	char **warnings;
+	size_t n_warnings;
+};
+
+/* Parse and validate path. On success *out holds a struct with refcount 1
+ * and diag may hold warnings. On failure returns -1, *out is NULL and diag
+ * holds every error found (not just the first). diag must be zeroed by the
+ * caller and released with ora_diag_clear(). */
+int ora_conf_load(const char *path, struct ora_conf **out, struct ora_diag *diag);
+
+struct ora_conf *ora_conf_ref(struct ora_conf *conf);
+void ora_conf_unref(struct ora_conf *conf);
+
+const struct ora_role *ora_conf_find_role(const struct ora_conf *conf, const char *name);
+const struct ora_cost_centre *ora_conf_find_centre(const struct ora_conf *conf, const char *name);
+
+void ora_diag_clear(struct ora_diag *diag);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * keystore.h: upstream keys encrypted at rest, and held in locked memory.
+ *
+ * The master key is 32 random bytes in a root-only file. Each upstream key
+ * lives in state_dir/keys/NAME.key, sealed with XChaCha20-Poly1305 (libsodium
+ * crypto_aead_xchacha20poly1305_ietf) under the master key with a random
+ * nonce and the key's NAME as associated data, so a file renamed to another
+ * key's name fails to decrypt instead of silently swapping keys.
+ *
+ * Every file is checked on its open descriptor before it is trusted: owned by
+ * the effective uid and no group or other permission bits. A failure names
+ * the file and the exact chmod/chown to run.
+ *
+ * Plaintext keys exist only in sodium_malloc() memory (guarded, locked,
+ * wiped on free) inside struct ora_secret.
+ */
+#ifndef ORA_KEYSTORE_H
+#define ORA_KEYSTORE_H
+
+#include <stddef.h>
+
+#include "common/util.h"
+
+#define ORA_MASTER_KEY_BYTES 32
+#define ORA_UPSTREAM_KEY_MAX 512 /* longest upstream key accepted */
+
+struct ora_secret; /* opaque: a secret in sodium_malloc'd memory */
+
+const unsigned char *ora_secret_data(const struct ora_secret *s);
+size_t ora_secret_len(const struct ora_secret *s);
+void ora_secret_free(struct ora_secret *s);
+
+/* Must be called once before any other function here (sodium_init). */
+int ora_keystore_init(struct ora_error *err);
+
+/* Create a new random master key at path (mode 0600). Refuses to replace an
+ * existing file unless force is set. */
+int ora_master_key_create(const char *path, int force, struct ora_error *err);
+
+/* Read and check the master key. */
+int ora_master_key_load(const char *path, struct ora_secret **out, struct ora_error *err);
+
+/* Name rules for keys: 1-64 chars of [A-Za-z0-9_.-], not starting with '.'. */
+int ora_key_name_valid(const char *name);
+
+/* Seal plaintext (len bytes) as state_dir/keys/NAME.key, atomically (write a
+ * temporary file, fsync, rename), creating state_dir/keys 0700 if needed. */
+int ora_key_seal(const struct ora_secret *master, const char *state_dir,
+    const char *name, const unsigned char *plaintext, size_t len,
+    struct ora_error *err);
+
+/* Open and decrypt state_dir/keys/NAME.key into *out. */
+int ora_key_open(const struct ora_secret *master, const char *state_dir,
+    const char *name, struct ora_secret **out, struct ora_error *err);
+
+/* A set of opened keys, by name. */
+struct ora_keyring;
+
+/* Open every name in names (duplicates allowed). Fails naming the first key
+ * that is missing, unreadable, too open or does not decrypt. */
+int ora_keyring_load(const char *master_key_path, const char *state_dir,
+    const char *const *names, size_t n_names, struct ora_keyring **out,
+    struct ora_error *err);
+
+/* The key called name, or NULL. */
+const struct ora_secret *ora_keyring_get(const struct ora_keyring *ring, const char *name);
+
+void ora_keyring_free(struct ora_keyring *ring);
+
+#endif
