@@ -43,7 +43,7 @@ uint64_t ora_now_us(void);
 int64_t ora_wall_ms(void);
 
 /* Case-sensitive shell glob match of a model slug against a pattern ('*' also
- * matches '/', so "openai/*" allows every OpenAI model). Returns 1 on match. */
+ * matches a slash, so the pattern openai/STAR allows every OpenAI model). Returns 1 on match. */
 int ora_glob_match(const char *pattern, const char *text);
 
 /* Parse a non-negative decimal integer with an upper bound; -1 on junk. */
