@@ -1,0 +1,19 @@
+# orad: the broker daemon.
+sbin_PROGRAMS += orad
+orad_SOURCES = \
+	src/orad/main.c src/orad/orad.h \
+	src/orad/listen.c src/orad/listen.h \
+	src/orad/privdrop.c src/orad/privdrop.h \
+	src/orad/server.c src/orad/server.h \
+	src/orad/peers.c src/orad/peers.h \
+	src/orad/reply.c src/orad/reply.h \
+	src/orad/handlers.h \
+	src/orad/chat.c src/orad/exchange.h src/orad/relay.c \
+	src/orad/info.c \
+	src/orad/usage.c src/orad/usage.h \
+	src/orad/catalog.c src/orad/catalog.h \
+	src/orad/upstream.c src/orad/upstream.h
+orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCURL_CFLAGS) $(JSONC_CFLAGS) \
+	$(SODIUM_CFLAGS) $(LIBCONFIG_CFLAGS)
+orad_LDADD = libora_common.a $(LIBEVENT_LIBS) $(LIBCURL_LIBS) $(JSONC_LIBS) \
+	$(SODIUM_LIBS) $(LIBCONFIG_LIBS)

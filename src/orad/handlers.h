@@ -1,0 +1,21 @@
+/*
+ * handlers.h: one function per API endpoint. Each is given an identified,
+ * authorised caller and owns answering the request.
+ */
+#ifndef ORAD_HANDLERS_H
+#define ORAD_HANDLERS_H
+
+struct evhttp_request;
+struct orad;
+struct orad_caller;
+
+/* POST /api/v1/chat/completions. Takes over *caller (clears it). */
+void chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *caller);
+
+/* GET /api/v1/models: the catalog filtered to what the caller may use. */
+void info_models(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+
+/* GET /api/v1/me: who the broker thinks you are and what you may do. */
+void info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+
+#endif

@@ -1,0 +1,345 @@
+/*
+ * orad: the ora broker. Holds the organisation's upstream keys, knows each
+ * caller by the kernel's word (SO_PEERCRED), and forwards what policy allows.
+ *
+ * main() reads like a table of contents: options, configuration, socket,
+ * master key, privilege drop, keys, event loop; then the mirror-image
+ * teardown.
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "config/conf.h"
+#include "keys/keystore.h"
+#include "orad/catalog.h"
+#include "orad/listen.h"
+#include "orad/orad.h"
+#include "orad/peers.h"
+#include "orad/privdrop.h"
+#include "orad/server.h"
+#include "orad/upstream.h"
+
+struct options {
+	const char *conf_path;
+	int foreground;
+	int check_only;
+	int debug;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: orad [-f] [-d] [-c FILE]\n"
+	           "       orad -t [-c FILE]\n"
+	           "  -c FILE  configuration (default %s, or $ORA_CONF)\n"
+	           "  -f       stay in the foreground and log to stderr\n"
+	           "  -d       debug logging\n"
+	           "  -t       check the configuration, print every problem, and exit\n"
+	           "  -V       print the version\n",
+	    ORA_DEFAULT_CONF_PATH);
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conf_path = getenv("ORA_CONF") != NULL ? getenv("ORA_CONF") : ORA_DEFAULT_CONF_PATH;
+	while ((ch = getopt(argc, argv, "c:fdtVh")) != -1) {
+		switch (ch) {
+		case 'c': o->conf_path = optarg; break;
+		case 'f': o->foreground = 1; break;
+		case 'd': o->debug = 1; break;
+		case 't': o->check_only = 1; break;
+		case 'V': printf("orad %s\n", PACKAGE_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Print every problem of a configuration load; returns the conf or NULL. */
+static struct ora_conf *
+load_conf(const char *path, int to_stdout)
+{
+	struct ora_diag diag = { 0 };
+	struct ora_conf *conf = NULL;
+
+	if (ora_conf_load(path, &conf, &diag) != 0) {
+		for (size_t i = 0; i < diag.n_errors; i++)
+			if (to_stdout)
+				fprintf(stderr, "%s\n", diag.errors[i]);
+			else
+				ora_log_error("%s", diag.errors[i]);
+	}
+	for (size_t i = 0; i < diag.n_warnings; i++)
+		if (to_stdout)
+			fprintf(stderr, "%s\n", diag.warnings[i]);
+		else
+			ora_log_warning("%s", diag.warnings[i]);
+	ora_diag_clear(&diag);
+	return conf;
+}
+
+/* The names of every key the configuration uses. */
+static const char **
+key_names(const struct ora_conf *conf, size_t *n)
+{
+	const char **names = ora_xcalloc(conf->n_centres, sizeof(char *));
+
+	for (size_t i = 0; i < conf->n_centres; i++)
+		names[i] = conf->centres[i].key;
+	*n = conf->n_centres;
+	return names;
+}
+
+static int
+load_keys(struct orad *d, const struct ora_conf *conf, struct ora_keyring **out, struct ora_error *err)
+{
+	size_t n;
+	const char **names = key_names(conf, &n);
+	int r = ora_keyring_load_master(d->master, conf->daemon.state_dir, names, n, out, err);
+
+	free(names);
+	return r;
+}
+
+static void
+apply_conf(struct orad *d)
+{
+	enum ora_log_level level;
+
+	if (d->conf->daemon.log_level != NULL && ora_log_level_parse(d->conf->daemon.log_level, &level) == 0)
+		ora_log_set_level(level);
+	server_apply_limits(d);
+	catalog_configure(d->catalog, d->conf->upstream.base_url, d->conf->upstream.catalog_refresh,
+	    d->conf->upstream.connect_timeout);
+}
+
+int
+orad_reload(struct orad *d)
+{
+	struct ora_conf *conf;
+	struct ora_keyring *keys = NULL;
+	struct ora_error err;
+
+	if ((conf = load_conf(d->conf_path, 0)) == NULL) {
+		ora_log_error("reload refused: %s has errors; the previous configuration stays in force",
+		    d->conf_path);
+		return -1;
+	}
+	if (load_keys(d, conf, &keys, &err) != 0) {
+		ora_log_error("reload refused: %s; the previous configuration stays in force", err.msg);
+		ora_conf_unref(conf);
+		return -1;
+	}
+	if (strcmp(conf->daemon.socket_path, d->conf->daemon.socket_path) != 0)
+		ora_log_warning("daemon.socket changed: the new path takes effect after a restart");
+	/* In-flight requests hold their own reference to the old policy and
+	 * have already handed their key to the transfer. */
+	ora_conf_unref(d->conf);
+	ora_keyring_free(d->keys);
+	d->conf = conf;
+	d->keys = keys;
+	d->conf->generation = ++d->conf_generation;
+	apply_conf(d);
+	ora_log_info("configuration reloaded from %s (generation %lu, %zu rules)", d->conf_path,
+	    d->conf_generation, d->conf->n_rules);
+	return 0;
+}
+
+static void
+on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct orad *d = arg;
+
+	ora_log_warning("shutdown: %zu requests still running after %lds; stopping them", d->in_flight,
+	    d->conf->daemon.shutdown_grace);
+	event_base_loopexit(d->base, NULL);
+}
+
+void
+orad_request_finished(struct orad *d)
+{
+	d->in_flight--;
+	if (d->draining && d->in_flight == 0)
+		event_base_loopexit(d->base, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct orad *d = arg;
+
+	if (sig == SIGHUP) {
+		ora_log_info("SIGHUP: reloading %s", d->conf_path);
+		orad_reload(d);
+		return;
+	}
+	if (d->draining)
+		return;
+	d->draining = 1;
+	server_stop_accepting(d);
+	ora_log_info("shutting down: %zu requests in flight, waiting up to %lds", d->in_flight,
+	    d->conf->daemon.shutdown_grace);
+	if (d->in_flight == 0) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	struct timeval tv = { d->conf->daemon.shutdown_grace, 0 };
+	event_base_once(d->base, -1, EV_TIMEOUT, on_shutdown_timeout, d, &tv);
+}
+
+static struct event_base *
+new_base(struct ora_error *err)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	/* EV_CLOSED is how a hang-up is noticed while a request waits on the
+	 * upstream; insist on a backend (epoll) that provides it. */
+	event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE | EV_FEATURE_O1);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base == NULL)
+		ora_error_set(err, "no event backend with early-close detection (epoll) available");
+	return base;
+}
+
+/* Everything up to the event loop. On failure, logs and returns -1. */
+static int
+start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
+{
+	const struct ora_daemon_conf *dc = &d->conf->daemon;
+
+	if (ora_keystore_init(err) != 0)
+		return -1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return ora_error_set(err, "cannot initialise libcurl");
+	if (listen_open(dc, ls, err) != 0)
+		return -1;
+	d->listen_fd = ls->fd;
+	if (ora_master_key_load(dc->master_key, &d->master, err) != 0)
+		return -1;
+	crypto_generichash(d->pseudonym_key, sizeof(d->pseudonym_key),
+	    (const unsigned char *)"ora user pseudonym v1", 21, ora_secret_data(d->master),
+	    ora_secret_len(d->master));
+	/* Keys are read after the drop, as the daemon user, exactly as a reload
+	 * will read them: nothing more than the socket and the master key is
+	 * done as root. */
+	if (privdrop(dc->user, dc->group, err) != 0)
+		return -1;
+	if (load_keys(d, d->conf, &d->keys, err) != 0)
+		return -1;
+	if ((d->base = new_base(err)) == NULL)
+		return -1;
+	if ((d->upstream = upstream_new(d->base, err)) == NULL)
+		return -1;
+	d->catalog = catalog_new(d->base, d->upstream);
+	d->peers = peers_new();
+	if (server_start(d, err) != 0)
+		return -1;
+	apply_conf(d);
+	return 0;
+}
+
+static void
+stop(struct orad *d, struct listen_socket *ls)
+{
+	/* Freeing the server closes every connection, which ends any
+	 * exchange still running and stops its upstream transfer. */
+	server_free(d);
+	catalog_free(d->catalog);
+	upstream_free(d->upstream);
+	peers_free(d->peers);
+	ora_keyring_free(d->keys);
+	ora_secret_free(d->master);
+	sodium_memzero(d->pseudonym_key, sizeof(d->pseudonym_key));
+	if (d->conf != NULL)
+		listen_remove(d->conf->daemon.socket_path, ls);
+	if (d->listen_fd >= 0)
+		close(d->listen_fd);
+	ora_conf_unref(d->conf);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	curl_global_cleanup();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opt;
+	struct orad d = { .listen_fd = -1 };
+	struct listen_socket ls = { .fd = -1 };
+	struct ora_error err;
+	struct event *signals[4] = { NULL };
+	const int signos[4] = { SIGHUP, SIGTERM, SIGINT, 0 };
+	struct rlimit no_core = { 0, 0 };
+	int status = 1;
+
+	/* Memory will hold decrypted keys: no core dumps, no ptrace. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (parse_options(argc, argv, &opt) != 0)
+		return 2;
+	ora_log_init("orad", opt.foreground || opt.check_only, opt.debug ? ORA_LOG_DEBUG : ORA_LOG_INFO);
+	d.conf_path = opt.conf_path;
+	if ((d.conf = load_conf(opt.conf_path, opt.check_only)) == NULL) {
+		if (opt.check_only)
+			fprintf(stderr, "%s: configuration has errors\n", opt.conf_path);
+		return 1;
+	}
+	if (opt.check_only) {
+		printf("configuration OK\n");
+		ora_conf_unref(d.conf);
+		return 0;
+	}
+	d.conf->generation = d.conf_generation = 1;
+	if (!opt.debug && d.conf->daemon.log_level != NULL) {
+		enum ora_log_level level;
+		if (ora_log_level_parse(d.conf->daemon.log_level, &level) == 0)
+			ora_log_set_level(level);
+	}
+	if (start(&d, &ls, &err) != 0) {
+		ora_log_error("cannot start: %s", err.msg);
+		goto out;
+	}
+	for (int i = 0; signos[i] != 0; i++) {
+		signals[i] = evsignal_new(d.base, signos[i], on_signal, &d);
+		event_add(signals[i], NULL);
+	}
+	d.started_us = ora_now_us();
+	ora_log_info("orad %s ready on %s: %zu rules, %zu cost centres, upstream %s", PACKAGE_VERSION,
+	    ls.activated ? "(systemd socket)" : d.conf->daemon.socket_path, d.conf->n_rules,
+	    d.conf->n_centres, d.conf->upstream.base_url);
+	event_base_dispatch(d.base);
+	ora_log_info("orad stopped");
+	status = 0;
+out:
+	for (int i = 0; signals[i] != NULL; i++)
+		event_free(signals[i]);
+	stop(&d, &ls);
+	return status;
+}

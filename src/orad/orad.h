@@ -1,0 +1,67 @@
+/*
+ * orad.h: the broker's shared state, one struct for the whole process.
+ *
+ * orad is single-threaded: one libevent loop drives the Unix socket server,
+ * the upstream transfers (libcurl multi), timers and signals. Nothing on the
+ * loop blocks, so nothing here needs a lock.
+ */
+#ifndef ORAD_H
+#define ORAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config/conf.h"
+
+struct event_base;
+struct evhttp;
+struct ora_keyring;
+struct ora_secret;
+struct orad_upstream;
+struct orad_catalog;
+struct orad_peers;
+
+
+struct orad {
+	struct event_base *base;
+	struct evhttp *http;
+	const char *conf_path;
+
+	/* The policy in force. Each request takes a reference to the one it
+	 * started under, so a reload never changes rules mid-request. */
+	struct ora_conf *conf;
+	unsigned long conf_generation;
+
+	/* The master key stays in locked memory for the daemon's life so that a
+	 * reload can decrypt new keys after privileges were dropped. */
+	struct ora_secret *master;
+	struct ora_keyring *keys;
+	/* Key for the pseudonymous `user` field (user_field = "hash"),
+	 * derived from the master key. */
+	unsigned char pseudonym_key[32];
+
+	struct orad_upstream *upstream;
+	struct orad_catalog *catalog;
+	struct orad_peers *peers;
+	
+
+	int listen_fd;
+	dev_t socket_dev; /* identify the socket file we created, so we only */
+	ino_t socket_ino; /* ever remove our own */
+	struct evhttp_bound_socket *bound;
+
+	int draining;           /* SIGTERM received: finish, accept nothing */
+	size_t in_flight;       /* requests being served */
+	uint64_t started_us;
+	uint64_t requests_total;
+};
+
+/* Replace the configuration and keys from conf_path. On any error the old
+ * ones stay and -1 is returned with every problem logged. */
+int orad_reload(struct orad *d);
+
+/* Called when a request finishes, so SIGTERM's drain can complete. */
+void orad_request_finished(struct orad *d);
+
+#endif

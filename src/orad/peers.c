@@ -1,0 +1,164 @@
+#include "config.h"
+
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "orad/peers.h"
+
+#define USER_BUCKETS 256
+
+struct orad_peers {
+	struct orad_conn **by_fd; /* indexed by descriptor: O(1), no hashing */
+	size_t n_fd;
+	long open;
+	struct orad_user_state *users[USER_BUCKETS];
+};
+
+struct orad_peers *
+peers_new(void)
+{
+	return ora_xcalloc(1, sizeof(struct orad_peers));
+}
+
+void
+peers_free(struct orad_peers *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n_fd; i++)
+		free(p->by_fd[i]);
+	free(p->by_fd);
+	for (size_t i = 0; i < USER_BUCKETS; i++) {
+		struct orad_user_state *u = p->users[i], *next;
+		for (; u != NULL; u = next) {
+			next = u->next;
+			free(u);
+		}
+	}
+	free(p);
+}
+
+struct orad_user_state *
+peers_user(struct orad_peers *p, uid_t uid)
+{
+	struct orad_user_state **slot = &p->users[uid % USER_BUCKETS], *u;
+
+	for (u = *slot; u != NULL; u = u->next)
+		if (u->uid == uid)
+			return u;
+	u = ora_xcalloc(1, sizeof(*u));
+	u->uid = uid;
+	u->tokens = -1; /* filled on first use, when the limit is known */
+	u->next = *slot;
+	*slot = u;
+	return u;
+}
+
+
+static void
+on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct orad_peers *p = arg;
+	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	struct orad_conn *c;
+
+	/* Called at most once per connection, before the descriptor closes. */
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	if (fd < 0 || (size_t)fd >= p->n_fd || (c = p->by_fd[fd]) == NULL || c->evcon != evcon)
+		return;
+	p->by_fd[fd] = NULL;
+	p->open--;
+	c->user->connections--;
+	if (c->on_gone != NULL)
+		c->on_gone(c->gone_arg);
+	free(c);
+}
+
+struct orad_conn *
+peers_conn_for(struct orad_peers *p, struct evhttp_request *req, long max_per_uid,
+    int *over_limit)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct orad_conn *c;
+
+	*over_limit = 0;
+	if (fd < 0)
+		return NULL;
+	if ((size_t)fd >= p->n_fd) {
+		size_t n = (size_t)fd * 2 + 16;
+		p->by_fd = ora_xrealloc(p->by_fd, n * sizeof(*p->by_fd));
+		memset(p->by_fd + p->n_fd, 0, (n - p->n_fd) * sizeof(*p->by_fd));
+		p->n_fd = n;
+	}
+	if ((c = p->by_fd[fd]) != NULL && c->evcon == evcon)
+		return c;
+	if (c != NULL) {
+		/* A record for a descriptor number whose connection closed
+		 * without telling us: cannot happen with the close callback
+		 * set, but never let a stale record name a new caller. */
+		ora_log_warning("stale connection record for descriptor %d replaced", fd);
+		c->user->connections--;
+		p->open--;
+		free(c);
+		p->by_fd[fd] = NULL;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
+		return NULL;
+	struct orad_user_state *u = peers_user(p, cred.uid);
+	if (max_per_uid > 0 && u->connections >= max_per_uid) {
+		*over_limit = 1;
+		return NULL;
+	}
+	c = ora_xcalloc(1, sizeof(*c));
+	c->evcon = evcon;
+	c->fd = fd;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->user = u;
+	u->connections++;
+	p->open++;
+	p->by_fd[fd] = c;
+	evhttp_connection_set_closecb(evcon, on_conn_close, p);
+	return c;
+}
+
+int
+peers_rate_take(struct orad_user_state *u, long per_minute, uint64_t now_us, long *retry_after)
+{
+	double rate, capacity = (double)per_minute;
+
+	if (per_minute <= 0)
+		return 0;
+	rate = capacity / 60e6; /* requests per microsecond */
+	if (u->tokens < 0 || u->tokens > capacity) {
+		/* First use, or the limit shrank on reload. */
+		u->tokens = capacity;
+		u->refilled_us = now_us;
+	}
+	u->tokens += (double)(now_us - u->refilled_us) * rate;
+	if (u->tokens > capacity)
+		u->tokens = capacity;
+	u->refilled_us = now_us;
+	if (u->tokens >= 1.0) {
+		u->tokens -= 1.0;
+		return 0;
+	}
+	double wait_us = (1.0 - u->tokens) / rate;
+	*retry_after = (long)(wait_us / 1e6) + 1;
+	return -1;
+}
+
+long
+peers_connections(const struct orad_peers *p)
+{
+	return p->open;
+}

@@ -1,0 +1,310 @@
+#include "config.h"
+
+#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "orad/exchange.h"
+#include "orad/orad.h"
+#include "orad/peers.h"
+#include "orad/reply.h"
+#include "orad/upstream.h"
+
+static void
+log_exchange(struct orad_exchange *x)
+{
+	const struct orad_usage *u = &x->usage;
+	uint64_t now = ora_now_us();
+
+	ora_log_info("request uid=%u user=%s pid=%d rule=%d role=%s cost_centre=%s model=%s "
+	             "served=%s stream=%d status=%ld outcome=%s prompt_tokens=%ld "
+	             "completion_tokens=%ld cost=%s generation=%s latency_ms=%.1f ttfb_ms=%.1f",
+	    (unsigned)x->caller.id.uid, x->caller.id.user, (int)x->caller.id.pid,
+	    x->caller.rule->line, x->caller.rule->role->name, x->centre->name, x->model,
+	    u->model[0] ? u->model : "-", x->stream, x->status, x->outcome,
+	    u->prompt_tokens, u->completion_tokens, u->cost[0] ? u->cost : "-",
+	    u->generation_id[0] ? u->generation_id : "-", (double)(now - x->started_us) / 1000.0,
+	    x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0);
+}
+
+/* Detach from the client connection: no more hang-up notifications. */
+static void
+unwatch_client(struct orad_exchange *x)
+{
+	if (x->close_watch != NULL) {
+		event_free(x->close_watch);
+		x->close_watch = NULL;
+	}
+	if (x->caller.conn != NULL) {
+		x->caller.conn->on_gone = NULL;
+		x->caller.conn->gone_arg = NULL;
+	}
+}
+
+/* Give the connection back its idle timeout before evhttp reads the next
+ * request on it. */
+static void
+restore_idle_timeout(struct orad_exchange *x)
+{
+	struct evhttp_connection *evcon;
+
+	if (x->req != NULL && (evcon = evhttp_request_get_connection(x->req)) != NULL)
+		evhttp_connection_set_timeout(evcon, (int)x->caller.conf->daemon.header_timeout);
+}
+
+static void
+exchange_free(struct orad_exchange *x)
+{
+	struct orad *d = x->d;
+
+	unwatch_client(x);
+	upstream_xfer_abort(x->xfer);
+	log_exchange(x);
+	x->caller.conn = NULL;
+	peers_user(d->peers, x->caller.id.uid)->in_flight--;
+	caller_clear(&x->caller);
+	if (x->body != NULL)
+		evbuffer_free(x->body);
+	sse_parser_clear(&x->sse);
+	free(x->model);
+	free(x);
+	orad_request_finished(d);
+}
+
+/* The client hung up (from peers' close callback, before the descriptor is
+ * closed). Stopping the upstream transfer now is what stops the spend. */
+static void
+on_client_gone(void *arg)
+{
+	struct orad_exchange *x = arg;
+
+	x->caller.conn = NULL;
+	if (x->req != NULL && evhttp_request_get_connection(x->req) == NULL) {
+		/* evhttp detached a request we had not finished: ours to free. */
+		evhttp_request_free(x->req);
+	}
+	x->req = NULL;
+	x->outcome = "client_gone";
+	exchange_free(x);
+}
+
+/* evhttp stops reading while a handler runs, so it would notice a hang-up
+ * only when it next writes. EV_CLOSED (EPOLLRDHUP) tells us at once. */
+static void
+on_close_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct orad_exchange *x = arg;
+	struct evhttp_connection *evcon;
+
+	if (x->req == NULL || (evcon = evhttp_request_get_connection(x->req)) == NULL)
+		return;
+	/* Freeing the connection runs its close callback, which ends this
+	 * exchange through on_client_gone. */
+	evhttp_connection_free(evcon);
+}
+
+static void
+copy_header(struct evhttp_request *req, const char *name, const char *value)
+{
+	if (value[0] != '\0')
+		evhttp_add_header(evhttp_request_get_output_headers(req), name, value);
+}
+
+static void
+pass_headers(struct evhttp_request *req, const struct upstream_headers *h)
+{
+	copy_header(req, "X-Generation-Id", h->generation_id);
+	copy_header(req, "Retry-After", h->retry_after);
+	copy_header(req, "X-RateLimit-Limit", h->ratelimit_limit);
+	copy_header(req, "X-RateLimit-Remaining", h->ratelimit_remaining);
+	copy_header(req, "X-RateLimit-Reset", h->ratelimit_reset);
+}
+
+static void
+on_headers(void *ctx, const struct upstream_headers *h)
+{
+	struct orad_exchange *x = ctx;
+
+	x->status = h->status;
+	x->first_byte_us = ora_now_us();
+	if (h->generation_id[0] != '\0')
+		ora_strlcpy(x->usage.generation_id, h->generation_id, sizeof(x->usage.generation_id));
+	if (x->req == NULL)
+		return;
+	if (x->stream && h->status == 200 &&
+	    strncasecmp(h->content_type, "text/event-stream", 17) == 0) {
+		struct evkeyvalq *out = evhttp_request_get_output_headers(x->req);
+		x->streaming = 1;
+		evhttp_add_header(out, "Content-Type", "text/event-stream");
+		evhttp_add_header(out, "Cache-Control", "no-cache");
+		pass_headers(x->req, h);
+		evhttp_send_reply_start(x->req, 200, "OK");
+		return;
+	}
+	pass_headers(x->req, h);
+	evhttp_add_header(evhttp_request_get_output_headers(x->req), "Content-Type",
+	    h->content_type[0] ? h->content_type : "application/json");
+	x->body = evbuffer_new();
+}
+
+static void
+on_data(void *ctx, const char *data, size_t len)
+{
+	struct orad_exchange *x = ctx;
+
+	if (x->streaming) {
+		sse_feed(&x->sse, &x->usage, data, len);
+		if (x->req != NULL) {
+			struct evbuffer *chunk = evbuffer_new();
+			evbuffer_add(chunk, data, len);
+			evhttp_send_reply_chunk(x->req, chunk);
+			evbuffer_free(chunk);
+		}
+		return;
+	}
+	if (x->body == NULL || x->body_too_big)
+		return;
+	if (evbuffer_get_length(x->body) + len > (size_t)EXCHANGE_MAX_BODY) {
+		x->body_too_big = 1;
+		return;
+	}
+	evbuffer_add(x->body, data, len);
+}
+
+/* An upstream failure that the client sees as a stream event, because the
+ * stream's status line has already gone out. */
+static void
+stream_error(struct orad_exchange *x, int code, const char *message)
+{
+	struct evbuffer *chunk = evbuffer_new();
+	char *json = ora_xasprintf("{\"error\":{\"code\":%d,\"message\":\"%s\",\"type\":\"%s\"}}",
+	    code, message, ORA_ERR_UPSTREAM_UNREACHABLE);
+
+	evbuffer_add_printf(chunk, "data: %s\n\ndata: [DONE]\n\n", json);
+	evhttp_send_reply_chunk(x->req, chunk);
+	evbuffer_free(chunk);
+	free(json);
+}
+
+static int
+is_timeout(int curl_code)
+{
+	return curl_code == CURLE_OPERATION_TIMEDOUT;
+}
+
+static int
+is_unreachable(int curl_code)
+{
+	return curl_code == CURLE_COULDNT_CONNECT || curl_code == CURLE_COULDNT_RESOLVE_HOST ||
+	    curl_code == CURLE_COULDNT_RESOLVE_PROXY || curl_code == CURLE_SSL_CONNECT_ERROR;
+}
+
+static void
+finish_failed(struct orad_exchange *x, int curl_code, const char *message)
+{
+	const struct ora_conf *conf = x->caller.conf;
+
+	if (is_timeout(curl_code)) {
+		x->outcome = "upstream_timeout";
+		reply_error(x->req, 504, ORA_ERR_UPSTREAM_TIMEOUT,
+		    "the upstream (%s) did not finish answering within %ld seconds (%s); "
+		    "try again, or ask for a shorter answer",
+		    conf->upstream.base_url, conf->daemon.request_timeout, message);
+	} else if (is_unreachable(curl_code)) {
+		x->outcome = "upstream_unreachable";
+		reply_error(x->req, 502, ORA_ERR_UPSTREAM_UNREACHABLE,
+		    "cannot reach the upstream (%s): %s; the broker is fine, the upstream or "
+		    "the network to it is not",
+		    conf->upstream.base_url, message);
+	} else {
+		x->outcome = "upstream_failed";
+		reply_error(x->req, 502, x->status ? ORA_ERR_UPSTREAM_BAD_REPLY : ORA_ERR_UPSTREAM_UNREACHABLE,
+		    "the connection to the upstream (%s) failed %s: %s", conf->upstream.base_url,
+		    x->status ? "while it was answering" : "before it answered", message);
+	}
+}
+
+static void
+on_done(void *ctx, int curl_code, const char *message)
+{
+	struct orad_exchange *x = ctx;
+
+	upstream_xfer_free(x->xfer);
+	x->xfer = NULL;
+	unwatch_client(x);
+	if (x->req == NULL) {
+		/* Cannot happen: a gone client ends the exchange. Be safe. */
+		x->outcome = "client_gone";
+		exchange_free(x);
+		return;
+	}
+	restore_idle_timeout(x);
+	if (x->streaming) {
+		if (curl_code != 0 && !x->usage.saw_done) {
+			stream_error(x, 502, "the upstream connection was lost mid-stream");
+			x->outcome = "upstream_cut";
+		} else {
+			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
+		}
+		evhttp_send_reply_end(x->req);
+	} else if (curl_code != 0) {
+		finish_failed(x, curl_code, message);
+	} else if (x->body_too_big) {
+		x->outcome = "upstream_too_big";
+		reply_error(x->req, 502, ORA_ERR_UPSTREAM_BAD_REPLY,
+		    "the upstream answer was larger than %ld bytes", EXCHANGE_MAX_BODY);
+	} else {
+		size_t len = evbuffer_get_length(x->body);
+		usage_parse_body(&x->usage, (const char *)evbuffer_pullup(x->body, -1), len);
+		if (x->status == 200)
+			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
+		else
+			x->outcome = "upstream_status";
+		evhttp_send_reply(x->req, (int)x->status, reply_reason((int)x->status), x->body);
+	}
+	x->req = NULL;
+	exchange_free(x);
+}
+
+void
+relay_start(struct orad_exchange *x, const char *url, const char *const *headers,
+    size_t n_headers, const char *body, size_t body_len)
+{
+	static const struct upstream_callbacks cb = { on_headers, on_data, on_done };
+	const struct ora_conf *conf = x->caller.conf;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(x->req);
+	struct upstream_request r = {
+		.method = "POST", .url = url, .headers = headers, .n_headers = n_headers,
+		.body = body, .body_len = body_len,
+		.connect_timeout_s = conf->upstream.connect_timeout,
+		.total_timeout_s = conf->daemon.request_timeout,
+	};
+	struct ora_error err;
+	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+
+	x->caller.conn->on_gone = on_client_gone;
+	x->caller.conn->gone_arg = x;
+	x->close_watch = event_new(x->d->base, fd, EV_CLOSED, on_close_watch, x);
+	if (x->close_watch != NULL)
+		event_add(x->close_watch, NULL);
+	/* The idle timeout guards the reading of requests; while we answer,
+	 * the client legitimately sends nothing for as long as the upstream
+	 * takes. */
+	evhttp_connection_set_timeout(evcon, (int)conf->daemon.request_timeout + 5);
+	if ((x->xfer = upstream_start(x->d->upstream, &r, &cb, x, &err)) == NULL) {
+		unwatch_client(x);
+		restore_idle_timeout(x);
+		x->outcome = "internal";
+		reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s",
+		    err.msg);
+		x->req = NULL;
+		exchange_free(x);
+	}
+}

@@ -1,0 +1,39 @@
+/*
+ * reply.h: every answer orad writes itself goes through here, so that all
+ * errors have one shape: OpenRouter's error object plus a stable `type` that
+ * clients map to exit codes, and a message that names the problem and the fix.
+ */
+#ifndef ORAD_REPLY_H
+#define ORAD_REPLY_H
+
+struct evhttp_request;
+struct json_object;
+
+/* Stable error types (the `type` field), documented in the README. */
+#define ORA_ERR_NOT_PERMITTED "not_permitted"
+#define ORA_ERR_MODEL_NOT_ALLOWED "model_not_allowed"
+#define ORA_ERR_CENTRE_NOT_ALLOWED "cost_centre_not_allowed"
+#define ORA_ERR_BAD_REQUEST "bad_request"
+#define ORA_ERR_TOO_LARGE "too_large"
+#define ORA_ERR_RATE_LIMITED "rate_limited"
+#define ORA_ERR_TOO_MANY_CONNECTIONS "too_many_connections"
+#define ORA_ERR_UPSTREAM_UNREACHABLE "upstream_unreachable"
+#define ORA_ERR_UPSTREAM_TIMEOUT "upstream_timeout"
+#define ORA_ERR_UPSTREAM_BAD_REPLY "upstream_bad_reply"
+#define ORA_ERR_NOT_FOUND "not_found"
+#define ORA_ERR_METHOD "method_not_allowed"
+#define ORA_ERR_SHUTTING_DOWN "shutting_down"
+#define ORA_ERR_UNAVAILABLE "unavailable"
+#define ORA_ERR_INTERNAL "internal"
+
+/* Send {"error":{"code":status,"message":...,"type":type}} with status. */
+void reply_error(struct evhttp_request *req, int status, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Send obj as JSON with status. Does not take ownership of obj. */
+void reply_json(struct evhttp_request *req, int status, struct json_object *obj);
+
+/* The reason phrase for a status code. */
+const char *reply_reason(int status);
+
+#endif

@@ -1,0 +1,372 @@
+#include "config.h"
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "orad/upstream.h"
+
+struct orad_upstream {
+	struct event_base *base;
+	CURLM *multi;
+	struct event *timer;
+	size_t active;
+	long connections_opened;
+	int in_curl; /* depth of curl_multi_socket_action on the stack */
+};
+
+struct upstream_xfer {
+	struct orad_upstream *u;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct upstream_callbacks cb;
+	void *ctx;
+	struct upstream_headers h;
+	int headers_done;
+	int cancelled; /* aborted from inside a curl callback: free when curl lets go */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* One per socket curl asks us to watch. */
+struct upstream_sock {
+	struct event *ev;
+};
+
+static void check_done(struct orad_upstream *u);
+
+static void
+socket_action(struct orad_upstream *u, curl_socket_t fd, int flags)
+{
+	int running;
+
+	u->in_curl++;
+	curl_multi_socket_action(u->multi, fd, flags, &running);
+	u->in_curl--;
+	check_done(u);
+}
+
+static void
+on_socket_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct orad_upstream *u = arg;
+	int flags = 0;
+
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	socket_action(u, fd, flags);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	socket_action(arg, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int
+curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct orad_upstream *u = userp;
+	struct upstream_sock *s = socketp;
+	short events = EV_PERSIST;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			event_free(s->ev);
+			free(s);
+			curl_multi_assign(u->multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		events |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		events |= EV_WRITE;
+	if (s == NULL) {
+		s = ora_xcalloc(1, sizeof(*s));
+		curl_multi_assign(u->multi, fd, s);
+	} else {
+		event_free(s->ev);
+	}
+	s->ev = event_new(u->base, fd, events, on_socket_event, u);
+	if (s->ev == NULL || event_add(s->ev, NULL) != 0)
+		ora_log_error("upstream: cannot watch socket %d", (int)fd);
+	return 0;
+}
+
+static int
+curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct orad_upstream *u = userp;
+	struct timeval tv;
+
+	if (timeout_ms < 0) {
+		evtimer_del(u->timer);
+		return 0;
+	}
+	/* A zero timeout means "call me soon": never from inside this callback,
+	 * which libcurl forbids, so it goes through the loop like the rest. */
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(u->timer, &tv);
+	return 0;
+}
+
+struct orad_upstream *
+upstream_new(struct event_base *base, struct ora_error *err)
+{
+	struct orad_upstream *u = ora_xcalloc(1, sizeof(*u));
+
+	u->base = base;
+	if ((u->multi = curl_multi_init()) == NULL) {
+		ora_error_set(err, "cannot initialise libcurl");
+		free(u);
+		return NULL;
+	}
+	u->timer = evtimer_new(base, on_timer, u);
+	curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+	curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u);
+	curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
+	/* Many concurrent streams to one host: multiplex over HTTP/2 where
+	 * the upstream offers it, and keep enough idle connections that a burst
+	 * does not pay for new TLS handshakes. */
+	curl_multi_setopt(u->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, 256L);
+	return u;
+}
+
+void
+upstream_free(struct orad_upstream *u)
+{
+	if (u == NULL)
+		return;
+	curl_multi_cleanup(u->multi);
+	event_free(u->timer);
+	free(u);
+}
+
+size_t
+upstream_active(const struct orad_upstream *u)
+{
+	return u->active;
+}
+
+long
+upstream_connections_opened(const struct orad_upstream *u)
+{
+	return u->connections_opened;
+}
+
+static void
+copy_header_value(char *dst, size_t size, const char *v, size_t len)
+{
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+		len--;
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static int
+header_is(const char *line, size_t len, const char *name, const char **value, size_t *vlen)
+{
+	size_t n = strlen(name);
+
+	if (len <= n || line[n] != ':' || strncasecmp(line, name, n) != 0)
+		return 0;
+	*value = line + n + 1;
+	*vlen = len - n - 1;
+	return 1;
+}
+
+static size_t
+curl_header_cb(char *line, size_t size, size_t nitems, void *arg)
+{
+	struct upstream_xfer *x = arg;
+	size_t len = size * nitems;
+	const char *v;
+	size_t vlen;
+
+	if (x->cancelled)
+		return 0;
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* A new status line (after a 1xx, or a redirect we do not follow):
+		 * forget what the previous block said. */
+		memset(&x->h, 0, sizeof(x->h));
+		return len;
+	}
+	if ((len == 2 && line[0] == '\r') || (len == 1 && line[0] == '\n')) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->h.status);
+		if (x->h.status >= 200 && !x->headers_done) {
+			x->headers_done = 1;
+			x->cb.on_headers(x->ctx, &x->h);
+		}
+		return len;
+	}
+	if (header_is(line, len, "Content-Type", &v, &vlen))
+		copy_header_value(x->h.content_type, sizeof(x->h.content_type), v, vlen);
+	else if (header_is(line, len, "Retry-After", &v, &vlen))
+		copy_header_value(x->h.retry_after, sizeof(x->h.retry_after), v, vlen);
+	else if (header_is(line, len, "X-Generation-Id", &v, &vlen))
+		copy_header_value(x->h.generation_id, sizeof(x->h.generation_id), v, vlen);
+	else if (header_is(line, len, "X-RateLimit-Limit", &v, &vlen))
+		copy_header_value(x->h.ratelimit_limit, sizeof(x->h.ratelimit_limit), v, vlen);
+	else if (header_is(line, len, "X-RateLimit-Remaining", &v, &vlen))
+		copy_header_value(x->h.ratelimit_remaining, sizeof(x->h.ratelimit_remaining), v, vlen);
+	else if (header_is(line, len, "X-RateLimit-Reset", &v, &vlen))
+		copy_header_value(x->h.ratelimit_reset, sizeof(x->h.ratelimit_reset), v, vlen);
+	return len;
+}
+
+static size_t
+curl_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct upstream_xfer *x = arg;
+	size_t len = size * nmemb;
+
+	if (x->cancelled)
+		return 0; /* makes libcurl fail the transfer, so we can free it */
+	if (!x->headers_done) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->h.status);
+		x->headers_done = 1;
+		x->cb.on_headers(x->ctx, &x->h);
+	}
+	x->cb.on_data(x->ctx, data, len);
+	return len;
+}
+
+static void
+wipe_headers(struct curl_slist *l)
+{
+	for (; l != NULL; l = l->next)
+		sodium_memzero(l->data, strlen(l->data));
+}
+
+static void
+xfer_destroy(struct upstream_xfer *x)
+{
+	long opened = 0;
+
+	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
+		x->u->connections_opened += opened;
+	curl_easy_cleanup(x->easy);
+	/* The Authorization header holds an upstream key in ordinary heap
+	 * memory while the transfer runs; leave nothing behind. */
+	wipe_headers(x->headers);
+	curl_slist_free_all(x->headers);
+	free(x);
+}
+
+static void
+check_done(struct orad_upstream *u)
+{
+	CURLMsg *msg;
+	int left;
+
+	if (u->in_curl > 0)
+		return;
+	while ((msg = curl_multi_info_read(u->multi, &left)) != NULL) {
+		struct upstream_xfer *x;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		CURLcode code = msg->data.result;
+		curl_multi_remove_handle(u->multi, x->easy);
+		u->active--;
+		if (x->cancelled) {
+			xfer_destroy(x);
+			continue;
+		}
+		if (code != CURLE_OK && !x->headers_done) {
+			/* Fill in what we know so on_done can still decide. */
+			x->h.status = 0;
+		}
+		x->cb.on_done(x->ctx, (int)code,
+		    code == CURLE_OK ? "" : (x->errbuf[0] ? x->errbuf : curl_easy_strerror(code)));
+	}
+}
+
+struct upstream_xfer *
+upstream_start(struct orad_upstream *u, const struct upstream_request *r,
+    const struct upstream_callbacks *cb, void *ctx, struct ora_error *err)
+{
+	struct upstream_xfer *x = ora_xcalloc(1, sizeof(*x));
+	CURL *e;
+
+	x->u = u;
+	x->cb = *cb;
+	x->ctx = ctx;
+	if ((x->easy = e = curl_easy_init()) == NULL) {
+		free(x);
+		ora_error_set(err, "cannot create an upstream transfer");
+		return NULL;
+	}
+	for (size_t i = 0; i < r->n_headers; i++)
+		x->headers = curl_slist_append(x->headers, r->headers[i]);
+	/* No "Expect: 100-continue" round trip for large prompts. */
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, curl_header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curl_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, r->connect_timeout_s);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, r->total_timeout_s);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* Only ever talk HTTP(S) upstream, whatever the base URL says. */
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (strcmp(r->method, "POST") == 0) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->body != NULL ? r->body : "");
+	}
+	if (curl_multi_add_handle(u->multi, e) != CURLM_OK) {
+		xfer_destroy(x);
+		ora_error_set(err, "cannot start an upstream transfer");
+		return NULL;
+	}
+	u->active++;
+	return x;
+}
+
+void
+upstream_xfer_abort(struct upstream_xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->u->in_curl > 0) {
+		/* libcurl forbids removing a handle from inside its callbacks;
+		 * the next callback refuses the data and check_done frees it. */
+		x->cancelled = 1;
+		return;
+	}
+	curl_multi_remove_handle(x->u->multi, x->easy);
+	x->u->active--;
+	xfer_destroy(x);
+}
+
+void
+upstream_xfer_free(struct upstream_xfer *x)
+{
+	if (x == NULL)
+		return;
+	xfer_destroy(x);
+}

@@ -1,0 +1,78 @@
+/*
+ * upstream.h: HTTP transfers to OpenRouter, driven by orad's event loop.
+ *
+ * One libcurl multi handle serves every transfer, so connections to the
+ * upstream are kept alive and reused (HTTP/2 where offered) and a request
+ * skips DNS, TCP and TLS set-up. libcurl tells us which sockets to watch and
+ * when to wake it (curl_multi_socket_action); nothing here blocks.
+ */
+#ifndef ORAD_UPSTREAM_H
+#define ORAD_UPSTREAM_H
+
+#include <stddef.h>
+
+#include "common/util.h"
+
+struct event_base;
+struct orad_upstream;
+struct upstream_xfer;
+
+/* Response headers a transfer keeps, for passing on to the client. */
+struct upstream_headers {
+	long status;
+	char content_type[128];
+	char retry_after[32];
+	char generation_id[128];
+	char ratelimit_limit[32];
+	char ratelimit_remaining[32];
+	char ratelimit_reset[32];
+};
+
+struct upstream_callbacks {
+	/* The status line and all headers have arrived (called once, before any
+	 * body bytes). */
+	void (*on_headers)(void *ctx, const struct upstream_headers *h);
+	/* Body bytes, as they arrive. */
+	void (*on_data)(void *ctx, const char *data, size_t len);
+	/* The transfer ended. curl_code is a CURLcode (0 on success) and
+	 * message says what failed in words. The transfer is already detached
+	 * from the multi handle; the callee frees it with upstream_xfer_free. */
+	void (*on_done)(void *ctx, int curl_code, const char *message);
+};
+
+struct orad_upstream *upstream_new(struct event_base *base, struct ora_error *err);
+void upstream_free(struct orad_upstream *u);
+
+/* Number of transfers in progress. */
+size_t upstream_active(const struct orad_upstream *u);
+
+/* A request to send. The strings are copied; header lines are "Name: value"
+ * and may contain a secret (Authorization): they are wiped when freed. */
+struct upstream_request {
+	const char *method; /* "GET" or "POST" */
+	const char *url;
+	const char *const *headers;
+	size_t n_headers;
+	const char *body; /* NULL for none */
+	size_t body_len;
+	long connect_timeout_s;
+	long total_timeout_s;
+};
+
+/* Start a transfer. Callbacks start arriving from the event loop; none is
+ * called from within this function. */
+struct upstream_xfer *upstream_start(struct orad_upstream *u,
+    const struct upstream_request *r, const struct upstream_callbacks *cb, void *ctx,
+    struct ora_error *err);
+
+/* Stop a transfer at once (closing its connection, which tells the upstream
+ * to stop generating) and free it. No callback follows. NULL is fine. */
+void upstream_xfer_abort(struct upstream_xfer *x);
+
+/* Free a finished transfer (after on_done). NULL is fine. */
+void upstream_xfer_free(struct upstream_xfer *x);
+
+/* Total upstream connections curl has opened, for tests and status. */
+long upstream_connections_opened(const struct orad_upstream *u);
+
+#endif

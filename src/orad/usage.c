@@ -1,0 +1,188 @@
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "orad/usage.h"
+
+static void
+take_string(char *dst, size_t size, struct json_object *parent, const char *key)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(parent, key, &v) && json_object_is_type(v, json_type_string))
+		ora_strlcpy(dst, json_object_get_string(v), size);
+}
+
+static long
+get_long(struct json_object *parent, const char *key)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(parent, key, &v) &&
+	    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+		return (long)json_object_get_int64(v);
+	return 0;
+}
+
+static void
+take_usage(struct orad_usage *u, struct json_object *usage)
+{
+	struct json_object *v, *details;
+
+	u->have_usage = 1;
+	u->prompt_tokens = get_long(usage, "prompt_tokens");
+	u->completion_tokens = get_long(usage, "completion_tokens");
+	if (json_object_object_get_ex(usage, "completion_tokens_details", &details))
+		u->reasoning_tokens = get_long(details, "reasoning_tokens");
+	if (json_object_object_get_ex(usage, "prompt_tokens_details", &details))
+		u->cached_tokens = get_long(details, "cached_tokens");
+	/* json-c keeps the text a number was parsed from, so the cost stays
+	 * the exact decimal the upstream billed, not a rounded double. */
+	if (json_object_object_get_ex(usage, "cost", &v) &&
+	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		ora_strlcpy(u->cost, json_object_get_string(v), sizeof(u->cost));
+}
+
+static void
+take_error(struct orad_usage *u, struct json_object *err)
+{
+	struct json_object *v;
+
+	u->error_code = 502;
+	if (json_object_object_get_ex(err, "code", &v) && json_object_is_type(v, json_type_int))
+		u->error_code = json_object_get_int(v);
+	take_string(u->error_message, sizeof(u->error_message), err, "message");
+	if (u->error_message[0] == '\0')
+		ora_strlcpy(u->error_message, "the upstream reported an error", sizeof(u->error_message));
+}
+
+void
+usage_take_json(struct orad_usage *u, struct json_object *obj)
+{
+	struct json_object *v, *choices;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return;
+	if (u->generation_id[0] == '\0')
+		take_string(u->generation_id, sizeof(u->generation_id), obj, "id");
+	take_string(u->model, sizeof(u->model), obj, "model");
+	take_string(u->provider, sizeof(u->provider), obj, "provider");
+	if (json_object_object_get_ex(obj, "usage", &v) && json_object_is_type(v, json_type_object))
+		take_usage(u, v);
+	if (json_object_object_get_ex(obj, "error", &v) && json_object_is_type(v, json_type_object))
+		take_error(u, v);
+	if (!json_object_object_get_ex(obj, "choices", &choices) ||
+	    !json_object_is_type(choices, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(choices); i++) {
+		struct json_object *c = json_object_array_get_idx(choices, i), *delta, *content;
+
+		take_string(u->finish_reason, sizeof(u->finish_reason), c, "finish_reason");
+		if (json_object_object_get_ex(c, "error", &v) && json_object_is_type(v, json_type_object))
+			take_error(u, v);
+		if ((json_object_object_get_ex(c, "delta", &delta) ||
+		        json_object_object_get_ex(c, "message", &delta)) &&
+		    ((json_object_object_get_ex(delta, "content", &content) &&
+		         json_object_get_string_len(content) > 0) ||
+			(json_object_object_get_ex(delta, "reasoning", &content) &&
+			    json_object_get_string_len(content) > 0)))
+			u->saw_content = 1;
+	}
+}
+
+int
+usage_parse_body(struct orad_usage *u, const char *body, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj;
+	int r = -1;
+
+	while (len > 0 && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')) {
+		body++;
+		len--;
+	}
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	if (obj != NULL && json_object_is_type(obj, json_type_object)) {
+		usage_take_json(u, obj);
+		r = 0;
+	}
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return r;
+}
+
+static void
+take_event_line(struct orad_usage *u, const char *line, size_t len)
+{
+	struct json_object *obj;
+
+	if (len < 5 || strncmp(line, "data:", 5) != 0)
+		return; /* comments (":"), event:, id:, retry: */
+	line += 5;
+	len -= 5;
+	while (len > 0 && *line == ' ') {
+		line++;
+		len--;
+	}
+	if (len == 6 && strncmp(line, "[DONE]", 6) == 0) {
+		u->saw_done = 1;
+		return;
+	}
+	/* Parsing every chunk would cost more than everything else orad does
+	 * per event; only chunks that can change what we record are parsed. */
+	if (u->generation_id[0] != '\0' && u->saw_content &&
+	    memmem(line, len, "\"usage\"", 7) == NULL && memmem(line, len, "\"error\"", 7) == NULL &&
+	    memmem(line, len, "\"finish_reason\":\"", 17) == NULL)
+		return;
+	struct json_tokener *tok = json_tokener_new();
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	if (obj != NULL)
+		usage_take_json(u, obj);
+	json_object_put(obj);
+	json_tokener_free(tok);
+}
+
+void
+sse_feed(struct sse_parser *p, struct orad_usage *u, const char *data, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(data, '\n', len);
+		size_t take = nl != NULL ? (size_t)(nl - data) : len;
+
+		if (!p->overflow) {
+			if (p->len + take > USAGE_SSE_LINE_MAX) {
+				p->overflow = 1;
+				p->len = 0;
+			} else {
+				if (p->len + take + 1 > p->cap) {
+					p->cap = (p->len + take + 1) * 2;
+					p->line = ora_xrealloc(p->line, p->cap);
+				}
+				memcpy(p->line + p->len, data, take);
+				p->len += take;
+			}
+		}
+		if (nl == NULL)
+			return;
+		if (!p->overflow) {
+			size_t l = p->len;
+			if (l > 0 && p->line[l - 1] == '\r')
+				l--;
+			take_event_line(u, p->line, l);
+		}
+		p->len = 0;
+		p->overflow = 0;
+		data = nl + 1;
+		len -= take + 1;
+	}
+}
+
+void
+sse_parser_clear(struct sse_parser *p)
+{
+	free(p->line);
+	memset(p, 0, sizeof(*p));
+}
