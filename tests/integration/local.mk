@@ -1,0 +1,4 @@
+# Integration tests: real orad, real mock upstream, real sockets and users.
+TESTS += \
+	tests/integration/test_orad_api.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/test_orad_api.sh

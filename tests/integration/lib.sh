@@ -1,0 +1,263 @@
+# lib.sh: shared set-up for ora's integration tests, sourced by each test.
+#
+# Each test runs hermetically: its own temporary directory, its own mock
+# upstream on a free loopback port, its own orad on its own socket, and (as
+# root) its own Unix users and groups, all removed on exit. Tests print one
+# line per check ("ok - ..." / "not ok - ...") and exit 0, 1, or 77 (skip).
+
+set -u
+: "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+
+ORAD=$top_builddir/orad
+ORACTL=$top_builddir/oractl
+ORASK=$top_builddir/orask
+MOCK=$top_builddir/tests/mock/ora-mock
+TEST_NAME=$(basename "$0" .sh)
+
+T=$(mktemp -d /tmp/ora-it.XXXXXX)
+chmod 755 "$T"
+SOCK=$T/ora.sock
+CONF=$T/ora.conf
+STATE=$T/state
+FAILED=0
+PIDS=""
+CREATED_USERS=""
+CREATED_GROUPS=""
+# Short unique prefix for users and groups, so tests can run in parallel.
+PFX="ot$(printf '%05d' $(($$ % 100000)))"
+
+# Two upstream keys in OpenRouter's shape; only the mock knows them.
+KEY_DEV="sk-or-v1-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+KEY_PROD="sk-or-v1-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	for u in $CREATED_USERS; do userdel "$u" >/dev/null 2>&1 || true; done
+	for g in $CREATED_GROUPS; do groupdel "$g" >/dev/null 2>&1 || true; done
+	if [ "$FAILED" -ne 0 ] && [ -f "$T/orad.log" ]; then
+		echo "--- orad log ($T/orad.log), last 40 lines"
+		tail -n 40 "$T/orad.log"
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILED=$((FAILED + 1)); }
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+skip_all() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
+finish() {
+	if [ "$FAILED" -ne 0 ]; then
+		echo "$TEST_NAME: $FAILED check(s) failed"
+		exit 1
+	fi
+	exit 0
+}
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# need_binaries NAME...: skip the test when a program is not built.
+need_binaries() {
+	for b in "$@"; do
+		[ -x "$b" ] || skip_all "$b is not built"
+	done
+}
+
+# json FILE EXPR: print a value from a JSON file, EXPR in Python syntax over
+# `d`, e.g. json out.json 'd["error"]["type"]'.
+json() {
+	python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" "$2"
+}
+
+wait_for_file() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+
+start_mock() {
+	printf '%s\n%s\n' "$KEY_DEV" "$KEY_PROD" >"$T/mock.keys"
+	"$MOCK" --listen 127.0.0.1:0 --port-file "$T/mock.port" --keys "$T/mock.keys" --quiet "$@" \
+		2>"$T/mock.log" &
+	MOCK_PID=$!
+	PIDS="$PIDS $MOCK_PID"
+	wait_for_file "$T/mock.port" || { echo "mock did not start"; cat "$T/mock.log"; exit 1; }
+	MOCK_PORT=$(cat "$T/mock.port")
+	MOCK_URL="http://127.0.0.1:$MOCK_PORT"
+}
+
+# mock_get PATH OUT / mock_post PATH JSON: the mock's control API.
+mock_get() { curl -sS "$MOCK_URL$1" -o "$2"; }
+mock_post() { curl -sS -X POST -H 'Content-Type: application/json' -d "$2" "$MOCK_URL$1" >/dev/null; }
+
+# write_conf RULES [ROLES] [EXTRA_DAEMON]: a configuration for this test.
+# The daemon user is set when running as root (orad refuses to stay root).
+write_conf() {
+	rules=$1
+	roles=${2:-}
+	extra=${3:-}
+	daemon_user=""
+	if is_root; then
+		daemon_user="user = \"${PFX}d\";"
+	fi
+	[ -n "$roles" ] || roles='
+  basic = {
+    models = [ "openai/gpt-4o-mini", "meta-llama/*" ];
+    default_model = "openai/gpt-4o-mini";
+    max_tokens = 1000;
+    requests_per_minute = 600;
+    concurrent_requests = 16;
+  };
+  power = {
+    models = [ "openai/*", "anthropic/*", "meta-llama/*" ];
+    default_model = "openai/gpt-4o";
+    max_tokens = 4000;
+    requests_per_minute = 600;
+    concurrent_requests = 16;
+  };'
+	cat >"$CONF" <<CONF
+contact = "ora-test-admins";
+daemon = {
+  socket = "$SOCK";
+  socket_mode = "0666";
+  state_dir = "$STATE";
+  master_key = "$T/master.key";
+  $daemon_user
+  log_level = "info";
+  header_timeout = 3;
+  request_timeout = 30;
+  shutdown_grace = 5;
+  $extra
+};
+upstream = {
+  base_url = "$MOCK_URL/api/v1";
+  connect_timeout = 2;
+  catalog_refresh = 300;
+  referer = "https://ora.test/";
+  title = "ora test";
+  user_field = "name";
+  user_prefix = "test:";
+};
+roles = {
+$roles
+};
+cost_centres = {
+  dev = { key = "dev"; };
+  prod = { key = "prod"; models = [ "openai/gpt-4o-mini" ]; title = "ora prod"; };
+};
+rules = (
+$rules
+);
+CONF
+}
+
+# make_daemon_user: as root, the unprivileged account orad drops to.
+make_daemon_user() {
+	is_root || return 0
+	useradd -M -N -r -s /usr/sbin/nologin "${PFX}d" && CREATED_USERS="$CREATED_USERS ${PFX}d"
+}
+
+# add_user NAME [GROUP...]: a real Unix user ${PFX}NAME in groups ${PFX}GROUP.
+add_user() {
+	name=${PFX}$1
+	shift
+	useradd -M -N -s /bin/sh "$name" && CREATED_USERS="$CREATED_USERS $name"
+	for g in "$@"; do
+		if ! getent group "${PFX}$g" >/dev/null; then
+			groupadd "${PFX}$g" && CREATED_GROUPS="$CREATED_GROUPS ${PFX}$g"
+		fi
+		usermod -a -G "${PFX}$g" "$name"
+	done
+}
+
+# as USER CMD...: run a command as ${PFX}USER.
+as() {
+	u=${PFX}$1
+	shift
+	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"
+}
+
+# seal_keys: master key and the two upstream keys, as an admin would.
+seal_keys() {
+	"$ORACTL" -c "$CONF" init >"$T/oractl.out" 2>&1 || { cat "$T/oractl.out"; return 1; }
+	printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$CONF" key add dev >>"$T/oractl.out" 2>&1 &&
+		printf '%s\n' "$KEY_PROD" | "$ORACTL" -c "$CONF" key add prod >>"$T/oractl.out" 2>&1 ||
+		{ cat "$T/oractl.out"; return 1; }
+}
+
+start_orad() {
+	"$ORAD" -f -c "$CONF" "$@" 2>>"$T/orad.log" &
+	ORAD_PID=$!
+	PIDS="$PIDS $ORAD_PID"
+	i=0
+	until [ -S "$SOCK" ] && curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/api/v1/me; do
+		i=$((i + 1))
+		if [ $i -ge 200 ] || ! kill -0 "$ORAD_PID" 2>/dev/null; then
+			echo "orad did not start:"
+			cat "$T/orad.log"
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+# standard_setup RULES: mock, config, keys, orad.
+standard_setup() {
+	need_binaries "$ORAD" "$ORACTL" "$MOCK"
+	start_mock
+	make_daemon_user
+	write_conf "$1" "${2:-}" "${3:-}"
+	seal_keys || exit 1
+	start_orad
+}
+
+# req METHOD PATH [BODY] [CURL-ARGS...]: a request over the socket; the body
+# goes to $T/out and the status is printed.
+req() {
+	method=$1
+	path=$2
+	shift 2
+	if [ $# -gt 0 ]; then
+		body=$1
+		shift
+		curl -sS --unix-socket "$SOCK" -X "$method" -H 'Content-Type: application/json' \
+			--data-binary "$body" -o "$T/out" -w '%{http_code}' "$@" "http://localhost$path"
+	else
+		curl -sS --unix-socket "$SOCK" -X "$method" -o "$T/out" -w '%{http_code}' "$@" \
+			"http://localhost$path"
+	fi
+}
+
+# as_req USER METHOD PATH [BODY] [CURL-ARGS...]: the same, as ${PFX}USER.
+as_req() {
+	u=$1
+	method=$2
+	path=$3
+	shift 3
+	rm -f "$T/out"
+	if [ $# -gt 0 ]; then
+		body=$1
+		shift
+		as "$u" curl -sS --unix-socket "$SOCK" -X "$method" -H 'Content-Type: application/json' \
+			--data-binary "$body" -o - -w '\n%{http_code}' "$@" "http://localhost$path" >"$T/as.raw"
+	else
+		as "$u" curl -sS --unix-socket "$SOCK" -X "$method" -o - -w '\n%{http_code}' "$@" \
+			"http://localhost$path" >"$T/as.raw"
+	fi
+	sed '$d' "$T/as.raw" >"$T/out"
+	tail -n 1 "$T/as.raw"
+}
+
+CHAT='{"messages":[{"role":"user","content":"Say hello to the integration test"}]}'
