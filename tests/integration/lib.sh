@@ -35,9 +35,12 @@ cleanup() {
 	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
 	for u in $CREATED_USERS; do userdel "$u" >/dev/null 2>&1 || true; done
 	for g in $CREATED_GROUPS; do groupdel "$g" >/dev/null 2>&1 || true; done
-	if [ "$FAILED" -ne 0 ] && [ -f "$T/orad.log" ]; then
-		echo "--- orad log ($T/orad.log), last 40 lines"
-		tail -n 40 "$T/orad.log"
+	if [ "$FAILED" -ne 0 ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- $f, last 60 lines"
+			tail -n 60 "$f"
+		done
 	fi
 	rm -rf "$T"
 }
@@ -53,7 +56,20 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 skip_all() { echo "SKIP: $TEST_NAME: $*"; exit 77; }
+# stop_all: SIGTERM every process we started and wait, so that sanitizer
+# reports (written at exit) are in the logs before we look.
+stop_all() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	PIDS=""
+}
+# sanitizer_clean: no AddressSanitizer/UBSan/LeakSanitizer report in any log.
+sanitizer_clean() {
+	! grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T"/*.log 2>/dev/null
+}
 finish() {
+	stop_all
+	check "no sanitizer report in any daemon log" sanitizer_clean
 	if [ "$FAILED" -ne 0 ]; then
 		echo "$TEST_NAME: $FAILED check(s) failed"
 		exit 1

@@ -1,0 +1,69 @@
+#!/bin/bash
+# check.sh: the whole test suite from a fresh checkout: install dependencies,
+# build with warnings as errors and AddressSanitizer + UBSan, run every unit
+# and integration test, then run the daemon's lifecycle under valgrind in a
+# plain build. Ends with one line: "N passed, N failed".
+#
+# Integration tests that need several real Unix users run only as root (they
+# create and remove their own users and groups); without root they print SKIP.
+set -u
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+JOBS=${JOBS:-2}
+
+contrib/deps.sh || exit 1
+[ -x configure ] || autoreconf -fi || exit 1
+
+run_suite() { # DIR CONFIGURE-ARGS... ; then the make check arguments in CHECK_ARGS
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	(cd "$dir" && "$SRC/configure" --quiet "$@" >configure.out 2>&1) ||
+		{ cat "$dir/configure.out"; return 1; }
+	make -C "$dir" -j"$JOBS" >"$dir/build.out" 2>&1 || { tail -n 60 "$dir/build.out"; return 1; }
+	make -C "$dir" -j"$JOBS" check $CHECK_ARGS
+}
+
+status=0
+CHECK_ARGS="" run_suite build-asan --enable-werror --enable-sanitizers || status=1
+CHECK_ARGS="TESTS=tests/integration/test_orad_valgrind.sh" run_suite build-plain --enable-werror || status=1
+
+# Totals over every individual check: Check's per-test results and the
+# integration tests' "ok"/"not ok" lines; a test program that failed without
+# reporting counts as one failure.
+passed=0
+failed=0
+for log in $(find build-asan build-plain -name '*.log' ! -name 'test-suite.log' ! -name 'config.log' 2>/dev/null); do
+	trs=${log%.log}.trs
+	[ -f "$trs" ] || continue
+	result=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
+	checks=$(sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$log" | tail -n 1)
+	oks=$(grep -c '^ok - ' "$log" || true)
+	notoks=$(grep -c '^not ok - ' "$log" || true)
+	p=0 f=0
+	if [ -n "$checks" ]; then
+		set -- $checks
+		f=$(($2 + $3))
+		p=$(($1 - f))
+	fi
+	p=$((p + oks))
+	f=$((f + notoks))
+	case $result in
+	FAIL | ERROR) [ "$f" -gt 0 ] || f=1 ;;
+	PASS) [ "$p" -gt 0 ] || p=1 ;;
+	esac
+	if [ "$result" = FAIL ] || [ "$result" = ERROR ]; then
+		echo "=== $log ($result)"
+		tail -n 80 "$log"
+		status=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+for s in build-asan/test-suite.log build-plain/test-suite.log; do
+	[ -f "$s" ] && grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$s" | tr '\n' ' ' && echo " ($s)"
+done
+grep -h '^SKIP: ' build-asan/tests/*/*.log build-plain/tests/*/*.log 2>/dev/null || true
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] || status=1
+exit $status
