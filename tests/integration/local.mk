@@ -1,4 +1,6 @@
 # Integration tests: real orad, real mock upstream, real sockets and users.
 TESTS += \
-	tests/integration/test_orad_api.sh
-EXTRA_DIST += tests/integration/lib.sh tests/integration/test_orad_api.sh
+	tests/integration/test_orad_api.sh \
+	tests/integration/test_orad_valgrind.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/test_orad_api.sh \
+	tests/integration/test_orad_valgrind.sh
