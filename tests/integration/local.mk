@@ -4,3 +4,7 @@ TESTS += \
 	tests/integration/test_orad_valgrind.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/test_orad_api.sh \
 	tests/integration/test_orad_valgrind.sh
+TESTS += tests/integration/test_orad_users.sh
+EXTRA_DIST += tests/integration/test_orad_users.sh
+TESTS += tests/integration/test_orad_secrets.sh
+EXTRA_DIST += tests/integration/test_orad_secrets.sh
