@@ -8,3 +8,7 @@ TESTS += tests/integration/test_orad_users.sh
 EXTRA_DIST += tests/integration/test_orad_users.sh
 TESTS += tests/integration/test_orad_secrets.sh
 EXTRA_DIST += tests/integration/test_orad_secrets.sh
+TESTS += tests/integration/test_orad_startup.sh
+EXTRA_DIST += tests/integration/test_orad_startup.sh
+TESTS += tests/integration/test_orad_lifecycle.sh
+EXTRA_DIST += tests/integration/test_orad_lifecycle.sh
