@@ -67,4 +67,54 @@ const struct ora_secret *ora_keyring_get(const struct ora_keyring *ring, const c
 
 void ora_keyring_free(struct ora_keyring *ring);
 
+/*
+ * Additions for oractl and for orad's logs.
+ *
+ * Ownership when root: orad reads keys at start as root and again at reload
+ * after dropping to its own user, while oractl writes them as root. So when
+ * the effective uid is 0, a key file owned by the owner of its keys/
+ * directory is accepted too, and a key file (or keys/ directory) that root
+ * creates takes the owner of the directory it is created in. Any other uid
+ * accepts only files it owns.
+ *
+ * File format of NAME.key (version 1), all of it binary:
+ *   "ORAKEY" | version 0x01 | algorithm 0x01 (XChaCha20-Poly1305 IETF)
+ *   | 24-byte nonce | ciphertext with its 16-byte tag
+ * The associated data is the 8 header bytes followed by NAME.
+ */
+
+#define ORA_KEY_FINGERPRINT_HEX 8 /* hex digits shown by `oractl key list` */
+
+/* state_dir/keys and state_dir/keys/NAME.key, newly allocated. */
+char *ora_key_dir(const char *state_dir);
+char *ora_key_path(const char *state_dir, const char *name);
+
+/* Read a secret from fd straight into locked memory: up to end of file, or
+ * up to the first newline when one_line is set. One trailing newline ("\n"
+ * or "\r\n") is removed. Fails when nothing is left or it is longer than
+ * max bytes. */
+int ora_secret_read(int fd, size_t max, int one_line, struct ora_secret **out,
+    struct ora_error *err);
+
+/* Check that key looks like an OpenRouter API key. Returns 0 for the current
+ * shape (sk-or-v1- and 64 hex digits); 1 for another sk-or- form, with a
+ * warning in err; -1 with the reason in err for anything else, including any
+ * byte outside printable ASCII, since the key is sent in an HTTP header. The
+ * key itself is never quoted in err. */
+int ora_key_check_shape(const unsigned char *key, size_t len, struct ora_error *err);
+
+/* The first ORA_KEY_FINGERPRINT_HEX hex digits of BLAKE2b-256 of the key
+ * (crypto_generichash; the same as `b2sum -l 256`), so admins can compare
+ * keys without seeing them. out must hold ORA_KEY_FINGERPRINT_HEX + 1. */
+void ora_key_fingerprint(const struct ora_secret *key, char *out);
+
+/* ora_keyring_load with a master key already in memory: for orad, which
+ * keeps the master key to open keys again at reload after dropping root. */
+int ora_keyring_open(const struct ora_secret *master, const char *state_dir,
+    const char *const *names, size_t n_names, struct ora_keyring **out,
+    struct ora_error *err);
+
+/* How many distinct keys ring holds (each name is opened once). */
+size_t ora_keyring_size(const struct ora_keyring *ring);
+
 #endif

@@ -1,0 +1,64 @@
+/*
+ * oractl.h: shared pieces of oractl, the administrator's tool.
+ *
+ * Each command is a function of (context, argc, argv) with argv[0] naming
+ * the command, returning an exit status. Commands print what they did on
+ * standard output and problems on standard error; never a key.
+ */
+#ifndef ORACTL_H
+#define ORACTL_H
+
+#include <stddef.h>
+
+#include "common/util.h"
+
+struct ora_conf;
+struct ora_secret;
+
+/* Exit statuses, as documented in oractl(8). */
+#define ORACTL_EXIT_OK 0
+#define ORACTL_EXIT_ERROR 1
+#define ORACTL_EXIT_USAGE 2
+
+struct oractl {
+	const char *conf_path; /* -c, $ORA_CONF or the default */
+	struct ora_conf *conf; /* loaded on demand by oractl_conf() */
+};
+
+/* Load the configuration once; print its errors and warnings. */
+int oractl_conf(struct oractl *ctl);
+
+/* "oractl: ..." on standard error. */
+void oractl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void oractl_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print the usage of one command (or all when NULL) to standard output
+ * (help) or standard error (a usage mistake) and return the exit status. */
+int oractl_usage(const char *command, int help);
+
+/* Parse a command's options; each letter maps to a flag in flags[]. Returns
+ * the index of the first operand, or -1 after printing usage (with *status
+ * set: 0 for -h, 2 for a mistake). */
+struct oractl_option {
+	const char *name; /* long name, e.g. "force" */
+	int *flag;
+};
+int oractl_parse_options(
+    const char *command, int argc, char **argv, const struct oractl_option *opts, int *status);
+
+/* Commands. */
+int oractl_cmd_init(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_key(struct oractl *ctl, int argc, char **argv);
+
+/* The names of the keys stored in state_dir/keys, sorted (names may be
+ * NULL to count them only; free with oractl_names_free). A missing keys/
+ * directory holds no keys. */
+int oractl_key_names(const char *state_dir, char ***names, size_t *n);
+void oractl_names_free(char **names, size_t n);
+
+/* Read an upstream key from standard input into locked memory: refused
+ * when standard input is a terminal, unless prompt is set, in which case it
+ * asks on the terminal with echo off. */
+int oractl_read_key(const char *name, int prompt, struct ora_secret **out, struct ora_error *err);
+
+#endif
