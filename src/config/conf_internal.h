@@ -1,0 +1,137 @@
+/*
+ * conf_internal.h: shared by conf.c (file reading, lifecycle), conf_parse.c
+ * (sections into struct ora_conf) and conf_validate.c (cross-checks). Not
+ * part of the contract: other modules include conf.h only.
+ */
+#ifndef ORA_CONF_INTERNAL_H
+#define ORA_CONF_INTERNAL_H
+
+#include <libconfig.h>
+
+#include "config/conf.h"
+
+/* What a rule names, kept as text until every role and cost centre has been
+ * read, so rules can refer to them in any order in the file. */
+struct conf_raw_rule {
+	char *user;
+	char *group;
+	int everyone;
+	char *role;
+	char *cost_centre;
+	char **cost_centres;
+	size_t n_cost_centres;
+	unsigned seen; /* bit per rule field present in the file */
+	const config_setting_t *setting;
+	const config_setting_t *role_setting;
+	const config_setting_t *centres_setting;
+};
+
+struct conf_loader {
+	const char *path;
+	char *include_dir; /* directory of path, for @include */
+	struct ora_conf *conf;
+	struct ora_diag *diag;
+	struct conf_raw_rule *raw_rules; /* parallel to conf->rules */
+	/* Which roles and centres some rule grants, parallel to conf->roles
+	 * and conf->centres, for the "never used" warnings. */
+	unsigned char *role_used;
+	unsigned char *centre_used;
+};
+
+enum conf_severity { CONF_ERROR, CONF_WARNING };
+
+/* One setting a section may hold: how to read it and where it goes. */
+enum conf_field_type {
+	F_STRING, /* any non-empty string */
+	F_PATH,   /* absolute path */
+	F_SOCKET, /* absolute path short enough for sun_path */
+	F_NAME,   /* user or group name */
+	F_LONG,   /* integer >= min */
+	F_BOOL,
+	F_STRINGS, /* non-empty array of non-empty strings */
+	F_MODE,    /* octal permission bits as a string */
+	F_LOG_LEVEL,
+	F_USER_FIELD,
+	F_URL,
+	F_KEY_NAME,
+	F_MODEL, /* one model slug, not a pattern */
+};
+
+struct conf_field {
+	const char *name;
+	enum conf_field_type type;
+	size_t offset;       /* of the value in the target struct */
+	size_t count_offset; /* F_STRINGS: of its size_t count */
+	long min;            /* F_LONG */
+	const char *example; /* a correct value, shown in hints */
+	const char *note;    /* F_LONG: what the smallest value means;
+	                        F_STRINGS: what else to do when empty */
+};
+
+/* The settings of one section. */
+struct conf_table {
+	const char *what; /* "a daemon setting", for misplaced names */
+	const struct conf_field *fields;
+	size_t n;
+};
+
+/* Index of each section's table in conf_tables. */
+enum {
+	CONF_T_ROOT,
+	CONF_T_DAEMON,
+	CONF_T_UPSTREAM,
+	CONF_T_ROLE,
+	CONF_T_CENTRE,
+	CONF_T_RULE,
+	CONF_N_TABLES
+};
+extern const struct conf_table conf_tables[CONF_N_TABLES];
+
+/* Bits of conf_raw_rule.seen: the order of the rule table. */
+enum {
+	CONF_RULE_USER,
+	CONF_RULE_GROUP,
+	CONF_RULE_EVERYONE,
+	CONF_RULE_ROLE,
+	CONF_RULE_CENTRE,
+	CONF_RULE_CENTRES
+};
+
+/* conf_fields.c: read every setting of group into target by the table;
+ * unknown names and bad values are reported. Returns a bit per field seen
+ * (even if its value was wrong, so it is not also reported as missing).
+ * where is e.g. "in role 'staff'". */
+unsigned conf_parse_fields(struct conf_loader *ld, const config_setting_t *group, const char *where,
+    const struct conf_table *t, void *target);
+
+/* One setting s by field f into target. */
+void conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *where,
+    const struct conf_field *f, void *target);
+
+/* Report s as unknown in table t, with the nearest name as a suggestion;
+ * returns the index of the suggested field, or -1. */
+int conf_unknown_setting(struct conf_loader *ld, const config_setting_t *s, const char *where,
+    const struct conf_table *t);
+
+/* 0 if s has type; else reports "what must be ..." and returns -1. */
+int conf_want_type(struct conf_loader *ld, const config_setting_t *s, int type, const char *what,
+    const char *example);
+
+/* Append "FILE:LINE: message" to the loader's errors or warnings. s names
+ * the place (its own file, for @include); NULL means the file as a whole. */
+void conf_diag(struct conf_loader *ld, enum conf_severity sev, const config_setting_t *s,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* conf_parse.c: every section of the root group into ld->conf. */
+void conf_parse_root(struct conf_loader *ld, const config_setting_t *root);
+
+/* conf_validate.c: rule references, then warnings for rules that can never
+ * match, names unknown to the system and settings nothing uses. */
+void conf_validate(struct conf_loader *ld);
+
+void conf_raw_rule_clear(struct conf_raw_rule *raw);
+
+/* 1 if any pattern in a list of n globs matches model. */
+int conf_models_match(char *const *patterns, size_t n, const char *model);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * conf_parse.c: each section of ora.conf into struct ora_conf.
+ *
+ * Every section is described by a table of the settings it may hold. A name
+ * not in the table is an error, never ignored: a misspelt `max_token` that
+ * silently did nothing would leave a limit unenforced while the operator
+ * believes it is in force.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "config/conf.h"
+#include "config/conf_internal.h"
+
+/* clang-format off */
+#define FIELD(st, name, type, member, ex) \
+	{ name, type, offsetof(st, member), 0, 0, ex, NULL }
+#define FIELD_LONG(st, name, member, min, ex, note) \
+	{ name, F_LONG, offsetof(st, member), 0, min, ex, note }
+#define FIELD_LIST(st, name, member, count, ex, note) \
+	{ name, F_STRINGS, offsetof(st, member), offsetof(st, count), 0, ex, note }
+/* clang-format on */
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+#define D struct ora_daemon_conf
+static const struct conf_field daemon_fields[] = {
+    FIELD(D, "socket", F_SOCKET, socket_path, "\"/run/ora/ora.sock\""),
+    FIELD(D, "socket_owner", F_NAME, socket_owner, "\"root\""),
+    FIELD(D, "socket_group", F_NAME, socket_group, "\"ora-users\""),
+    FIELD(D, "socket_mode", F_MODE, socket_mode, "\"0660\""),
+    FIELD(D, "state_dir", F_PATH, state_dir, "\"/var/lib/ora\""),
+    FIELD(D, "master_key", F_PATH, master_key, "\"/etc/ora/master.key\""),
+    FIELD(D, "user", F_NAME, user, "\"ora\""),
+    FIELD(D, "group", F_NAME, group, "\"ora\""),
+    FIELD(D, "admin_group", F_NAME, admin_group, "\"ora-admins\""),
+    FIELD(D, "log_level", F_LOG_LEVEL, log_level, "\"info\""),
+    FIELD_LONG(D, "max_body_bytes", max_body_bytes, 1, "4194304", NULL),
+    FIELD_LONG(D, "max_header_bytes", max_header_bytes, 1, "16384", NULL),
+    FIELD_LONG(D, "header_timeout", header_timeout, 1, "10", NULL),
+    FIELD_LONG(D, "request_timeout", request_timeout, 1, "600", NULL),
+    FIELD_LONG(D, "max_connections_per_uid", max_connections_per_uid, 1, "64", NULL),
+    FIELD_LONG(D, "shutdown_grace", shutdown_grace, 0, "30", "0 stops at once"),
+};
+#undef D
+
+#define U struct ora_upstream_conf
+static const struct conf_field upstream_fields[] = {
+    FIELD(U, "base_url", F_URL, base_url, "\"https://openrouter.ai/api/v1\""),
+    FIELD_LONG(U, "connect_timeout", connect_timeout, 1, "10", NULL),
+    FIELD_LONG(U, "catalog_refresh", catalog_refresh, 1, "300", NULL),
+    FIELD(U, "referer", F_STRING, referer, "\"https://example.org/\""),
+    FIELD(U, "title", F_STRING, title, "\"ora at example.org\""),
+    FIELD(U, "user_field", F_USER_FIELD, user_field, "\"name\""),
+    FIELD(U, "user_prefix", F_STRING, user_prefix, "\"example.org:\""),
+};
+#undef U
+
+#define R struct ora_role
+static const struct conf_field role_fields[] = {
+    FIELD_LIST(R, "models", models, n_models, "[ \"openai/gpt-4o-mini\", \"meta-llama/*\" ]", NULL),
+    FIELD(R, "default_model", F_MODEL, default_model, "\"openai/gpt-4o-mini\""),
+    FIELD_LONG(R, "max_tokens", max_tokens, 0, "4096", "0 means no cap"),
+    FIELD_LONG(R, "requests_per_minute", requests_per_minute, 0, "30", "0 means unlimited"),
+    FIELD_LONG(R, "concurrent_requests", concurrent_requests, 0, "2", "0 means unlimited"),
+};
+#undef R
+
+#define C struct ora_cost_centre
+static const struct conf_field centre_fields[] = {
+    FIELD(C, "key", F_KEY_NAME, key, "\"dev\""),
+    FIELD_LIST(C, "models", models, n_models, "[ \"openai/gpt-4o-mini\" ]",
+        "(or remove it to allow every model of the role)"),
+    FIELD(C, "title", F_STRING, title, "\"ora production jobs\""),
+};
+#undef C
+
+#define RR struct conf_raw_rule
+static const struct conf_field rule_fields[] = {
+    FIELD(RR, "user", F_NAME, user, "\"alice\""),
+    FIELD(RR, "group", F_NAME, group, "\"developers\""),
+    FIELD(RR, "everyone", F_BOOL, everyone, "true"),
+    FIELD(RR, "role", F_STRING, role, "\"staff\""),
+    FIELD(RR, "cost_centre", F_STRING, cost_centre, "\"dev\""),
+    FIELD_LIST(RR, "cost_centres", cost_centres, n_cost_centres, "[ \"dev\", \"prod\" ]", NULL),
+};
+#undef RR
+
+/* Sections the root group may hold; parsed by hand below. */
+static const struct conf_field root_fields[] = {
+    {"contact", F_STRING, offsetof(struct ora_conf, contact), 0, 0,
+        "\"the IT helpdesk (it@example.org)\"", NULL},
+    {"daemon", F_STRING, 0, 0, 0, "{ ... }", NULL},
+    {"upstream", F_STRING, 0, 0, 0, "{ ... }", NULL},
+    {"roles", F_STRING, 0, 0, 0, "{ ... }", NULL},
+    {"cost_centres", F_STRING, 0, 0, 0, "{ ... }", NULL},
+    {"rules", F_STRING, 0, 0, 0, "( ... )", NULL},
+};
+
+const struct conf_table conf_tables[CONF_N_TABLES] = {
+    [CONF_T_ROOT] = {"a top-level setting", root_fields, N_ELEMS(root_fields)},
+    [CONF_T_DAEMON] = {"a daemon setting", daemon_fields, N_ELEMS(daemon_fields)},
+    [CONF_T_UPSTREAM] = {"an upstream setting", upstream_fields, N_ELEMS(upstream_fields)},
+    [CONF_T_ROLE] = {"a role setting", role_fields, N_ELEMS(role_fields)},
+    [CONF_T_CENTRE] = {"a cost centre setting", centre_fields, N_ELEMS(centre_fields)},
+    [CONF_T_RULE] = {"a rule setting", rule_fields, N_ELEMS(rule_fields)},
+};
+
+/* Field order in role_fields, for the bits conf_parse_fields returns. */
+enum { ROLE_MODELS, ROLE_DEFAULT_MODEL };
+enum { CENTRE_KEY };
+
+static void
+parse_role(struct conf_loader *ld, const config_setting_t *s, struct ora_role *role)
+{
+	char *where = ora_xasprintf("in role '%s'", role->name);
+	unsigned seen;
+
+	seen = conf_parse_fields(ld, s, where, &conf_tables[CONF_T_ROLE], role);
+	free(where);
+	if (!(seen & (1u << ROLE_MODELS)))
+		conf_diag(ld, CONF_ERROR, s,
+		    "role '%s' has no models; add e.g. models = [ \"openai/gpt-4o-mini\" ]; with "
+		    "the model patterns it may use",
+		    role->name);
+	if (!(seen & (1u << ROLE_DEFAULT_MODEL)))
+		conf_diag(ld, CONF_ERROR, s,
+		    "role '%s' has no default_model; add e.g. default_model = "
+		    "\"openai/gpt-4o-mini\"; for requests that name no model",
+		    role->name);
+	else if (role->default_model != NULL && role->n_models > 0 &&
+	         !conf_models_match(role->models, role->n_models, role->default_model))
+		conf_diag(ld, CONF_ERROR, config_setting_get_member(s, "default_model"),
+		    "default_model '%s' of role '%s' is not allowed by the role's own models; add "
+		    "a pattern that matches it or choose one they allow",
+		    role->default_model, role->name);
+}
+
+static void
+parse_roles(struct conf_loader *ld, const config_setting_t *list)
+{
+	struct ora_conf *conf = ld->conf;
+	int n = config_setting_length(list);
+
+	if (n == 0)
+		conf_diag(ld, CONF_ERROR, list,
+		    "roles is empty; define at least one role, e.g. staff = { models = [ ... ]; "
+		    "default_model = \"...\"; };");
+	conf->roles = ora_xcalloc((size_t)n, sizeof(*conf->roles));
+	conf->n_roles = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		struct ora_role *role = &conf->roles[i];
+
+		role->name = ora_xstrdup(config_setting_name(s));
+		if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "a role",
+		        "NAME = { models = [ ... ]; default_model = \"...\"; };") == 0)
+			parse_role(ld, s, role);
+	}
+}
+
+static void
+parse_centres(struct conf_loader *ld, const config_setting_t *list)
+{
+	struct ora_conf *conf = ld->conf;
+	int n = config_setting_length(list);
+
+	if (n == 0)
+		conf_diag(ld, CONF_ERROR, list,
+		    "cost_centres is empty; define at least one, e.g. dev = { key = \"dev\"; };");
+	conf->centres = ora_xcalloc((size_t)n, sizeof(*conf->centres));
+	conf->n_centres = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		struct ora_cost_centre *cc = &conf->centres[i];
+		char *where;
+
+		cc->name = ora_xstrdup(config_setting_name(s));
+		where = ora_xasprintf("in cost centre '%s'", cc->name);
+		if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "a cost centre",
+		        "NAME = { key = \"KEYNAME\"; };") == 0 &&
+		    !(conf_parse_fields(ld, s, where, &conf_tables[CONF_T_CENTRE], cc) &
+		        (1u << CENTRE_KEY)))
+			conf_diag(ld, CONF_ERROR, s,
+			    "cost centre '%s' has no key; add key = \"NAME\"; naming the upstream "
+			    "key that pays (see `oractl key add`)",
+			    cc->name);
+		free(where);
+	}
+}
+
+static void
+parse_rules(struct conf_loader *ld, const config_setting_t *list)
+{
+	struct ora_conf *conf = ld->conf;
+	int n = config_setting_length(list);
+
+	conf->rules = ora_xcalloc((size_t)n, sizeof(*conf->rules));
+	ld->raw_rules = ora_xcalloc((size_t)n, sizeof(*ld->raw_rules));
+	conf->n_rules = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		struct conf_raw_rule *raw = &ld->raw_rules[i];
+		char *where;
+
+		raw->setting = s;
+		conf->rules[i].line = (int)config_setting_source_line(s);
+		where = ora_xasprintf("in the rule at line %d", conf->rules[i].line);
+		if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "a rule",
+		        "{ group = \"NAME\"; role = \"ROLE\"; cost_centre = \"CC\"; }") == 0) {
+			raw->seen = conf_parse_fields(ld, s, where, &conf_tables[CONF_T_RULE], raw);
+			raw->role_setting = config_setting_get_member(s, "role");
+			raw->centres_setting = config_setting_get_member(
+			    s, raw->cost_centre != NULL ? "cost_centre" : "cost_centres");
+		}
+		free(where);
+	}
+}
+
+void
+conf_parse_root(struct conf_loader *ld, const config_setting_t *root)
+{
+	int len = config_setting_length(root);
+	int have_roles = 0, have_centres = 0, have_rules = 0;
+
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+
+		if (strcmp(name, "contact") == 0) {
+			conf_parse_value(ld, s, "at the top level", &root_fields[0], ld->conf);
+		} else if (strcmp(name, "daemon") == 0) {
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "daemon",
+			        "daemon = { socket = \"...\"; };") == 0)
+				conf_parse_fields(ld, s, "in daemon", &conf_tables[CONF_T_DAEMON],
+				    &ld->conf->daemon);
+		} else if (strcmp(name, "upstream") == 0) {
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "upstream",
+			        "upstream = { base_url = \"...\"; };") == 0)
+				conf_parse_fields(ld, s, "in upstream",
+				    &conf_tables[CONF_T_UPSTREAM], &ld->conf->upstream);
+		} else if (strcmp(name, "roles") == 0) {
+			have_roles = 1;
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "roles",
+			        "roles = { NAME = { models = [ ... ]; }; };") == 0)
+				parse_roles(ld, s);
+		} else if (strcmp(name, "cost_centres") == 0) {
+			have_centres = 1;
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "cost_centres",
+			        "cost_centres = { NAME = { key = \"...\"; }; };") == 0)
+				parse_centres(ld, s);
+		} else if (strcmp(name, "rules") == 0) {
+			have_rules = 1;
+			if (conf_want_type(ld, s, CONFIG_TYPE_LIST, "rules",
+			        "rules = ( { group = \"NAME\"; role = \"ROLE\"; cost_centre = "
+			        "\"CC\"; } );") != 0)
+				continue;
+			parse_rules(ld, s);
+			if (ld->conf->n_rules == 0)
+				conf_diag(ld, CONF_ERROR, s,
+				    "rules is empty, so nobody may use ora; add at least one rule, "
+				    "e.g. ( { group = \"NAME\"; role = \"ROLE\"; cost_centre = "
+				    "\"CC\"; } )");
+		} else
+			conf_unknown_setting(ld, s, "at the top level", &conf_tables[CONF_T_ROOT]);
+	}
+	if (!have_roles)
+		conf_diag(ld, CONF_ERROR, NULL,
+		    "no roles are defined; add roles = { NAME = { models = [ ... ]; default_model "
+		    "= \"...\"; }; }; (see ora.conf(5))");
+	if (!have_centres)
+		conf_diag(ld, CONF_ERROR, NULL,
+		    "no cost centres are defined; add cost_centres = { NAME = { key = \"KEYNAME\"; "
+		    "}; }; (see ora.conf(5))");
+	if (!have_rules)
+		conf_diag(ld, CONF_ERROR, NULL,
+		    "no rules, so nobody may use ora; add rules = ( { group = \"NAME\"; role = "
+		    "\"ROLE\"; cost_centre = \"CC\"; } ); (see ora.conf(5))");
+}
+
+void
+conf_raw_rule_clear(struct conf_raw_rule *raw)
+{
+	if (raw == NULL)
+		return;
+	free(raw->user);
+	free(raw->group);
+	free(raw->role);
+	free(raw->cost_centre);
+	for (size_t i = 0; i < raw->n_cost_centres; i++)
+		free(raw->cost_centres[i]);
+	free(raw->cost_centres);
+	memset(raw, 0, sizeof(*raw));
+}
