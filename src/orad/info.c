@@ -6,6 +6,7 @@
 
 #include <event2/http.h>
 #include <json-c/json.h>
+#include <stdio.h>
 
 #include "config/policy.h"
 #include "orad/catalog.h"

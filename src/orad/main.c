@@ -118,7 +118,7 @@ load_keys(struct orad *d, const struct ora_conf *conf, struct ora_keyring **out,
 {
 	size_t n;
 	const char **names = key_names(conf, &n);
-	int r = ora_keyring_load_master(d->master, conf->daemon.state_dir, names, n, out, err);
+	int r = ora_keyring_open(d->master, conf->daemon.state_dir, names, n, out, err);
 
 	free(names);
 	return r;
