@@ -1,0 +1,14 @@
+# orask: ask a model from the shell, through the broker.
+bin_PROGRAMS += orask
+orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
+	src/orask/input.c
+orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS)
+orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+dist_man_MANS += doc/orask.1
+
+bashcompletiondir = $(datadir)/bash-completion/completions
+dist_bashcompletion_DATA = contrib/bash-completion/orask
+
+# End to end through real orad and the mock upstream (tests/integration).
+TESTS += tests/integration/test_client_orask.sh
+EXTRA_DIST += tests/integration/test_client_orask.sh

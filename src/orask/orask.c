@@ -1,0 +1,322 @@
+/*
+ * orask: ask a model from the shell, through the ora broker.
+ *
+ *   orask "question"            echo text | orask "instruction"
+ *   orask models                orask me
+ *
+ * No API key: the broker knows who you are from the socket.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "orask/orask.h"
+
+#define MAX_TOKENS_LIMIT 10000000UL
+#define TIMEOUT_LIMIT 86400UL /* seconds */
+
+volatile sig_atomic_t orask_interrupted;
+
+enum {
+	OPT_MAX_TOKENS = 256,
+	OPT_NO_STREAM,
+	OPT_JSON,
+	OPT_TIMEOUT,
+};
+
+static const struct option long_options[] = {
+    {"model", required_argument, NULL, 'm'},
+    {"system", required_argument, NULL, 's'},
+    {"temperature", required_argument, NULL, 't'},
+    {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
+    {"no-stream", no_argument, NULL, OPT_NO_STREAM},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"cost-centre", required_argument, NULL, 'e'},
+    {"usage", no_argument, NULL, 'u'},
+    {"socket", required_argument, NULL, 'S'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void
+help(void)
+{
+	printf("Usage: orask [OPTION]... QUESTION...\n"
+	       "       COMMAND | orask [OPTION]... [INSTRUCTION...]\n"
+	       "       orask [-S SOCKET] [-e COSTCENTRE] [--json] models|me|usage\n"
+	       "Ask a language model through the ora broker; the answer streams to standard\n"
+	       "output. Standard input, when it is not a terminal, is added after the\n"
+	       "arguments, separated by a blank line.\n"
+	       "\n"
+	       "  -m, --model=MODEL         model slug (default: your role's default model)\n"
+	       "  -s, --system=TEXT         system prompt\n"
+	       "  -t, --temperature=T       sampling temperature, 0 to 2\n"
+	       "      --max-tokens=N        longest answer, in tokens\n"
+	       "      --no-stream           print the answer when it is complete\n"
+	       "      --json                print one JSON object: text, model, usage, cost\n"
+	       "  -e, --cost-centre=NAME    charge one of your other cost centres\n"
+	       "  -u, --usage               print tokens and cost on standard error\n"
+	       "  -S, --socket=PATH         broker socket (default: $ORA_SOCKET, else %s)\n"
+	       "      --timeout=SECONDS     give up after this long\n"
+	       "  -h, --help                show this help\n"
+	       "  -V, --version             show the version\n"
+	       "\n"
+	       "Commands: models (the models you may use, with prices per million tokens),\n"
+	       "me (who the broker thinks you are), usage. To ask a question that is one of\n"
+	       "these words, write: orask -- models\n"
+	       "\n"
+	       "Exit status: 0 answered, 2 usage error, 3 broker unreachable, 4 not permitted\n"
+	       "or model not allowed, 5 budget exhausted, 6 rate limited, 7 upstream error,\n"
+	       "8 input too large, 130 interrupted, 1 any other failure.\n",
+	    ORA_DEFAULT_SOCKET);
+}
+
+void
+orask_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("orask: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("orask: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'orask --help'.\n", stderr);
+	return ORASK_EXIT_USAGE;
+}
+
+int
+orask_use_color(int fd)
+{
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(fd) && (no_color == NULL || *no_color == '\0') &&
+	       (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+int
+orask_exit_for(enum ora_status status)
+{
+	if (orask_interrupted)
+		return ORASK_EXIT_SIGNAL_BASE + orask_interrupted;
+	switch (status) {
+	case ORA_OK:
+		return ORASK_EXIT_OK;
+	case ORA_E_UNREACHABLE:
+	case ORA_E_UNAVAILABLE:
+		return ORASK_EXIT_UNREACHABLE;
+	case ORA_E_NOT_PERMITTED:
+	case ORA_E_MODEL_NOT_ALLOWED:
+	case ORA_E_COST_CENTRE_NOT_ALLOWED:
+		return ORASK_EXIT_DENIED;
+	case ORA_E_BUDGET:
+		return ORASK_EXIT_BUDGET;
+	case ORA_E_RATE_LIMITED:
+		return ORASK_EXIT_RATE_LIMITED;
+	case ORA_E_UPSTREAM:
+	case ORA_E_UPSTREAM_MIDSTREAM:
+		return ORASK_EXIT_UPSTREAM;
+	case ORA_E_TOO_LARGE:
+		return ORASK_EXIT_TOO_LARGE;
+	default:
+		return ORASK_EXIT_FAIL;
+	}
+}
+
+int
+orask_fail(struct ora_client *c, enum ora_status status)
+{
+	long retry = ora_client_last_retry_after(c);
+
+	/* An interruption was asked for: "cancelled" would only repeat it. */
+	if (orask_interrupted)
+		return orask_exit_for(status);
+	orask_warn("%s",
+	    *ora_client_last_error(c) != '\0' ? ora_client_last_error(c) : ora_status_str(status));
+	if (status == ORA_E_RATE_LIMITED && retry >= 0)
+		orask_warn("try again in %ld second%s", retry, retry == 1 ? "" : "s");
+	if (status == ORA_E_TOO_LARGE)
+		orask_warn("nothing was answered: send less input");
+	return orask_exit_for(status);
+}
+
+static void
+on_signal(int sig)
+{
+	orask_interrupted = sig;
+}
+
+/* No SA_RESTART: a blocked read of standard input returns at once, and
+ * libcurl's cancel check stops the request within a second. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int
+cancel_check(void *arg)
+{
+	return orask_interrupted != 0;
+}
+
+static int
+parse_options(int argc, char **argv, struct orask_options *o)
+{
+	unsigned long n;
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "m:s:t:e:uS:hV", long_options, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			o->model = optarg;
+			break;
+		case 's':
+			o->system = optarg;
+			break;
+		case 't':
+			o->temperature = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' ||
+			    !(o->temperature >= 0.0 && o->temperature <= 2.0))
+				return usage_error("the temperature must be a number from 0 to 2, "
+				                   "not '%s'",
+				    optarg);
+			o->has_temperature = 1;
+			break;
+		case OPT_MAX_TOKENS:
+			if (ora_parse_ulong(optarg, MAX_TOKENS_LIMIT, &n) != 0 || n == 0)
+				return usage_error(
+				    "--max-tokens needs a positive number, not '%s'", optarg);
+			o->max_tokens = (long)n;
+			break;
+		case OPT_NO_STREAM:
+			o->stream = 0;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case 'e':
+			o->cost_centre = optarg;
+			break;
+		case 'u':
+			o->show_usage = 1;
+			break;
+		case 'S':
+			o->socket = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (ora_parse_ulong(optarg, TIMEOUT_LIMIT, &n) != 0)
+				return usage_error(
+				    "--timeout needs a number of seconds, not '%s'", optarg);
+			o->timeout_s = (long)n;
+			break;
+		case 'h':
+			help();
+			exit(ORASK_EXIT_OK);
+		case 'V':
+			printf("orask (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			exit(ORASK_EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'orask --help'.\n");
+			return ORASK_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* A lone positional word that names a command is that command, unless a
+ * "--" came before it. */
+static const char *
+command(int argc, char **argv)
+{
+	static const char *const names[] = {"models", "me", "usage"};
+	size_t i;
+
+	if (argc - optind != 1 || strcmp(argv[optind - 1], "--") == 0)
+		return NULL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(argv[optind], names[i]) == 0)
+			return names[i];
+	return NULL;
+}
+
+static int
+open_client(const struct orask_options *o, struct ora_client **c)
+{
+	enum ora_status r;
+
+	if ((r = ora_client_open(o->socket, c)) != ORA_OK) {
+		if (r == ORA_E_INVALID)
+			return usage_error("the socket path is too long");
+		orask_warn("cannot create a client: %s", ora_status_str(r));
+		return ORASK_EXIT_FAIL;
+	}
+	ora_client_set_cancel_check(*c, cancel_check, NULL);
+	if (o->cost_centre != NULL &&
+	    (r = ora_client_set_cost_centre(*c, o->cost_centre)) != ORA_OK)
+		return usage_error("%s", ora_client_last_error(*c));
+	if (o->timeout_s > 0)
+		ora_client_set_timeout(*c, o->timeout_s * 1000);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct orask_options o = {.stream = 1};
+	struct ora_client *c = NULL;
+	const char *cmd;
+	char *question = NULL;
+	int code;
+
+	catch_signals();
+	if ((code = parse_options(argc, argv, &o)) != 0)
+		return code;
+	cmd = command(argc, argv);
+	if (cmd == NULL &&
+	    (code = orask_read_question(argc - optind, argv + optind, &question)) != 0)
+		return code;
+	if ((code = open_client(&o, &c)) != 0)
+		goto out;
+	if (cmd == NULL)
+		code = orask_ask(c, &o, question);
+	else if (strcmp(cmd, "models") == 0)
+		code = orask_models(c, o.json);
+	else if (strcmp(cmd, "me") == 0)
+		code = orask_me(c, o.json);
+	else
+		code = orask_usage(c);
+out:
+	ora_client_close(c);
+	free(question);
+	return code;
+}

@@ -1,0 +1,78 @@
+/*
+ * orask.h: what the parts of orask share.
+ *
+ * orask.c parses the command line and maps results to exit codes; input.c
+ * gathers the question; ask.c asks it; info.c answers `orask models` and
+ * `orask me`.
+ */
+#ifndef ORA_ORASK_H
+#define ORA_ORASK_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "ora/client.h"
+
+/* Exit codes, documented in orask(1): scripts depend on them. */
+enum {
+	ORASK_EXIT_OK = 0,
+	ORASK_EXIT_FAIL = 1,
+	ORASK_EXIT_USAGE = 2,
+	ORASK_EXIT_UNREACHABLE = 3,
+	ORASK_EXIT_DENIED = 4, /* not permitted, or model or cost centre not allowed */
+	ORASK_EXIT_BUDGET = 5,
+	ORASK_EXIT_RATE_LIMITED = 6,
+	ORASK_EXIT_UPSTREAM = 7,
+	ORASK_EXIT_TOO_LARGE = 8,
+	ORASK_EXIT_SIGNAL_BASE = 128, /* + the signal: 130 for Ctrl-C */
+};
+
+/* The most input orask sends: the broker's default body limit. More is
+ * refused before anything is sent, rather than cut. */
+#define ORASK_MAX_INPUT (4u * 1024 * 1024)
+
+struct orask_options {
+	const char *model;
+	const char *system;
+	const char *cost_centre;
+	const char *socket;
+	double temperature;
+	int has_temperature;
+	long max_tokens; /* 0: the broker's default */
+	long timeout_s;  /* 0: none */
+	int stream;
+	int json;
+	int show_usage;
+};
+
+/* The signal that asked orask to stop (SIGINT, SIGTERM), or 0. */
+extern volatile sig_atomic_t orask_interrupted;
+
+/* Print "orask: <message>" on stderr. */
+void orask_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The exit code for a library status; 130 and the like after a signal. */
+int orask_exit_for(enum ora_status status);
+
+/* Print the client's last error and return the exit code for status. */
+int orask_fail(struct ora_client *c, enum ora_status status);
+
+/* Whether to colour output written to fd: a terminal, NO_COLOR unset or
+ * empty, and TERM not "dumb". */
+int orask_use_color(int fd);
+
+/* input.c: the question: the arguments joined by spaces (the instruction),
+ * then, if standard input is not a terminal, its content (the material),
+ * separated by a blank line. Returns 0 and sets *out (free() it), or an
+ * exit code after printing why. */
+int orask_read_question(int argc, char **argv, char **out);
+
+/* ask.c: ask and print the answer; returns the exit code. */
+int orask_ask(struct ora_client *c, const struct orask_options *o, const char *question);
+
+/* info.c: the subcommands; each returns the exit code. */
+int orask_models(struct ora_client *c, int json);
+int orask_me(struct ora_client *c, int json);
+int orask_usage(struct ora_client *c);
+
+#endif

@@ -1,0 +1,194 @@
+#!/bin/sh
+# orask and libora-client end to end: real orad, real mock upstream, the
+# real socket. Answers streamed and whole, stdin as material, every exit
+# code a script may depend on, Ctrl-C that stops the upstream generation,
+# and the bash completion.
+. "$top_srcdir/tests/integration/lib.sh"
+
+need_binaries "$ORASK"
+ME=$(id -un)
+ROLES='
+  basic = {
+    models = [ "openai/gpt-4o-mini", "meta-llama/*" ];
+    default_model = "openai/gpt-4o-mini";
+    max_tokens = 1000;
+    requests_per_minute = 600;
+    concurrent_requests = 16;
+  };
+  slow = {
+    models = [ "openai/gpt-4o-mini" ];
+    default_model = "openai/gpt-4o-mini";
+    max_tokens = 100;
+    requests_per_minute = 1;
+    concurrent_requests = 1;
+  };'
+RULES="  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\", \"prod\" ]; }"
+if is_root; then
+	add_user slow
+	add_user stranger
+	RULES="$RULES,
+  { user = \"${PFX}slow\"; role = \"slow\"; cost_centres = [ \"dev\" ]; }"
+fi
+# A small body limit, so the broker's own 413 can be reached cheaply.
+standard_setup "$RULES" "$ROLES" "max_body_bytes = 65536;"
+export ORA_SOCKET="$SOCK"
+unset NO_COLOR
+
+# ask ARGS...: run orask; stdout in $T/o, stderr in $T/e, exit code printed.
+ask() {
+	"$ORASK" "$@" >"$T/o" 2>"$T/e" </dev/null
+	echo $?
+}
+last_request() { mock_get /mock/requests "$T/up.json" && json "$T/up.json" "d[\"data\"][-1]$1"; }
+request_count() { mock_get /mock/requests "$T/up.json" && json "$T/up.json" 'len(d["data"])'; }
+
+# --- answers ---------------------------------------------------------------
+rc=$(ask "Say hello to the client test")
+check "a question is answered (exit 0)" [ "$rc" = 0 ]
+check "the answer is the model's" grep -q '^Mock answer to' "$T/o"
+check "the answer ends with a newline" [ "$(tail -c 1 "$T/o" | od -An -c | tr -d ' ')" = '\n' ]
+check "nothing on stderr" [ ! -s "$T/e" ]
+check "streamed upstream by default" [ "$(last_request '["body"]["stream"]')" = True ]
+check "no escape codes when stdout is not a terminal" sh -c "! grep -q \"$(printf '\033')\" '$T/o'"
+
+printf 'the material\n' | "$ORASK" "the instruction" >"$T/o" 2>"$T/e"
+check "argument and stdin: exit 0" [ $? = 0 ]
+check "argument, blank line, stdin" \
+	[ "$(last_request '["body"]["messages"][-1]["content"]')" = "$(printf 'the instruction\n\nthe material')" ]
+printf 'only stdin' | "$ORASK" >"$T/o" 2>"$T/e"
+check "stdin alone is the question" [ "$(last_request '["body"]["messages"][-1]["content"]')" = "only stdin" ]
+
+rc=$(ask --no-stream -u -s "Be brief." -t 0.5 --max-tokens 50 "whole answer please")
+check "--no-stream -u: exit 0" [ "$rc" = 0 ]
+check "  ... the answer" grep -q '^Mock answer to' "$T/o"
+check "  ... not streamed upstream" [ "$(last_request '["body"].get("stream", False)')" = False ]
+check "  ... system prompt first" [ "$(last_request '["body"]["messages"][0]["role"]')" = system ]
+check "  ... temperature sent" [ "$(last_request '["body"]["temperature"]')" = 0.5 ]
+check "  ... max_tokens sent" [ "$(last_request '["body"]["max_tokens"]')" = 50 ]
+check "  ... -u prints tokens and cost on stderr" grep -q 'tokens, cost \$0\.0' "$T/e"
+
+rc=$(ask --json -m meta-llama/llama-3.1-8b-instruct "json please")
+check "--json answers" [ "$rc" = 0 ]
+check "  ... one object with the text" [ "$(json "$T/o" 'd["text"].startswith("Mock answer to")')" = True ]
+check "  ... the served model" [ "$(json "$T/o" 'd["model"]')" = meta-llama/llama-3.1-8b-instruct ]
+check "  ... usage and a cost" [ "$(json "$T/o" 'd["usage"]["total_tokens"] > 0 and d["cost"] > 0')" = True ]
+
+rc=$(ask -e prod "charge prod")
+check "-e prod answers" [ "$rc" = 0 ]
+check "  ... with the prod key upstream" [ "$(last_request '["authorization_key"]')" = "$KEY_PROD" ]
+
+# --- commands --------------------------------------------------------------
+rc=$(ask models)
+check "orask models: exit 0" [ "$rc" = 0 ]
+check "  ... a header row" grep -q '^MODEL  *CONTEXT  *PROMPT \$/M  *OUTPUT \$/M  *NAME$' "$T/o"
+check "  ... price per million tokens" grep -q '^openai/gpt-4o-mini  *128000  *0\.15  *0\.60 ' "$T/o"
+check "  ... hides models the role may not use" sh -c "! grep -q anthropic '$T/o'"
+rc=$(ask me)
+check "orask me: exit 0" [ "$rc" = 0 ]
+check "  ... names the caller" grep -q "^user  *$ME (uid $(id -u)," "$T/o"
+check "  ... shows the role" grep -q '^role  *basic$' "$T/o"
+rc=$(ask --json me)
+check "orask me --json: exit 0" [ "$rc" = 0 ]
+check "  ... the broker's JSON" [ "$(json "$T/o" 'd["role"]')" = basic ]
+rc=$(ask -- me)
+check "orask -- me: exit 0" [ "$rc" = 0 ]
+check "  ... asks the word" [ "$(last_request '["body"]["messages"][-1]["content"]')" = me ]
+
+# --- refusals and exit codes -----------------------------------------------
+rc=$(ask -m anthropic/claude-3.5-sonnet "not for me")
+check "model not allowed: exit 4" [ "$rc" = 4 ]
+check "  ... the broker's sentence" grep -q '^orask: .*anthropic/claude-3.5-sonnet' "$T/e"
+rc=$(ask -e nosuchcentre "hi")
+check "cost centre not granted: exit 4" [ "$rc" = 4 ]
+rc=$(ask -S "$T/no-such.sock" "hi")
+check "broker unreachable: exit 3" [ "$rc" = 3 ]
+check "  ... names the socket" grep -q "no-such.sock" "$T/e"
+rc=$(ask -t 9 "hi")
+check "bad option value: exit 2" [ "$rc" = 2 ]
+rc=$(ask)
+check "nothing to ask: exit 2" [ "$rc" = 2 ]
+
+n=$(request_count)
+head -c 4194305 /dev/zero | tr '\0' a >"$T/big"
+"$ORASK" "summarise" <"$T/big" >"$T/o" 2>"$T/e"
+check "input over 4 MiB: exit 8" [ $? = 8 ]
+check "  ... says nothing was sent" grep -q 'nothing was sent' "$T/e"
+head -c 100000 /dev/zero | tr '\0' a >"$T/big"
+"$ORASK" "summarise" <"$T/big" >"$T/o" 2>"$T/e"
+check "input over the broker's limit: exit 8" [ $? = 8 ]
+check "  ... with a message" grep -q '^orask: ' "$T/e"
+check "  ... nothing reached upstream" [ "$(request_count)" = "$n" ]
+
+curl -sS -X POST -H 'Content-Type: application/json' \
+	-d '{"times":10,"status":502,"message":"Provider returned error"}' "$MOCK_URL/mock/faults" >/dev/null
+rc=$(ask "upstream fails")
+check "upstream error: exit 7" [ "$rc" = 7 ]
+check "  ... with upstream's message" grep -q '^orask: .*Provider returned error' "$T/e"
+curl -sS -X DELETE "$MOCK_URL/mock/faults" >/dev/null
+
+mock_post /mock/faults '{"times":1,"error_after_events":3}'
+rc=$(ask "one two three four five six seven eight nine ten")
+check "error in the middle of the stream: exit 7" [ "$rc" = 7 ]
+check "  ... the partial answer stays on stdout" grep -q '^Mock answer' "$T/o"
+
+if is_root; then
+	as stranger "$ORASK" "hi" >"$T/o" 2>"$T/e" </dev/null
+	rc=$?
+	check "no rule for the caller: exit 4" [ "$rc" = 4 ]
+	check "  ... told whom to ask" grep -q '^orask: .*ora-test-admins' "$T/e"
+	as slow "$ORASK" "first" >"$T/o" 2>"$T/e" </dev/null
+	as slow "$ORASK" "second" >"$T/o" 2>"$T/e" </dev/null
+	rc=$?
+	check "rate limited: exit 6" [ "$rc" = 6 ]
+fi
+
+# --- Ctrl-C stops the generation upstream ------------------------------------
+mock_post /mock/faults '{"times":1,"pause_after_events":3}'
+"$ORASK" "please count one two three four five six seven eight" >"$T/cc.out" 2>"$T/cc.err" </dev/null &
+pid=$!
+i=0
+until [ -s "$T/cc.out" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.2
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "Ctrl-C: exit 130" [ "$rc" = 130 ]
+check "  ... the partial answer stays" grep -q '^Mock answer' "$T/cc.out"
+check "  ... and ends with a newline" [ "$(tail -c 1 "$T/cc.out" | od -An -c | tr -d ' ')" = '\n' ]
+i=0
+until [ "$(mock_get /mock/generations "$T/g.json" && json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ] ||
+	[ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "  ... and the broker cancelled the upstream generation" \
+	[ "$(json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ]
+curl -sS -X POST "$MOCK_URL/mock/resume" >/dev/null
+
+# --- the library, as an application uses it --------------------------------
+if [ -x "$top_builddir/examples/ora-example" ]; then
+	"$top_builddir/examples/ora-example" "hello from the example" >"$T/o" 2>"$T/e"
+	check "examples/ora-example: exit 0" [ $? = 0 ]
+	check "  ... streams the answer" grep -q '^Mock answer' "$T/o"
+fi
+
+# --- bash completion ---------------------------------------------------------
+if command -v bash >/dev/null; then
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\nexec "%s" "$@"\n' "$ORASK" >"$T/bin/orask"
+	chmod +x "$T/bin/orask"
+	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask -m open); COMP_CWORD=2
+		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
+	check "bash completion: -m completes from orask models" [ "$out" = openai/gpt-4o-mini ]
+	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask m); COMP_CWORD=1
+		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
+	check "bash completion: commands" [ "$(echo $out)" = "models me" ]
+fi
+
+# --- no leaks or memory errors in orask --------------------------------------
+# (Sanitizer builds leave this to their own checks: the two do not mix.)
+if [ "${ora_sanitizers:-no}" != yes ] && command -v valgrind >/dev/null &&
+	[ -x "$top_builddir/libtool" ]; then
+	"$top_builddir/libtool" --mode=execute valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=99 "$ORASK" -u "valgrind run" >"$T/o" 2>"$T/valgrind.log" </dev/null
+	check "orask under valgrind: clean" [ $? = 0 ]
+fi
+
+finish
