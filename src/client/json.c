@@ -110,6 +110,7 @@ oc_json_strv(struct json_object *obj, const char *key, char ***dst, size_t *n)
 {
 	struct json_object *arr = oc_json_get(obj, key, json_type_array), *item;
 	size_t i, len, count = 0;
+	const char *name;
 	char **v;
 
 	len = arr != NULL ? json_object_array_length(arr) : 0;
@@ -117,9 +118,11 @@ oc_json_strv(struct json_object *obj, const char *key, char ***dst, size_t *n)
 		return ORA_E_NOMEM;
 	for (i = 0; i < len; i++) {
 		item = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(item, json_type_string))
+		if (json_object_is_type(item, json_type_string))
+			name = json_object_get_string(item);
+		else if ((name = oc_json_str(item, "name")) == NULL)
 			continue;
-		if ((v[count] = strdup(json_object_get_string(item))) == NULL) {
+		if ((v[count] = strdup(name)) == NULL) {
 			oc_strv_free(v);
 			return ORA_E_NOMEM;
 		}

@@ -35,7 +35,9 @@ double oc_json_number(struct json_object *obj, const char *key, double def);
  * ORA_OK or ORA_E_NOMEM. */
 enum ora_status oc_json_dup(struct json_object *obj, const char *key, char **dst);
 
-/* Copy the strings of array member key into a NULL-terminated vector. */
+/* Copy the names in array member key into a NULL-terminated vector: its
+ * strings, or the "name" of its objects (orad describes cost centres as
+ * {"name", "default", "models"}); other items are skipped. */
 enum ora_status oc_json_strv(struct json_object *obj, const char *key, char ***dst, size_t *n);
 
 void oc_strv_free(char **v);

@@ -18,6 +18,7 @@
 
 struct output {
 	int json;   /* collect the answer instead of printing it */
+	int tty;    /* stdout is a terminal */
 	char *text; /* collected answer (json) */
 	size_t len, cap;
 	int wrote;          /* some of the answer went to stdout */
@@ -39,6 +40,24 @@ collect(struct output *out, const char *text, size_t len)
 	out->text[out->len] = '\0';
 }
 
+/* A model's answer is untrusted text: on a terminal, control characters
+ * other than tab, newline and carriage return are shown as '?', so an
+ * answer cannot move the cursor, retitle the window or worse. Pipes and
+ * files get the exact bytes. */
+static void
+write_safely(const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f)
+			ch = '?';
+		putchar(ch);
+	}
+}
+
 static int
 on_content(void *arg, const char *text, size_t len)
 {
@@ -54,7 +73,10 @@ on_content(void *arg, const char *text, size_t len)
 		fputs(out->color ? RESET "\n\n" : "\n\n", stderr);
 		out->in_reasoning = 0;
 	}
-	fwrite(text, 1, len, stdout);
+	if (out->tty)
+		write_safely(text, len);
+	else
+		fwrite(text, 1, len, stdout);
 	/* Flushed per piece, so a pipe sees the answer as it arrives. */
 	fflush(stdout);
 	out->wrote = 1;
@@ -155,6 +177,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	int code = ORASK_EXIT_OK;
 
 	out.json = o->json;
+	out.tty = isatty(STDOUT_FILENO);
 	out.show_reasoning = isatty(STDERR_FILENO);
 	out.color = orask_use_color(STDERR_FILENO);
 	if ((req = build_request(o, question)) == NULL) {

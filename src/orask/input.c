@@ -42,6 +42,8 @@ read_stdin(char **out, size_t *out_len)
 		if (n < 0) {
 			if (errno == EINTR && !orask_interrupted)
 				continue;
+			if (errno == EBADF && len == 0)
+				break; /* standard input closed (<&-): no material */
 			free(buf);
 			if (orask_interrupted)
 				return ORASK_EXIT_SIGNAL_BASE + orask_interrupted;

@@ -87,6 +87,7 @@ rc=$(ask me)
 check "orask me: exit 0" [ "$rc" = 0 ]
 check "  ... names the caller" grep -q "^user  *$ME (uid $(id -u)," "$T/o"
 check "  ... shows the role" grep -q '^role  *basic$' "$T/o"
+check "  ... lists the granted cost centres" grep -q '^cost centres  *dev prod$' "$T/o"
 rc=$(ask --json me)
 check "orask me --json: exit 0" [ "$rc" = 0 ]
 check "  ... the broker's JSON" [ "$(json "$T/o" 'd["role"]')" = basic ]
@@ -180,6 +181,9 @@ if command -v bash >/dev/null; then
 	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask m); COMP_CWORD=1
 		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
 	check "bash completion: commands" [ "$(echo $out)" = "models me" ]
+	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask -e ""); COMP_CWORD=2
+		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
+	check "bash completion: -e completes the granted cost centres" [ "$(echo $out)" = "dev prod" ]
 fi
 
 # --- no leaks or memory errors in orask --------------------------------------

@@ -264,6 +264,9 @@ START_TEST(parse_me)
 	    "\"anthropic/*\"],\"default_model\":\"anthropic/"
 	    "claude-3.5-sonnet\",\"max_tokens\":16384,"
 	    "\"requests_per_minute\":120,\"concurrent_requests\":8,\"budget\":{\"left\":1}}";
+	static const char objects[] =
+	    "{\"cost_centres\":[{\"name\":\"dev\",\"default\":true},{\"name\":\"prod\","
+	    "\"default\":false,\"models\":[\"openai/gpt-4o-mini\"]},{\"default\":false},7]}";
 	struct ora_me *me;
 	char msg[256];
 
@@ -285,6 +288,14 @@ START_TEST(parse_me)
 	ck_assert_int_eq(me->requests_per_minute, 120);
 	ck_assert_int_eq(me->concurrent_requests, 8);
 	ck_assert_str_eq(me->json, body);
+	ora_me_free(me);
+
+	/* orad describes cost centres as objects: their names are taken. */
+	ck_assert_int_eq(oc_parse_me(objects, strlen(objects), &me, msg, sizeof(msg)), ORA_OK);
+	ck_assert_uint_eq(me->n_cost_centres, 2);
+	ck_assert_str_eq(me->cost_centres[0], "dev");
+	ck_assert_str_eq(me->cost_centres[1], "prod");
+	ck_assert_ptr_null(me->cost_centres[2]);
 	ora_me_free(me);
 
 	ck_assert_int_eq(oc_parse_me("{}", 2, &me, msg, sizeof(msg)), ORA_OK);
