@@ -433,20 +433,16 @@ START_TEST(net_large_body_sent_at_once)
 	struct ora_client *c = client_for(r);
 	struct ora_request *q;
 	struct ora_reply *reply;
-	struct timespec start, end;
 	char *big = malloc(1024 * 1024 + 1);
 
 	memset(big, 'a', 1024 * 1024);
 	big[1024 * 1024] = '\0';
 	q = question(big);
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	ck_assert_int_eq(ora_client_chat(c, q, &reply), ORA_OK);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	/* No one-second wait for a "100 Continue" the broker never sends. */
-	ck_assert_int_lt(
-	    (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000, 900);
 	responder_stop(r);
 	ck_assert_uint_gt(r->body_len, 1024 * 1024);
+	/* No "Expect: 100-continue", which would make libcurl wait a second
+	 * for an interim answer before sending the body. */
 	ck_assert_ptr_null(strcasestr(r->request, "Expect:"));
 	ora_reply_free(reply);
 	ora_request_free(q);
