@@ -384,7 +384,7 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	d->requests_total++;
 
 	size_t len;
-	const char *text = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &len);
+	const char *text = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	start_upstream(d, x, text, len);
 out:
 	json_object_put(body);

@@ -178,12 +178,29 @@ on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* Exit once every answer has left our buffers: the last chunk of a stream
+ * may still be queued in evhttp when its exchange ends. */
+static void
+exit_when_flushed(evutil_socket_t fd, short what, void *arg)
+{
+	struct orad *d = arg;
+	struct timeval soon = { 0, 10000 };
+
+	if (peers_output_pending(d->peers) == 0) {
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	event_base_once(d->base, -1, EV_TIMEOUT, exit_when_flushed, d, &soon);
+}
+
 void
 orad_request_finished(struct orad *d)
 {
+	struct timeval now = { 0, 0 };
+
 	d->in_flight--;
 	if (d->draining && d->in_flight == 0)
-		event_base_loopexit(d->base, NULL);
+		event_base_once(d->base, -1, EV_TIMEOUT, exit_when_flushed, d, &now);
 }
 
 static void
@@ -244,12 +261,13 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	crypto_generichash(d->pseudonym_key, sizeof(d->pseudonym_key),
 	    (const unsigned char *)"ora user pseudonym v1", 21, ora_secret_data(d->master),
 	    ora_secret_len(d->master));
-	/* Keys are read after the drop, as the daemon user, exactly as a reload
-	 * will read them: nothing more than the socket and the master key is
-	 * done as root. */
-	if (privdrop(dc->user, dc->group, err) != 0)
-		return -1;
+	/* Keys are opened before the drop so that a bad key stops the start
+	 * while the socket can still be removed; the master key stays in
+	 * locked memory, so a reload opens them again as the daemon user
+	 * (key files belong to it; see keystore.h). */
 	if (load_keys(d, d->conf, &d->keys, err) != 0)
+		return -1;
+	if (privdrop(dc->user, dc->group, err) != 0)
 		return -1;
 	if ((d->base = new_base(err)) == NULL)
 		return -1;

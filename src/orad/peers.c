@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <stdlib.h>
@@ -161,4 +162,18 @@ long
 peers_connections(const struct orad_peers *p)
 {
 	return p->open;
+}
+
+long
+peers_output_pending(const struct orad_peers *p)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < p->n_fd; i++) {
+		struct orad_conn *c = p->by_fd[i];
+		if (c != NULL &&
+		    evbuffer_get_length(bufferevent_get_output(evhttp_connection_get_bufferevent(c->evcon))) > 0)
+			n++;
+	}
+	return n;
 }

@@ -56,6 +56,9 @@ struct orad_user_state *peers_user(struct orad_peers *p, uid_t uid);
  * would be allowed in *retry_after. per_minute <= 0 means no limit. */
 int peers_rate_take(struct orad_user_state *u, long per_minute, uint64_t now_us, long *retry_after);
 
+/* Connections with answer bytes still waiting to be written. */
+long peers_output_pending(const struct orad_peers *p);
+
 /* Open connections in total. */
 long peers_connections(const struct orad_peers *p);
 

@@ -36,7 +36,7 @@ reply_json(struct evhttp_request *req, int status, struct json_object *obj)
 {
 	struct evbuffer *buf = evbuffer_new();
 	size_t len;
-	const char *text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
+	const char *text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
 	evbuffer_add(buf, text, len);
 	evbuffer_add(buf, "\n", 1);

@@ -13,6 +13,10 @@ ORACTL=$top_builddir/oractl
 ORASK=$top_builddir/orask
 MOCK=$top_builddir/tests/mock/ora-mock
 TEST_NAME=$(basename "$0" .sh)
+# The system interpreter, which other users can run too (a per-user
+# installation under /root is not reachable once a test switches users).
+PY3=/usr/bin/python3
+[ -x "$PY3" ] || PY3=$(command -v python3)
 
 T=$(mktemp -d /tmp/ora-it.XXXXXX)
 chmod 755 "$T"
@@ -239,13 +243,14 @@ standard_setup() {
 	start_orad
 }
 
-# req METHOD PATH [BODY] [CURL-ARGS...]: a request over the socket; the body
+# req METHOD PATH [BODY] [CURL-ARGS...]: a request over the socket (BODY for
+# POST only); the body
 # goes to $T/out and the status is printed.
 req() {
 	method=$1
 	path=$2
 	shift 2
-	if [ $# -gt 0 ]; then
+	if [ "$method" = POST ]; then
 		body=$1
 		shift
 		curl -sS --unix-socket "$SOCK" -X "$method" -H 'Content-Type: application/json' \
@@ -263,7 +268,7 @@ as_req() {
 	path=$3
 	shift 3
 	rm -f "$T/out"
-	if [ $# -gt 0 ]; then
+	if [ "$method" = POST ]; then
 		body=$1
 		shift
 		as "$u" curl -sS --unix-socket "$SOCK" -X "$method" -H 'Content-Type: application/json' \

@@ -82,6 +82,13 @@ check "a fourth connection from one uid (limit 3) is refused with 429" grep -q '
 s=$(req GET /api/v1/me)
 check "  ... and released connections are counted back" [ "$s" = 200 ]
 
+# Back to the basic role (600 requests per minute) for the drain.
+cp "$T/basic.conf" "$CONF"
+kill -HUP "$ORAD_PID"
+sleep 0.5
+s=$(req GET /api/v1/me)
+check "a second reload applies too" [ "$(json "$T/out" 'd["role"]')" = basic ]
+
 # --- SIGTERM drains ----------------------------------------------------------
 mock_post /mock/faults '{"times":1,"delay_events_ms":100}'
 curl -sS -N --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$SLOW_STREAM" \
@@ -101,5 +108,9 @@ wait "$ORAD_PID"
 rc=$?
 PIDS=$(echo "$PIDS" | sed "s/ $ORAD_PID//")
 check "orad exits 0 after draining" [ "$rc" -eq 0 ]
-check "orad removed its socket" [ ! -e "$SOCK" ]
+# As root, orad has dropped to an account that cannot write the socket's
+# directory; the next start removes the stale socket (test_orad_startup).
+if ! is_root; then
+	check "orad removed its socket" [ ! -e "$SOCK" ]
+fi
 finish

@@ -70,7 +70,7 @@ try:
 except OSError as e:
     print("mem refused", e.strerror)
 PY
-read_as python3 "$T/peek.py" "$ORAD_PID" >"$T/peek.out" 2>&1
+read_as "$PY3" "$T/peek.py" "$ORAD_PID" >"$T/peek.out" 2>&1
 check "ptrace attach is refused" grep -q 'ptrace refused' "$T/peek.out"
 check "/proc/PID/mem is refused" grep -q 'mem refused' "$T/peek.out"
 

@@ -76,7 +76,7 @@ c.request("POST", "/api/v1/chat/completions", body, {"Content-Type": "applicatio
 r = c.getresponse(); print("after", r.status, json.loads(r.read())["error"]["type"])
 PY
 mkfifo "$T/go"
-as alice python3 "$T/keepalive.py" "$SOCK" <"$T/go" >"$T/keepalive.out" 2>&1 &
+as alice "$PY3" "$T/keepalive.py" "$SOCK" <"$T/go" >"$T/keepalive.out" 2>&1 &
 KA=$!
 exec 3>"$T/go"
 i=0
