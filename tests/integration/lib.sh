@@ -217,14 +217,17 @@ seal_keys() {
 		{ cat "$T/oractl.out"; return 1; }
 }
 
+# ORAD_WRAP: a command to run orad under (e.g. valgrind), word-split.
+ORAD_WRAP=""
 start_orad() {
-	"$ORAD" -f -c "$CONF" "$@" 2>>"$T/orad.log" &
+	# shellcheck disable=SC2086
+	$ORAD_WRAP "$ORAD" -f -c "$CONF" "$@" 2>>"$T/orad.log" &
 	ORAD_PID=$!
 	PIDS="$PIDS $ORAD_PID"
 	i=0
 	until [ -S "$SOCK" ] && curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/api/v1/me; do
 		i=$((i + 1))
-		if [ $i -ge 200 ] || ! kill -0 "$ORAD_PID" 2>/dev/null; then
+		if [ $i -ge 600 ] || ! kill -0 "$ORAD_PID" 2>/dev/null; then
 			echo "orad did not start:"
 			cat "$T/orad.log"
 			exit 1

@@ -15,8 +15,8 @@ make_daemon_user
 write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\", \"prod\" ]; }"
 seal_keys || exit 1
 
-ORAD="valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
- --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log $ORAD"
+ORAD_WRAP="valgrind --quiet --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect \
+ --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file=$T/valgrind.log"
 start_orad
 
 s=$(req POST /api/v1/chat/completions "$CHAT")
