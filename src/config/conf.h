@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/money.h"
+#include "common/period.h"
 #include "common/util.h"
 
 #define ORA_DEFAULT_CONF_PATH SYSCONFDIR "/ora/ora.conf"
@@ -41,6 +43,15 @@ enum ora_user_field {
 	ORA_USER_FIELD_NONE,     /* field removed */
 };
 
+/* A spending limit: at most `limit` in each calendar period. */
+struct ora_budget {
+	int set;               /* 0: no limit at this level */
+	ora_pico limit;        /* picodollars */
+	enum ora_period period;
+	double warn;           /* fraction of limit at which to warn; 0 = never */
+	int line;              /* where it was configured */
+};
+
 struct ora_role {
 	char *name;
 	char **models;       /* allowed model globs, at least one */
@@ -50,6 +61,7 @@ struct ora_role {
 	                        request gives none; 0 = no cap */
 	long requests_per_minute; /* per user; 0 = unlimited */
 	long concurrent_requests; /* per user; 0 = unlimited */
+	struct ora_budget budget; /* for each user with this role */
 };
 
 /* A cost centre is a department or environment: the upstream key that pays,
@@ -60,6 +72,14 @@ struct ora_cost_centre {
 	char **models;   /* further restriction; n_models == 0 means none */
 	size_t n_models;
 	char *title;     /* X-Title for requests billed here; NULL = upstream.title */
+	struct ora_budget budget; /* pooled: everyone billed to this centre */
+};
+
+/* A budget attached to a name: an upstream key, or one user (overriding
+ * the role's per-user budget). */
+struct ora_named_budget {
+	char *name;
+	struct ora_budget budget;
 };
 
 enum ora_rule_kind {
@@ -95,6 +115,7 @@ struct ora_daemon_conf {
 	long request_timeout; /* seconds for a whole upstream exchange */
 	long max_connections_per_uid;
 	long shutdown_grace;  /* seconds SIGTERM waits for in-flight requests */
+	int ledger;           /* record requests in state_dir/ledger.db (default 1) */
 };
 
 struct ora_upstream_conf {
@@ -105,6 +126,17 @@ struct ora_upstream_conf {
 	char *title;          /* X-Title; NULL: not sent */
 	enum ora_user_field user_field;
 	char *user_prefix;    /* prepended to the user field, e.g. "example.org:" */
+	long reconcile_give_up; /* seconds after which an unknown cost is
+	                           settled at its reservation (default 86400) */
+};
+
+struct ora_budgets_conf {
+	char *timezone;       /* calendar periods; default "UTC" */
+	struct ora_budget global;
+	struct ora_named_budget *keys;   /* per upstream key */
+	size_t n_keys;
+	struct ora_named_budget *users;  /* per-user overrides */
+	size_t n_users;
 };
 
 struct ora_conf {
@@ -113,6 +145,7 @@ struct ora_conf {
 	char *contact;            /* whom to ask for access, shown in 403s */
 	struct ora_daemon_conf daemon;
 	struct ora_upstream_conf upstream;
+	struct ora_budgets_conf budgets;
 	struct ora_role *roles;
 	size_t n_roles;
 	struct ora_cost_centre *centres;
@@ -142,6 +175,14 @@ void ora_conf_unref(struct ora_conf *conf);
 
 const struct ora_role *ora_conf_find_role(const struct ora_conf *conf, const char *name);
 const struct ora_cost_centre *ora_conf_find_centre(const struct ora_conf *conf, const char *name);
+
+/* The per-user budget that applies to user under role: the user's own
+ * override if configured, else the role's (which may be unset). */
+const struct ora_budget *ora_conf_user_budget(const struct ora_conf *conf,
+    const struct ora_role *role, const char *user);
+
+/* The budget of upstream key name, or NULL. */
+const struct ora_budget *ora_conf_key_budget(const struct ora_conf *conf, const char *name);
 
 void ora_diag_clear(struct ora_diag *diag);
 

@@ -1,0 +1,373 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ledger/ledger.h"
+
+/* A busy reader (a report) must not stall the broker for long. */
+#define LEDGER_BUSY_TIMEOUT_MS 2000
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS requests ("
+    " id INTEGER PRIMARY KEY,"
+    " started_ms INTEGER NOT NULL, settled_ms INTEGER, state TEXT NOT NULL,"
+    " uid INTEGER NOT NULL, user TEXT NOT NULL, rule_line INTEGER, rule_match TEXT,"
+    " role TEXT, cost_centre TEXT, key_name TEXT,"
+    " model_requested TEXT, models_requested TEXT, model_served TEXT, provider TEXT,"
+    " generation_id TEXT, stream INTEGER NOT NULL DEFAULT 0,"
+    " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
+    " reasoning_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,"
+    " cost_pico INTEGER NOT NULL DEFAULT 0, cost_text TEXT,"
+    " reserved_pico INTEGER NOT NULL DEFAULT 0, estimated INTEGER NOT NULL DEFAULT 0,"
+    " http_status INTEGER, outcome TEXT, reason TEXT, latency_ms REAL, ttfb_ms REAL,"
+    " client_pid INTEGER, client_exe TEXT);"
+    "CREATE INDEX IF NOT EXISTS requests_started ON requests(started_ms);"
+    "CREATE INDEX IF NOT EXISTS requests_user ON requests(user, started_ms);"
+    "CREATE INDEX IF NOT EXISTS requests_centre ON requests(cost_centre, started_ms);"
+    "CREATE INDEX IF NOT EXISTS requests_key ON requests(key_name, started_ms);"
+    "CREATE INDEX IF NOT EXISTS requests_pending ON requests(state) WHERE state IN ('open','unsettled');"
+    "CREATE TABLE IF NOT EXISTS audit ("
+    " id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, uid INTEGER NOT NULL, user TEXT,"
+    " action TEXT NOT NULL, detail TEXT);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');";
+
+enum stmt_id {
+	STMT_ADMIT,
+	STMT_GENERATION,
+	STMT_SETTLE,
+	STMT_AUDIT,
+	STMT_COUNT,
+};
+
+static const char *const stmt_sql[STMT_COUNT] = {
+	[STMT_ADMIT] =
+	    "INSERT INTO requests (started_ms, settled_ms, state, uid, user, rule_line, rule_match,"
+	    " role, cost_centre, key_name, model_requested, models_requested, stream,"
+	    " reserved_pico, http_status, outcome, reason, client_pid, client_exe, cost_pico)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18, ?19, 0)",
+	[STMT_GENERATION] = "UPDATE requests SET generation_id = ?2 WHERE id = ?1",
+	[STMT_SETTLE] =
+	    "UPDATE requests SET settled_ms = ?2, state = ?3, model_served = ?4, provider = ?5,"
+	    " generation_id = COALESCE(?6, generation_id), prompt_tokens = ?7,"
+	    " completion_tokens = ?8, reasoning_tokens = ?9, cached_tokens = ?10, cost_pico = ?11,"
+	    " cost_text = ?12, estimated = ?13, http_status = ?14, outcome = ?15, reason = ?16,"
+	    " latency_ms = ?17, ttfb_ms = ?18 WHERE id = ?1",
+	[STMT_AUDIT] =
+	    "INSERT INTO audit (time_ms, uid, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+};
+
+struct ora_ledger {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	int readonly;
+};
+
+static int
+db_error(struct ora_ledger *l, struct ora_error *err, const char *what)
+{
+	return ora_error_set(err, "ledger: %s: %s", what, sqlite3_errmsg(l->db));
+}
+
+struct sqlite3 *
+ora_ledger_db(struct ora_ledger *l)
+{
+	return l->db;
+}
+
+/* Create the file ourselves so that it is 0600 from its first byte: the
+ * ledger says who asked what model when, which is nobody else's business. */
+static int
+create_private(const char *path, struct ora_error *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return ora_error_set(err, "cannot create ledger %s: %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int
+ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger **out,
+    struct ora_error *err)
+{
+	struct ora_ledger *l = ora_xcalloc(1, sizeof(*l));
+	int flags = mode == ORA_LEDGER_READ_ONLY ? SQLITE_OPEN_READONLY
+	                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char *msg = NULL;
+
+	*out = NULL;
+	l->readonly = mode == ORA_LEDGER_READ_ONLY;
+	if (!l->readonly && create_private(path, err) != 0)
+		goto fail;
+	if (sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		ora_error_set(err, "cannot open ledger %s: %s", path,
+		    l->db != NULL ? sqlite3_errmsg(l->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(l->db, LEDGER_BUSY_TIMEOUT_MS);
+	if (!l->readonly) {
+		/* WAL: readers (reports) never block the broker, and a commit
+		 * is one append. synchronous=NORMAL keeps every committed row
+		 * through a crash of the process (kill -9); only a power loss
+		 * can take the last transactions, not the file's integrity. */
+		if (sqlite3_exec(l->db,
+		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+		        NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+			ora_error_set(err, "cannot prepare ledger %s: %s", path, msg ? msg : "?");
+			sqlite3_free(msg);
+			goto fail;
+		}
+		for (int i = 0; i < STMT_COUNT; i++) {
+			if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+			        &l->stmt[i], NULL) != SQLITE_OK) {
+				db_error(l, err, "prepare");
+				goto fail;
+			}
+		}
+	}
+	*out = l;
+	return 0;
+fail:
+	ora_ledger_close(l);
+	return -1;
+}
+
+void
+ora_ledger_close(struct ora_ledger *l)
+{
+	if (l == NULL)
+		return;
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(l->stmt[i]);
+	sqlite3_close(l->db);
+	free(l);
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int
+run(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return db_error(l, err, what);
+	return 0;
+}
+
+static int
+insert(struct ora_ledger *l, struct ora_ledger_entry *e, const char *state, struct ora_error *err)
+{
+	sqlite3_stmt *s = l->stmt[STMT_ADMIT];
+
+	sqlite3_bind_int64(s, 1, e->started_ms);
+	if (e->settled_ms != 0)
+		sqlite3_bind_int64(s, 2, e->settled_ms);
+	bind_text(s, 3, state);
+	sqlite3_bind_int64(s, 4, e->uid);
+	bind_text(s, 5, e->user != NULL ? e->user : "?");
+	sqlite3_bind_int(s, 6, e->rule_line);
+	bind_text(s, 7, e->rule_match);
+	bind_text(s, 8, e->role);
+	bind_text(s, 9, e->cost_centre);
+	bind_text(s, 10, e->key_name);
+	bind_text(s, 11, e->model_requested);
+	bind_text(s, 12, e->models_requested);
+	sqlite3_bind_int(s, 13, e->stream);
+	sqlite3_bind_int64(s, 14, e->reserved);
+	if (e->http_status != 0)
+		sqlite3_bind_int(s, 15, e->http_status);
+	bind_text(s, 16, e->outcome);
+	bind_text(s, 17, e->reason);
+	sqlite3_bind_int(s, 18, e->client_pid);
+	bind_text(s, 19, e->client_exe);
+	if (run(l, s, err, "insert") != 0)
+		return -1;
+	e->id = sqlite3_last_insert_rowid(l->db);
+	return 0;
+}
+
+int
+ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
+{
+	e->settled_ms = 0;
+	return insert(l, e, "open", err);
+}
+
+int
+ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
+{
+	if (e->settled_ms == 0)
+		e->settled_ms = e->started_ms;
+	return insert(l, e, "refused", err);
+}
+
+int
+ora_ledger_note_generation(struct ora_ledger *l, int64_t id, const char *generation_id,
+    struct ora_error *err)
+{
+	sqlite3_stmt *s = l->stmt[STMT_GENERATION];
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, generation_id);
+	return run(l, s, err, "record generation id");
+}
+
+int
+ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
+{
+	sqlite3_stmt *s = l->stmt[STMT_SETTLE];
+
+	sqlite3_bind_int64(s, 1, e->id);
+	sqlite3_bind_int64(s, 2, e->settled_ms);
+	bind_text(s, 3, e->state != NULL ? e->state : "settled");
+	bind_text(s, 4, e->model_served);
+	bind_text(s, 5, e->provider);
+	bind_text(s, 6, e->generation_id);
+	sqlite3_bind_int64(s, 7, e->prompt_tokens);
+	sqlite3_bind_int64(s, 8, e->completion_tokens);
+	sqlite3_bind_int64(s, 9, e->reasoning_tokens);
+	sqlite3_bind_int64(s, 10, e->cached_tokens);
+	sqlite3_bind_int64(s, 11, e->cost);
+	bind_text(s, 12, e->cost_text);
+	sqlite3_bind_int(s, 13, e->estimated);
+	if (e->http_status != 0)
+		sqlite3_bind_int(s, 14, e->http_status);
+	bind_text(s, 15, e->outcome);
+	bind_text(s, 16, e->reason);
+	sqlite3_bind_double(s, 17, e->latency_ms);
+	sqlite3_bind_double(s, 18, e->ttfb_ms);
+	return run(l, s, err, "settle");
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+int
+ora_ledger_each_unsettled(struct ora_ledger *l,
+    void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg, struct ora_error *err)
+{
+	static const char sql[] =
+	    "SELECT id, started_ms, state, uid, user, cost_centre, key_name, model_requested,"
+	    " generation_id, stream, reserved_pico, rule_line, rule_match, role"
+	    " FROM requests WHERE state IN ('open','unsettled') ORDER BY id";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(l, err, "list unsettled");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ora_ledger_entry e = {
+			.id = sqlite3_column_int64(s, 0),
+			.started_ms = sqlite3_column_int64(s, 1),
+			.state = col_text(s, 2),
+			.uid = (uint32_t)sqlite3_column_int64(s, 3),
+			.user = col_text(s, 4),
+			.cost_centre = col_text(s, 5),
+			.key_name = col_text(s, 6),
+			.model_requested = col_text(s, 7),
+			.generation_id = col_text(s, 8),
+			.stream = sqlite3_column_int(s, 9),
+			.reserved = sqlite3_column_int64(s, 10),
+			.rule_line = sqlite3_column_int(s, 11),
+			.rule_match = col_text(s, 12),
+			.role = col_text(s, 13),
+		};
+		fn(&e, arg);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(l, err, "list unsettled");
+	return 0;
+}
+
+int
+ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value, int64_t since_ms,
+    int64_t until_ms, ora_pico *out, struct ora_error *err)
+{
+	/* The column name comes from a fixed list, never from input. */
+	static const char *const columns[] = { "user", "cost_centre", "key_name" };
+	char sql[256];
+	sqlite3_stmt *s;
+	int ok_column = column == NULL;
+
+	for (size_t i = 0; column != NULL && i < sizeof(columns) / sizeof(columns[0]); i++)
+		ok_column |= strcmp(column, columns[i]) == 0;
+	if (!ok_column)
+		return ora_error_set(err, "ledger: no budget column %s", column);
+	snprintf(sql, sizeof(sql),
+	    "SELECT COALESCE(SUM(CASE WHEN state = 'settled' THEN cost_pico"
+	    " WHEN state IN ('open','unsettled') THEN reserved_pico ELSE 0 END), 0)"
+	    " FROM requests WHERE started_ms >= ?1 AND started_ms < ?2%s%s%s",
+	    column != NULL ? " AND " : "", column != NULL ? column : "", column != NULL ? " = ?3" : "");
+	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(l, err, "sum spend");
+	sqlite3_bind_int64(s, 1, since_ms);
+	sqlite3_bind_int64(s, 2, until_ms);
+	if (column != NULL)
+		bind_text(s, 3, value);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_error(l, err, "sum spend");
+	}
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+ora_ledger_audit(struct ora_ledger *l, uint32_t uid, const char *user, const char *action,
+    const char *detail, struct ora_error *err)
+{
+	sqlite3_stmt *s = l->stmt[STMT_AUDIT];
+
+	sqlite3_bind_int64(s, 1, ora_wall_ms());
+	sqlite3_bind_int64(s, 2, uid);
+	bind_text(s, 3, user);
+	bind_text(s, 4, action);
+	bind_text(s, 5, detail);
+	return run(l, s, err, "audit");
+}
+
+int
+ora_ledger_counts(struct ora_ledger *l, int64_t *rows, int64_t *unsettled, struct ora_error *err)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(l->db,
+	        "SELECT COUNT(*), COALESCE(SUM(state IN ('open','unsettled')), 0) FROM requests", -1, &s,
+	        NULL) != SQLITE_OK)
+		return db_error(l, err, "count");
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_error(l, err, "count");
+	}
+	*rows = sqlite3_column_int64(s, 0);
+	*unsettled = sqlite3_column_int64(s, 1);
+	sqlite3_finalize(s);
+	return 0;
+}

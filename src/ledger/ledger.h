@@ -1,0 +1,124 @@
+/*
+ * ledger.h: the durable record of every request, in SQLite (WAL mode) at
+ * state_dir/ledger.db.
+ *
+ * A row is written when a request is admitted, before anything goes
+ * upstream, and completed when it settles, so a broker killed at any moment
+ * leaves rows that say exactly what was in flight: at start they are
+ * reconciled. Rows never hold prompt or answer text.
+ *
+ * Schema (version 1), for reports and for anyone querying the file:
+ *
+ *   requests(id INTEGER PRIMARY KEY, started_ms, settled_ms, state,
+ *            uid, user, rule_line, rule_match, role, cost_centre, key_name,
+ *            model_requested, models_requested, model_served, provider,
+ *            generation_id, stream, prompt_tokens, completion_tokens,
+ *            reasoning_tokens, cached_tokens, cost_pico, cost_text,
+ *            reserved_pico, estimated, http_status, outcome, reason,
+ *            latency_ms, ttfb_ms, client_pid, client_exe)
+ *   audit(id INTEGER PRIMARY KEY, time_ms, uid, user, action, detail)
+ *   meta(key PRIMARY KEY, value)
+ *
+ * Times are milliseconds since the epoch (UTC). Money is integer
+ * picodollars (1e-12 USD, see money.h); cost_text keeps the upstream's own
+ * decimal. state is 'open' (admitted, in flight), 'unsettled' (finished but
+ * the cost is not known yet: being reconciled), 'settled', or 'refused'
+ * (never sent upstream; reason says why). estimated = 1 marks a cost that
+ * could not be learned from the upstream and was set to the reservation.
+ */
+#ifndef ORA_LEDGER_H
+#define ORA_LEDGER_H
+
+#include <stdint.h>
+
+#include "common/money.h"
+#include "common/util.h"
+
+#define ORA_LEDGER_FILE "ledger.db"
+#define ORA_LEDGER_SCHEMA_VERSION 1
+
+struct ora_ledger;
+
+/* Every column of a request row. Strings may be NULL (stored as NULL). */
+struct ora_ledger_entry {
+	int64_t id;
+	int64_t started_ms;
+	int64_t settled_ms;
+	const char *state;
+	uint32_t uid;
+	const char *user;
+	int rule_line;
+	const char *rule_match; /* "group research", "user alice", "everyone" */
+	const char *role;
+	const char *cost_centre;
+	const char *key_name;
+	const char *model_requested;
+	const char *models_requested; /* JSON array text, or NULL */
+	const char *model_served;
+	const char *provider;
+	const char *generation_id;
+	int stream;
+	int64_t prompt_tokens;
+	int64_t completion_tokens;
+	int64_t reasoning_tokens;
+	int64_t cached_tokens;
+	ora_pico cost;
+	const char *cost_text;
+	ora_pico reserved;
+	int estimated;
+	int http_status;
+	const char *outcome;
+	const char *reason;
+	double latency_ms;
+	double ttfb_ms;
+	int32_t client_pid;
+	const char *client_exe;
+};
+
+enum ora_ledger_mode {
+	ORA_LEDGER_READ_WRITE = 0, /* orad: creates the file (0600) and schema */
+	ORA_LEDGER_READ_ONLY,      /* reports: never writes */
+};
+
+int ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger **out,
+    struct ora_error *err);
+void ora_ledger_close(struct ora_ledger *l);
+
+/* The SQLite handle, for read-only report queries. */
+struct sqlite3 *ora_ledger_db(struct ora_ledger *l);
+
+/* Insert an admitted request (state 'open'); e->id is set. Committed when
+ * this returns 0. */
+int ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err);
+
+/* Record the generation id as soon as the upstream names it, so that a
+ * crash after this point can still be reconciled. */
+int ora_ledger_note_generation(struct ora_ledger *l, int64_t id, const char *generation_id,
+    struct ora_error *err);
+
+/* Complete row e->id with every result field of e (state, settled_ms,
+ * served model, tokens, cost, status, outcome...). */
+int ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err);
+
+/* Insert a request refused before it was sent (state 'refused'). */
+int ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err);
+
+/* Call fn for every row in state 'open' or 'unsettled', oldest first. The
+ * strings in the entry are valid during the call only. */
+int ora_ledger_each_unsettled(struct ora_ledger *l,
+    void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg, struct ora_error *err);
+
+/* What rows started in [since_ms, until_ms) count against a budget: the
+ * settled cost plus the reservation of rows not yet settled. column is
+ * "user", "cost_centre" or "key_name" with value, or NULL for all rows. */
+int ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value, int64_t since_ms,
+    int64_t until_ms, ora_pico *out, struct ora_error *err);
+
+/* Append to the audit trail (admin actions). */
+int ora_ledger_audit(struct ora_ledger *l, uint32_t uid, const char *user, const char *action,
+    const char *detail, struct ora_error *err);
+
+/* Number of rows and of rows waiting for reconciliation. */
+int ora_ledger_counts(struct ora_ledger *l, int64_t *rows, int64_t *unsettled, struct ora_error *err);
+
+#endif
