@@ -3,24 +3,15 @@
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "client/internal.h"
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result;
-
-static void
-init_curl(void)
-{
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 enum ora_status
 ora_client_open(const char *socket_path, struct ora_client **out)
@@ -37,13 +28,11 @@ ora_client_open(const char *socket_path, struct ora_client **out)
 		path = ORA_DEFAULT_SOCKET;
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
 		return ORA_E_INVALID;
-	pthread_once(&curl_once, init_curl);
-	if (curl_init_result != CURLE_OK)
-		return ORA_E_NOMEM;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ORA_E_NOMEM;
+	c->fd = -1;
 	c->retry_after = -1;
-	if ((c->socket_path = strdup(path)) == NULL || (c->curl = curl_easy_init()) == NULL) {
+	if ((c->socket_path = strdup(path)) == NULL) {
 		ora_client_close(c);
 		return ORA_E_NOMEM;
 	}
@@ -56,8 +45,8 @@ ora_client_close(struct ora_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->curl != NULL)
-		curl_easy_cleanup(c->curl);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c->socket_path);
 	free(c);
 }
@@ -187,9 +176,6 @@ oc_response_free(struct oc_response *resp)
 	if (resp != NULL)
 		oc_buf_free(&resp->body);
 }
-
-/* The value of header line "Name: value\r\n" if its name is name, trimmed
- * into dst; 0 if it is another header. */
 
 enum ora_status
 ora_client_request(struct ora_client *c, const char *method, const char *path, const char *body,

@@ -9,8 +9,6 @@
 
 #include <stddef.h>
 
-#include <curl/curl.h>
-
 #include "client/buf.h"
 #include "client/classify.h"
 #include "ora/client.h"
@@ -18,7 +16,10 @@
 /* Limits on what the broker may make us hold in memory. */
 #define OC_MAX_RESPONSE (64u * 1024 * 1024) /* one non-streamed response body */
 #define OC_MAX_EVENT (8u * 1024 * 1024)     /* one server-sent event */
+#define OC_HEAD_MAX (64u * 1024)            /* status line and headers of one response */
+#define OC_CHUNK_LINE_MAX 1024u             /* one chunk-size or trailer line */
 #define OC_CONNECT_TIMEOUT_MS 10000L        /* a local socket answers at once */
+#define OC_WAIT_SLICE_MS 200                /* the cancel check runs at least this often */
 #define OC_COST_CENTRE_MAX 128
 
 #define OC_CHAT_PATH "/api/v1/chat/completions"
@@ -26,7 +27,7 @@
 /* Opaque to applications; shared by client.c (the object and its options)
  * and transport.c (the exchange). */
 struct ora_client {
-	CURL *curl;
+	int fd; /* the connection to the broker, kept alive between requests; -1: none */
 	char *socket_path;
 	char cost_centre[OC_COST_CENTRE_MAX]; /* "" for the default */
 	long timeout_ms;
@@ -38,8 +39,6 @@ struct ora_client {
 	char error_type[OC_TYPE_MAX];
 	long http_status;
 	long retry_after;
-
-	char curl_error[CURL_ERROR_SIZE];
 };
 
 struct oc_response {

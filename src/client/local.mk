@@ -20,8 +20,10 @@ ORA_CLIENT_SOURCES = \
 	src/client/sse.c src/client/sse.h \
 	src/client/stream.c src/client/stream.h \
 	src/client/transport.c
-ORA_CLIENT_DEPS_CFLAGS = $(LIBCURL_CFLAGS) $(JSONC_CFLAGS)
-ORA_CLIENT_DEPS_LIBS = $(LIBCURL_LIBS) $(JSONC_LIBS)
+# No libcurl: the library speaks the little HTTP it needs itself
+# (transport.c says why).
+ORA_CLIENT_DEPS_CFLAGS = $(JSONC_CFLAGS)
+ORA_CLIENT_DEPS_LIBS = $(JSONC_LIBS)
 
 libora_client_la_SOURCES = $(ORA_CLIENT_SOURCES)
 libora_client_la_CFLAGS = $(AM_CFLAGS) $(ORA_CLIENT_DEPS_CFLAGS)
@@ -33,6 +35,7 @@ check_PROGRAMS += tests/unit/check_client
 TESTS += tests/unit/check_client
 tests_unit_check_client_SOURCES = $(ORA_CLIENT_SOURCES) \
 	tests/unit/check_client.c tests/unit/check_client.h tests/unit/check_client_net.c \
+	tests/unit/check_client_http.c \
 	tests/unit/check_client_parse.c tests/unit/check_client_responder.c
 tests_unit_check_client_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(ORA_CLIENT_DEPS_CFLAGS)
 tests_unit_check_client_LDADD = $(CHECK_LIBS) $(ORA_CLIENT_DEPS_LIBS)

@@ -308,6 +308,7 @@ main(void)
 
 	srunner_add_suite(sr, client_parse_suite());
 	srunner_add_suite(sr, client_net_suite());
+	srunner_add_suite(sr, client_http_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -17,6 +17,9 @@ Suite *client_parse_suite(void);
 /* check_client_net.c: the transport, against the responder below. */
 Suite *client_net_suite(void);
 
+/* check_client_http.c: the library's HTTP framing, against the responder. */
+Suite *client_http_suite(void);
+
 /* ---- check_client_responder.c ---- */
 
 #define MAX_CANNED 4

@@ -441,8 +441,8 @@ START_TEST(net_large_body_sent_at_once)
 	ck_assert_int_eq(ora_client_chat(c, q, &reply), ORA_OK);
 	responder_stop(r);
 	ck_assert_uint_gt(r->body_len, 1024 * 1024);
-	/* No "Expect: 100-continue", which would make libcurl wait a second
-	 * for an interim answer before sending the body. */
+	/* No "Expect: 100-continue": the body goes out at once, without
+	 * waiting for an interim answer. */
 	ck_assert_ptr_null(strcasestr(r->request, "Expect:"));
 	ora_reply_free(reply);
 	ora_request_free(q);
