@@ -1,0 +1,7 @@
+# The benchmark (`make bench`, not part of `make check`): ora-load drives
+# load against the mock directly and through orad; run.sh prints the table.
+noinst_PROGRAMS += tests/bench/ora-load
+tests_bench_ora_load_SOURCES = tests/bench/ora-load.c
+tests_bench_ora_load_CFLAGS = $(AM_CFLAGS) $(LIBCURL_CFLAGS)
+tests_bench_ora_load_LDADD = $(LIBCURL_LIBS)
+EXTRA_DIST += tests/bench/run.sh
