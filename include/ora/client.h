@@ -19,11 +19,9 @@
  * - The library never prints, never exits and keeps no global state of its
  *   own. One struct ora_client must not be used by two threads at once; use
  *   one client per thread (they are cheap: one idle connection each).
- * - libcurl: ora_client_open() calls curl_global_init() once per process,
- *   thread-safely. With libcurl older than 7.84, curl_global_init() is not
- *   thread-safe against other code calling it: a program that also uses
- *   libcurl in other threads should call curl_global_init() itself before it
- *   starts them. The library never calls curl_global_cleanup().
+ * - No signal handlers: a write to a socket the broker closed is an error,
+ *   never SIGPIPE; a signal that interrupts a wait runs the cancel check
+ *   (ora_client_set_cancel_check()) and, unless it says stop, waits on.
  * - Structs the library allocates may gain fields at their end in later
  *   versions; never allocate or copy them yourself.
  *

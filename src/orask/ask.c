@@ -17,9 +17,9 @@
 #define RESET "\033[0m"
 
 struct output {
-	int json;   /* collect the answer instead of printing it */
+	int json;   /* collect the answer without printing it */
 	int tty;    /* stdout is a terminal */
-	char *text; /* collected answer (json) */
+	char *text; /* the answer so far, for --json and the history */
 	size_t len, cap;
 	int wrote;          /* some of the answer went to stdout */
 	char last;          /* the last byte written there */
@@ -40,24 +40,6 @@ collect(struct output *out, const char *text, size_t len)
 	out->text[out->len] = '\0';
 }
 
-/* A model's answer is untrusted text: on a terminal, control characters
- * other than tab, newline and carriage return are shown as '?', so an
- * answer cannot move the cursor, retitle the window or worse. Pipes and
- * files get the exact bytes. */
-static void
-write_safely(const char *text, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f)
-			ch = '?';
-		putchar(ch);
-	}
-}
-
 static int
 on_content(void *arg, const char *text, size_t len)
 {
@@ -65,18 +47,14 @@ on_content(void *arg, const char *text, size_t len)
 
 	if (len == 0)
 		return 0;
-	if (out->json) {
-		collect(out, text, len);
+	collect(out, text, len);
+	if (out->json)
 		return 0;
-	}
 	if (out->in_reasoning) {
 		fputs(out->color ? RESET "\n\n" : "\n\n", stderr);
 		out->in_reasoning = 0;
 	}
-	if (out->tty)
-		write_safely(text, len);
-	else
-		fwrite(text, 1, len, stdout);
+	orask_write_text(stdout, out->tty, text, len);
 	/* Flushed per piece, so a pipe sees the answer as it arrives. */
 	fflush(stdout);
 	out->wrote = 1;
@@ -102,30 +80,21 @@ on_reasoning(void *arg, const char *text, size_t len)
 }
 
 static void
-format_cost(char *buf, size_t size, double cost)
-{
-	char *end;
-
-	snprintf(buf, size, "%.8f", cost);
-	end = buf + strlen(buf) - 1;
-	while (end > buf && *end == '0' && end[-1] != '.')
-		*end-- = '\0';
-}
-
-static void
-print_usage(const struct ora_reply *reply)
+print_usage(struct ora_client *c, const struct ora_reply *reply, const char *cid)
 {
 	char cost[64] = "unknown";
 
 	if (reply->usage.has_cost)
-		format_cost(cost, sizeof(cost), reply->usage.cost);
-	fprintf(stderr, "orask: %s: %ld prompt + %ld completion = %ld tokens, cost $%s\n",
+		orask_format_cost(cost, sizeof(cost), reply->usage.cost);
+	fprintf(stderr, "orask: %s: %ld prompt + %ld completion = %ld tokens, cost $%s%s%s\n",
 	    reply->model != NULL ? reply->model : "model unknown", reply->usage.prompt_tokens,
-	    reply->usage.completion_tokens, reply->usage.total_tokens, cost);
+	    reply->usage.completion_tokens, reply->usage.total_tokens, cost,
+	    cid != NULL ? ", conversation " : "", cid != NULL ? cid : "");
+	orask_print_budgets(c);
 }
 
 static int
-print_json(const struct ora_reply *reply, const char *text)
+print_json(const struct ora_reply *reply, const char *text, const char *cid)
 {
 	struct json_object *o = json_object_new_object(), *u = json_object_new_object();
 	char cost[64];
@@ -140,25 +109,43 @@ print_json(const struct ora_reply *reply, const char *text)
 	json_object_object_add(u, "total_tokens", json_object_new_int64(reply->usage.total_tokens));
 	json_object_object_add(o, "usage", u);
 	/* Printed as a person would write it (0.0000225, not 2.25e-05). */
-	format_cost(cost, sizeof(cost), reply->usage.cost);
+	orask_format_cost(cost, sizeof(cost), reply->usage.cost);
 	json_object_object_add(o, "cost",
 	    reply->usage.has_cost ? json_object_new_double_s(reply->usage.cost, cost) : NULL);
 	json_object_object_add(o, "finish_reason",
 	    reply->finish_reason != NULL ? json_object_new_string(reply->finish_reason) : NULL);
+	json_object_object_add(o, "conversation", cid != NULL ? json_object_new_string(cid) : NULL);
 	puts(json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return ORASK_EXIT_OK;
 }
 
+/* The model and system prompt: those given now, else the conversation's. */
+static const char *
+pick(const char *given, const char *remembered)
+{
+	return given != NULL ? given : remembered;
+}
+
 static struct ora_request *
-build_request(const struct orask_options *o, const char *question)
+build_request(const struct orask_options *o, const char *question,
+    const struct orask_conversation *conv)
 {
 	struct ora_request *req = ora_request_new();
+	size_t i;
+	int bad;
 
-	if (req == NULL || ora_request_set_model(req, o->model) != ORA_OK ||
-	    ora_request_set_system(req, o->system) != ORA_OK ||
-	    ora_request_add_message(req, "user", question) != ORA_OK ||
+	if (req == NULL)
+		return NULL;
+	bad = ora_request_set_model(req, pick(o->model, conv != NULL ? conv->model : NULL)) !=
+	          ORA_OK ||
+	      ora_request_set_system(req, pick(o->system, conv != NULL ? conv->system : NULL)) !=
+	          ORA_OK;
+	for (i = 0; conv != NULL && i < conv->n_messages && !bad; i++)
+		bad = ora_request_add_message(
+		          req, conv->messages[i].role, conv->messages[i].content) != ORA_OK;
+	if (bad || ora_request_add_message(req, "user", question) != ORA_OK ||
 	    (o->has_temperature && ora_request_set_temperature(req, o->temperature) != ORA_OK) ||
 	    (o->max_tokens > 0 && ora_request_set_max_tokens(req, o->max_tokens) != ORA_OK)) {
 		ora_request_free(req);
@@ -167,12 +154,38 @@ build_request(const struct orask_options *o, const char *question)
 	return req;
 }
 
+/* Only a complete answer is remembered: a conversation goes on from what
+ * the model really said. */
+static void
+remember(struct orask_memory *mem, const struct orask_options *o, const char *question,
+    const char *answer, const struct ora_reply *reply)
+{
+	struct orask_conversation *conv = mem->conv;
+	char msg[1024];
+
+	if (mem->history == NULL || conv == NULL)
+		return;
+	if (o->model != NULL) {
+		free(conv->model);
+		conv->model = ora_xstrdup(o->model);
+	}
+	if (o->system != NULL) {
+		free(conv->system);
+		conv->system = ora_xstrdup(o->system);
+	}
+	if (orask_history_record(mem->history, conv, mem->terminal, question,
+	        answer != NULL ? answer : "", reply, msg, sizeof(msg)) != ORASK_HISTORY_OK)
+		orask_warn("the answer was not remembered: %s", msg);
+}
+
 int
-orask_ask(struct ora_client *c, const struct orask_options *o, const char *question)
+orask_ask(struct ora_client *c, const struct orask_options *o, const char *question,
+    struct orask_memory *mem)
 {
 	struct output out = {0};
 	struct ora_request *req;
 	struct ora_reply *reply = NULL;
+	const char *cid = mem->history != NULL && mem->conv != NULL ? mem->conv->id : NULL;
 	enum ora_status r;
 	int code = ORASK_EXIT_OK;
 
@@ -180,7 +193,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	out.tty = isatty(STDOUT_FILENO);
 	out.show_reasoning = isatty(STDERR_FILENO);
 	out.color = orask_use_color(STDERR_FILENO);
-	if ((req = build_request(o, question)) == NULL) {
+	if ((req = build_request(o, question, mem->conv)) == NULL) {
 		orask_warn("cannot build the request (out of memory)");
 		return ORASK_EXIT_FAIL;
 	}
@@ -191,7 +204,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	if (out.in_reasoning)
 		fputs(out.color ? RESET "\n" : "\n", stderr);
 
-	if (r == ORA_OK && !o->stream && !o->json)
+	if (r == ORA_OK && !o->stream)
 		on_content(&out, reply->text, strlen(reply->text));
 	/* End the answer with a newline, as every shell tool does; after an
 	 * interruption too, so the prompt starts on a fresh line. */
@@ -201,11 +214,15 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 
 	if (r != ORA_OK) {
 		code = orask_fail(c, r);
+		if (r == ORA_E_TOO_LARGE && mem->conv != NULL && mem->conv->n_messages > 0)
+			orask_warn("the conversation so far was sent too: start a new one "
+			           "(without -c or --cid)");
 	} else {
+		remember(mem, o, question, out.text, reply);
 		if (o->json)
-			print_json(reply, o->stream ? out.text : reply->text);
+			print_json(reply, out.text, cid);
 		if (o->show_usage)
-			print_usage(reply);
+			print_usage(c, reply, cid);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		orask_warn("cannot write the answer to standard output");

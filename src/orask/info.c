@@ -1,11 +1,13 @@
 /*
- * info.c: `orask models`, `orask me` and `orask usage`.
+ * info.c: `orask models`, `orask me`, `orask usage` and `orask log`, and the
+ * budgets -u prints after an answer.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -161,8 +163,279 @@ orask_me(struct ora_client *c, int json)
 	return ORASK_EXIT_OK;
 }
 
-int
-orask_usage(struct ora_client *c)
+/* ---- budgets ----------------------------------------------------------- */
+
+/* What orask reads of the broker's /api/v1/usage: an array "budgets" of
+ * objects with "scope" and "name" (what the budget is for), "period",
+ * "limit", "spent", "reserved", "remaining" (USD, as numbers or decimal
+ * strings) and "resets_at" (a date string, or seconds since the epoch).
+ * Anything missing shows as "-"; "remaining" defaults to limit - spent -
+ * reserved. */
+struct budget_line {
+	char label[160];
+	char period[32];
+	char limit[72], spent[72], reserved[72], left[72];
+	char resets[64];
+};
+
+static int
+money(struct json_object *o, const char *key, double *out)
 {
-	return print_raw(c, "/api/v1/usage", "this broker does not report usage yet");
+	struct json_object *v;
+	const char *s;
+	char *end;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) {
+		*out = json_object_get_double(v);
+		return 1;
+	}
+	if (json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		*out = strtod(s, &end);
+		return end != s && *end == '\0';
+	}
+	return 0;
+}
+
+static const char *
+string_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* An amount in USD with at least two decimals and no noise: $10.00,
+ * $8.70, $0.0000225; "-" when unknown. */
+static void
+dollars(char *buf, size_t size, int have, double value)
+{
+	char *end;
+
+	if (!have) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	snprintf(buf, size, "$%.8f", value);
+	end = buf + strlen(buf) - 1;
+	while (*end == '0' && end[-1] != '.' && end[-2] != '.')
+		*end-- = '\0';
+}
+
+/* Text from the broker goes to a terminal: no control characters. */
+static void
+sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+static void
+budget_line(struct json_object *b, struct budget_line *l)
+{
+	double limit = 0, spent = 0, reserved = 0, left = 0;
+	int has_limit = money(b, "limit", &limit), has_spent = money(b, "spent", &spent),
+	    has_reserved = money(b, "reserved", &reserved), has_left = money(b, "remaining", &left);
+	const char *scope = string_of(b, "scope"), *name = string_of(b, "name"), *s;
+	struct json_object *v;
+	time_t when;
+
+	snprintf(l->label, sizeof(l->label), "%s%s%s", scope != NULL ? scope : "budget",
+	    name != NULL ? " " : "", name != NULL ? name : "");
+	snprintf(l->period, sizeof(l->period), "%s", (s = string_of(b, "period")) != NULL ? s : "-");
+	if (!has_left && has_limit) {
+		left = limit - spent - reserved;
+		has_left = 1;
+	}
+	dollars(l->limit, sizeof(l->limit), has_limit, limit);
+	dollars(l->spent, sizeof(l->spent), has_spent, spent);
+	dollars(l->reserved, sizeof(l->reserved), has_reserved, reserved);
+	dollars(l->left, sizeof(l->left), has_left, left);
+	snprintf(l->resets, sizeof(l->resets), "-");
+	if ((s = string_of(b, "resets_at")) != NULL) {
+		snprintf(l->resets, sizeof(l->resets), "%s", s);
+	} else if (json_object_object_get_ex(b, "resets_at", &v) &&
+	           json_object_is_type(v, json_type_int)) {
+		when = (time_t)json_object_get_int64(v);
+		strftime(l->resets, sizeof(l->resets), "%Y-%m-%d %H:%M %Z", localtime(&when));
+	}
+	sanitize(l->label);
+	sanitize(l->period);
+	sanitize(l->resets);
+}
+
+/* GET /api/v1/usage: its "budgets" (NULL when absent) in *root. Returns
+ * the status; ORA_E_NOT_FOUND from a broker without the path. */
+static enum ora_status
+fetch_usage(struct ora_client *c, struct json_object **root, struct json_object **budgets,
+    char **body)
+{
+	enum ora_status r;
+	long status;
+
+	*root = *budgets = NULL;
+	if ((r = ora_client_request(c, "GET", "/api/v1/usage", NULL, 0, &status, body, NULL)) !=
+	    ORA_OK)
+		return r;
+	if ((*root = json_tokener_parse(*body)) != NULL &&
+	    (!json_object_object_get_ex(*root, "budgets", budgets) ||
+	        !json_object_is_type(*budgets, json_type_array)))
+		*budgets = NULL;
+	return ORA_OK;
+}
+
+void
+orask_print_budgets(struct ora_client *c)
+{
+	struct json_object *root, *budgets;
+	struct budget_line l;
+	char *body = NULL;
+	size_t i;
+
+	/* A broker without budgets (404), or any failure: tokens and cost
+	 * were all there is to say. */
+	if (fetch_usage(c, &root, &budgets, &body) == ORA_OK && budgets != NULL)
+		for (i = 0; i < json_object_array_length(budgets); i++) {
+			budget_line(json_object_array_get_idx(budgets, i), &l);
+			fprintf(stderr, "orask: budget %s (%s): %s left of %s, resets %s\n", l.label,
+			    l.period, l.left, l.limit, l.resets);
+		}
+	json_object_put(root);
+	free(body);
+}
+
+int
+orask_usage(struct ora_client *c, int json)
+{
+	struct json_object *root, *budgets;
+	struct budget_line l;
+	int color = orask_use_color(STDOUT_FILENO), w = (int)strlen("BUDGET");
+	enum ora_status r;
+	char *body = NULL;
+	size_t i, n;
+
+	if (json)
+		return print_raw(c, "/api/v1/usage", "this broker does not report usage yet");
+	if ((r = fetch_usage(c, &root, &budgets, &body)) != ORA_OK) {
+		free(body);
+		if (r == ORA_E_NOT_FOUND && ora_client_last_http_status(c) == 404) {
+			orask_warn("this broker does not report usage yet");
+			return ORASK_EXIT_FAIL;
+		}
+		return orask_fail(c, r);
+	}
+	if (budgets == NULL) {
+		/* Not the shape above: show what the broker said. */
+		if (root != NULL)
+			puts(json_object_to_json_string_ext(
+			    root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+		free(body);
+		return ORASK_EXIT_OK;
+	}
+	n = json_object_array_length(budgets);
+	for (i = 0; i < n; i++) {
+		budget_line(json_object_array_get_idx(budgets, i), &l);
+		if ((int)strlen(l.label) > w)
+			w = (int)strlen(l.label);
+	}
+	printf("%s%-*s  %-8s  %12s  %12s  %12s  %12s  %s%s\n", color ? BOLD : "", w, "BUDGET",
+	    "PERIOD", "LIMIT", "SPENT", "RESERVED", "LEFT", "RESETS", color ? RESET : "");
+	for (i = 0; i < n; i++) {
+		budget_line(json_object_array_get_idx(budgets, i), &l);
+		printf("%-*s  %-8s  %12s  %12s  %12s  %12s  %s\n", w, l.label, l.period, l.limit,
+		    l.spent, l.reserved, l.left, l.resets);
+	}
+	if (n == 0)
+		fprintf(stderr, "orask: no budget applies to you\n");
+	json_object_put(root);
+	free(body);
+	return ORASK_EXIT_OK;
+}
+
+/* ---- the log ------------------------------------------------------------- */
+
+static void
+log_json(const struct orask_log_entry *e)
+{
+	struct json_object *o = json_object_new_object();
+	char cost[64];
+
+	json_object_object_add(o, "time", json_object_new_int64(e->time));
+	json_object_object_add(o, "conversation", json_object_new_string(e->cid));
+	json_object_object_add(o, "model", json_object_new_string(e->model));
+	json_object_object_add(o, "prompt_tokens", json_object_new_int64(e->prompt_tokens));
+	json_object_object_add(o, "completion_tokens", json_object_new_int64(e->completion_tokens));
+	orask_format_cost(cost, sizeof(cost), e->cost);
+	json_object_object_add(
+	    o, "cost", e->has_cost ? json_object_new_double_s(e->cost, cost) : NULL);
+	json_object_object_add(o, "question", json_object_new_string(e->question));
+	puts(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+int
+orask_log(const struct orask_options *o)
+{
+	struct orask_history *h = NULL;
+	struct orask_log_entry *e = NULL;
+	int color = orask_use_color(STDOUT_FILENO), tty = isatty(STDOUT_FILENO);
+	int cid_w = (int)strlen("CONVERSATION"), model_w = (int)strlen("MODEL");
+	char msg[1024], when[32], tokens[32], cost[72], *dir;
+	enum orask_history_status r;
+	size_t i, n = 0;
+	struct tm tm;
+	time_t t;
+
+	if ((dir = orask_history_default_dir()) == NULL) {
+		orask_warn("no home directory, so no history: set XDG_STATE_HOME");
+		return ORASK_EXIT_FAIL;
+	}
+	r = orask_history_open(dir, &h, msg, sizeof(msg));
+	free(dir);
+	if (r == ORASK_HISTORY_OK)
+		r = orask_history_log(h, o->log_count, &e, &n, msg, sizeof(msg));
+	orask_history_close(h);
+	if (r != ORASK_HISTORY_OK) {
+		orask_warn("%s", msg);
+		return ORASK_EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if ((int)strlen(e[i].cid) > cid_w)
+			cid_w = (int)strlen(e[i].cid);
+		if ((int)strlen(e[i].model) > model_w)
+			model_w = (int)strlen(e[i].model);
+	}
+	if (n > 0 && !o->json)
+		printf("%s%-16s  %-*s  %-*s  %7s  %-12s  %s%s\n", color ? BOLD : "", "TIME", cid_w,
+		    "CONVERSATION", model_w, "MODEL", "TOKENS", "COST", "QUESTION",
+		    color ? RESET : "");
+	for (i = 0; i < n; i++) {
+		if (o->json) {
+			log_json(&e[i]);
+			continue;
+		}
+		t = (time_t)e[i].time;
+		if (localtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+			snprintf(when, sizeof(when), "-");
+		if (e[i].prompt_tokens >= 0 && e[i].completion_tokens >= 0)
+			snprintf(tokens, sizeof(tokens), "%ld", e[i].prompt_tokens + e[i].completion_tokens);
+		else
+			snprintf(tokens, sizeof(tokens), "-");
+		dollars(cost, sizeof(cost), e[i].has_cost, e[i].cost);
+		printf("%-16s  %-*s  %-*s  %7s  %-12s  ", when, cid_w, e[i].cid, model_w, e[i].model,
+		    tokens, cost);
+		orask_write_text(stdout, tty, e[i].question, strlen(e[i].question));
+		putchar('\n');
+	}
+	if (n == 0)
+		fprintf(stderr, "orask: no exchanges yet\n");
+	free(e);
+	return ORASK_EXIT_OK;
 }

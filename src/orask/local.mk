@@ -1,7 +1,7 @@
 # orask: ask a model from the shell, through the broker.
 bin_PROGRAMS += orask
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
-	src/orask/input.c
+	src/orask/input.c src/orask/history.c src/orask/history.h
 orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS)
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 dist_man_MANS += doc/orask.1
@@ -12,3 +12,11 @@ dist_bashcompletion_DATA = contrib/bash-completion/orask
 # End to end through real orad and the mock upstream (tests/integration).
 TESTS += tests/integration/test_client_orask.sh
 EXTRA_DIST += tests/integration/test_client_orask.sh
+
+# The conversation history on a real file system (modes, refusals, caps).
+check_PROGRAMS += tests/unit/check_client_history
+TESTS += tests/unit/check_client_history
+tests_unit_check_client_history_SOURCES = tests/unit/check_client_history.c \
+	src/orask/history.c src/orask/history.h
+tests_unit_check_client_history_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_check_client_history_LDADD = libora_common.a $(CHECK_LIBS) $(JSONC_LIBS)

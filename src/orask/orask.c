@@ -2,7 +2,7 @@
  * orask: ask a model from the shell, through the ora broker.
  *
  *   orask "question"            echo text | orask "instruction"
- *   orask models                orask me
+ *   orask -c "and then?"        orask models | me | usage | log
  *
  * No API key: the broker knows who you are from the socket.
  */
@@ -28,6 +28,7 @@ enum {
 	OPT_NO_STREAM,
 	OPT_JSON,
 	OPT_TIMEOUT,
+	OPT_CID,
 };
 
 static const struct option long_options[] = {
@@ -39,6 +40,8 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"cost-centre", required_argument, NULL, 'e'},
     {"usage", no_argument, NULL, 'u'},
+    {"continue", no_argument, NULL, 'c'},
+    {"cid", required_argument, NULL, OPT_CID},
     {"socket", required_argument, NULL, 'S'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
@@ -52,9 +55,11 @@ help(void)
 	printf("Usage: orask [OPTION]... QUESTION...\n"
 	       "       COMMAND | orask [OPTION]... [INSTRUCTION...]\n"
 	       "       orask [-S SOCKET] [-e COSTCENTRE] [--json] models|me|usage\n"
+	       "       orask [--json] log [N]\n"
 	       "Ask a language model through the ora broker; the answer streams to standard\n"
 	       "output. Standard input, when it is not a terminal, is added after the\n"
-	       "arguments, separated by a blank line.\n"
+	       "arguments, separated by a blank line. Each question starts a new\n"
+	       "conversation unless -c or --cid says which one it continues.\n"
 	       "\n"
 	       "  -m, --model=MODEL         model slug (default: your role's default model)\n"
 	       "  -s, --system=TEXT         system prompt\n"
@@ -63,15 +68,18 @@ help(void)
 	       "      --no-stream           print the answer when it is complete\n"
 	       "      --json                print one JSON object: text, model, usage, cost\n"
 	       "  -e, --cost-centre=NAME    charge one of your other cost centres\n"
-	       "  -u, --usage               print tokens and cost on standard error\n"
+	       "  -c, --continue            continue this terminal's last conversation\n"
+	       "      --cid=ID              continue conversation ID (or start it)\n"
+	       "  -u, --usage               print tokens, cost and budgets left on standard error\n"
 	       "  -S, --socket=PATH         broker socket (default: $ORA_SOCKET, else %s)\n"
 	       "      --timeout=SECONDS     give up after this long\n"
 	       "  -h, --help                show this help\n"
 	       "  -V, --version             show the version\n"
 	       "\n"
 	       "Commands: models (the models you may use, with prices per million tokens),\n"
-	       "me (who the broker thinks you are), usage. To ask a question that is one of\n"
-	       "these words, write: orask -- models\n"
+	       "me (who the broker thinks you are), usage (your budgets), log [N] (your last\n"
+	       "N exchanges, 20 by default). To ask a question that is one of these words,\n"
+	       "write: orask -- models\n"
 	       "\n"
 	       "Exit status: 0 answered, 2 usage error, 3 broker unreachable, 4 not permitted\n"
 	       "or model not allowed, 5 budget exhausted, 6 rate limited, 7 upstream error,\n"
@@ -114,6 +122,39 @@ orask_use_color(int fd)
 
 	return isatty(fd) && (no_color == NULL || *no_color == '\0') &&
 	       (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+void
+orask_format_cost(char *buf, size_t size, double cost)
+{
+	char *end;
+
+	snprintf(buf, size, "%.8f", cost);
+	end = buf + strlen(buf) - 1;
+	while (end > buf && *end == '0' && end[-1] != '.')
+		*end-- = '\0';
+}
+
+/* A model's answer is untrusted text: on a terminal, control characters
+ * other than tab, newline and carriage return are shown as '?', so an
+ * answer cannot move the cursor, retitle the window or worse. Pipes and
+ * files get the exact bytes. */
+void
+orask_write_text(FILE *f, int tty, const char *text, size_t len)
+{
+	size_t i;
+
+	if (!tty) {
+		fwrite(text, 1, len, f);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f)
+			ch = '?';
+		putc(ch, f);
+	}
 }
 
 int
@@ -169,7 +210,7 @@ on_signal(int sig)
 }
 
 /* No SA_RESTART: a blocked read of standard input returns at once, and
- * libcurl's cancel check stops the request within a second. */
+ * the library's cancel check stops the request at once too. */
 static void
 catch_signals(void)
 {
@@ -195,7 +236,7 @@ parse_options(int argc, char **argv, struct orask_options *o)
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "m:s:t:e:uS:hV", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:hV", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			o->model = optarg;
@@ -230,6 +271,16 @@ parse_options(int argc, char **argv, struct orask_options *o)
 		case 'u':
 			o->show_usage = 1;
 			break;
+		case 'c':
+			o->cont = 1;
+			break;
+		case OPT_CID:
+			if (!orask_history_valid_id(optarg))
+				return usage_error("a conversation id has 1 to %d letters, digits, "
+				                   "'-', '_' or '.', not '%s'",
+				    ORASK_CID_MAX, optarg);
+			o->cid = optarg;
+			break;
 		case 'S':
 			o->socket = optarg;
 			break;
@@ -253,20 +304,68 @@ parse_options(int argc, char **argv, struct orask_options *o)
 	return 0;
 }
 
+#define LOG_DEFAULT 20
+#define LOG_LIMIT 100000UL
+
 /* A lone positional word that names a command is that command, unless a
- * "--" came before it. */
+ * "--" came before it; `log` may be followed by a count. */
 static const char *
-command(int argc, char **argv)
+command(int argc, char **argv, struct orask_options *o)
 {
-	static const char *const names[] = {"models", "me", "usage"};
+	static const char *const names[] = {"models", "me", "usage", "log"};
+	int n = argc - optind;
 	size_t i;
 
-	if (argc - optind != 1 || strcmp(argv[optind - 1], "--") == 0)
+	if (n < 1 || n > 2 || strcmp(argv[optind - 1], "--") == 0)
+		return NULL;
+	if (n == 2 && (strcmp(argv[optind], "log") != 0 ||
+	                  ora_parse_ulong(argv[optind + 1], LOG_LIMIT, &o->log_count) != 0))
 		return NULL;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(argv[optind], names[i]) == 0)
 			return names[i];
 	return NULL;
+}
+
+/* Open the history and pick the conversation. A history open to others is
+ * never used; one that cannot be had (no writable home) only matters when
+ * -c or --cid asked for it. Returns 0 or an exit code. */
+static int
+open_memory(const struct orask_options *o, struct orask_memory *mem, char *key, size_t key_size)
+{
+	enum orask_history_status r;
+	int needed = o->cont || o->cid != NULL;
+	char msg[1024], *dir;
+
+	if ((dir = orask_history_default_dir()) == NULL) {
+		if (!needed)
+			return 0;
+		orask_warn("no home directory to keep conversations in: set XDG_STATE_HOME");
+		return ORASK_EXIT_FAIL;
+	}
+	r = orask_history_open(dir, &mem->history, msg, sizeof(msg));
+	free(dir);
+	if (r == ORASK_HISTORY_UNAVAILABLE && !needed) {
+		orask_warn("%s; the answer will not be remembered", msg);
+		return 0;
+	}
+	if (r != ORASK_HISTORY_OK) {
+		orask_warn("%s", msg);
+		return ORASK_EXIT_FAIL;
+	}
+	if (orask_history_terminal_key(key, key_size) == 0)
+		mem->terminal = key;
+	r = orask_history_start(mem->history, o->cid, o->cont ? mem->terminal : NULL, &mem->conv,
+	    msg, sizeof(msg));
+	if (r == ORASK_HISTORY_NOT_FOUND) {
+		orask_warn("%s", msg);
+		r = ORASK_HISTORY_OK;
+	}
+	if (r != ORASK_HISTORY_OK) {
+		orask_warn("%s", msg);
+		return ORASK_EXIT_FAIL;
+	}
+	return 0;
 }
 
 static int
@@ -292,8 +391,10 @@ open_client(const struct orask_options *o, struct ora_client **c)
 int
 main(int argc, char **argv)
 {
-	struct orask_options o = {.stream = 1};
+	struct orask_options o = {.stream = 1, .log_count = LOG_DEFAULT};
+	struct orask_memory mem = {0};
 	struct ora_client *c = NULL;
+	char key[ORASK_TERMINAL_KEY_MAX];
 	const char *cmd;
 	char *question = NULL;
 	int code;
@@ -301,22 +402,31 @@ main(int argc, char **argv)
 	catch_signals();
 	if ((code = parse_options(argc, argv, &o)) != 0)
 		return code;
-	cmd = command(argc, argv);
+	cmd = command(argc, argv, &o);
+	if (cmd != NULL && (o.cont || o.cid != NULL))
+		return usage_error("-c and --cid go with a question, not with '%s'", cmd);
+	if (cmd != NULL && strcmp(cmd, "log") == 0)
+		return orask_log(&o);
 	if (cmd == NULL &&
 	    (code = orask_read_question(argc - optind, argv + optind, &question)) != 0)
 		return code;
+	/* Before anything is sent: a history that may not be used stops here. */
+	if (cmd == NULL && (code = open_memory(&o, &mem, key, sizeof(key))) != 0)
+		goto out;
 	if ((code = open_client(&o, &c)) != 0)
 		goto out;
 	if (cmd == NULL)
-		code = orask_ask(c, &o, question);
+		code = orask_ask(c, &o, question, &mem);
 	else if (strcmp(cmd, "models") == 0)
 		code = orask_models(c, o.json);
 	else if (strcmp(cmd, "me") == 0)
 		code = orask_me(c, o.json);
 	else
-		code = orask_usage(c);
+		code = orask_usage(c, o.json);
 out:
 	ora_client_close(c);
+	orask_conversation_free(mem.conv);
+	orask_history_close(mem.history);
 	free(question);
 	return code;
 }

@@ -2,16 +2,19 @@
  * orask.h: what the parts of orask share.
  *
  * orask.c parses the command line and maps results to exit codes; input.c
- * gathers the question; ask.c asks it; info.c answers `orask models` and
- * `orask me`.
+ * gathers the question; ask.c asks it; history.c keeps conversations and
+ * the log; info.c answers `orask models`, `orask me`, `orask usage` and
+ * `orask log`.
  */
 #ifndef ORA_ORASK_H
 #define ORA_ORASK_H
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ora/client.h"
+#include "orask/history.h"
 
 /* Exit codes, documented in orask(1): scripts depend on them. */
 enum {
@@ -40,9 +43,20 @@ struct orask_options {
 	int has_temperature;
 	long max_tokens; /* 0: the broker's default */
 	long timeout_s;  /* 0: none */
+	const char *cid; /* --cid */
+	int cont;        /* -c */
 	int stream;
 	int json;
 	int show_usage;
+	unsigned long log_count; /* orask log N */
+};
+
+/* Where the exchange is remembered; every field may be NULL (no history:
+ * the home is not writable, say). */
+struct orask_memory {
+	struct orask_history *history;
+	struct orask_conversation *conv;
+	const char *terminal; /* this terminal's key */
 };
 
 /* The signal that asked orask to stop (SIGINT, SIGTERM), or 0. */
@@ -61,18 +75,34 @@ int orask_fail(struct ora_client *c, enum ora_status status);
  * empty, and TERM not "dumb". */
 int orask_use_color(int fd);
 
+/* cost in USD as a person writes it: 0.0000225, not 2.25e-05. */
+void orask_format_cost(char *buf, size_t size, double cost);
+
+/* Write untrusted text to f; on a terminal, control characters other than
+ * tab, newline and carriage return become '?'. */
+void orask_write_text(FILE *f, int tty, const char *text, size_t len);
+
 /* input.c: the question: the arguments joined by spaces (the instruction),
  * then, if standard input is not a terminal, its content (the material),
  * separated by a blank line. Returns 0 and sets *out (free() it), or an
  * exit code after printing why. */
 int orask_read_question(int argc, char **argv, char **out);
 
-/* ask.c: ask and print the answer; returns the exit code. */
-int orask_ask(struct ora_client *c, const struct orask_options *o, const char *question);
+/* ask.c: ask (continuing mem->conv when there is one), print the answer,
+ * remember the exchange; returns the exit code. */
+int orask_ask(struct ora_client *c, const struct orask_options *o, const char *question,
+    struct orask_memory *mem);
 
 /* info.c: the subcommands; each returns the exit code. */
 int orask_models(struct ora_client *c, int json);
 int orask_me(struct ora_client *c, int json);
-int orask_usage(struct ora_client *c);
+int orask_usage(struct ora_client *c, int json);
+
+/* After an answer, with -u: the budgets left, on stderr, when the broker
+ * reports them (nothing when it has no /api/v1/usage). */
+void orask_print_budgets(struct ora_client *c);
+
+/* `orask log`: the last count exchanges, oldest first. */
+int orask_log(const struct orask_options *o);
 
 #endif

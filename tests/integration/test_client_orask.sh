@@ -1,8 +1,10 @@
 #!/bin/sh
 # orask and libora-client end to end: real orad, real mock upstream, the
-# real socket. Answers streamed and whole, stdin as material, every exit
-# code a script may depend on, Ctrl-C that stops the upstream generation,
-# and the bash completion.
+# real socket. Answers streamed and whole, stdin as material, conversations
+# and their private history, `orask log`, colour only on a terminal, every
+# exit code a script may depend on, Ctrl-C that stops the upstream
+# generation, and the bash completion. Budgets (exit 5, -u, `orask usage`)
+# come from a canned broker until orad has them.
 . "$top_srcdir/tests/integration/lib.sh"
 
 need_binaries "$ORASK"
@@ -33,6 +35,9 @@ fi
 standard_setup "$RULES" "$ROLES" "max_body_bytes = 65536;"
 export ORA_SOCKET="$SOCK"
 unset NO_COLOR
+# The history goes to the test's own directory, never the caller's.
+export XDG_STATE_HOME="$T/xdg"
+HIST=$XDG_STATE_HOME/ora
 
 # ask ARGS...: run orask; stdout in $T/o, stderr in $T/e, exit code printed.
 ask() {
@@ -40,6 +45,13 @@ ask() {
 	echo $?
 }
 last_request() { mock_get /mock/requests "$T/up.json" && json "$T/up.json" "d[\"data\"][-1]$1"; }
+# The messages orad sent upstream last, one "role: content" a line.
+last_messages() {
+	mock_get /mock/requests "$T/up.json" &&
+		json "$T/up.json" '"\n".join(m["role"] + ": " + m["content"] for m in d["data"][-1]["body"]["messages"])'
+}
+mode() { stat -c %a "$1"; }
+log_lines() { [ -f "$HIST/log.jsonl" ] && wc -l <"$HIST/log.jsonl" || echo 0; }
 request_count() { mock_get /mock/requests "$T/up.json" && json "$T/up.json" 'len(d["data"])'; }
 
 # --- answers ---------------------------------------------------------------
@@ -65,7 +77,8 @@ check "  ... not streamed upstream" [ "$(last_request '["body"].get("stream", Fa
 check "  ... system prompt first" [ "$(last_request '["body"]["messages"][0]["role"]')" = system ]
 check "  ... temperature sent" [ "$(last_request '["body"]["temperature"]')" = 0.5 ]
 check "  ... max_tokens sent" [ "$(last_request '["body"]["max_tokens"]')" = 50 ]
-check "  ... -u prints tokens and cost on stderr" grep -q 'tokens, cost \$0\.0' "$T/e"
+check "  ... -u prints tokens and cost on stderr" grep -q 'tokens, cost \$0\.0[0-9]*, conversation [0-9a-f]\{8\}$' "$T/e"
+check "  ... and no budget line (this orad has no /api/v1/usage)" [ "$(wc -l <"$T/e")" = 1 ]
 
 rc=$(ask --json -m meta-llama/llama-3.1-8b-instruct "json please")
 check "--json answers" [ "$rc" = 0 ]
@@ -76,6 +89,81 @@ check "  ... usage and a cost" [ "$(json "$T/o" 'd["usage"]["total_tokens"] > 0 
 rc=$(ask -e prod "charge prod")
 check "-e prod answers" [ "$rc" = 0 ]
 check "  ... with the prod key upstream" [ "$(last_request '["authorization_key"]')" = "$KEY_PROD" ]
+
+# --- conversations -----------------------------------------------------------
+rc=$(ask "My name is Ann")
+check "a question starts a conversation (exit 0)" [ "$rc" = 0 ]
+rc=$(ask -c "What is my name")
+check "-c: exit 0" [ "$rc" = 0 ]
+check "  ... sends the earlier exchange, then the question" [ "$(last_messages)" = "user: My name is Ann
+assistant: Mock answer to: My name is Ann. The quick brown fox jumps over the lazy dog.
+user: What is my name" ]
+rc=$(ask "Something else")
+check "without -c a question starts afresh" [ "$(last_messages)" = "user: Something else" ]
+rc=$(ask -c "and more")
+check "  ... and -c then continues that newer one" [ "$(last_request '["body"]["messages"][0]["content"]')" = "Something else" ]
+setsid "$ORASK" -c "from another terminal" >"$T/o" 2>"$T/e" </dev/null
+check "-c in another terminal (session): exit 0" [ $? = 0 ]
+check "  ... starts afresh" [ "$(last_messages)" = "user: from another terminal" ]
+check "  ... and says so" grep -q "no earlier conversation in this terminal" "$T/e"
+rc=$(ask --cid proj-1 -s "Be terse." -m meta-llama/llama-3.1-8b-instruct "first of the project")
+rc=$(ask "unrelated")
+rc=$(ask --cid proj-1 --no-stream "second of the project")
+check "--cid picks a conversation: exit 0" [ "$rc" = 0 ]
+check "  ... with its earlier exchange" [ "$(last_request '["body"]["messages"][1]["content"]')" = "first of the project" ]
+check "  ... its system prompt" [ "$(last_request '["body"]["messages"][0]["content"]')" = "Be terse." ]
+check "  ... and its model" [ "$(last_request '["body"]["model"]')" = meta-llama/llama-3.1-8b-instruct ]
+rc=$(ask --json --cid proj-1 "third")
+check "--json names the conversation" [ "$(json "$T/o" 'd["conversation"]')" = proj-1 ]
+check "  ... and has text, model, usage, cost, finish_reason" \
+	[ "$(json "$T/o" 'sorted(d)')" = '["conversation", "cost", "finish_reason", "model", "text", "usage"]' ]
+rc=$(ask --cid ../etc/passwd "hi")
+check "--cid with a path in it: exit 2" [ "$rc" = 2 ]
+rc=$(ask -c models)
+check "-c with a command: exit 2" [ "$rc" = 2 ]
+
+check "history directory is 0700" [ "$(mode "$HIST")" = 700 ]
+check "  ... conversations/ too" [ "$(mode "$HIST/conversations")" = 700 ]
+check "  ... every file in it is 0600" \
+	[ "$(find "$HIST" -type f ! -perm 600 | wc -l)" = 0 ]
+check "  ... a file per conversation" [ -f "$HIST/conversations/proj-1.json" ]
+HOME=$T/home XDG_STATE_HOME= "$ORASK" "where does it go" >"$T/o" 2>"$T/e" </dev/null
+check "without XDG_STATE_HOME: ~/.local/state/ora" [ -f "$T/home/.local/state/ora/log.jsonl" ]
+check "  ... ~/.local/state created 0700" [ "$(mode "$T/home/.local/state")" = 700 ]
+
+n=$(request_count)
+chmod 755 "$HIST"
+rc=$(ask "is my history private")
+check "history directory open to others: refused (exit 1)" [ "$rc" = 1 ]
+check "  ... with the chmod that fixes it" grep -q "run: chmod 700 '$HIST'" "$T/e"
+check "  ... before anything was sent" [ "$(request_count)" = "$n" ]
+chmod 700 "$HIST"
+chmod 644 "$HIST/conversations/proj-1.json"
+rc=$(ask --cid proj-1 "still private?")
+check "conversation file open to others: refused (exit 1)" [ "$rc" = 1 ]
+check "  ... with the chmod that fixes it" grep -q "run: chmod 600 '$HIST/conversations/proj-1.json'" "$T/e"
+chmod 600 "$HIST/conversations/proj-1.json"
+# Somewhere no one can create a directory, not even root.
+XDG_STATE_HOME=/proc/orask-test "$ORASK" "no place for history" >"$T/o" 2>"$T/e" </dev/null
+check "history cannot be created: still answered (exit 0)" [ $? = 0 ]
+check "  ... with a warning" grep -q "^orask: cannot create /proc/orask-test/ora: .*will not be remembered" "$T/e"
+XDG_STATE_HOME=/proc/orask-test "$ORASK" -c "continue where" >"$T/o" 2>"$T/e" </dev/null
+check "  ... but -c fails (exit 1)" [ $? = 1 ]
+
+rc=$(ask log)
+check "orask log: exit 0" [ "$rc" = 0 ]
+check "  ... a header" grep -q '^TIME  *CONVERSATION  *MODEL  *TOKENS  *COST  *QUESTION$' "$T/o"
+check "  ... the last exchange: conversation, model, tokens, cost, question" \
+	grep -q "^....-..-.. ..:..  proj-1  *meta-llama/llama-3.1-8b-instruct  *[0-9][0-9]*  \$0\.[0-9]*  *third$" "$T/o"
+rc=$(ask --json log 1000)
+check "  ... the first line of a question only" \
+	[ "$("$PY3" -c 'import json, sys
+q = [json.loads(l)["question"] for l in open(sys.argv[1])]
+print("the instruction" in q and not any("material" in x for x in q))' "$T/o")" = True ]
+rc=$(ask log 2)
+check "orask log 2: two exchanges" [ "$(wc -l <"$T/o")" = 3 ]
+rc=$(ask --json log 1)
+check "orask --json log 1: one JSON line" [ "$(json "$T/o" 'd["conversation"] + " " + d["question"]')" = "proj-1 third" ]
 
 # --- commands --------------------------------------------------------------
 rc=$(ask models)
@@ -94,6 +182,17 @@ check "  ... the broker's JSON" [ "$(json "$T/o" 'd["role"]')" = basic ]
 rc=$(ask -- me)
 check "orask -- me: exit 0" [ "$rc" = 0 ]
 check "  ... asks the word" [ "$(last_request '["body"]["messages"][-1]["content"]')" = me ]
+
+# --- colour only on a terminal, and never with NO_COLOR ----------------------
+ESC=$(printf '\033')
+script -qec "\"$ORASK\" models" /dev/null >"$T/tty.out" 2>&1 </dev/null
+check "on a terminal, the header is bold" grep -q "${ESC}\[1mMODEL" "$T/tty.out"
+NO_COLOR=1 script -qec "\"$ORASK\" models" /dev/null >"$T/tty.out" 2>&1 </dev/null
+check "  ... but not with NO_COLOR" sh -c "grep -q '^MODEL' '$T/tty.out' && ! grep -q '$ESC' '$T/tty.out'"
+mock_post /mock/faults '{"times":1,"content":"evil \u001b]0;title\u0007 text"}'
+script -qec "\"$ORASK\" 'say something evil'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+check "on a terminal, escape sequences in the answer are defused" \
+	sh -c "grep -q 'evil ?\]0;title? text' '$T/tty.out' && ! grep -q '$ESC' '$T/tty.out'"
 
 # --- refusals and exit codes -----------------------------------------------
 rc=$(ask -m anthropic/claude-3.5-sonnet "not for me")
@@ -133,18 +232,27 @@ check "error in the middle of the stream: exit 7" [ "$rc" = 7 ]
 check "  ... the partial answer stays on stdout" grep -q '^Mock answer' "$T/o"
 
 if is_root; then
-	as stranger "$ORASK" "hi" >"$T/o" 2>"$T/e" </dev/null
+	# Each user's history in a state directory of their own.
+	for u in stranger slow; do install -d -o "${PFX}$u" -m 700 "$T/xdg-$u"; done
+	as stranger env XDG_STATE_HOME="$T/xdg-stranger" "$ORASK" "hi" >"$T/o" 2>"$T/e" </dev/null
 	rc=$?
 	check "no rule for the caller: exit 4" [ "$rc" = 4 ]
 	check "  ... told whom to ask" grep -q '^orask: .*ora-test-admins' "$T/e"
-	as slow "$ORASK" "first" >"$T/o" 2>"$T/e" </dev/null
-	as slow "$ORASK" "second" >"$T/o" 2>"$T/e" </dev/null
+	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK" "first" >"$T/o" 2>"$T/e" </dev/null
+	check "another user's history is theirs" [ "$(stat -c %U "$T/xdg-slow/ora/log.jsonl")" = "${PFX}slow" ]
+	if as stranger cat "$T/xdg-slow/ora/log.jsonl" >/dev/null 2>&1; then
+		not_ok "  ... and out of other users' reach"
+	else
+		ok "  ... and out of other users' reach"
+	fi
+	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK" "second" >"$T/o" 2>"$T/e" </dev/null
 	rc=$?
 	check "rate limited: exit 6" [ "$rc" = 6 ]
 fi
 
 # --- Ctrl-C stops the generation upstream ------------------------------------
 mock_post /mock/faults '{"times":1,"pause_after_events":3}'
+logged=$(log_lines)
 "$ORASK" "please count one two three four five six seven eight" >"$T/cc.out" 2>"$T/cc.err" </dev/null &
 pid=$!
 i=0
@@ -156,6 +264,7 @@ rc=$?
 check "Ctrl-C: exit 130" [ "$rc" = 130 ]
 check "  ... the partial answer stays" grep -q '^Mock answer' "$T/cc.out"
 check "  ... and ends with a newline" [ "$(tail -c 1 "$T/cc.out" | od -An -c | tr -d ' ')" = '\n' ]
+check "  ... and the partial answer is not remembered" [ "$(log_lines)" = "$logged" ]
 i=0
 until [ "$(mock_get /mock/generations "$T/g.json" && json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ] ||
 	[ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
