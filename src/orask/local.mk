@@ -9,9 +9,10 @@ dist_man_MANS += doc/orask.1
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = contrib/bash-completion/orask
 
-# End to end through real orad and the mock upstream (tests/integration).
-TESTS += tests/integration/test_client_orask.sh
-EXTRA_DIST += tests/integration/test_client_orask.sh
+# End to end through real orad and the mock upstream (tests/integration):
+# orask, and third-party clients (curl, httpx) on the same socket.
+TESTS += tests/integration/test_client_orask.sh tests/integration/test_client_thirdparty.sh
+EXTRA_DIST += tests/integration/test_client_orask.sh tests/integration/test_client_thirdparty.sh
 
 # The conversation history on a real file system (modes, refusals, caps).
 check_PROGRAMS += tests/unit/check_client_history

@@ -225,6 +225,10 @@ rc=$(ask "upstream fails")
 check "upstream error: exit 7" [ "$rc" = 7 ]
 check "  ... with upstream's message" grep -q '^orask: .*Provider returned error' "$T/e"
 curl -sS -X DELETE "$MOCK_URL/mock/faults" >/dev/null
+mock_post /mock/faults '{"times":1,"status":402}'
+rc=$(ask "the organisation's credit is gone")
+check "OpenRouter out of credit (its 402): an upstream error, exit 7" [ "$rc" = 7 ]
+check "  ... with OpenRouter's message" grep -q '^orask: .*credits' "$T/e"
 
 mock_post /mock/faults '{"times":1,"error_after_events":3}'
 rc=$(ask "one two three four five six seven eight nine ten")
@@ -249,6 +253,72 @@ if is_root; then
 	rc=$?
 	check "rate limited: exit 6" [ "$rc" = 6 ]
 fi
+
+# --- budgets, from a canned broker -------------------------------------------
+# orad has no budgets yet (the money issue): a few lines of Python on a
+# socket of their own answer as orad will, so that exit 5, the budget lines
+# of -u and `orask usage` are seen end to end.
+cat >"$T/fake_broker.py" <<'PY'
+import json, os, socketserver, sys
+from http.server import BaseHTTPRequestHandler
+
+USAGE = {"budgets": [
+    {"scope": "user", "name": "ann", "period": "monthly", "limit": "10.00", "spent": "1.25",
+     "reserved": "0.05", "remaining": "8.70", "resets_at": "2026-12-01T00:00:00Z"},
+    {"scope": "cost_centre", "name": "dev", "period": "daily", "limit": 50, "spent": 49.5,
+     "reserved": 0, "resets_at": "2026-11-29T00:00:00Z"}]}
+ANSWER = {"id": "gen-1", "model": "openai/gpt-4o-mini", "choices": [{"index": 0,
+    "message": {"role": "assistant", "content": "Canned answer."}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7, "cost": 0.000002}}
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def answer(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if self.path == "/api/v1/usage":
+            self.answer(200, USAGE)
+        else:
+            self.answer(404, {"error": {"code": 404, "message": "no such path", "type": "not_found"}})
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if req.get("model") == "budget/exhausted":
+            self.answer(402, {"error": {"code": 402, "type": "budget_exhausted",
+                "message": "your monthly budget (user ann) is spent: $0.00 left of $10.00; it resets on 2026-12-01"}})
+        else:
+            self.answer(200, ANSWER)
+
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+Server(sys.argv[1], Handler).serve_forever()
+PY
+"$PY3" "$T/fake_broker.py" "$T/fake.sock" 2>"$T/fake_broker.log" &
+PIDS="$PIDS $!"
+wait_for_file "$T/fake.sock" || { echo "the canned broker did not start"; exit 1; }
+rc=$(ask -S "$T/fake.sock" -m budget/exhausted "hi")
+check "budget exhausted: exit 5" [ "$rc" = 5 ]
+check "  ... with the broker's sentence" grep -q '^orask: your monthly budget (user ann) is spent' "$T/e"
+rc=$(ask -S "$T/fake.sock" -u "hi")
+check "-u with budgets: exit 0" [ "$rc" = 0 ]
+check "  ... tokens and cost" grep -q '^orask: openai/gpt-4o-mini: 5 prompt + 2 completion = 7 tokens, cost \$0.000002, conversation ' "$T/e"
+check "  ... then what is left of each budget" [ "$(sed 1d "$T/e")" = "orask: budget user ann (monthly): \$8.70 left of \$10.00, resets 2026-12-01T00:00:00Z
+orask: budget cost_centre dev (daily): \$0.50 left of \$50.00, resets 2026-11-29T00:00:00Z" ]
+rc=$(ask -S "$T/fake.sock" usage)
+check "orask usage: exit 0" [ "$rc" = 0 ]
+check "  ... a table of the budgets" [ "$(sed 's/  */ /g' "$T/o")" = "BUDGET PERIOD LIMIT SPENT RESERVED LEFT RESETS
+user ann monthly \$10.00 \$1.25 \$0.05 \$8.70 2026-12-01T00:00:00Z
+cost_centre dev daily \$50.00 \$49.50 \$0.00 \$0.50 2026-11-29T00:00:00Z" ]
+rc=$(ask usage)
+check "orask usage from a broker without budgets: exit 1" [ "$rc" = 1 ]
+check "  ... says so" grep -q '^orask: this broker does not report usage yet$' "$T/e"
 
 # --- Ctrl-C stops the generation upstream ------------------------------------
 mock_post /mock/faults '{"times":1,"pause_after_events":3}'
@@ -290,6 +360,12 @@ if command -v bash >/dev/null; then
 	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask m); COMP_CWORD=1
 		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
 	check "bash completion: commands" [ "$(echo $out)" = "models me" ]
+	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask --cid proj); COMP_CWORD=2
+		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
+	check "bash completion: --cid completes conversation ids" [ "$out" = proj-1 ]
+	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask l); COMP_CWORD=1
+		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
+	check "bash completion: the log command" [ "$out" = log ]
 	out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask -e ""); COMP_CWORD=2
 		_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$top_srcdir/contrib/bash-completion/orask")
 	check "bash completion: -e completes the granted cost centres" [ "$(echo $out)" = "dev prod" ]
