@@ -203,12 +203,15 @@ set_defaults(struct ora_conf *conf)
 	d->request_timeout = ORA_DEFAULT_REQUEST_TIMEOUT_S;
 	d->max_connections_per_uid = ORA_DEFAULT_MAX_CONN_PER_UID;
 	d->shutdown_grace = ORA_DEFAULT_SHUTDOWN_GRACE_S;
+	d->ledger = 1;
 	u->base_url = ora_xstrdup(ORA_DEFAULT_UPSTREAM);
 	u->connect_timeout = ORA_DEFAULT_CONNECT_TIMEOUT_S;
 	u->catalog_refresh = ORA_DEFAULT_CATALOG_REFRESH_S;
 	u->user_field = ORA_USER_FIELD_NAME;
 	/* Empty rather than NULL so users of the field can always format it. */
 	u->user_prefix = ora_xstrdup("");
+	u->reconcile_give_up = CONF_DEFAULT_RECONCILE_GIVE_UP_S;
+	conf->budgets.timezone = ora_xstrdup(CONF_DEFAULT_TIMEZONE);
 }
 
 int
@@ -253,6 +256,8 @@ out:
 	free(ld.include_dir);
 	free(ld.role_used);
 	free(ld.centre_used);
+	free(ld.key_budget_settings);
+	free(ld.user_budget_settings);
 	ora_conf_unref(conf);
 	config_destroy(&cfg);
 	ora_diag_clear(&scratch);
@@ -288,6 +293,14 @@ free_strings(char **v, size_t n)
 }
 
 static void
+free_named_budgets(struct ora_named_budget *v, size_t n)
+{
+	for (size_t i = 0; i < n && v != NULL; i++)
+		free(v[i].name);
+	free(v);
+}
+
+static void
 conf_free(struct ora_conf *conf)
 {
 	struct ora_daemon_conf *d = &conf->daemon;
@@ -306,6 +319,9 @@ conf_free(struct ora_conf *conf)
 		free(conf->centres[i].title);
 	}
 	free(conf->centres);
+	free_named_budgets(conf->budgets.keys, conf->budgets.n_keys);
+	free_named_budgets(conf->budgets.users, conf->budgets.n_users);
+	free(conf->budgets.timezone);
 	for (size_t i = 0; i < conf->n_rules && conf->rules != NULL; i++) {
 		free(conf->rules[i].name);
 		free(conf->rules[i].centres);
@@ -358,6 +374,32 @@ ora_conf_find_centre(const struct ora_conf *conf, const char *name)
 	for (size_t i = 0; i < conf->n_centres; i++) {
 		if (conf->centres[i].name != NULL && strcmp(conf->centres[i].name, name) == 0)
 			return &conf->centres[i];
+	}
+	return NULL;
+}
+
+/* Linear scans: a configuration names tens of users and keys, not
+ * thousands, and these run once per request. */
+const struct ora_budget *
+ora_conf_user_budget(const struct ora_conf *conf, const struct ora_role *role, const char *user)
+{
+	if (conf != NULL && user != NULL) {
+		for (size_t i = 0; i < conf->budgets.n_users; i++) {
+			if (strcmp(conf->budgets.users[i].name, user) == 0)
+				return &conf->budgets.users[i].budget;
+		}
+	}
+	return role != NULL ? &role->budget : NULL;
+}
+
+const struct ora_budget *
+ora_conf_key_budget(const struct ora_conf *conf, const char *name)
+{
+	if (conf == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < conf->budgets.n_keys; i++) {
+		if (strcmp(conf->budgets.keys[i].name, name) == 0)
+			return &conf->budgets.keys[i].budget;
 	}
 	return NULL;
 }

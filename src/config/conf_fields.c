@@ -125,6 +125,13 @@ wanted_name(enum conf_field_type t)
 		return "true or false";
 	case F_STRINGS:
 		return "an array of strings";
+	case F_USD:
+	case F_FRACTION:
+		return "a number";
+	case F_BUDGET:
+	case F_KEY_BUDGETS:
+	case F_USER_BUDGETS:
+		return "a group { ... }";
 	default:
 		return "a string in double quotes";
 	}
@@ -259,6 +266,16 @@ conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *
 	case F_STRINGS:
 		type_ok = type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
 		break;
+	case F_USD:
+	case F_FRACTION:
+		type_ok = type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 ||
+		          type == CONFIG_TYPE_FLOAT;
+		break;
+	case F_BUDGET:
+	case F_KEY_BUDGETS:
+	case F_USER_BUDGETS:
+		type_ok = type == CONFIG_TYPE_GROUP;
+		break;
 	default:
 		type_ok = type == CONFIG_TYPE_STRING;
 		break;
@@ -287,6 +304,10 @@ conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *
 	}
 	if (f->type == F_STRINGS) {
 		parse_strings(ld, s, where, f, target);
+		return;
+	}
+	if (f->type >= F_USD && f->type <= F_USER_BUDGETS) {
+		conf_parse_budget_value(ld, s, where, f, target);
 		return;
 	}
 	v = config_setting_get_string(s);

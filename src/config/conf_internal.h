@@ -36,6 +36,10 @@ struct conf_loader {
 	 * and conf->centres, for the "never used" warnings. */
 	unsigned char *role_used;
 	unsigned char *centre_used;
+	/* Where each of conf->budgets.keys and .users was written, parallel
+	 * to them, for the warnings about names nothing uses. */
+	const config_setting_t **key_budget_settings;
+	const config_setting_t **user_budget_settings;
 };
 
 enum conf_severity { CONF_ERROR, CONF_WARNING };
@@ -55,7 +59,20 @@ enum conf_field_type {
 	F_URL,
 	F_KEY_NAME,
 	F_MODEL, /* one model slug, not a pattern */
+	/* Budgets, read by conf_budget.c; kept together and last, since
+	 * conf_parse_value hands the range F_USD..F_USER_BUDGETS over: */
+	F_USD,          /* amount in USD, integer or fraction, >= 0: ora_pico */
+	F_PERIOD,       /* "daily", ...: enum ora_period */
+	F_FRACTION,     /* number in (0, 1]: double */
+	F_TIMEZONE,     /* a zone of the system's tzdata */
+	F_BUDGET,       /* group { usd; period; warn; }: struct ora_budget */
+	F_KEY_BUDGETS,  /* group of budgets by key name: ora_named_budget[] */
+	F_USER_BUDGETS, /* group of budgets by user name: ora_named_budget[] */
 };
+
+/* Defaults of settings that have no constant in conf.h. */
+#define CONF_DEFAULT_TIMEZONE "UTC"
+#define CONF_DEFAULT_RECONCILE_GIVE_UP_S 86400
 
 struct conf_field {
 	const char *name;
@@ -65,7 +82,9 @@ struct conf_field {
 	long min;            /* F_LONG */
 	const char *example; /* a correct value, shown in hints */
 	const char *note;    /* F_LONG: what the smallest value means;
-	                        F_STRINGS: what else to do when empty */
+	                        F_STRINGS: what else to do when empty;
+	                        F_BUDGET: its place, e.g. "budgets.global",
+	                        when it is not "the budget of" the section */
 };
 
 /* The settings of one section. */
@@ -83,6 +102,10 @@ enum {
 	CONF_T_ROLE,
 	CONF_T_CENTRE,
 	CONF_T_RULE,
+	CONF_T_BUDGETS,     /* the budgets section */
+	CONF_T_BUDGET,      /* one budget: usd, period, warn */
+	CONF_T_KEY_BUDGET,  /* an entry of budgets.keys (target: named budget) */
+	CONF_T_USER_BUDGET, /* an entry of budgets.users (target: named budget) */
 	CONF_N_TABLES
 };
 extern const struct conf_table conf_tables[CONF_N_TABLES];
@@ -130,6 +153,19 @@ void conf_parse_root(struct conf_loader *ld, const config_setting_t *root);
 void conf_validate(struct conf_loader *ld);
 
 void conf_raw_rule_clear(struct conf_raw_rule *raw);
+
+/* conf_budget.c: a value of one of the budget field types (F_USD to
+ * F_USER_BUDGETS) whose libconfig type conf_parse_value has checked. */
+void conf_parse_budget_value(struct conf_loader *ld, const config_setting_t *s, const char *where,
+    const struct conf_field *f, void *target);
+
+/* conf_budget.c: warnings for budgets of keys no cost centre uses and of
+ * users the system does not know. */
+void conf_validate_budgets(struct conf_loader *ld);
+
+/* conf_validate.c: 0 only if the user (or group) database says for sure
+ * that there is no such name. */
+int conf_name_exists(int is_group, const char *name);
 
 /* 1 if any pattern in a list of n globs matches model. */
 int conf_models_match(char *const *patterns, size_t n, const char *model);

@@ -48,6 +48,7 @@ static const struct conf_field daemon_fields[] = {
     FIELD_LONG(D, "request_timeout", request_timeout, 1, "600", NULL),
     FIELD_LONG(D, "max_connections_per_uid", max_connections_per_uid, 1, "64", NULL),
     FIELD_LONG(D, "shutdown_grace", shutdown_grace, 0, "30", "0 stops at once"),
+    FIELD(D, "ledger", F_BOOL, ledger, "true"),
 };
 #undef D
 
@@ -60,6 +61,7 @@ static const struct conf_field upstream_fields[] = {
     FIELD(U, "title", F_STRING, title, "\"ora at example.org\""),
     FIELD(U, "user_field", F_USER_FIELD, user_field, "\"name\""),
     FIELD(U, "user_prefix", F_STRING, user_prefix, "\"example.org:\""),
+    FIELD_LONG(U, "reconcile_give_up", reconcile_give_up, 1, "86400", NULL),
 };
 #undef U
 
@@ -70,6 +72,7 @@ static const struct conf_field role_fields[] = {
     FIELD_LONG(R, "max_tokens", max_tokens, 0, "4096", "0 means no cap"),
     FIELD_LONG(R, "requests_per_minute", requests_per_minute, 0, "30", "0 means unlimited"),
     FIELD_LONG(R, "concurrent_requests", concurrent_requests, 0, "2", "0 means unlimited"),
+    FIELD(R, "budget", F_BUDGET, budget, "{ usd = 5.0; period = \"daily\"; }"),
 };
 #undef R
 
@@ -79,6 +82,7 @@ static const struct conf_field centre_fields[] = {
     FIELD_LIST(C, "models", models, n_models, "[ \"openai/gpt-4o-mini\" ]",
         "(or remove it to allow every model of the role)"),
     FIELD(C, "title", F_STRING, title, "\"ora production jobs\""),
+    FIELD(C, "budget", F_BUDGET, budget, "{ usd = 200.0; period = \"monthly\"; }"),
 };
 #undef C
 
@@ -102,7 +106,45 @@ static const struct conf_field root_fields[] = {
     {"roles", F_STRING, 0, 0, 0, "{ ... }", NULL},
     {"cost_centres", F_STRING, 0, 0, 0, "{ ... }", NULL},
     {"rules", F_STRING, 0, 0, 0, "( ... )", NULL},
+    {"budgets", F_STRING, 0, 0, 0, "{ ... }", NULL},
 };
+
+#define BS struct ora_budgets_conf
+static const struct conf_field budgets_fields[] = {
+    FIELD(BS, "timezone", F_TIMEZONE, timezone, "\"Europe/Zurich\""),
+    {"global", F_BUDGET, offsetof(BS, global), 0, 0, "{ usd = 1000.0; period = \"monthly\"; }",
+        "budgets.global"},
+    {"keys", F_KEY_BUDGETS, offsetof(BS, keys), offsetof(BS, n_keys), 0,
+        "{ prod = { usd = 500.0; }; }", NULL},
+    {"users", F_USER_BUDGETS, offsetof(BS, users), offsetof(BS, n_users), 0,
+        "{ alice = { usd = 50.0; }; }", NULL},
+};
+#undef BS
+
+/* usd first in each: conf_budget.c checks its bit. The entries of
+ * budgets.keys and .users are read into a struct ora_named_budget, and may
+ * name a key or user that a libconfig name cannot spell ("john.doe"). */
+#define B struct ora_budget
+static const struct conf_field budget_fields[] = {
+    FIELD(B, "usd", F_USD, limit, "5.0"),
+    FIELD(B, "period", F_PERIOD, period, "\"monthly\""),
+    FIELD(B, "warn", F_FRACTION, warn, "0.8"),
+};
+#undef B
+#define NB struct ora_named_budget
+static const struct conf_field key_budget_fields[] = {
+    FIELD(NB, "usd", F_USD, budget.limit, "500.0"),
+    FIELD(NB, "period", F_PERIOD, budget.period, "\"monthly\""),
+    FIELD(NB, "warn", F_FRACTION, budget.warn, "0.8"),
+    FIELD(NB, "key", F_KEY_NAME, name, "\"prod-2024.v2\""),
+};
+static const struct conf_field user_budget_fields[] = {
+    FIELD(NB, "usd", F_USD, budget.limit, "50.0"),
+    FIELD(NB, "period", F_PERIOD, budget.period, "\"monthly\""),
+    FIELD(NB, "warn", F_FRACTION, budget.warn, "0.8"),
+    FIELD(NB, "user", F_NAME, name, "\"john.doe\""),
+};
+#undef NB
 
 const struct conf_table conf_tables[CONF_N_TABLES] = {
     [CONF_T_ROOT] = {"a top-level setting", root_fields, N_ELEMS(root_fields)},
@@ -111,6 +153,12 @@ const struct conf_table conf_tables[CONF_N_TABLES] = {
     [CONF_T_ROLE] = {"a role setting", role_fields, N_ELEMS(role_fields)},
     [CONF_T_CENTRE] = {"a cost centre setting", centre_fields, N_ELEMS(centre_fields)},
     [CONF_T_RULE] = {"a rule setting", rule_fields, N_ELEMS(rule_fields)},
+    [CONF_T_BUDGETS] = {"a budgets setting", budgets_fields, N_ELEMS(budgets_fields)},
+    [CONF_T_BUDGET] = {"a budget setting", budget_fields, N_ELEMS(budget_fields)},
+    [CONF_T_KEY_BUDGET] = {"a setting of a budgets.keys entry", key_budget_fields,
+        N_ELEMS(key_budget_fields)},
+    [CONF_T_USER_BUDGET] = {"a setting of a budgets.users entry", user_budget_fields,
+        N_ELEMS(user_budget_fields)},
 };
 
 /* Field order in role_fields, for the bits conf_parse_fields returns. */
@@ -268,6 +316,11 @@ conf_parse_root(struct conf_loader *ld, const config_setting_t *root)
 				    "rules is empty, so nobody may use ora; add at least one rule, "
 				    "e.g. ( { group = \"NAME\"; role = \"ROLE\"; cost_centre = "
 				    "\"CC\"; } )");
+		} else if (strcmp(name, "budgets") == 0) {
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "budgets",
+			        "budgets = { global = { usd = 1000.0; }; };") == 0)
+				conf_parse_fields(ld, s, "in budgets", &conf_tables[CONF_T_BUDGETS],
+				    &ld->conf->budgets);
 		} else
 			conf_unknown_setting(ld, s, "at the top level", &conf_tables[CONF_T_ROOT]);
 	}

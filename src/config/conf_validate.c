@@ -180,8 +180,8 @@ resolve_centres(struct conf_loader *ld, struct ora_rule *rule, struct conf_raw_r
 /* NSS lookups for the "does not exist" warnings. Only a definite "no such
  * entry" counts: if the directory is unreachable we stay quiet rather than
  * warn about every group. */
-static int
-name_exists(int is_group, const char *name)
+int
+conf_name_exists(int is_group, const char *name)
 {
 	size_t size = 1024;
 	char *buf = NULL;
@@ -266,7 +266,7 @@ warn_unknown_names(struct conf_loader *ld)
 
 		if (r->name == NULL || r->kind == ORA_RULE_EVERYONE)
 			continue;
-		if (!name_exists(r->kind == ORA_RULE_GROUP, r->name))
+		if (!conf_name_exists(r->kind == ORA_RULE_GROUP, r->name))
 			conf_diag(ld, CONF_WARNING, ld->raw_rules[i].setting,
 			    "the rule at line %d names %s '%s', which does not exist on this "
 			    "system; check the spelling (the rule matches nobody until it exists)",
@@ -342,6 +342,7 @@ conf_validate(struct conf_loader *ld)
 	warn_shadowed(ld);
 	warn_unknown_names(ld);
 	warn_default_model(ld);
+	conf_validate_budgets(ld);
 	/* Unused-name warnings would only add noise to a file whose rules
 	 * did not even resolve. */
 	if (ld->diag->n_errors == 0)

@@ -34,3 +34,26 @@ tests_unit_check_identity_LDADD = $(CHECK_LIBS_ALL)
 
 EXTRA_DIST += tests/unit/data
 dist_man_MANS += doc/ora.conf.5
+
+# Money and calendar periods live in src/common but are registered here,
+# with their tests, by the budget work (src/common/local.mk is owned apart).
+libora_common_a_SOURCES += src/common/money.c src/common/period.c \
+	src/config/conf_budget.c
+
+check_PROGRAMS += tests/unit/check_money tests/unit/check_period
+TESTS += tests/unit/check_money tests/unit/check_period
+
+tests_unit_check_money_SOURCES = tests/unit/check_money.c
+tests_unit_check_money_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_money_LDADD = $(CHECK_LIBS_ALL)
+
+tests_unit_check_period_SOURCES = tests/unit/check_period.c
+tests_unit_check_period_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_period_LDADD = $(CHECK_LIBS_ALL)
+
+check_PROGRAMS += tests/unit/check_conf_budget
+TESTS += tests/unit/check_conf_budget
+tests_unit_check_conf_budget_SOURCES = tests/unit/check_conf_budget.c \
+	tests/unit/check_conf_util.c tests/unit/check_conf.h
+tests_unit_check_conf_budget_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_conf_budget_LDADD = $(CHECK_LIBS_ALL)

@@ -47,6 +47,7 @@ START_TEST(test_good_config_values)
 	ck_assert_int_eq(c->daemon.request_timeout, 120);
 	ck_assert_int_eq(c->daemon.max_connections_per_uid, 8);
 	ck_assert_int_eq(c->daemon.shutdown_grace, 0);
+	ck_assert_int_eq(c->daemon.ledger, 0);
 
 	/* The trailing slash is dropped: paths are appended with one. */
 	ck_assert_str_eq(c->upstream.base_url, "http://127.0.0.1:8080/api/v1");
@@ -56,6 +57,7 @@ START_TEST(test_good_config_values)
 	ck_assert_str_eq(c->upstream.title, "ora tests");
 	ck_assert_int_eq(c->upstream.user_field, ORA_USER_FIELD_HASH);
 	ck_assert_str_eq(c->upstream.user_prefix, "example.org:");
+	ck_assert_int_eq(c->upstream.reconcile_give_up, 3600);
 
 	ck_assert_uint_eq(c->n_roles, 2);
 	staff = ora_conf_find_role(c, "staff");
@@ -85,7 +87,7 @@ START_TEST(test_good_config_values)
 	ck_assert_ptr_null(ora_conf_find_centre(c, "research"));
 
 	ck_assert_uint_eq(c->n_rules, 3);
-	ck_assert_int_eq(c->rules[0].line, 59);
+	ck_assert_int_eq(c->rules[0].line, 63);
 	ck_assert_int_eq(c->rules[0].kind, ORA_RULE_USER);
 	ck_assert_str_eq(c->rules[0].name, "root");
 	ck_assert_ptr_eq(c->rules[0].role, eng);
@@ -98,7 +100,7 @@ START_TEST(test_good_config_values)
 	ck_assert_ptr_eq(c->rules[1].centres[0], prod);
 	ck_assert_int_eq(c->rules[2].kind, ORA_RULE_EVERYONE);
 	ck_assert_ptr_null(c->rules[2].name);
-	ck_assert_int_eq(c->rules[2].line, 61);
+	ck_assert_int_eq(c->rules[2].line, 65);
 
 	ora_conf_unref(c);
 	ora_diag_clear(&d);
@@ -128,6 +130,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->daemon.request_timeout, ORA_DEFAULT_REQUEST_TIMEOUT_S);
 	ck_assert_int_eq(c->daemon.max_connections_per_uid, ORA_DEFAULT_MAX_CONN_PER_UID);
 	ck_assert_int_eq(c->daemon.shutdown_grace, ORA_DEFAULT_SHUTDOWN_GRACE_S);
+	ck_assert_int_eq(c->daemon.ledger, 1);
 	ck_assert_str_eq(c->upstream.base_url, ORA_DEFAULT_UPSTREAM);
 	ck_assert_int_eq(c->upstream.connect_timeout, ORA_DEFAULT_CONNECT_TIMEOUT_S);
 	ck_assert_int_eq(c->upstream.catalog_refresh, ORA_DEFAULT_CATALOG_REFRESH_S);
@@ -135,6 +138,7 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(c->upstream.title);
 	ck_assert_int_eq(c->upstream.user_field, ORA_USER_FIELD_NAME);
 	ck_assert_str_eq(c->upstream.user_prefix, "");
+	ck_assert_int_eq(c->upstream.reconcile_give_up, 86400);
 	/* Refused users are always told someone to ask. */
 	ck_assert_ptr_nonnull(c->contact);
 	ck_assert_uint_gt(strlen(c->contact), 0);
@@ -165,6 +169,18 @@ START_TEST(test_shipped_example_loads)
 	ck_assert_uint_eq(c->rules[0].n_centres, 3);
 	ck_assert_str_eq(c->rules[0].centres[2]->name, "prod");
 	ck_assert_str_eq(c->rules[3].role->name, "staff");
+	/* Its budgets: per user by role, pooled by centre, by key, global. */
+	ck_assert_str_eq(c->budgets.timezone, "UTC");
+	ck_assert(c->roles[0].budget.set);
+	ck_assert_int_eq(c->roles[0].budget.limit, INT64_C(5000000000000));
+	ck_assert_int_eq(c->roles[0].budget.period, ORA_PERIOD_DAILY);
+	ck_assert_int_eq(
+	    ora_conf_find_centre(c, "research")->budget.limit, INT64_C(200000000000000));
+	ck_assert(!ora_conf_find_centre(c, "dev")->budget.set);
+	ck_assert_int_eq(c->budgets.global.limit, INT64_C(2000000000000000));
+	ck_assert_int_eq(ora_conf_key_budget(c, "prod")->limit, INT64_C(500000000000000));
+	ck_assert_uint_eq(c->budgets.n_users, 0);
+	ck_assert_int_eq(c->daemon.ledger, 1);
 	ora_conf_unref(c);
 	ora_diag_clear(&d);
 }
@@ -185,8 +201,10 @@ START_TEST(test_many_errors_all_reported)
 	assert_error(&d, p, 13, "key '.hidden'");
 	assert_error(&d, p, 16, "names role 'staf'");
 	assert_error(&d, p, 17, "grants no cost centre");
+	assert_error(&d, p, 20, "timezone 'Mars/Olympus_Mons'", "not a time zone");
+	assert_error(&d, p, 21, "period 'yearly' in budgets.global is not known");
 	ck_assert_msg(
-	    d.n_errors == 7, "expected 7 errors, got:%s", conf_joined(d.errors, d.n_errors));
+	    d.n_errors == 9, "expected 9 errors, got:%s", conf_joined(d.errors, d.n_errors));
 	ora_diag_clear(&d);
 }
 END_TEST
