@@ -549,9 +549,10 @@ terminals_load(struct orask_history *h, struct json_object **out, char *msg, siz
 	if (r == ORASK_HISTORY_OK) {
 		*out = json_tokener_parse(text);
 		free(text);
+	} else if (r != ORASK_HISTORY_NOT_FOUND) {
+		return r;
 	}
-	if (r == ORASK_HISTORY_NOT_FOUND)
-		r = ORASK_HISTORY_OK;
+	r = ORASK_HISTORY_OK;
 	/* A damaged index only forgets which terminal had which conversation. */
 	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
 		json_object_put(*out);

@@ -168,9 +168,9 @@ orask_me(struct ora_client *c, int json)
 /* What orask reads of the broker's /api/v1/usage: an array "budgets" of
  * objects with "scope" and "name" (what the budget is for), "period",
  * "limit", "spent", "reserved", "remaining" (USD, as numbers or decimal
- * strings) and "resets_at" (a date string, or seconds since the epoch).
- * Anything missing shows as "-"; "remaining" defaults to limit - spent -
- * reserved. */
+ * strings) and "resets_at" (a date string, seconds since the epoch, or
+ * null for a budget that never resets), as orad sends them. Anything
+ * missing shows as "-"; "remaining" defaults to limit - spent - reserved. */
 struct budget_line {
 	char label[160];
 	char period[32];
@@ -257,7 +257,9 @@ budget_line(struct json_object *b, struct budget_line *l)
 	dollars(l->reserved, sizeof(l->reserved), has_reserved, reserved);
 	dollars(l->left, sizeof(l->left), has_left, left);
 	snprintf(l->resets, sizeof(l->resets), "-");
-	if ((s = string_of(b, "resets_at")) != NULL) {
+	if (json_object_object_get_ex(b, "resets_at", &v) && v == NULL) {
+		snprintf(l->resets, sizeof(l->resets), "never"); /* a total, not a period */
+	} else if ((s = string_of(b, "resets_at")) != NULL) {
 		snprintf(l->resets, sizeof(l->resets), "%s", s);
 	} else if (json_object_object_get_ex(b, "resets_at", &v) &&
 	           json_object_is_type(v, json_type_int)) {
@@ -344,8 +346,10 @@ orask_usage(struct ora_client *c, int json)
 		if ((int)strlen(l.label) > w)
 			w = (int)strlen(l.label);
 	}
-	printf("%s%-*s  %-8s  %12s  %12s  %12s  %12s  %s%s\n", color ? BOLD : "", w, "BUDGET",
-	    "PERIOD", "LIMIT", "SPENT", "RESERVED", "LEFT", "RESETS", color ? RESET : "");
+	if (n > 0)
+		printf("%s%-*s  %-8s  %12s  %12s  %12s  %12s  %s%s\n", color ? BOLD : "", w,
+		    "BUDGET", "PERIOD", "LIMIT", "SPENT", "RESERVED", "LEFT", "RESETS",
+		    color ? RESET : "");
 	for (i = 0; i < n; i++) {
 		budget_line(json_object_array_get_idx(budgets, i), &l);
 		printf("%-*s  %-8s  %12s  %12s  %12s  %12s  %s\n", w, l.label, l.period, l.limit,
