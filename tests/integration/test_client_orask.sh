@@ -328,6 +328,34 @@ else
 			grep -q '^orask: no budget applies to you$' '$T/e'"
 fi
 
+# A real refusal by orad, where it has budgets (the money issue): a second
+# orad whose only difference is a spent budget for the caller.
+sed -e "s#$SOCK#$T/budget.sock#; s#$STATE#$T/state-b#; s#$T/master.key#$T/master-b.key#" \
+	"$CONF" >"$T/budget.conf"
+cat >>"$T/budget.conf" <<CONF
+budgets = {
+  users = { spent = { user = "$ME"; usd = 0; period = "daily"; }; };
+};
+CONF
+if "$ORAD" -t -c "$T/budget.conf" >"$T/budget-t.out" 2>&1; then
+	"$ORACTL" -c "$T/budget.conf" init >"$T/oractl-b.out" 2>&1 &&
+		printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$T/budget.conf" key add dev >>"$T/oractl-b.out" 2>&1 &&
+		printf '%s\n' "$KEY_PROD" | "$ORACTL" -c "$T/budget.conf" key add prod >>"$T/oractl-b.out" 2>&1
+	"$ORAD" -f -c "$T/budget.conf" 2>>"$T/orad-budget.log" &
+	PIDS="$PIDS $!"
+	wait_for_file "$T/budget.sock"
+	n=$(request_count)
+	rc=$(ask -S "$T/budget.sock" "spend nothing")
+	check "orad refuses: budget exhausted, exit 5" [ "$rc" = 5 ]
+	check "  ... with orad's sentence" grep -q '^orask: .*budget' "$T/e"
+	check "  ... before anything went upstream" [ "$(request_count)" = "$n" ]
+	rc=$(ask -S "$T/budget.sock" usage)
+	check "orask usage from orad: exit 0" [ "$rc" = 0 ]
+	check "  ... the spent budget, nothing left" grep -q "^user $ME  *daily  *\$0\.00  *\$0\.00  *\$0\.00  *\$0\.00  " "$T/o"
+else
+	echo "ok - SKIP: this orad has no budgets yet (exit 5 from a canned broker above)"
+fi
+
 # --- Ctrl-C stops the generation upstream ------------------------------------
 mock_post /mock/faults '{"times":1,"pause_after_events":3}'
 logged=$(log_lines)
