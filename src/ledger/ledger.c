@@ -46,6 +46,7 @@ enum stmt_id {
 	STMT_GENERATION,
 	STMT_SETTLE,
 	STMT_AUDIT,
+	STMT_RECONCILED,
 	STMT_COUNT,
 };
 
@@ -63,6 +64,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " completion_tokens = ?8, reasoning_tokens = ?9, cached_tokens = ?10, cost_pico = ?11,"
 	    " cost_text = ?12, estimated = ?13, http_status = ?14, outcome = ?15, reason = ?16,"
 	    " latency_ms = ?17, ttfb_ms = ?18 WHERE id = ?1",
+	[STMT_RECONCILED] =
+	    "UPDATE requests SET state = 'settled', settled_ms = ?2, cost_pico = ?3, cost_text = ?4,"
+	    " prompt_tokens = MAX(prompt_tokens, ?5), completion_tokens = MAX(completion_tokens, ?6),"
+	    " reasoning_tokens = MAX(reasoning_tokens, ?7), model_served = COALESCE(?8, model_served),"
+	    " estimated = ?9, reason = COALESCE(?10, reason) WHERE id = ?1",
 	[STMT_AUDIT] =
 	    "INSERT INTO audit (time_ms, uid, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
@@ -260,6 +266,26 @@ ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct
 	sqlite3_bind_double(s, 17, e->latency_ms);
 	sqlite3_bind_double(s, 18, e->ttfb_ms);
 	return run(l, s, err, "settle");
+}
+
+int
+ora_ledger_reconciled(struct ora_ledger *l, int64_t id, ora_pico cost, const char *cost_text,
+    int64_t prompt_tokens, int64_t completion_tokens, int64_t reasoning_tokens,
+    const char *model, int estimated, const char *reason, struct ora_error *err)
+{
+	sqlite3_stmt *s = l->stmt[STMT_RECONCILED];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, ora_wall_ms());
+	sqlite3_bind_int64(s, 3, cost);
+	bind_text(s, 4, cost_text);
+	sqlite3_bind_int64(s, 5, prompt_tokens);
+	sqlite3_bind_int64(s, 6, completion_tokens);
+	sqlite3_bind_int64(s, 7, reasoning_tokens);
+	bind_text(s, 8, model);
+	sqlite3_bind_int(s, 9, estimated);
+	bind_text(s, 10, reason);
+	return run(l, s, err, "reconcile");
 }
 
 static const char *

@@ -100,6 +100,13 @@ int ora_ledger_note_generation(struct ora_ledger *l, int64_t id, const char *gen
  * served model, tokens, cost, status, outcome...). */
 int ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err);
 
+/* Complete a row whose cost was learned after it finished (from the
+ * upstream's generation record), or given up on (estimated = 1: the cost is
+ * the reservation). model may be NULL to keep what the row has. */
+int ora_ledger_reconciled(struct ora_ledger *l, int64_t id, ora_pico cost, const char *cost_text,
+    int64_t prompt_tokens, int64_t completion_tokens, int64_t reasoning_tokens,
+    const char *model, int estimated, const char *reason, struct ora_error *err);
+
 /* Insert a request refused before it was sent (state 'refused'). */
 int ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err);
 

@@ -14,7 +14,9 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 
@@ -22,6 +24,9 @@
 #include "common/util.h"
 #include "config/policy.h"
 #include "keys/keystore.h"
+#include "ledger/ledger.h"
+#include "orad/budget.h"
+#include "orad/estimate.h"
 #include "orad/exchange.h"
 #include "orad/handlers.h"
 #include "orad/orad.h"
@@ -41,11 +46,97 @@ static const char *const centre_header_lookalikes[] = {
 /* Fields that can make the upstream pick a model we did not check. */
 static const char *const forbidden_fields[] = { "preset" };
 
-static int
-pick_centre(struct evhttp_request *req, const struct orad_caller *caller,
-    const struct ora_cost_centre **out)
+/* One request being admitted. */
+struct admission {
+	struct orad *d;
+	struct evhttp_request *req;
+	struct orad_caller *caller;
+	const struct ora_cost_centre *cc; /* NULL until chosen */
+	const char *model;                /* NULL until known */
+	int stream;
+	int64_t started_ms;
+};
+
+/* The executable name of the calling process (its comm: readable for any
+ * process, unlike /proc/PID/exe once we are not root). */
+static void
+client_comm(pid_t pid, char *buf, size_t size)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	char path[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(buf, (int)size, f) != NULL)
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Fill the parts of a ledger row that describe who asked for what. */
+static void
+describe_request(const struct admission *a, struct ora_ledger_entry *e, char *match, size_t match_size,
+    char *comm, size_t comm_size)
+{
+	const struct orad_caller *c = a->caller;
+
+	memset(e, 0, sizeof(*e));
+	e->started_ms = a->started_ms;
+	e->uid = (uint32_t)c->id.uid;
+	e->user = c->id.user;
+	if (c->rule != NULL) {
+		e->rule_line = c->rule->line;
+		if (c->rule->kind == ORA_RULE_USER)
+			snprintf(match, match_size, "user %s", c->rule->name);
+		else if (c->rule->kind == ORA_RULE_GROUP)
+			snprintf(match, match_size, "group %s", c->rule->name);
+		else
+			snprintf(match, match_size, "everyone");
+		e->rule_match = match;
+		e->role = c->rule->role->name;
+	}
+	if (a->cc != NULL) {
+		e->cost_centre = a->cc->name;
+		e->key_name = a->cc->key;
+	}
+	e->model_requested = a->model;
+	e->stream = a->stream;
+	e->client_pid = (int32_t)c->id.pid;
+	client_comm(c->id.pid, comm, comm_size);
+	e->client_exe = comm[0] ? comm : NULL;
+}
+
+/* Answer an error and record the refusal in the ledger, with its reason. */
+static void __attribute__((format(printf, 4, 5)))
+refuse(const struct admission *a, int status, const char *type, const char *fmt, ...)
+{
+	char message[2048], match[ORA_NAME_MAX + 16], comm[64];
+	struct ora_ledger_entry e;
+	struct ora_error err;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	reply_error(a->req, status, type, "%s", message);
+	ora_log_info("refused uid=%u user=%s status=%d type=%s", (unsigned)a->caller->id.uid,
+	    a->caller->id.user, status, type);
+	if (a->d->ledger == NULL)
+		return;
+	describe_request(a, &e, match, sizeof(match), comm, sizeof(comm));
+	e.http_status = status;
+	e.outcome = type;
+	e.reason = message;
+	if (ora_ledger_refuse(a->d->ledger, &e, &err) != 0)
+		ora_log_error("%s", err.msg);
+}
+
+static int
+pick_centre(struct admission *a)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(a->req);
+	const struct ora_rule *rule = a->caller->rule;
 	const char *name = NULL;
 	struct evkeyval *h;
 	int seen = 0;
@@ -58,7 +149,7 @@ pick_centre(struct evhttp_request *req, const struct orad_caller *caller,
 		}
 		for (size_t i = 0; i < sizeof(centre_header_lookalikes) / sizeof(char *); i++) {
 			if (strcasecmp(h->key, centre_header_lookalikes[i]) == 0) {
-				reply_error(req, 400, ORA_ERR_BAD_REQUEST,
+				refuse(a, 400, ORA_ERR_BAD_REQUEST,
 				    "header %s is not understood; to choose a cost centre send "
 				    COST_CENTRE_HEADER ": NAME", h->key);
 				return -1;
@@ -66,84 +157,83 @@ pick_centre(struct evhttp_request *req, const struct orad_caller *caller,
 		}
 	}
 	if (seen > 1) {
-		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
-		    COST_CENTRE_HEADER " was sent %d times; send it once", seen);
+		refuse(a, 400, ORA_ERR_BAD_REQUEST, COST_CENTRE_HEADER " was sent %d times; send it once",
+		    seen);
 		return -1;
 	}
-	if ((*out = ora_policy_centre(caller->rule, name)) != NULL)
+	if ((a->cc = ora_policy_centre(rule, name)) != NULL)
 		return 0;
 
 	char granted[1024] = "";
-	for (size_t i = 0; i < caller->rule->n_centres; i++) {
+	for (size_t i = 0; i < rule->n_centres; i++) {
 		if (i > 0)
 			strncat(granted, ", ", sizeof(granted) - strlen(granted) - 1);
-		strncat(granted, caller->rule->centres[i]->name, sizeof(granted) - strlen(granted) - 1);
+		strncat(granted, rule->centres[i]->name, sizeof(granted) - strlen(granted) - 1);
 	}
-	reply_error(req, 403, ORA_ERR_CENTRE_NOT_ALLOWED,
+	refuse(a, 403, ORA_ERR_CENTRE_NOT_ALLOWED,
 	    "cost centre '%s' is not granted to you (user %s); you may use: %s; to be granted "
 	    "another, ask %s",
-	    name, caller->id.user, granted, caller->conf->contact ? caller->conf->contact : "your administrator");
+	    name, a->caller->id.user, granted, a->caller->conf->contact);
 	return -1;
 }
 
 static int
-check_model(struct evhttp_request *req, const struct orad_caller *caller,
-    const struct ora_cost_centre *cc, const char *field, const char *model)
+check_model(struct admission *a, const char *field, const char *model)
 {
+	const struct orad_caller *c = a->caller;
 	char allowed[2048];
 
-	if (ora_policy_model_allowed(caller->rule, cc, model) != NULL)
+	if (ora_policy_model_allowed(c->rule, a->cc, model) != NULL)
 		return 0;
-	ora_policy_describe_models(caller->rule, cc, allowed, sizeof(allowed));
-	reply_error(req, 403, ORA_ERR_MODEL_NOT_ALLOWED,
+	ora_policy_describe_models(c->rule, a->cc, allowed, sizeof(allowed));
+	refuse(a, 403, ORA_ERR_MODEL_NOT_ALLOWED,
 	    "model '%s' (in \"%s\") is not allowed for you (user %s, role %s, cost centre %s); "
 	    "allowed: %s",
-	    model, field, caller->id.user, caller->rule->role->name, cc->name, allowed);
+	    model, field, c->id.user, c->rule->role->name, a->cc->name, allowed);
 	return -1;
 }
 
-/* Checks and rewrites the model fields. Returns the model, or NULL after
- * answering the client. */
-static const char *
-admit_models(struct evhttp_request *req, const struct orad_caller *caller,
-    const struct ora_cost_centre *cc, struct json_object *body)
+/* Checks and completes the model fields; sets a->model. */
+static int
+admit_models(struct admission *a, struct json_object *body)
 {
 	struct json_object *model, *models;
-	const struct ora_role *role = caller->rule->role;
+	const struct ora_role *role = a->caller->rule->role;
 
 	if (!json_object_object_get_ex(body, "model", &model) || json_object_is_type(model, json_type_null)) {
 		model = json_object_new_string(role->default_model);
 		json_object_object_add(body, "model", model);
 	} else if (!json_object_is_type(model, json_type_string) || json_object_get_string_len(model) == 0) {
-		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
-		    "\"model\" must be a model id such as \"%s\"", role->default_model);
-		return NULL;
+		refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"model\" must be a model id such as \"%s\"",
+		    role->default_model);
+		return -1;
 	}
-	if (check_model(req, caller, cc, "model", json_object_get_string(model)) != 0)
-		return NULL;
+	a->model = json_object_get_string(model);
+	if (check_model(a, "model", a->model) != 0)
+		return -1;
 	if (json_object_object_get_ex(body, "models", &models) && !json_object_is_type(models, json_type_null)) {
 		if (!json_object_is_type(models, json_type_array)) {
-			reply_error(req, 400, ORA_ERR_BAD_REQUEST, "\"models\" must be an array of model ids");
-			return NULL;
+			refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"models\" must be an array of model ids");
+			return -1;
 		}
 		for (size_t i = 0; i < json_object_array_length(models); i++) {
 			struct json_object *m = json_object_array_get_idx(models, i);
 			if (!json_object_is_type(m, json_type_string)) {
-				reply_error(req, 400, ORA_ERR_BAD_REQUEST,
-				    "\"models\"[%zu] must be a model id string", i);
-				return NULL;
+				refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"models\"[%zu] must be a model id string", i);
+				return -1;
 			}
-			if (check_model(req, caller, cc, "models", json_object_get_string(m)) != 0)
-				return NULL;
+			if (check_model(a, "models", json_object_get_string(m)) != 0)
+				return -1;
 		}
 	}
-	return json_object_get_string(model);
+	return 0;
 }
 
 static int
-admit_max_tokens(struct evhttp_request *req, const struct ora_role *role, struct json_object *body)
+admit_max_tokens(struct admission *a, struct json_object *body)
 {
 	static const char *const fields[] = { "max_tokens", "max_completion_tokens" };
+	const struct ora_role *role = a->caller->rule->role;
 	int present = 0;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -151,7 +241,7 @@ admit_max_tokens(struct evhttp_request *req, const struct ora_role *role, struct
 		if (!json_object_object_get_ex(body, fields[i], &v) || json_object_is_type(v, json_type_null))
 			continue;
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0) {
-			reply_error(req, 400, ORA_ERR_BAD_REQUEST, "\"%s\" must be a positive integer", fields[i]);
+			refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"%s\" must be a positive integer", fields[i]);
 			return -1;
 		}
 		present = 1;
@@ -166,16 +256,16 @@ admit_max_tokens(struct evhttp_request *req, const struct ora_role *role, struct
 }
 
 static int
-admit_limits(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+admit_limits(struct admission *a)
 {
-	const struct ora_role *role = caller->rule->role;
-	struct orad_user_state *u = peers_user(d->peers, caller->id.uid);
+	const struct ora_role *role = a->caller->rule->role;
+	struct orad_user_state *u = peers_user(a->d->peers, a->caller->id.uid);
 	long retry_after = 1;
 	char seconds[32];
 
 	if (role->concurrent_requests > 0 && u->in_flight >= role->concurrent_requests) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-		reply_error(req, 429, ORA_ERR_RATE_LIMITED,
+		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "1");
+		refuse(a, 429, ORA_ERR_RATE_LIMITED,
 		    "you already have %ld requests in progress and role %s allows %ld at once; "
 		    "wait for one to finish",
 		    u->in_flight, role->name, role->concurrent_requests);
@@ -183,8 +273,8 @@ admit_limits(struct orad *d, struct evhttp_request *req, const struct orad_calle
 	}
 	if (peers_rate_take(u, role->requests_per_minute, ora_now_us(), &retry_after) != 0) {
 		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", seconds);
-		reply_error(req, 429, ORA_ERR_RATE_LIMITED,
+		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", seconds);
+		refuse(a, 429, ORA_ERR_RATE_LIMITED,
 		    "role %s allows %ld requests per minute; try again in %ld s", role->name,
 		    role->requests_per_minute, retry_after);
 		return -1;
@@ -225,22 +315,22 @@ set_user_field(struct orad *d, const struct orad_caller *caller, struct json_obj
 }
 
 static struct json_object *
-parse_body(struct evhttp_request *req, long max_body)
+parse_body(struct admission *a)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(a->req);
 	size_t len = evbuffer_get_length(in);
+	long max_body = a->caller->conf->daemon.max_body_bytes;
 	struct json_tokener *tok;
 	struct json_object *body;
 
 	if ((long)len > max_body) {
-		reply_error(req, 413, ORA_ERR_TOO_LARGE,
+		refuse(a, 413, ORA_ERR_TOO_LARGE,
 		    "request body is %zu bytes; this broker accepts at most %ld (daemon.max_body_bytes)",
 		    len, max_body);
 		return NULL;
 	}
 	if (len == 0) {
-		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
-		    "empty request body; send a JSON object with \"messages\"");
+		refuse(a, 400, ORA_ERR_BAD_REQUEST, "empty request body; send a JSON object with \"messages\"");
 		return NULL;
 	}
 	tok = json_tokener_new();
@@ -248,7 +338,7 @@ parse_body(struct evhttp_request *req, long max_body)
 	if (body == NULL || json_tokener_get_error(tok) != json_tokener_success ||
 	    (size_t)json_tokener_get_parse_end(tok) != len) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
-		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
+		refuse(a, 400, ORA_ERR_BAD_REQUEST,
 		    "request body is not valid JSON (%s near byte %zu); send a JSON object with "
 		    "\"messages\"",
 		    e == json_tokener_success ? "trailing data after the object"
@@ -258,8 +348,7 @@ parse_body(struct evhttp_request *req, long max_body)
 		json_object_put(body);
 		body = NULL;
 	} else if (!json_object_is_type(body, json_type_object)) {
-		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
-		    "request body must be a JSON object with \"messages\"");
+		refuse(a, 400, ORA_ERR_BAD_REQUEST, "request body must be a JSON object with \"messages\"");
 		json_object_put(body);
 		body = NULL;
 	}
@@ -268,34 +357,90 @@ parse_body(struct evhttp_request *req, long max_body)
 }
 
 static int
-check_shape(struct evhttp_request *req, struct json_object *body, int *stream)
+check_shape(struct admission *a, struct json_object *body)
 {
 	struct json_object *v;
 
 	if (!json_object_object_get_ex(body, "messages", &v) || !json_object_is_type(v, json_type_array) ||
 	    json_object_array_length(v) == 0) {
-		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
+		refuse(a, 400, ORA_ERR_BAD_REQUEST,
 		    "\"messages\" must be a non-empty array, e.g. "
 		    "[{\"role\":\"user\",\"content\":\"Hello\"}]");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(forbidden_fields) / sizeof(char *); i++) {
 		if (json_object_object_get_ex(body, forbidden_fields[i], NULL)) {
-			reply_error(req, 400, ORA_ERR_BAD_REQUEST,
+			refuse(a, 400, ORA_ERR_BAD_REQUEST,
 			    "\"%s\" is not accepted through this broker: it could select models "
 			    "that policy has not checked; name the model instead",
 			    forbidden_fields[i]);
 			return -1;
 		}
 	}
-	*stream = 0;
+	a->stream = 0;
 	if (json_object_object_get_ex(body, "stream", &v) && !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			reply_error(req, 400, ORA_ERR_BAD_REQUEST, "\"stream\" must be true or false");
+			refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"stream\" must be true or false");
 			return -1;
 		}
-		*stream = json_object_get_boolean(v);
+		a->stream = json_object_get_boolean(v);
 	}
+	return 0;
+}
+
+/* Reserve the request's upper-bound cost against its budgets. */
+static int
+admit_budgets(struct admission *a, struct json_object *body, size_t body_len,
+    struct budget_hold *hold, ora_pico *estimate)
+{
+	struct budget_subject subject;
+	char why[1024], warning[512];
+
+	*estimate = 0;
+	memset(hold, 0, sizeof(*hold));
+	budgets_subject(a->caller->conf, a->caller->rule, a->cc, a->caller->id.user, &subject);
+	if (!budgets_any(&subject))
+		return 0;
+	if (estimate_cost(a->d->catalog, body, body_len, estimate, why, sizeof(why)) != 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "5");
+		refuse(a, 503, ORA_ERR_UNAVAILABLE, "%s", why);
+		return -1;
+	}
+	if (budgets_admit(a->d->budgets, &subject, *estimate, time(NULL), hold, why, sizeof(why),
+	        warning, sizeof(warning)) != 0) {
+		refuse(a, 402, ORA_ERR_BUDGET, "%s", why);
+		return -1;
+	}
+	if (warning[0] != '\0')
+		evhttp_add_header(evhttp_request_get_output_headers(a->req), "X-Ora-Budget-Warning", warning);
+	return 0;
+}
+
+/* Commit the ledger row before anything goes upstream. */
+static int
+admit_ledger(struct admission *a, struct json_object *body, ora_pico estimate, int64_t *id)
+{
+	struct ora_ledger_entry e;
+	struct json_object *models = NULL;
+	char match[ORA_NAME_MAX + 16], comm[64];
+	struct ora_error err;
+
+	*id = 0;
+	if (a->d->ledger == NULL)
+		return 0;
+	describe_request(a, &e, match, sizeof(match), comm, sizeof(comm));
+	e.reserved = estimate;
+	if (json_object_object_get_ex(body, "models", &models) && json_object_is_type(models, json_type_array))
+		e.models_requested = json_object_to_json_string_ext(models, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (ora_ledger_admit(a->d->ledger, &e, &err) != 0) {
+		ora_log_error("%s", err.msg);
+		reply_error(a->req, 503, ORA_ERR_UNAVAILABLE,
+		    "the broker cannot record this request in its ledger, so it will not send it; "
+		    "tell %s", a->caller->conf->contact);
+		return -1;
+	}
+	*id = e.id;
 	return 0;
 }
 
@@ -314,9 +459,8 @@ start_upstream(struct orad *d, struct orad_exchange *x, const char *body, size_t
 
 	auth_len = sizeof("Authorization: Bearer ") + ora_secret_len(key);
 	auth = sodium_malloc(auth_len);
-	memcpy(auth, "Authorization: Bearer ", sizeof("Authorization: Bearer ") - 1);
-	memcpy(auth + sizeof("Authorization: Bearer ") - 1, ora_secret_data(key), ora_secret_len(key));
-	auth[auth_len - 1] = '\0';
+	snprintf(auth, auth_len, "Authorization: Bearer %.*s", (int)ora_secret_len(key),
+	    (const char *)ora_secret_data(key));
 	headers[n++] = auth;
 	headers[n++] = "Content-Type: application/json";
 	if (x->stream)
@@ -339,52 +483,63 @@ start_upstream(struct orad *d, struct orad_exchange *x, const char *body, size_t
 void
 chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *caller)
 {
-	struct json_object *body = NULL;
-	const struct ora_cost_centre *cc;
-	const char *model;
-	int stream;
+	struct admission a = { .d = d, .req = req, .caller = caller, .started_ms = ora_wall_ms() };
+	struct json_object *body = NULL, *usage;
+	struct budget_hold hold = { .n = 0 };
+	ora_pico estimate = 0;
+	int64_t ledger_id = 0;
+	const char *text;
+	size_t len;
 
-	if (pick_centre(req, caller, &cc) != 0)
+	if (pick_centre(&a) != 0)
 		goto out;
-	if ((body = parse_body(req, caller->conf->daemon.max_body_bytes)) == NULL)
+	if ((body = parse_body(&a)) == NULL)
 		goto out;
-	if (check_shape(req, body, &stream) != 0)
+	if (check_shape(&a, body) != 0)
 		goto out;
-	if ((model = admit_models(req, caller, cc, body)) == NULL)
+	if (admit_models(&a, body) != 0)
 		goto out;
-	if (admit_max_tokens(req, caller->rule->role, body) != 0)
+	if (admit_max_tokens(&a, body) != 0)
 		goto out;
-	if (ora_keyring_get(d->keys, cc->key) == NULL) {
-		ora_log_error("cost centre %s names key %s, which is not loaded", cc->name, cc->key);
-		reply_error(req, 500, ORA_ERR_INTERNAL,
-		    "the broker has no key for cost centre %s; tell %s", cc->name,
-		    caller->conf->contact ? caller->conf->contact : "your administrator");
+	if (ora_keyring_get(d->keys, a.cc->key) == NULL) {
+		ora_log_error("cost centre %s names key %s, which is not loaded", a.cc->name, a.cc->key);
+		refuse(&a, 500, ORA_ERR_INTERNAL, "the broker has no key for cost centre %s; tell %s",
+		    a.cc->name, caller->conf->contact);
 		goto out;
 	}
-	if (admit_limits(d, req, caller) != 0)
+	if (admit_limits(&a) != 0)
 		goto out;
 	set_user_field(d, caller, body);
 	/* Usage accounting on every request: the cost it reports is the truth. */
-	struct json_object *usage = json_object_new_object();
+	usage = json_object_new_object();
 	json_object_object_add(usage, "include", json_object_new_boolean(1));
 	json_object_object_add(body, "usage", usage);
+	text = json_object_to_json_string_length(body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (admit_budgets(&a, body, len, &hold, &estimate) != 0)
+		goto out;
+	if (admit_ledger(&a, body, estimate, &ledger_id) != 0) {
+		budgets_settle(d->budgets, &hold, 0);
+		goto out;
+	}
 
 	struct orad_exchange *x = ora_xcalloc(1, sizeof(*x));
 	x->d = d;
 	x->req = req;
 	x->caller = *caller;
 	memset(caller, 0, sizeof(*caller)); /* the exchange owns it now */
-	x->centre = cc;
-	x->model = ora_xstrdup(model);
-	x->stream = stream;
+	x->centre = a.cc;
+	x->model = ora_xstrdup(a.model);
+	x->stream = a.stream;
 	x->started_us = ora_now_us();
+	x->started_ms = a.started_ms;
+	x->ledger_id = ledger_id;
+	x->hold = hold;
+	x->estimate = estimate;
 	x->outcome = "ok";
 	peers_user(d->peers, x->caller.id.uid)->in_flight++;
 	d->in_flight++;
 	d->requests_total++;
-
-	size_t len;
-	const char *text = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	start_upstream(d, x, text, len);
 out:
 	json_object_put(body);

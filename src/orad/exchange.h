@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/money.h"
+#include "orad/budget.h"
 #include "orad/server.h"
 #include "orad/usage.h"
 
@@ -42,6 +44,13 @@ struct orad_exchange {
 
 	uint64_t started_us;
 	uint64_t first_byte_us;
+	int64_t started_ms;          /* wall clock, as in the ledger */
+
+	int64_t ledger_id;           /* 0 when the ledger is off */
+	int generation_noted;        /* generation id written to the ledger */
+	struct budget_hold hold;     /* reservation against the budgets */
+	ora_pico estimate;
+	int request_sent;            /* the upstream may have started billing */
 };
 
 /* Start relaying: sets up the hang-up watch and starts the transfer with the

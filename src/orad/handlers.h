@@ -18,4 +18,8 @@ void info_models(struct orad *d, struct evhttp_request *req, const struct orad_c
 /* GET /api/v1/me: who the broker thinks you are and what you may do. */
 void info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
 
+/* GET /api/v1/usage[?user=NAME]: budgets with spent, reserved, remaining
+ * and reset time; other users only for admins. */
+void info_usage(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+
 #endif

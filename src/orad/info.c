@@ -5,10 +5,16 @@
 #include "config.h"
 
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <json-c/json.h>
+#include <string.h>
+#include <time.h>
 #include <stdio.h>
 
+#include "common/money.h"
+#include "common/period.h"
 #include "config/policy.h"
+#include "orad/budget.h"
 #include "orad/catalog.h"
 #include "orad/handlers.h"
 #include "orad/orad.h"
@@ -102,4 +108,137 @@ info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *ca
 	json_object_object_add(root, "config_generation", json_object_new_int64((int64_t)d->conf_generation));
 	reply_json(req, 200, root);
 	json_object_put(root);
+}
+
+static void
+add_money(struct json_object *o, const char *name, ora_pico v)
+{
+	char text[ORA_MONEY_TEXT_MAX], key[64];
+
+	ora_money_format(v, text, sizeof(text));
+	json_object_object_add(o, name, json_object_new_string(text));
+	snprintf(key, sizeof(key), "%s_pico", name);
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static struct json_object *
+iso_time(time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_object_new_string(buf);
+}
+
+static int
+seen_before(struct json_object *list, const struct budget_view *v)
+{
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *b = json_object_array_get_idx(list, i), *scope, *name;
+		if (json_object_object_get_ex(b, "scope", &scope) && json_object_object_get_ex(b, "name", &name) &&
+		    strcmp(json_object_get_string(scope), v->scope) == 0 &&
+		    strcmp(json_object_get_string(name), v->name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static struct json_object *
+budget_json(const struct budget_view *v)
+{
+	struct json_object *b = json_object_new_object();
+	ora_pico used = ora_money_add(v->spent, v->reserved);
+
+	json_object_object_add(b, "scope", json_object_new_string(v->scope));
+	json_object_object_add(b, "name", json_object_new_string(v->name));
+	json_object_object_add(b, "period", json_object_new_string(ora_period_name(v->budget->period)));
+	add_money(b, "limit", v->budget->limit);
+	add_money(b, "spent", v->spent);
+	add_money(b, "reserved", v->reserved);
+	add_money(b, "remaining", v->budget->limit > used ? v->budget->limit - used : 0);
+	if (v->budget->period != ORA_PERIOD_TOTAL) {
+		json_object_object_add(b, "period_start", iso_time(v->period_start));
+		json_object_object_add(b, "resets_at", iso_time(v->period_end));
+	} else {
+		json_object_object_add(b, "resets_at", NULL);
+	}
+	if (v->budget->warn > 0)
+		json_object_object_add(b, "warn", json_object_new_double(v->budget->warn));
+	return b;
+}
+
+/* Whether the caller may see other users' usage: root, or a member of
+ * daemon.admin_group. */
+static int
+is_admin(const struct orad_caller *caller)
+{
+	const char *group = caller->conf->daemon.admin_group;
+
+	return caller->id.uid == 0 || (group != NULL && ora_identity_in_group(&caller->id, group));
+}
+
+/* The usage of one identity: every budget that applies to it, in each of
+ * the cost centres it may bill. */
+static void
+usage_of(struct orad *d, struct evhttp_request *req, const struct ora_conf *conf,
+    const struct ora_identity *id, const struct ora_rule *rule)
+{
+	struct json_object *root = json_object_new_object(), *list = json_object_new_array();
+	struct budget_view views[BUDGET_SCOPES];
+	time_t now = time(NULL);
+
+	json_object_object_add(root, "user", json_object_new_string(id->user));
+	json_object_object_add(root, "uid", json_object_new_int64(id->uid));
+	json_object_object_add(root, "role", json_object_new_string(rule->role->name));
+	json_object_object_add(root, "cost_centre", json_object_new_string(rule->centres[0]->name));
+	json_object_object_add(root, "timezone", json_object_new_string(conf->budgets.timezone));
+	for (size_t c = 0; c < rule->n_centres; c++) {
+		struct budget_subject s;
+		budgets_subject(conf, rule, rule->centres[c], id->user, &s);
+		size_t n = budgets_view(d->budgets, &s, now, views, BUDGET_SCOPES);
+		for (size_t i = 0; i < n; i++)
+			if (!seen_before(list, &views[i]))
+				json_object_array_add(list, budget_json(&views[i]));
+	}
+	json_object_object_add(root, "budgets", list);
+	reply_json(req, 200, root);
+	json_object_put(root);
+}
+
+void
+info_usage(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+{
+	struct evkeyvalq query;
+	const char *who;
+	struct ora_identity other = { 0 };
+	struct ora_error err;
+	const struct ora_rule *rule;
+
+	evhttp_parse_query_str(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)) ?
+	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)) : "", &query);
+	who = evhttp_find_header(&query, "user");
+	if (who == NULL || strcmp(who, caller->id.user) == 0) {
+		usage_of(d, req, caller->conf, &caller->id, caller->rule);
+		goto out;
+	}
+	if (!is_admin(caller)) {
+		reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
+		    "only root and members of the admin group (%s) may see another user's usage",
+		    caller->conf->daemon.admin_group ? caller->conf->daemon.admin_group : "none configured");
+		goto out;
+	}
+	if (ora_identity_lookup_user(who, &other, &err) != 0) {
+		reply_error(req, 404, ORA_ERR_NOT_FOUND, "%s", err.msg);
+		goto out;
+	}
+	if ((rule = ora_policy_match(caller->conf, &other, NULL)) == NULL) {
+		reply_error(req, 404, ORA_ERR_NOT_FOUND, "user %s matches no rule, so has no budgets", who);
+		goto out;
+	}
+	usage_of(d, req, caller->conf, &other, rule);
+out:
+	ora_identity_clear(&other);
+	evhttp_clear_headers(&query);
 }

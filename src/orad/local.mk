@@ -11,9 +11,12 @@ orad_SOURCES = \
 	src/orad/chat.c src/orad/exchange.h src/orad/relay.c \
 	src/orad/info.c \
 	src/orad/usage.c src/orad/usage.h \
+	src/orad/budget.c src/orad/budget.h \
+	src/orad/estimate.c src/orad/estimate.h \
+	src/orad/reconcile.c src/orad/reconcile.h \
 	src/orad/catalog.c src/orad/catalog.h \
 	src/orad/upstream.c src/orad/upstream.h
 orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCURL_CFLAGS) $(JSONC_CFLAGS) \
-	$(SODIUM_CFLAGS) $(LIBCONFIG_CFLAGS)
+	$(SODIUM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS)
 orad_LDADD = libora_common.a $(LIBEVENT_LIBS) $(LIBCURL_LIBS) $(JSONC_LIBS) \
 	$(SODIUM_LIBS) $(LIBCONFIG_LIBS) $(SQLITE_LIBS)

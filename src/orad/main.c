@@ -25,6 +25,9 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "keys/keystore.h"
+#include "ledger/ledger.h"
+#include "orad/budget.h"
+#include "orad/reconcile.h"
 #include "orad/catalog.h"
 #include "orad/listen.h"
 #include "orad/orad.h"
@@ -227,6 +230,58 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_once(d->base, -1, EV_TIMEOUT, on_shutdown_timeout, d, &tv);
 }
 
+/* The ledger is opened as the daemon user, so that the files SQLite
+ * creates beside it (WAL, shared memory) belong to that user too. */
+static int
+open_ledger(struct orad *d, struct ora_error *err)
+{
+	char *path;
+	int r;
+
+	if (!d->conf->daemon.ledger) {
+		ora_log_warning("daemon.ledger is off: requests are not recorded and budgets count "
+		                "only since this start");
+		return 0;
+	}
+	path = ora_xasprintf("%s/%s", d->conf->daemon.state_dir, ORA_LEDGER_FILE);
+	r = ora_ledger_open(path, ORA_LEDGER_READ_WRITE, &d->ledger, err);
+	free(path);
+	return r;
+}
+
+/* Rows left open by a broker that died: reconcile those the upstream
+ * named; charge the reservation of the others, whose cost can never be
+ * learned. */
+static void
+recover_row(const struct ora_ledger_entry *e, void *arg)
+{
+	struct orad *d = arg;
+	struct ora_error err;
+
+	if (e->generation_id != NULL && e->generation_id[0] != '\0') {
+		reconcile_add(d->reconciler, e->id, e->generation_id, e->key_name, e->user,
+		    e->cost_centre, e->reserved, (time_t)(e->started_ms / 1000), NULL);
+		return;
+	}
+	if (ora_ledger_reconciled(d->ledger, e->id, e->reserved, NULL, 0, 0, 0, NULL, 1,
+	        "cost unknown: the broker stopped before the upstream named the generation; "
+	        "charged the reservation", &err) != 0)
+		ora_log_error("%s", err.msg);
+}
+
+static void
+recover(struct orad *d)
+{
+	struct ora_error err;
+
+	if (d->ledger == NULL)
+		return;
+	if (ora_ledger_each_unsettled(d->ledger, recover_row, d, &err) != 0)
+		ora_log_error("cannot list unsettled ledger rows: %s", err.msg);
+	if (reconcile_backlog(d->reconciler) > 0)
+		ora_log_info("reconciling %zu requests left unsettled", reconcile_backlog(d->reconciler));
+}
+
 static struct event_base *
 new_base(struct ora_error *err)
 {
@@ -275,6 +330,11 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 		return -1;
 	d->catalog = catalog_new(d->base, d->upstream);
 	d->peers = peers_new();
+	if (open_ledger(d, err) != 0)
+		return -1;
+	d->budgets = budgets_new(d->ledger);
+	d->reconciler = reconcile_new(d);
+	recover(d);
 	if (server_start(d, err) != 0)
 		return -1;
 	apply_conf(d);
@@ -287,6 +347,9 @@ stop(struct orad *d, struct listen_socket *ls)
 	/* Freeing the server closes every connection, which ends any
 	 * exchange still running and stops its upstream transfer. */
 	server_free(d);
+	reconcile_free(d->reconciler);
+	budgets_free(d->budgets);
+	ora_ledger_close(d->ledger);
 	catalog_free(d->catalog);
 	upstream_free(d->upstream);
 	peers_free(d->peers);

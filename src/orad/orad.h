@@ -21,6 +21,9 @@ struct ora_secret;
 struct orad_upstream;
 struct orad_catalog;
 struct orad_peers;
+struct ora_ledger;
+struct orad_budgets;
+struct orad_reconciler;
 
 
 struct orad {
@@ -44,6 +47,9 @@ struct orad {
 	struct orad_upstream *upstream;
 	struct orad_catalog *catalog;
 	struct orad_peers *peers;
+	struct ora_ledger *ledger;   /* NULL when daemon.ledger is off */
+	struct orad_budgets *budgets;
+	struct orad_reconciler *reconciler;
 	
 
 	int listen_fd;

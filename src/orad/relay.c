@@ -11,7 +11,9 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "ledger/ledger.h"
 #include "orad/exchange.h"
+#include "orad/reconcile.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/reply.h"
@@ -59,6 +61,89 @@ restore_idle_timeout(struct orad_exchange *x)
 		evhttp_connection_set_timeout(evcon, (int)x->caller.conf->daemon.header_timeout);
 }
 
+/* The HTTP status the client saw, for the ledger (499: it hung up first). */
+static int
+client_status(const struct orad_exchange *x)
+{
+	if (strcmp(x->outcome, "client_gone") == 0)
+		return 499;
+	if (strcmp(x->outcome, "upstream_timeout") == 0)
+		return 504;
+	if (strncmp(x->outcome, "upstream_", 9) == 0 && x->status == 0)
+		return 502;
+	if (strcmp(x->outcome, "internal") == 0)
+		return 500;
+	return x->streaming ? 200 : (int)x->status;
+}
+
+/* Write down the generation id the moment the upstream names it: from then
+ * on, even a crash leaves a row that can be reconciled. */
+static void
+note_generation(struct orad_exchange *x)
+{
+	struct ora_error err;
+
+	if (x->generation_noted || x->ledger_id == 0 || x->usage.generation_id[0] == '\0')
+		return;
+	x->generation_noted = 1;
+	if (ora_ledger_note_generation(x->d->ledger, x->ledger_id, x->usage.generation_id, &err) != 0)
+		ora_log_error("%s", err.msg);
+}
+
+/* Settle the exchange's money: the cost the upstream reported, or zero
+ * when it provably billed nothing, or reconciliation by generation id, or,
+ * when nothing can be known, the reservation (marked estimated). */
+static void
+settle(struct orad_exchange *x)
+{
+	struct orad *d = x->d;
+	const struct orad_usage *u = &x->usage;
+	struct ora_ledger_entry e = { .id = x->ledger_id };
+	struct ora_error err;
+	ora_pico actual = 0;
+	int unsettled = 0;
+
+	if (u->cost[0] != '\0' && ora_money_parse(u->cost, &actual) == 0) {
+		e.cost_text = u->cost;
+	} else if (!x->request_sent || (x->status >= 400 && !u->saw_content)) {
+		/* Never reached the upstream, or refused by it before any
+		 * generation: nothing was billed. */
+		actual = 0;
+	} else if (u->generation_id[0] != '\0') {
+		unsettled = 1;
+	} else {
+		actual = x->estimate;
+		e.estimated = 1;
+		e.reason = "cost unknown: the upstream named no generation; charged the reservation";
+	}
+	if (x->ledger_id != 0) {
+		e.settled_ms = ora_wall_ms();
+		e.state = unsettled ? "unsettled" : "settled";
+		e.model_served = u->model[0] ? u->model : NULL;
+		e.provider = u->provider[0] ? u->provider : NULL;
+		e.generation_id = u->generation_id[0] ? u->generation_id : NULL;
+		e.prompt_tokens = u->prompt_tokens;
+		e.completion_tokens = u->completion_tokens;
+		e.reasoning_tokens = u->reasoning_tokens;
+		e.cached_tokens = u->cached_tokens;
+		e.cost = actual;
+		e.http_status = client_status(x);
+		e.outcome = x->outcome;
+		if (e.reason == NULL && u->error_code != 0)
+			e.reason = u->error_message;
+		e.latency_ms = (double)(ora_now_us() - x->started_us) / 1000.0;
+		e.ttfb_ms = x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0;
+		if (ora_ledger_settle(d->ledger, &e, &err) != 0)
+			ora_log_error("%s", err.msg);
+	}
+	if (unsettled)
+		reconcile_add(d->reconciler, x->ledger_id, u->generation_id, x->centre->key,
+		    x->caller.id.user, x->centre->name, x->estimate, (time_t)(x->started_ms / 1000),
+		    &x->hold);
+	else
+		budgets_settle(d->budgets, &x->hold, actual);
+}
+
 static void
 exchange_free(struct orad_exchange *x)
 {
@@ -66,6 +151,8 @@ exchange_free(struct orad_exchange *x)
 
 	unwatch_client(x);
 	upstream_xfer_abort(x->xfer);
+	x->xfer = NULL;
+	settle(x);
 	log_exchange(x);
 	x->caller.conn = NULL;
 	peers_user(d->peers, x->caller.id.uid)->in_flight--;
@@ -134,8 +221,10 @@ on_headers(void *ctx, const struct upstream_headers *h)
 
 	x->status = h->status;
 	x->first_byte_us = ora_now_us();
-	if (h->generation_id[0] != '\0')
+	if (h->generation_id[0] != '\0') {
 		ora_strlcpy(x->usage.generation_id, h->generation_id, sizeof(x->usage.generation_id));
+		note_generation(x);
+	}
 	if (x->req == NULL)
 		return;
 	if (x->stream && h->status == 200 &&
@@ -161,6 +250,7 @@ on_data(void *ctx, const char *data, size_t len)
 
 	if (x->streaming) {
 		sse_feed(&x->sse, &x->usage, data, len);
+		note_generation(x);
 		if (x->req != NULL) {
 			struct evbuffer *chunk = evbuffer_new();
 			evbuffer_add(chunk, data, len);
@@ -239,6 +329,8 @@ on_done(void *ctx, int curl_code, const char *message)
 	upstream_xfer_free(x->xfer);
 	x->xfer = NULL;
 	unwatch_client(x);
+	/* Only a failure to connect proves the request never left. */
+	x->request_sent = !is_unreachable(curl_code) || x->status != 0;
 	if (x->req == NULL) {
 		/* Cannot happen: a gone client ends the exchange. Be safe. */
 		x->outcome = "client_gone";
@@ -289,6 +381,7 @@ relay_start(struct orad_exchange *x, const char *url, const char *const *headers
 	struct ora_error err;
 	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
 
+	x->request_sent = 1; /* until the transfer proves otherwise */
 	x->caller.conn->on_gone = on_client_gone;
 	x->caller.conn->gone_arg = x;
 	x->close_watch = event_new(x->d->base, fd, EV_CLOSED, on_close_watch, x);
@@ -301,6 +394,7 @@ relay_start(struct orad_exchange *x, const char *url, const char *const *headers
 	if ((x->xfer = upstream_start(x->d->upstream, &r, &cb, x, &err)) == NULL) {
 		unwatch_client(x);
 		restore_idle_timeout(x);
+		x->request_sent = 0;
 		x->outcome = "internal";
 		reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s",
 		    err.msg);

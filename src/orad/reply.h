@@ -16,6 +16,7 @@ struct json_object;
 #define ORA_ERR_BAD_REQUEST "bad_request"
 #define ORA_ERR_TOO_LARGE "too_large"
 #define ORA_ERR_RATE_LIMITED "rate_limited"
+#define ORA_ERR_BUDGET "budget_exhausted"
 #define ORA_ERR_TOO_MANY_CONNECTIONS "too_many_connections"
 #define ORA_ERR_UPSTREAM_UNREACHABLE "upstream_unreachable"
 #define ORA_ERR_UPSTREAM_TIMEOUT "upstream_timeout"

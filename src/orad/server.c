@@ -21,7 +21,7 @@
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |     \
 	    EVHTTP_REQ_PATCH)
 
-enum route_kind { ROUTE_CHAT, ROUTE_MODELS, ROUTE_ME };
+enum route_kind { ROUTE_CHAT, ROUTE_MODELS, ROUTE_ME, ROUTE_USAGE };
 
 struct route {
 	const char *path;
@@ -39,6 +39,8 @@ static const struct route routes[] = {
 	{ "/v1/models", EVHTTP_REQ_GET, "GET", ROUTE_MODELS },
 	{ "/api/v1/me", EVHTTP_REQ_GET, "GET", ROUTE_ME },
 	{ "/v1/me", EVHTTP_REQ_GET, "GET", ROUTE_ME },
+	{ "/api/v1/usage", EVHTTP_REQ_GET, "GET", ROUTE_USAGE },
+	{ "/v1/usage", EVHTTP_REQ_GET, "GET", ROUTE_USAGE },
 };
 
 void
@@ -140,6 +142,9 @@ on_request(struct evhttp_request *req, void *arg)
 		break;
 	case ROUTE_ME:
 		info_me(d, req, &caller);
+		break;
+	case ROUTE_USAGE:
+		info_usage(d, req, &caller);
 		break;
 	}
 out:

@@ -122,7 +122,11 @@ start_mock() {
 mock_get() { curl -sS "$MOCK_URL$1" -o "$2"; }
 mock_post() { curl -sS -X POST -H 'Content-Type: application/json' -d "$2" "$MOCK_URL$1" >/dev/null; }
 
+DEFAULT_CENTRES='  dev = { key = "dev"; };
+  prod = { key = "prod"; models = [ "openai/gpt-4o-mini" ]; title = "ora prod"; };'
 # write_conf RULES [ROLES] [EXTRA_DAEMON]: a configuration for this test.
+# CONF_CENTRES replaces the cost centres; CONF_EXTRA is appended (e.g. a
+# budgets section).
 # The daemon user is set when running as root (orad refuses to stay root).
 write_conf() {
 	rules=$1
@@ -174,12 +178,12 @@ roles = {
 $roles
 };
 cost_centres = {
-  dev = { key = "dev"; };
-  prod = { key = "prod"; models = [ "openai/gpt-4o-mini" ]; title = "ora prod"; };
+${CONF_CENTRES:-$DEFAULT_CENTRES}
 };
 rules = (
 $rules
 );
+${CONF_EXTRA:-}
 CONF
 }
 
@@ -285,3 +289,56 @@ as_req() {
 }
 
 CHAT='{"messages":[{"role":"user","content":"Say hello to the integration test"}]}'
+
+# ledger_sql SQL: run a query on the broker's ledger, one row per line,
+# columns separated by '|'.
+ledger_sql() {
+	"$PY3" - "$STATE/ledger.db" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+for row in db.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in row))
+PY
+}
+
+# wait_until SECONDS COMMAND...: poll until the command succeeds.
+wait_until() {
+	limit=$(($1 * 20))
+	shift
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -lt $limit ] || return 1
+		sleep 0.05
+	done
+}
+
+# mock_vs_ledger: every generation the mock billed is in the ledger once,
+# with exactly the cost the mock charged, and the totals agree exactly.
+# Prints the differences; succeeds when there are none.
+mock_vs_ledger() {
+	mock_get /mock/generations "$T/gens.json"
+	"$PY3" - "$T/gens.json" "$STATE/ledger.db" <<'PY'
+import json, sqlite3, sys
+gens = json.load(open(sys.argv[1]))
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[2], uri=True)
+rows = {}
+bad = 0
+for gid, cost, n in db.execute(
+        "SELECT generation_id, cost_pico, COUNT(*) FROM requests WHERE generation_id IS NOT NULL "
+        "GROUP BY generation_id"):
+    if n != 1:
+        print("generation %s is in the ledger %d times" % (gid, n)); bad += 1
+    rows[gid] = cost
+for g in gens["data"]:
+    if g["id"] not in rows:
+        print("mock billed %s (%s) but the ledger has no row" % (g["id"], g["cost_picodollars"])); bad += 1
+    elif rows[g["id"]] != g["cost_picodollars"]:
+        print("generation %s: ledger %d pico, mock %d pico" % (g["id"], rows[g["id"]], g["cost_picodollars"])); bad += 1
+billed_ids = set(g["id"] for g in gens["data"])
+ledger_total = sum(c for gid, c in rows.items() if gid in billed_ids)
+if ledger_total != gens["total_cost_picodollars"]:
+    print("totals differ: ledger %d, mock %d" % (ledger_total, gens["total_cost_picodollars"])); bad += 1
+sys.exit(1 if bad else 0)
+PY
+}

@@ -12,3 +12,9 @@ TESTS += tests/integration/test_orad_startup.sh
 EXTRA_DIST += tests/integration/test_orad_startup.sh
 TESTS += tests/integration/test_orad_lifecycle.sh
 EXTRA_DIST += tests/integration/test_orad_lifecycle.sh
+TESTS += tests/integration/test_orad_stream.sh tests/integration/test_orad_upstream.sh
+EXTRA_DIST += tests/integration/test_orad_stream.sh tests/integration/test_orad_upstream.sh
+TESTS += tests/integration/test_money_crash.sh tests/integration/test_money_settle.sh \
+	tests/integration/test_money_concurrency.sh
+EXTRA_DIST += tests/integration/test_money_crash.sh tests/integration/test_money_settle.sh \
+	tests/integration/test_money_concurrency.sh

@@ -1,0 +1,92 @@
+#!/bin/sh
+# Settlement of every way a request can end: a normal answer, a hang-up
+# mid-stream (reconciled from /generation, while it still answers 404),
+# upstream errors before and during a stream. Reservations are released,
+# costs are what the upstream billed, refusals are recorded with a reason.
+. "$top_srcdir/tests/integration/lib.sh"
+
+need_binaries "$ORAD" "$ORACTL" "$MOCK"
+ME=$(id -un)
+start_mock --generation-delay-ms 1200
+make_daemon_user
+write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }" '
+  basic = {
+    models = [ "openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet" ];
+    default_model = "openai/gpt-4o-mini";
+    max_tokens = 200;
+    requests_per_minute = 10000;
+    concurrent_requests = 16;
+    budget = { usd = 10.0; period = "daily"; warn = 0.5; };
+  };'
+seal_keys || exit 1
+start_orad
+
+pending() { ledger_sql "SELECT COUNT(*) FROM requests WHERE state IN ('open','unsettled')"; }
+nothing_pending() { [ "$(pending)" -eq 0 ]; }
+reserved_now() {
+	req GET /api/v1/usage >/dev/null
+	json "$T/out" '[b for b in d["budgets"] if b["scope"]=="user"][0]["reserved_pico"]'
+}
+
+s=$(req POST /api/v1/chat/completions "$CHAT")
+check "a normal answer" [ "$s" = 200 ]
+check "  ... is settled in the ledger with the upstream's cost" mock_vs_ledger
+row=$(ledger_sql "SELECT state, outcome, http_status, model_served, prompt_tokens > 0, completion_tokens > 0, user, cost_centre, key_name, role FROM requests ORDER BY id DESC LIMIT 1")
+check "  ... with who, what and how it ended" [ "$row" = "settled|ok|200|openai/gpt-4o-mini|1|1|$ME|dev|dev|basic" ]
+
+# A client that hangs up mid-stream: the cost arrives through /generation.
+mock_post /mock/faults '{"delay_events_ms":150}'
+curl -sS -N --unix-socket "$SOCK" -m 1 -H 'Content-Type: application/json' \
+	-d '{"stream":true,"messages":[{"role":"user","content":"hang up on me"}]}' \
+	http://localhost/api/v1/chat/completions >/dev/null 2>&1
+gone_row() { ledger_sql "SELECT state FROM requests WHERE outcome='client_gone' ORDER BY id DESC LIMIT 1"; }
+is_unsettled() { [ "$(gone_row)" = unsettled ]; }
+is_settled() { [ "$(gone_row)" = settled ]; }
+check "a hang-up leaves the row unsettled while /generation answers 404" wait_until 5 is_unsettled
+check "  ... then it is reconciled" wait_until 15 is_settled
+check "  ... at the cost the mock billed for the words it sent" mock_vs_ledger
+mock_get /mock/generations "$T/gens.json"
+check "  ... which the mock recorded as cancelled" \
+	[ "$(json "$T/gens.json" 'd["data"][-1]["status"]')" = cancelled ]
+
+# Upstream refusals are not billed, and release their reservation.
+for status in 402 429 500; do
+	mock_post /mock/faults "{\"status\":$status,\"message\":\"injected $status\"}"
+	s=$(req POST /api/v1/chat/completions "$CHAT")
+	check "upstream $status reaches the client" [ "$s" = "$status" ]
+	last=$(ledger_sql "SELECT state, cost_pico, http_status FROM requests ORDER BY id DESC LIMIT 1")
+	check "  ... settled at 0 with status $status" [ "$last" = "settled|0|$status" ]
+done
+check "no reservation is left behind" [ "$(reserved_now)" = 0 ]
+
+# An error in the middle of a stream: billed for what was generated.
+mock_post /mock/faults '{"error_after_events":3}'
+s=$(req POST /api/v1/chat/completions '{"stream":true,"messages":[{"role":"user","content":"fail midway"}]}')
+check "a mid-stream error still answers 200 with the error event" grep -q '"error"' "$T/out"
+check "  ... is settled at the mock's cost for the words before the error" mock_vs_ledger
+check "  ... with outcome upstream_error" \
+	[ "$(ledger_sql "SELECT outcome FROM requests ORDER BY id DESC LIMIT 1")" = upstream_error ]
+
+# Refusals are recorded, never sent, with the reason.
+s=$(req POST /api/v1/chat/completions '{"model":"openai/gpt-4o","messages":[{"role":"user","content":"x"}]}')
+check "a refused model is 403" [ "$s" = 403 ]
+check "  ... recorded as refused with its reason" \
+	[ "$(ledger_sql "SELECT state, http_status, reason LIKE '%not allowed%' FROM requests ORDER BY id DESC LIMIT 1")" = "refused|403|1" ]
+
+check "nothing is left unsettled" wait_until 10 nothing_pending
+check "no reservation is left behind at the end" [ "$(reserved_now)" = 0 ]
+spent=$(json "$T/out" '[b for b in d["budgets"] if b["scope"]=="user"][0]["spent_pico"]')
+check "the budget's spend equals the ledger's sum" \
+	[ "$spent" = "$(ledger_sql "SELECT SUM(cost_pico) FROM requests WHERE state='settled'")" ]
+check "the whole ledger agrees with the mock's billing" mock_vs_ledger
+
+# A budget too small for one more request: 402 naming the budget.
+sed -i 's/usd = 10.0; period = "daily"; warn = 0.5;/usd = 0.00005; period = "daily";/' "$CONF"
+kill -HUP "$ORAD_PID"
+sleep 0.5
+s=$(req POST /api/v1/chat/completions "$CHAT")
+check "over budget is 402" [ "$s" = 402 ]
+check "  ... typed budget_exhausted" [ "$(json "$T/out" 'd["error"]["type"]')" = budget_exhausted ]
+check "  ... naming the budget, what is left, and when it resets" \
+	grep -q "your daily budget as user $ME.*left.*resets 20" "$T/out"
+finish
