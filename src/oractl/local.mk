@@ -5,12 +5,28 @@ oractl_SOURCES = \
 	src/oractl/oractl.c src/oractl/oractl.h \
 	src/oractl/cmd_init.c \
 	src/oractl/cmd_key.c \
+	src/oractl/cmd_report.c src/oractl/cmd_report.h \
+	src/oractl/cmd_report_ledger.c src/oractl/cmd_report_time.c \
+	src/oractl/cmd_report_out.c \
 	src/oractl/prompt.c
 oractl_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SODIUM_CFLAGS) $(JSONC_CFLAGS) \
-	$(LIBCURL_CFLAGS)
+	$(LIBCURL_CFLAGS) $(SQLITE_CFLAGS)
 oractl_LDADD = libora_common.a $(LIBCONFIG_LIBS) $(SODIUM_LIBS) $(JSONC_LIBS) \
 	$(LIBCURL_LIBS) $(SQLITE_LIBS)
 
 TESTS += tests/integration/test_oractl_keys.sh
 EXTRA_DIST += tests/integration/test_oractl_keys.sh
 dist_man_MANS += doc/oractl.8
+
+# oractl report: the billing export, tested against ledgers filled through
+# the real ledger API by ledger_fill, and its calendar arithmetic alone.
+check_PROGRAMS += tests/unit/ledger_fill tests/unit/check_report
+tests_unit_ledger_fill_SOURCES = tests/unit/ledger_fill.c
+tests_unit_ledger_fill_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_ledger_fill_LDADD = $(CHECK_LIBS_ALL)
+tests_unit_check_report_SOURCES = tests/unit/check_report.c \
+	src/oractl/cmd_report_time.c src/oractl/cmd_report.h
+tests_unit_check_report_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_report_LDADD = $(CHECK_LIBS_ALL)
+TESTS += tests/unit/check_report tests/integration/test_oractl_report.sh
+EXTRA_DIST += tests/integration/test_oractl_report.sh

@@ -38,6 +38,10 @@ static const struct oractl_command oractl_commands[] = {
     {"init", oractl_cmd_init, "init [--force]", "create the state directory and the master key"},
     {"key", oractl_cmd_key, "key add [--force] [--prompt] NAME\nkey list",
         "store an upstream key read from standard input; list stored keys"},
+    {"report", oractl_cmd_report,
+        "report [--by DIM]... [--from DATE] [--to DATE] [--period PERIOD] [--user USER] "
+        "[--cost-centre CENTRE] [--format table|csv|json]",
+        "spend, requests and tokens from the ledger, for billing"},
 };
 
 #define ORACTL_N_COMMANDS (sizeof(oractl_commands) / sizeof(oractl_commands[0]))

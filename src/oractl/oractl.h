@@ -49,6 +49,7 @@ int oractl_parse_options(
 /* Commands. */
 int oractl_cmd_init(struct oractl *ctl, int argc, char **argv);
 int oractl_cmd_key(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_report(struct oractl *ctl, int argc, char **argv);
 
 /* The names of the keys stored in state_dir/keys, sorted (names may be
  * NULL to count them only; free with oractl_names_free). A missing keys/
