@@ -34,6 +34,7 @@
 #define METHOD_MAX 16
 #define READ_SIZE (16u * 1024)
 #define CONNECT_RETRY_MS 10 /* the broker's listen queue is full: try again after */
+#define SMALL_BODY (64u * 1024) /* sent in one write with the head */
 
 struct transfer {
 	struct ora_client *c;
@@ -588,14 +589,15 @@ valid_path(const char *path)
 	return 1;
 }
 
-/* The request head; the host name only fills the Host header, the socket
- * is the address. NULL when out of memory. */
+/* The request head, followed by the body when it is small (*body_sent is
+ * then set); the host name only fills the Host header, the socket is the
+ * address. NULL when out of memory. */
 static char *
 request_head(const struct ora_client *c, const char *method, const char *path, const char *body,
-    size_t body_len)
+    size_t body_len, int *body_sent)
 {
 	char cost_centre[32 + OC_COST_CENTRE_MAX] = "", length[64] = "";
-	size_t size;
+	size_t size, n;
 	char *head;
 	int has_body = body != NULL || strcmp(method, "POST") == 0 ||
 	               strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
@@ -605,13 +607,22 @@ request_head(const struct ora_client *c, const char *method, const char *path, c
 	if (has_body)
 		snprintf(length, sizeof(length), "Content-Length: %zu\r\n", body != NULL ? body_len : 0);
 	size = strlen(method) + strlen(path) + strlen(cost_centre) + strlen(length) + 256;
+	if (body != NULL && body_len <= SMALL_BODY && memchr(body, '\0', body_len) == NULL)
+		size += body_len;
 	if ((head = malloc(size)) == NULL)
 		return NULL;
-	snprintf(head, size,
+	n = (size_t)snprintf(head, size,
 	    "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: libora-client/" PACKAGE_VERSION
 	    "\r\nAccept: */*\r\n%s%s%s\r\n",
 	    method, path, body != NULL ? "Content-Type: application/json\r\n" : "", cost_centre,
 	    length);
+	/* A small body goes in the same write as the head: the broker wakes
+	 * once for the whole request, not twice. */
+	if (body != NULL && n + body_len < size) {
+		memcpy(head + n, body, body_len);
+		head[n + body_len] = '\0';
+		*body_sent = 1;
+	}
 	return head;
 }
 
@@ -621,6 +632,7 @@ exchange(struct transfer *t, const char *head, const char *body, size_t body_len
 	enum ora_status r;
 	int early = 0;
 
+	/* head may already hold the body (request_head()). */
 	if ((r = send_all(t, head, strlen(head), &early)) != ORA_OK)
 		return r;
 	if (body != NULL && (r = send_all(t, body, body_len, &early)) != ORA_OK)
@@ -637,14 +649,14 @@ oc_perform(struct ora_client *c, const char *method, const char *path, const cha
 	struct transfer *t;
 	enum ora_status r;
 	char *head = NULL;
-	int attempt, reused;
+	int attempt, reused, body_sent = 0;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
 	if (!valid_method(method) || !valid_path(path))
 		return oc_fail(c, ORA_E_INVALID, "invalid request method or path");
-	if ((t = malloc(sizeof(*t))) == NULL || (head = request_head(c, method, path, body,
-	                                             body_len)) == NULL) {
+	if ((t = malloc(sizeof(*t))) == NULL ||
+	    (head = request_head(c, method, path, body, body_len, &body_sent)) == NULL) {
 		free(t);
 		return oc_fail(c, ORA_E_NOMEM, "out of memory");
 	}
@@ -663,7 +675,7 @@ oc_perform(struct ora_client *c, const char *method, const char *path, const cha
 		reused = c->fd >= 0;
 		if (!reused && (r = connect_broker(t)) != ORA_OK)
 			break;
-		r = exchange(t, head, body, body_len);
+		r = exchange(t, head, body_sent ? NULL : body, body_len);
 		/* A kept-alive connection the broker closed just as it was
 		 * reused: nothing was answered, so nothing was done. Once more,
 		 * on a new connection. */

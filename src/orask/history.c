@@ -38,6 +38,7 @@
  * exchange of the largest question and a long answer. Larger is damage. */
 #define FILE_READ_MAX (32u * 1024 * 1024)
 #define STALE_TMP_S 3600 /* a temporary file this old was left by a crash */
+#define PRUNE_TO (ORASK_HISTORY_MAX_CONVERSATIONS - ORASK_HISTORY_MAX_CONVERSATIONS / 10)
 
 struct orask_history {
 	char *dir;    /* for messages */
@@ -291,29 +292,44 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Replace file name in dfd with data: written to a temporary file created
- * with mode 0600, then renamed over it, so a reader sees the old file or
- * the new one, never half of one. */
+/* Write data to file name in dfd, which must be the caller's alone if it
+ * exists. Replacing: to a temporary file created with mode 0600, then
+ * renamed over it, so a reader sees the old file or the new one, never
+ * half of one. In place (a new file, or one read only under the lock):
+ * one file creation less, which is most of what the history costs a
+ * short question on ext4. */
 static enum orask_history_status
-write_file(int dfd, const char *name, const char *path, const char *data, size_t len, char *msg,
-    size_t size)
+write_file(int dfd, const char *name, const char *path, const char *data, size_t len,
+    int in_place, char *msg, size_t size)
 {
+	enum orask_history_status r;
 	char tmp[ORASK_CID_MAX + 64];
+	struct stat st;
 	int fd, e = 0;
 
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(dfd, in_place ? name : tmp,
+	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (in_place ? 0 : O_TRUNC), 0600);
 	if (fd < 0)
-		return say(msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot write %s: %s", path,
-		    strerror(errno));
+		return say(msg, size, errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
+		    "cannot write %s: %s", path, strerror(errno));
+	if (in_place && ((r = check_fd(fd, path, 0, msg, size)) != ORASK_HISTORY_OK ||
+	                    (fstat(fd, &st) == 0 && st.st_size > 0 && ftruncate(fd, 0) != 0 &&
+	                        (e = errno) != 0))) {
+		close(fd);
+		return e != 0 ? say(msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot write %s: %s",
+		                    path, strerror(e))
+		              : r;
+	}
 	if (write_all(fd, data, len) != 0)
 		e = errno;
 	if (close(fd) != 0 && e == 0)
 		e = errno;
-	if (e == 0 && renameat(dfd, tmp, dfd, name) != 0)
+	if (!in_place && e == 0 && renameat(dfd, tmp, dfd, name) != 0)
 		e = errno;
 	if (e != 0) {
-		unlinkat(dfd, tmp, 0);
+		if (!in_place)
+			unlinkat(dfd, tmp, 0);
 		return say(msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot write %s: %s", path,
 		    strerror(e));
 	}
@@ -506,7 +522,8 @@ conversation_save(struct orask_history *h, const struct orask_conversation *conv
 	text = to_text(root);
 	snprintf(name, sizeof(name), "%s%s", conv->id, CONV_SUFFIX);
 	path = ora_xasprintf("%s/%s/%s", h->dir, CONV_DIR, name);
-	r = write_file(h->conv_dfd, name, path, text, strlen(text), msg, size);
+	/* A new conversation is nobody's yet: written where it belongs. */
+	r = write_file(h->conv_dfd, name, path, text, strlen(text), conv->is_new, msg, size);
 	free(path);
 	json_object_put(root);
 	return r;
@@ -536,6 +553,7 @@ fresh_id(struct orask_history *h, char *id, size_t size)
 
 /* ---- terminals ------------------------------------------------------------- */
 
+/* The caller holds the directory's lock: the index is written in place. */
 static enum orask_history_status
 terminals_load(struct orask_history *h, struct json_object **out, char *msg, size_t size)
 {
@@ -592,7 +610,8 @@ terminals_set(struct orask_history *h, const char *key, const char *id, char *ms
 	}
 	text = to_text(all);
 	path = ora_xasprintf("%s/%s", h->dir, TERMINALS_FILE);
-	r = write_file(h->dfd, TERMINALS_FILE, path, text, strlen(text), msg, size);
+	/* Read only under the lock (terminals_load()), so written in place. */
+	r = write_file(h->dfd, TERMINALS_FILE, path, text, strlen(text), 1, msg, size);
 	free(path);
 	json_object_put(all);
 	return r;
@@ -622,7 +641,13 @@ orask_history_start(struct orask_history *h, const char *id, const char *key,
 		return r;
 	}
 	if (key != NULL) {
-		if ((r = terminals_load(h, &all, msg, size)) != ORASK_HISTORY_OK)
+		while (flock(h->dfd, LOCK_SH) != 0)
+			if (errno != EINTR)
+				return say(msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot lock %s: %s",
+				    h->dir, strerror(errno));
+		r = terminals_load(h, &all, msg, size);
+		flock(h->dfd, LOCK_UN);
+		if (r != ORASK_HISTORY_OK)
 			return r;
 		if (json_object_object_get_ex(all, key, &entry))
 			last = json_str(entry, "cid");
@@ -677,7 +702,7 @@ log_rotate(struct orask_history *h, const char *path, char *msg, size_t size)
 		return r == ORASK_HISTORY_NOT_FOUND ? ORASK_HISTORY_OK : r;
 	keep = memchr(text + len / 2, '\n', len - len / 2);
 	keep = keep != NULL ? keep + 1 : text + len;
-	r = write_file(h->dfd, LOG_FILE, path, keep, len - (size_t)(keep - text), msg, size);
+	r = write_file(h->dfd, LOG_FILE, path, keep, len - (size_t)(keep - text), 0, msg, size);
 	free(text);
 	return r;
 }
@@ -807,51 +832,80 @@ by_age(const void *a, const void *b)
 	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
 }
 
+static int
+is_conversation(const char *name)
+{
+	size_t len = strlen(name), suffix = strlen(CONV_SUFFIX);
+
+	return name[0] != '.' && len > suffix && len < ORASK_CID_MAX + 8 &&
+	       strcmp(name + len - suffix, CONV_SUFFIX) == 0;
+}
+
+/* A listing of conversations/ from its start (a duplicate descriptor
+ * shares the position a previous listing left at the end). */
+static DIR *
+list_conversations(struct orask_history *h)
+{
+	DIR *dir;
+	int fd;
+
+	if ((fd = dup(h->conv_dfd)) < 0)
+		return NULL;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(dir);
+	return dir;
+}
+
 /* Remove the least recently updated conversations past the cap, and
- * temporary files a crash left behind. */
+ * temporary files a crash left behind. Every run records an exchange, so
+ * the common case (under the cap) costs one listing, without a stat. */
 static void
 prune(struct orask_history *h)
 {
 	struct aged *all = NULL;
-	size_t n = 0, cap = 0, i, len;
+	size_t n = 0, cap = 0, i;
 	struct dirent *d;
 	struct stat st;
 	DIR *dir;
-	int fd;
 
-	if ((fd = dup(h->conv_dfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((dir = list_conversations(h)) == NULL)
 		return;
-	}
-	/* The duplicate shares the position a previous listing left at the end. */
-	rewinddir(dir);
+	while ((d = readdir(dir)) != NULL)
+		n += is_conversation(d->d_name);
+	closedir(dir);
+	if (n <= ORASK_HISTORY_MAX_CONVERSATIONS || (dir = list_conversations(h)) == NULL)
+		return;
+	n = 0;
 	while ((d = readdir(dir)) != NULL) {
-		len = strlen(d->d_name);
 		if (fstatat(h->conv_dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		if (d->d_name[0] == '.') {
-			if (len > 4 && strcmp(d->d_name + len - 4, ".tmp") == 0 &&
+			if (strlen(d->d_name) > 4 &&
+			    strcmp(d->d_name + strlen(d->d_name) - 4, ".tmp") == 0 &&
 			    st.st_mtime < time(NULL) - STALE_TMP_S)
 				unlinkat(h->conv_dfd, d->d_name, 0);
 			continue;
 		}
-		if (len <= strlen(CONV_SUFFIX) || len >= sizeof(all->name) ||
-		    strcmp(d->d_name + len - strlen(CONV_SUFFIX), CONV_SUFFIX) != 0)
+		if (!is_conversation(d->d_name))
 			continue;
 		if (n == cap) {
 			cap = cap == 0 ? 128 : cap * 2;
 			all = ora_xrealloc(all, cap * sizeof(*all));
 		}
-		memcpy(all[n].name, d->d_name, len + 1);
+		memcpy(all[n].name, d->d_name, strlen(d->d_name) + 1); /* is_conversation(): fits */
 		all[n].mtime = st.st_mtime;
 		n++;
 	}
 	closedir(dir);
-	if (n > ORASK_HISTORY_MAX_CONVERSATIONS) {
+	/* Down to a tenth below the cap, so that the next few new
+	 * conversations need no stat of every file. */
+	if (n > PRUNE_TO) {
 		qsort(all, n, sizeof(*all), by_age);
-		for (i = 0; i < n - ORASK_HISTORY_MAX_CONVERSATIONS; i++)
+		for (i = 0; i < n - PRUNE_TO; i++)
 			unlinkat(h->conv_dfd, all[i].name, 0);
 	}
 	free(all);
@@ -881,6 +935,7 @@ orask_history_record(struct orask_history *h, struct orask_conversation *conv, c
 		free(conv->messages);
 		conv->messages = now->messages;
 		conv->n_messages = now->n_messages;
+		conv->is_new = 0; /* another orask started it meanwhile */
 		now->messages = NULL;
 		now->n_messages = 0;
 		orask_conversation_free(now);

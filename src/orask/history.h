@@ -32,7 +32,7 @@
 
 #define ORASK_HISTORY_MAX_EXCHANGES 20         /* per conversation; older ones dropped */
 #define ORASK_HISTORY_MAX_BYTES (1024u * 1024) /* likewise; the newest always stays */
-#define ORASK_HISTORY_MAX_CONVERSATIONS 100    /* the least recently used go */
+#define ORASK_HISTORY_MAX_CONVERSATIONS 100    /* then the least recently used go, down to 90 */
 #define ORASK_HISTORY_MAX_TERMINALS 64         /* terminals remembered */
 #define ORASK_LOG_MAX_BYTES (256u * 1024)      /* then the older half of the log goes */
 #define ORASK_LOG_QUESTION_MAX 200             /* bytes of the question kept in the log */
