@@ -33,7 +33,7 @@
 
 #define METHOD_MAX 16
 #define READ_SIZE (16u * 1024)
-#define CONNECT_RETRY_MS 10 /* the broker's listen queue is full: try again after */
+#define CONNECT_RETRY_MS 10     /* the broker's listen queue is full: try again after */
 #define SMALL_BODY (64u * 1024) /* sent in one write with the head */
 
 struct transfer {
@@ -312,7 +312,8 @@ has_token(const char *list, const char *token)
 
 	while (*p != '\0') {
 		p += strspn(p, " \t,");
-		if (strncasecmp(p, token, n) == 0 && (p[n] == '\0' || strchr(" \t,;", p[n]) != NULL))
+		if (strncasecmp(p, token, n) == 0 &&
+		    (p[n] == '\0' || strchr(" \t,;", p[n]) != NULL))
 			return 1;
 		p += strcspn(p, ",");
 	}
@@ -372,8 +373,8 @@ parse_head(struct transfer *t, char *text, struct head *h)
 			next[-2] = '\0';
 		if (line == text) {
 			/* "HTTP/1.1 200 OK" */
-			if (strncmp(line, "HTTP/1.", 7) != 0 || (line[7] != '0' && line[7] != '1') ||
-			    line[8] != ' ')
+			if (strncmp(line, "HTTP/1.", 7) != 0 ||
+			    (line[7] != '0' && line[7] != '1') || line[8] != ' ')
 				return not_http(t, "status line");
 			minor = line[7] - '0';
 			status = strtol(line + 9, &end, 10);
@@ -390,9 +391,11 @@ parse_head(struct transfer *t, char *text, struct head *h)
 			return not_http(t, "header line");
 		*colon = '\0';
 		value = colon + 1 + strspn(colon + 1, " \t");
-		for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
+		for (end = value + strlen(value);
+		     end > value && (end[-1] == ' ' || end[-1] == '\t');)
 			*--end = '\0';
-		if (minor == 0 && strcasecmp(line, "Connection") == 0 && has_token(value, "keep-alive"))
+		if (minor == 0 && strcasecmp(line, "Connection") == 0 &&
+		    has_token(value, "keep-alive"))
 			h->close = 0;
 		if ((r = header(t, line, value, h)) != ORA_OK)
 			return r;
@@ -523,8 +526,8 @@ read_chunked(struct transfer *t)
 			return r;
 		errno = 0;
 		size = strtoull(line, &end, 16);
-		if (end == line || errno != 0 || (*end != '\0' && *end != ';' && *end != ' ' &&
-		                                     *end != '\t'))
+		if (end == line || errno != 0 ||
+		    (*end != '\0' && *end != ';' && *end != ' ' && *end != '\t'))
 			return not_http(t, "chunk size");
 		if (size == 0)
 			break;
@@ -599,13 +602,15 @@ request_head(const struct ora_client *c, const char *method, const char *path, c
 	char cost_centre[32 + OC_COST_CENTRE_MAX] = "", length[64] = "";
 	size_t size, n;
 	char *head;
-	int has_body = body != NULL || strcmp(method, "POST") == 0 ||
-	               strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+	int has_body = body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+	               strcmp(method, "PATCH") == 0;
 
 	if (c->cost_centre[0] != '\0')
-		snprintf(cost_centre, sizeof(cost_centre), "X-Ora-Cost-Centre: %s\r\n", c->cost_centre);
+		snprintf(
+		    cost_centre, sizeof(cost_centre), "X-Ora-Cost-Centre: %s\r\n", c->cost_centre);
 	if (has_body)
-		snprintf(length, sizeof(length), "Content-Length: %zu\r\n", body != NULL ? body_len : 0);
+		snprintf(
+		    length, sizeof(length), "Content-Length: %zu\r\n", body != NULL ? body_len : 0);
 	size = strlen(method) + strlen(path) + strlen(cost_centre) + strlen(length) + 256;
 	if (body != NULL && body_len <= SMALL_BODY && memchr(body, '\0', body_len) == NULL)
 		size += body_len;

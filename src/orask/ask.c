@@ -129,8 +129,8 @@ pick(const char *given, const char *remembered)
 }
 
 static struct ora_request *
-build_request(const struct orask_options *o, const char *question,
-    const struct orask_conversation *conv)
+build_request(
+    const struct orask_options *o, const char *question, const struct orask_conversation *conv)
 {
 	struct ora_request *req = ora_request_new();
 	size_t i;

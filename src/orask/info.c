@@ -247,7 +247,8 @@ budget_line(struct json_object *b, struct budget_line *l)
 
 	snprintf(l->label, sizeof(l->label), "%s%s%s", scope != NULL ? scope : "budget",
 	    name != NULL ? " " : "", name != NULL ? name : "");
-	snprintf(l->period, sizeof(l->period), "%s", (s = string_of(b, "period")) != NULL ? s : "-");
+	snprintf(
+	    l->period, sizeof(l->period), "%s", (s = string_of(b, "period")) != NULL ? s : "-");
 	if (!has_left && has_limit) {
 		left = limit - spent - reserved;
 		has_left = 1;
@@ -274,8 +275,8 @@ budget_line(struct json_object *b, struct budget_line *l)
 /* GET /api/v1/usage: its "budgets" (NULL when absent) in *root. Returns
  * the status; ORA_E_NOT_FOUND from a broker without the path. */
 static enum ora_status
-fetch_usage(struct ora_client *c, struct json_object **root, struct json_object **budgets,
-    char **body)
+fetch_usage(
+    struct ora_client *c, struct json_object **root, struct json_object **budgets, char **body)
 {
 	enum ora_status r;
 	long status;
@@ -304,8 +305,8 @@ orask_print_budgets(struct ora_client *c)
 	if (fetch_usage(c, &root, &budgets, &body) == ORA_OK && budgets != NULL)
 		for (i = 0; i < json_object_array_length(budgets); i++) {
 			budget_line(json_object_array_get_idx(budgets, i), &l);
-			fprintf(stderr, "orask: budget %s (%s): %s left of %s, resets %s\n", l.label,
-			    l.period, l.left, l.limit, l.resets);
+			fprintf(stderr, "orask: budget %s (%s): %s left of %s, resets %s\n",
+			    l.label, l.period, l.left, l.limit, l.resets);
 		}
 	json_object_put(root);
 	free(body);
@@ -426,15 +427,17 @@ orask_log(const struct orask_options *o)
 			continue;
 		}
 		t = (time_t)e[i].time;
-		if (localtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
 			snprintf(when, sizeof(when), "-");
 		if (e[i].prompt_tokens >= 0 && e[i].completion_tokens >= 0)
-			snprintf(tokens, sizeof(tokens), "%ld", e[i].prompt_tokens + e[i].completion_tokens);
+			snprintf(tokens, sizeof(tokens), "%ld",
+			    e[i].prompt_tokens + e[i].completion_tokens);
 		else
 			snprintf(tokens, sizeof(tokens), "-");
 		dollars(cost, sizeof(cost), e[i].has_cost, e[i].cost);
-		printf("%-16s  %-*s  %-*s  %7s  %-12s  ", when, cid_w, e[i].cid, model_w, e[i].model,
-		    tokens, cost);
+		printf("%-16s  %-*s  %-*s  %7s  %-12s  ", when, cid_w, e[i].cid, model_w,
+		    e[i].model, tokens, cost);
 		orask_write_text(stdout, tty, e[i].question, strlen(e[i].question));
 		putchar('\n');
 	}

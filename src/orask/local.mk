@@ -1,7 +1,8 @@
 # orask: ask a model from the shell, through the broker.
 bin_PROGRAMS += orask
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
-	src/orask/input.c src/orask/history.c src/orask/history.h
+	src/orask/input.c src/orask/history.c src/orask/history.h src/orask/history_files.c \
+	src/orask/history_log.c src/orask/history_internal.h
 orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS)
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 dist_man_MANS += doc/orask.1
@@ -18,6 +19,7 @@ EXTRA_DIST += tests/integration/test_client_orask.sh tests/integration/test_clie
 check_PROGRAMS += tests/unit/check_client_history
 TESTS += tests/unit/check_client_history
 tests_unit_check_client_history_SOURCES = tests/unit/check_client_history.c \
-	src/orask/history.c src/orask/history.h
+	src/orask/history.c src/orask/history.h src/orask/history_files.c \
+	src/orask/history_log.c src/orask/history_internal.h
 tests_unit_check_client_history_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_check_client_history_LDADD = libora_common.a $(CHECK_LIBS) $(JSONC_LIBS)

@@ -355,8 +355,8 @@ open_memory(const struct orask_options *o, struct orask_memory *mem, char *key, 
 	}
 	if (orask_history_terminal_key(key, key_size) == 0)
 		mem->terminal = key;
-	r = orask_history_start(mem->history, o->cid, o->cont ? mem->terminal : NULL, &mem->conv,
-	    msg, sizeof(msg));
+	r = orask_history_start(
+	    mem->history, o->cid, o->cont ? mem->terminal : NULL, &mem->conv, msg, sizeof(msg));
 	if (r == ORASK_HISTORY_NOT_FOUND) {
 		orask_warn("%s", msg);
 		r = ORASK_HISTORY_OK;

@@ -160,9 +160,10 @@ START_TEST(history_refuses_what_others_may_read)
 	/* The log. */
 	snprintf(path, sizeof(path), "%s/log.jsonl", dir);
 	ck_assert_int_eq(chmod(path, 0644), 0);
-	ck_assert_int_eq(orask_history_start(h, id, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(h, conv, "t1", "q", "a", reply_of("m/x", 1, 1, 0), msg,
-	                     sizeof(msg)),
+	ck_assert_int_eq(
+	    orask_history_start(h, id, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(orask_history_record(
+	                     h, conv, "t1", "q", "a", reply_of("m/x", 1, 1, 0), msg, sizeof(msg)),
 	    ORASK_HISTORY_UNSAFE);
 	orask_conversation_free(conv);
 	orask_history_close(h);
@@ -203,8 +204,8 @@ START_TEST(history_continues_per_terminal)
 	char first[ORASK_CID_MAX + 1];
 
 	/* -c in a terminal that has no conversation yet: a new one, and a note. */
-	ck_assert_int_eq(
-	    orask_history_start(h, NULL, "tty-a", &conv, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(orask_history_start(h, NULL, "tty-a", &conv, msg, sizeof(msg)),
+	    ORASK_HISTORY_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(msg, "no earlier conversation in this terminal"));
 	ck_assert(conv->is_new);
 	ck_assert_uint_eq(conv->n_messages, 0);
@@ -226,13 +227,14 @@ START_TEST(history_continues_per_terminal)
 	orask_conversation_free(conv);
 
 	/* Another terminal has none. */
-	ck_assert_int_eq(
-	    orask_history_start(h, NULL, "tty-b", &conv, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(orask_history_start(h, NULL, "tty-b", &conv, msg, sizeof(msg)),
+	    ORASK_HISTORY_NOT_FOUND);
 	ck_assert_str_ne(conv->id, first);
 	orask_conversation_free(conv);
 
 	/* No -c: always a new conversation, with a new id. */
-	ck_assert_int_eq(orask_history_start(h, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert(conv->is_new);
 	ck_assert_str_ne(conv->id, first);
 	ck_assert_uint_eq(strlen(conv->id), 8);
@@ -256,14 +258,16 @@ START_TEST(history_model_and_system_kept)
 	struct orask_history *h = open_ok();
 	struct orask_conversation *conv;
 
-	ck_assert_int_eq(orask_history_start(h, "c1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, "c1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	conv->model = strdup("meta-llama/llama-3.1-8b-instruct");
 	conv->system = strdup("Answer in French.");
-	ck_assert_int_eq(orask_history_record(h, conv, NULL, "q", "a", reply_of("m/x", 1, 1, -1),
-	                     msg, sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(
+	                     h, conv, NULL, "q", "a", reply_of("m/x", 1, 1, -1), msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(conv);
-	ck_assert_int_eq(orask_history_start(h, "c1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, "c1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_str_eq(conv->model, "meta-llama/llama-3.1-8b-instruct");
 	ck_assert_str_eq(conv->system, "Answer in French.");
 	orask_conversation_free(conv);
@@ -282,7 +286,8 @@ START_TEST(history_conversation_capped)
 		snprintf(q, sizeof(q), "question %d", i);
 		record(h, "long", NULL, q, "answer", NULL);
 	}
-	ck_assert_int_eq(orask_history_start(h, "long", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, "long", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(conv->n_messages, 2 * ORASK_HISTORY_MAX_EXCHANGES);
 	ck_assert_str_eq(conv->messages[0].content, "question 6"); /* the oldest five went */
 	snprintf(q, sizeof(q), "question %d", ORASK_HISTORY_MAX_EXCHANGES + 5);
@@ -296,7 +301,8 @@ START_TEST(history_conversation_capped)
 	big[600 * 1024] = '\0';
 	record(h, "big", NULL, big, "1", NULL);
 	record(h, "big", NULL, big, "2", NULL);
-	ck_assert_int_eq(orask_history_start(h, "big", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, "big", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(conv->n_messages, 2);
 	ck_assert_str_eq(conv->messages[1].content, "2");
 	orask_conversation_free(conv);
@@ -420,17 +426,20 @@ START_TEST(history_two_writers)
 
 	record(h1, "shared", NULL, "q0", "a0", NULL);
 	/* Two orask runs continue the same conversation at once. */
-	ck_assert_int_eq(orask_history_start(h1, "shared", NULL, &a, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_start(h2, "shared", NULL, &b, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(h1, a, NULL, "q1", "a1", reply_of("m/x", 1, 1, 0), msg,
-	                     sizeof(msg)),
+	ck_assert_int_eq(
+	    orask_history_start(h1, "shared", NULL, &a, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h2, "shared", NULL, &b, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(orask_history_record(
+	                     h1, a, NULL, "q1", "a1", reply_of("m/x", 1, 1, 0), msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(h2, b, NULL, "q2", "a2", reply_of("m/x", 1, 1, 0), msg,
-	                     sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(
+	                     h2, b, NULL, "q2", "a2", reply_of("m/x", 1, 1, 0), msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(a);
 	orask_conversation_free(b);
-	ck_assert_int_eq(orask_history_start(h1, "shared", NULL, &a, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h1, "shared", NULL, &a, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(a->n_messages, 6); /* nothing lost */
 	ck_assert_str_eq(a->messages[2].content, "q1");
 	ck_assert_str_eq(a->messages[4].content, "q2");

@@ -42,8 +42,8 @@ START_TEST(http_request_head)
 	long status;
 
 	ck_assert_int_eq(ora_client_set_cost_centre(c, "research"), ORA_OK);
-	ck_assert_int_eq(ora_client_request(c, "POST", "/api/v1/x?y=1", "{\"a\":1}", 7, &status,
-	                     &body, NULL),
+	ck_assert_int_eq(
+	    ora_client_request(c, "POST", "/api/v1/x?y=1", "{\"a\":1}", 7, &status, &body, NULL),
 	    ORA_OK);
 	ck_assert_str_eq(body, "ok");
 	free(body);
@@ -77,8 +77,8 @@ START_TEST(http_chunked)
 		char *body;
 		long status;
 
-		r->canned[1] = (struct canned){
-		    "HTTP/1.1 204 No Content\r\n\r\n", byte_by_byte, CLOSE};
+		r->canned[1] =
+		    (struct canned){"HTTP/1.1 204 No Content\r\n\r\n", byte_by_byte, CLOSE};
 		r->n_canned = 2;
 		c = client_for(r);
 		ck_assert_int_eq(get(c, "/a", &status, &body), ORA_OK);
