@@ -9,12 +9,34 @@
 
 #include "common/util.h"
 #include "keys/keystore.h"
+#include "keys/secret.h"
 
 struct ora_keyring {
 	char **names;
 	struct ora_secret **keys;
+	struct ora_secret **auth; /* "Authorization: Bearer KEY", NUL-terminated */
 	size_t n;
 };
+
+#define AUTH_PREFIX "Authorization: Bearer "
+
+/* The header line built once, in locked memory, so that sending a request
+ * costs no allocation of guarded pages (each is several system calls). */
+static struct ora_secret *
+auth_header(const struct ora_secret *key, struct ora_error *err)
+{
+	size_t prefix = sizeof(AUTH_PREFIX) - 1;
+	struct ora_secret *h = ora_secret_new(prefix + key->len + 1, err);
+
+	if (h == NULL)
+		return NULL;
+	memcpy(h->data, AUTH_PREFIX, prefix);
+	memcpy(h->data + prefix, key->data, key->len);
+	h->data[prefix + key->len] = '\0';
+	h->len = prefix + key->len;
+	ora_secret_protect(h);
+	return h;
+}
 
 /* Linear: a configuration names a handful of keys, and lookups happen once
  * per request against an array that fits in a cache line or two. */
@@ -41,6 +63,7 @@ ora_keyring_open(const struct ora_secret *master, const char *state_dir, const c
 	*out = NULL;
 	ring->names = ora_xcalloc(n_names, sizeof(*ring->names));
 	ring->keys = ora_xcalloc(n_names, sizeof(*ring->keys));
+	ring->auth = ora_xcalloc(n_names, sizeof(*ring->auth));
 	for (i = 0; i < n_names; i++) {
 		if (names[i] == NULL) {
 			ora_error_set(err, "key name %zu of %zu is missing", i + 1, n_names);
@@ -51,6 +74,8 @@ ora_keyring_open(const struct ora_secret *master, const char *state_dir, const c
 			continue;
 		if (ora_key_open(master, state_dir, names[i], &key, err) != 0)
 			goto out;
+		if ((ring->auth[ring->n] = auth_header(key, err)) == NULL)
+			goto out;
 		ring->names[ring->n] = ora_xstrdup(names[i]);
 		ring->keys[ring->n] = key;
 		ring->n++;
@@ -60,6 +85,7 @@ ora_keyring_open(const struct ora_secret *master, const char *state_dir, const c
 	ring = NULL;
 	ret = 0;
 out:
+	ora_secret_free(key);
 	ora_keyring_free(ring);
 	return ret;
 }
@@ -104,10 +130,22 @@ ora_keyring_free(struct ora_keyring *ring)
 	for (i = 0; i < ring->n; i++) {
 		free(ring->names[i]);
 		ora_secret_free(ring->keys[i]);
+		ora_secret_free(ring->auth[i]);
 	}
 	free(ring->names);
 	free(ring->keys);
+	free(ring->auth);
 	free(ring);
+}
+
+const char *
+ora_keyring_auth_header(const struct ora_keyring *ring, const char *name)
+{
+	ssize_t i;
+
+	if (ring == NULL || name == NULL || (i = keyring_find(ring, name)) == -1)
+		return NULL;
+	return (const char *)ring->auth[i]->data;
 }
 
 size_t

@@ -114,6 +114,10 @@ int ora_keyring_open(const struct ora_secret *master, const char *state_dir,
     const char *const *names, size_t n_names, struct ora_keyring **out,
     struct ora_error *err);
 
+/* "Authorization: Bearer KEY" for key name, NUL-terminated, in locked
+ * read-only memory owned by ring (valid until ora_keyring_free), or NULL. */
+const char *ora_keyring_auth_header(const struct ora_keyring *ring, const char *name);
+
 /* How many distinct keys ring holds (each name is opened once). */
 size_t ora_keyring_size(const struct ora_keyring *ring);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,11 @@
 
 /* A busy reader (a report) must not stall the broker for long. */
 #define LEDGER_BUSY_TIMEOUT_MS 2000
+
+/* The WAL is copied back into the database by a thread of its own, every
+ * so often: a checkpoint fsyncs, and the event loop must never wait for a
+ * disk. */
+#define LEDGER_CHECKPOINT_INTERVAL_S 1
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
@@ -33,8 +39,6 @@ static const char schema_sql[] =
     " client_pid INTEGER, client_exe TEXT);"
     "CREATE INDEX IF NOT EXISTS requests_started ON requests(started_ms);"
     "CREATE INDEX IF NOT EXISTS requests_user ON requests(user, started_ms);"
-    "CREATE INDEX IF NOT EXISTS requests_centre ON requests(cost_centre, started_ms);"
-    "CREATE INDEX IF NOT EXISTS requests_key ON requests(key_name, started_ms);"
     "CREATE INDEX IF NOT EXISTS requests_pending ON requests(state) WHERE state IN ('open','unsettled');"
     "CREATE TABLE IF NOT EXISTS audit ("
     " id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, uid INTEGER NOT NULL, user TEXT,"
@@ -47,6 +51,8 @@ enum stmt_id {
 	STMT_SETTLE,
 	STMT_AUDIT,
 	STMT_RECONCILED,
+	STMT_BEGIN,
+	STMT_COMMIT,
 	STMT_COUNT,
 };
 
@@ -69,6 +75,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " prompt_tokens = MAX(prompt_tokens, ?5), completion_tokens = MAX(completion_tokens, ?6),"
 	    " reasoning_tokens = MAX(reasoning_tokens, ?7), model_served = COALESCE(?8, model_served),"
 	    " estimated = ?9, reason = COALESCE(?10, reason) WHERE id = ?1",
+	[STMT_BEGIN] = "BEGIN",
+	[STMT_COMMIT] = "COMMIT",
 	[STMT_AUDIT] =
 	    "INSERT INTO audit (time_ms, uid, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
@@ -77,7 +85,75 @@ struct ora_ledger {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	int readonly;
+	int in_batch;
+	char *path;
+	/* The checkpointer: its own connection, its own thread. */
+	pthread_t checkpointer;
+	int checkpointer_running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stopping;
 };
+
+static void *
+checkpoint_loop(void *arg)
+{
+	struct ora_ledger *l = arg;
+	sqlite3 *db = NULL;
+	struct timespec until;
+
+	if (sqlite3_open_v2(l->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		ora_log_error("ledger: checkpointer cannot open %s", l->path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, LEDGER_BUSY_TIMEOUT_MS);
+	pthread_mutex_lock(&l->lock);
+	while (!l->stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LEDGER_CHECKPOINT_INTERVAL_S;
+		pthread_cond_timedwait(&l->wake, &l->lock, &until);
+		if (l->stopping)
+			break;
+		pthread_mutex_unlock(&l->lock);
+		/* PASSIVE: copies what it can without waiting for, or
+		 * blocking, the writer. */
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&l->lock);
+	}
+	pthread_mutex_unlock(&l->lock);
+	sqlite3_close(db);
+	return NULL;
+}
+
+static void
+start_checkpointer(struct ora_ledger *l)
+{
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->wake, NULL);
+	if (pthread_create(&l->checkpointer, NULL, checkpoint_loop, l) == 0) {
+		l->checkpointer_running = 1;
+		/* Only now stop SQLite from checkpointing on the loop itself. */
+		sqlite3_exec(l->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+	} else {
+		ora_log_warning("ledger: no checkpoint thread; checkpointing inline");
+	}
+}
+
+static void
+stop_checkpointer(struct ora_ledger *l)
+{
+	if (!l->checkpointer_running)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->stopping = 1;
+	pthread_cond_signal(&l->wake);
+	pthread_mutex_unlock(&l->lock);
+	pthread_join(l->checkpointer, NULL);
+	pthread_mutex_destroy(&l->lock);
+	pthread_cond_destroy(&l->wake);
+	l->checkpointer_running = 0;
+}
 
 static int
 db_error(struct ora_ledger *l, struct ora_error *err, const char *what)
@@ -115,6 +191,7 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 
 	*out = NULL;
 	l->readonly = mode == ORA_LEDGER_READ_ONLY;
+	l->path = ora_xstrdup(path);
 	if (!l->readonly && create_private(path, err) != 0)
 		goto fail;
 	if (sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -143,6 +220,7 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 				goto fail;
 			}
 		}
+		start_checkpointer(l);
 	}
 	*out = l;
 	return 0;
@@ -156,9 +234,13 @@ ora_ledger_close(struct ora_ledger *l)
 {
 	if (l == NULL)
 		return;
+	if (l->in_batch)
+		ora_ledger_commit(l, NULL);
+	stop_checkpointer(l);
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(l->stmt[i]);
 	sqlite3_close(l->db);
+	free(l->path);
 	free(l);
 }
 
@@ -172,9 +254,46 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 }
 
 static int
-run(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *what)
+step(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *what)
 {
 	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_error(l, err, what);
+	return 0;
+}
+
+int
+ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
+{
+	if (!l->in_batch)
+		return 0;
+	l->in_batch = 0;
+	if (step(l, l->stmt[STMT_COMMIT], err, "commit") != 0) {
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ora_ledger_dirty(const struct ora_ledger *l)
+{
+	return l->in_batch;
+}
+
+static int
+run(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *what)
+{
+	int rc;
+
+	if (!l->in_batch) {
+		if (step(l, l->stmt[STMT_BEGIN], err, "begin") != 0)
+			return -1;
+		l->in_batch = 1;
+	}
+	rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);

@@ -84,6 +84,15 @@ int ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledg
     struct ora_error *err);
 void ora_ledger_close(struct ora_ledger *l);
 
+/* Writes are grouped: the first write opens a transaction and
+ * ora_ledger_commit() ends it, so that a busy broker commits once per turn
+ * of its event loop instead of once per row. Nothing written is durable (or
+ * visible to readers) before the commit. */
+int ora_ledger_commit(struct ora_ledger *l, struct ora_error *err);
+
+/* 1 while writes wait for ora_ledger_commit(). */
+int ora_ledger_dirty(const struct ora_ledger *l);
+
 /* The SQLite handle, for read-only report queries. */
 struct sqlite3 *ora_ledger_db(struct ora_ledger *l);
 

@@ -28,13 +28,13 @@
 #include "orad/budget.h"
 #include "orad/estimate.h"
 #include "orad/exchange.h"
+#include "orad/journal.h"
 #include "orad/handlers.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/reply.h"
 
 #define COST_CENTRE_HEADER "X-Ora-Cost-Centre"
-#define MAX_HEADERS 8
 
 /* Header names close enough to ours that a caller who sent one meant ours;
  * refusing them beats silently billing the default cost centre. */
@@ -130,6 +130,7 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 	e.reason = message;
 	if (ora_ledger_refuse(a->d->ledger, &e, &err) != 0)
 		ora_log_error("%s", err.msg);
+	journal_touch(a->d);
 }
 
 static int
@@ -444,42 +445,6 @@ admit_ledger(struct admission *a, struct json_object *body, ora_pico estimate, i
 	return 0;
 }
 
-/* Builds the upstream headers; the Authorization line is built in locked
- * memory and wiped as soon as libcurl has its copy. */
-static void
-start_upstream(struct orad *d, struct orad_exchange *x, const char *body, size_t body_len)
-{
-	const struct ora_conf *conf = x->caller.conf;
-	const struct ora_secret *key = ora_keyring_get(d->keys, x->centre->key);
-	const char *title = x->centre->title != NULL ? x->centre->title : conf->upstream.title;
-	const char *headers[MAX_HEADERS];
-	char *referer = NULL, *xtitle = NULL, *ortitle = NULL, *url;
-	size_t n = 0, auth_len;
-	char *auth;
-
-	auth_len = sizeof("Authorization: Bearer ") + ora_secret_len(key);
-	auth = sodium_malloc(auth_len);
-	snprintf(auth, auth_len, "Authorization: Bearer %.*s", (int)ora_secret_len(key),
-	    (const char *)ora_secret_data(key));
-	headers[n++] = auth;
-	headers[n++] = "Content-Type: application/json";
-	if (x->stream)
-		headers[n++] = "Accept: text/event-stream";
-	if (conf->upstream.referer != NULL)
-		headers[n++] = referer = ora_xasprintf("HTTP-Referer: %s", conf->upstream.referer);
-	if (title != NULL) {
-		headers[n++] = xtitle = ora_xasprintf("X-Title: %s", title);
-		headers[n++] = ortitle = ora_xasprintf("X-OpenRouter-Title: %s", title);
-	}
-	url = ora_xasprintf("%s/chat/completions", conf->upstream.base_url);
-	relay_start(x, url, headers, n, body, body_len);
-	sodium_free(auth);
-	free(referer);
-	free(xtitle);
-	free(ortitle);
-	free(url);
-}
-
 void
 chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *caller)
 {
@@ -540,7 +505,7 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	peers_user(d->peers, x->caller.id.uid)->in_flight++;
 	d->in_flight++;
 	d->requests_total++;
-	start_upstream(d, x, text, len);
+	relay_admit(x, ora_xstrdup(text), len);
 out:
 	json_object_put(body);
 	caller_clear(caller);

@@ -51,12 +51,21 @@ struct orad_exchange {
 	struct budget_hold hold;     /* reservation against the budgets */
 	ora_pico estimate;
 	int request_sent;            /* the upstream may have started billing */
+
+	char *upstream_body;         /* waiting for the ledger commit */
+	size_t upstream_body_len;
+	struct orad_exchange *journal_next; /* in the journal's waiting list */
+	int journal_waiting;
 };
 
-/* Start relaying: sets up the hang-up watch and starts the transfer with the
- * prepared upstream request. On failure the client has been answered and
- * the exchange freed. */
-void relay_start(struct orad_exchange *x, const char *url, const char *const *headers,
-    size_t n_headers, const char *body, size_t body_len);
+/* Take over an admitted exchange whose ledger row is written but maybe not
+ * yet committed: watch the client from now on, and start the upstream
+ * transfer (body, body_len: the request as it goes upstream; taken over)
+ * once the ledger has committed the row. */
+void relay_admit(struct orad_exchange *x, char *body, size_t body_len);
+
+/* Called by the journal after a commit: start (or, if the commit failed,
+ * refuse) an exchange that was waiting for it. */
+void relay_committed(struct orad_exchange *x, int failed);
 
 #endif

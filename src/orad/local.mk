@@ -14,6 +14,7 @@ orad_SOURCES = \
 	src/orad/budget.c src/orad/budget.h \
 	src/orad/estimate.c src/orad/estimate.h \
 	src/orad/reconcile.c src/orad/reconcile.h \
+	src/orad/journal.c src/orad/journal.h \
 	src/orad/catalog.c src/orad/catalog.h \
 	src/orad/upstream.c src/orad/upstream.h
 orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCURL_CFLAGS) $(JSONC_CFLAGS) \

@@ -29,6 +29,7 @@
 #include "orad/budget.h"
 #include "orad/reconcile.h"
 #include "orad/catalog.h"
+#include "orad/journal.h"
 #include "orad/listen.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
@@ -334,7 +335,10 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 		return -1;
 	d->budgets = budgets_new(d->ledger);
 	d->reconciler = reconcile_new(d);
+	if (journal_init(d) != 0)
+		return ora_error_set(err, "cannot create the ledger's commit event");
 	recover(d);
+	journal_flush(d);
 	if (server_start(d, err) != 0)
 		return -1;
 	apply_conf(d);
@@ -347,6 +351,9 @@ stop(struct orad *d, struct listen_socket *ls)
 	/* Freeing the server closes every connection, which ends any
 	 * exchange still running and stops its upstream transfer. */
 	server_free(d);
+	if (d->ledger != NULL)
+		journal_flush(d);
+	journal_free(d);
 	reconcile_free(d->reconciler);
 	budgets_free(d->budgets);
 	ora_ledger_close(d->ledger);

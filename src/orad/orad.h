@@ -24,6 +24,8 @@ struct orad_peers;
 struct ora_ledger;
 struct orad_budgets;
 struct orad_reconciler;
+struct orad_exchange;
+struct event;
 
 
 struct orad {
@@ -50,6 +52,9 @@ struct orad {
 	struct ora_ledger *ledger;   /* NULL when daemon.ledger is off */
 	struct orad_budgets *budgets;
 	struct orad_reconciler *reconciler;
+	struct event *journal_event;          /* group commit, see journal.h */
+	int journal_scheduled;
+	struct orad_exchange *journal_waiting;
 	
 
 	int listen_fd;

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
+#include "orad/journal.h"
 #include "orad/orad.h"
 #include "orad/reconcile.h"
 #include "orad/upstream.h"
@@ -87,6 +88,7 @@ finish(struct orad_reconciler *r, struct item *it, ora_pico cost, const char *co
 	    ora_ledger_reconciled(d->ledger, it->ledger_id, cost, cost_text, prompt, completion,
 	        reasoning, model, estimated, reason, &err) != 0)
 		ora_log_error("reconcile: ledger row %lld: %s", (long long)it->ledger_id, err.msg);
+	journal_touch(d);
 	if (it->hold.n > 0) {
 		budgets_settle(d->budgets, &it->hold, cost);
 	} else {
@@ -189,8 +191,8 @@ lookup(struct orad_reconciler *r, struct item *it)
 	static const struct upstream_callbacks cb = { on_headers, on_data, on_done };
 	const struct ora_conf *conf = r->d->conf;
 	const struct ora_secret *key = ora_keyring_get(r->d->keys, it->key_name);
-	char *url, *auth;
-	size_t auth_len;
+	const char *auth;
+	char *url;
 	struct ora_error err;
 
 	if (strspn(it->generation_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
@@ -205,10 +207,7 @@ lookup(struct orad_reconciler *r, struct item *it)
 		    "cost unknown: the key that paid is no longer configured");
 		return;
 	}
-	auth_len = sizeof("Authorization: Bearer ") + ora_secret_len(key);
-	auth = sodium_malloc(auth_len);
-	snprintf(auth, auth_len, "Authorization: Bearer %.*s", (int)ora_secret_len(key),
-	    (const char *)ora_secret_data(key));
+	auth = ora_keyring_auth_header(r->d->keys, it->key_name);
 	url = ora_xasprintf("%s/generation?id=%s", conf->upstream.base_url, it->generation_id);
 	const char *headers[] = { auth, "Accept: application/json" };
 	struct upstream_request req = {
@@ -217,7 +216,6 @@ lookup(struct orad_reconciler *r, struct item *it)
 	};
 	it->status = 0;
 	it->xfer = upstream_start(r->d->upstream, &req, &cb, it, &err);
-	sodium_free(auth);
 	free(url);
 	if (it->xfer == NULL) {
 		schedule_retry(it);

@@ -5,6 +5,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,12 +13,16 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ledger/ledger.h"
+#include "keys/keystore.h"
 #include "orad/exchange.h"
+#include "orad/journal.h"
 #include "orad/reconcile.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/reply.h"
 #include "orad/upstream.h"
+
+#define RELAY_MAX_HEADERS 8
 
 static void
 log_exchange(struct orad_exchange *x)
@@ -88,6 +93,7 @@ note_generation(struct orad_exchange *x)
 	x->generation_noted = 1;
 	if (ora_ledger_note_generation(x->d->ledger, x->ledger_id, x->usage.generation_id, &err) != 0)
 		ora_log_error("%s", err.msg);
+	journal_touch(x->d);
 }
 
 /* Settle the exchange's money: the cost the upstream reported, or zero
@@ -135,6 +141,7 @@ settle(struct orad_exchange *x)
 		e.ttfb_ms = x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0;
 		if (ora_ledger_settle(d->ledger, &e, &err) != 0)
 			ora_log_error("%s", err.msg);
+		journal_touch(d);
 	}
 	if (unsettled)
 		reconcile_add(d->reconciler, x->ledger_id, u->generation_id, x->centre->key,
@@ -150,6 +157,7 @@ exchange_free(struct orad_exchange *x)
 	struct orad *d = x->d;
 
 	unwatch_client(x);
+	journal_forget(d, x);
 	upstream_xfer_abort(x->xfer);
 	x->xfer = NULL;
 	settle(x);
@@ -160,6 +168,7 @@ exchange_free(struct orad_exchange *x)
 	if (x->body != NULL)
 		evbuffer_free(x->body);
 	sse_parser_clear(&x->sse);
+	free(x->upstream_body);
 	free(x->model);
 	free(x);
 	orad_request_finished(d);
@@ -271,16 +280,22 @@ on_data(void *ctx, const char *data, size_t len)
 /* An upstream failure that the client sees as a stream event, because the
  * stream's status line has already gone out. */
 static void
-stream_error(struct orad_exchange *x, int code, const char *message)
+stream_error(struct orad_exchange *x, int code, const char *type, const char *message)
 {
 	struct evbuffer *chunk = evbuffer_new();
-	char *json = ora_xasprintf("{\"error\":{\"code\":%d,\"message\":\"%s\",\"type\":\"%s\"}}",
-	    code, message, ORA_ERR_UPSTREAM_UNREACHABLE);
+	struct json_object *root = json_object_new_object(), *err = json_object_new_object();
+	const char *json;
+
+	json_object_object_add(err, "code", json_object_new_int(code));
+	json_object_object_add(err, "message", json_object_new_string(message));
+	json_object_object_add(err, "type", json_object_new_string(type));
+	json_object_object_add(root, "error", err);
+	json = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	evbuffer_add_printf(chunk, "data: %s\n\ndata: [DONE]\n\n", json);
 	evhttp_send_reply_chunk(x->req, chunk);
 	evbuffer_free(chunk);
-	free(json);
+	json_object_put(root);
 }
 
 static int
@@ -339,8 +354,18 @@ on_done(void *ctx, int curl_code, const char *message)
 	}
 	restore_idle_timeout(x);
 	if (x->streaming) {
-		if (curl_code != 0 && !x->usage.saw_done) {
-			stream_error(x, 502, "the upstream connection was lost mid-stream");
+		if (curl_code != 0 && !x->usage.saw_done && is_timeout(curl_code)) {
+			char *m = ora_xasprintf("the upstream did not finish the stream within %ld seconds "
+			                        "(daemon.request_timeout); the answer is incomplete",
+			    x->caller.conf->daemon.request_timeout);
+			stream_error(x, 504, ORA_ERR_UPSTREAM_TIMEOUT, m);
+			free(m);
+			x->outcome = "upstream_timeout";
+		} else if (curl_code != 0 && !x->usage.saw_done) {
+			char *m = ora_xasprintf("the upstream connection was lost mid-stream (%s); the "
+			                        "answer is incomplete", message);
+			stream_error(x, 502, ORA_ERR_UPSTREAM_BAD_REPLY, m);
+			free(m);
 			x->outcome = "upstream_cut";
 		} else {
 			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
@@ -365,23 +390,55 @@ on_done(void *ctx, int curl_code, const char *message)
 	exchange_free(x);
 }
 
-void
-relay_start(struct orad_exchange *x, const char *url, const char *const *headers,
-    size_t n_headers, const char *body, size_t body_len)
+/* The upstream request: the cost centre's key (a header line kept in locked
+ * memory by the keyring), the attribution headers, the rewritten body. */
+static int
+start_transfer(struct orad_exchange *x, struct ora_error *err)
 {
 	static const struct upstream_callbacks cb = { on_headers, on_data, on_done };
 	const struct ora_conf *conf = x->caller.conf;
-	struct evhttp_connection *evcon = evhttp_request_get_connection(x->req);
+	const char *title = x->centre->title != NULL ? x->centre->title : conf->upstream.title;
+	const char *auth = ora_keyring_auth_header(x->d->keys, x->centre->key);
+	const char *headers[RELAY_MAX_HEADERS];
+	char *referer = NULL, *xtitle = NULL, *ortitle = NULL, *url;
+	size_t n = 0;
+
+	if (auth == NULL)
+		return ora_error_set(err, "no key %s for cost centre %s", x->centre->key, x->centre->name);
+	headers[n++] = auth;
+	headers[n++] = "Content-Type: application/json";
+	if (x->stream)
+		headers[n++] = "Accept: text/event-stream";
+	if (conf->upstream.referer != NULL)
+		headers[n++] = referer = ora_xasprintf("HTTP-Referer: %s", conf->upstream.referer);
+	if (title != NULL) {
+		headers[n++] = xtitle = ora_xasprintf("X-Title: %s", title);
+		headers[n++] = ortitle = ora_xasprintf("X-OpenRouter-Title: %s", title);
+	}
+	url = ora_xasprintf("%s/chat/completions", conf->upstream.base_url);
 	struct upstream_request r = {
-		.method = "POST", .url = url, .headers = headers, .n_headers = n_headers,
-		.body = body, .body_len = body_len,
+		.method = "POST", .url = url, .headers = headers, .n_headers = n,
+		.body = x->upstream_body, .body_len = x->upstream_body_len,
 		.connect_timeout_s = conf->upstream.connect_timeout,
 		.total_timeout_s = conf->daemon.request_timeout,
 	};
-	struct ora_error err;
+	x->xfer = upstream_start(x->d->upstream, &r, &cb, x, err);
+	free(referer);
+	free(xtitle);
+	free(ortitle);
+	free(url);
+	return x->xfer != NULL ? 0 : -1;
+}
+
+void
+relay_admit(struct orad_exchange *x, char *body, size_t body_len)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(x->req);
 	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
 
-	x->request_sent = 1; /* until the transfer proves otherwise */
+	x->upstream_body = body;
+	x->upstream_body_len = body_len;
+	x->request_sent = 0;
 	x->caller.conn->on_gone = on_client_gone;
 	x->caller.conn->gone_arg = x;
 	x->close_watch = event_new(x->d->base, fd, EV_CLOSED, on_close_watch, x);
@@ -390,14 +447,33 @@ relay_start(struct orad_exchange *x, const char *url, const char *const *headers
 	/* The idle timeout guards the reading of requests; while we answer,
 	 * the client legitimately sends nothing for as long as the upstream
 	 * takes. */
-	evhttp_connection_set_timeout(evcon, (int)conf->daemon.request_timeout + 5);
-	if ((x->xfer = upstream_start(x->d->upstream, &r, &cb, x, &err)) == NULL) {
+	evhttp_connection_set_timeout(evcon, (int)x->caller.conf->daemon.request_timeout + 5);
+	journal_wait(x->d, x);
+}
+
+void
+relay_committed(struct orad_exchange *x, int failed)
+{
+	struct ora_error err;
+
+	if (failed) {
+		unwatch_client(x);
+		restore_idle_timeout(x);
+		x->outcome = "unrecorded";
+		reply_error(x->req, 503, ORA_ERR_UNAVAILABLE,
+		    "the broker cannot record this request in its ledger, so it did not send it; tell %s",
+		    x->caller.conf->contact);
+		x->req = NULL;
+		exchange_free(x);
+		return;
+	}
+	x->request_sent = 1; /* until the transfer proves otherwise */
+	if (start_transfer(x, &err) != 0) {
 		unwatch_client(x);
 		restore_idle_timeout(x);
 		x->request_sent = 0;
 		x->outcome = "internal";
-		reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s",
-		    err.msg);
+		reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
 		x->req = NULL;
 		exchange_free(x);
 	}

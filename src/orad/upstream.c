@@ -294,8 +294,12 @@ check_done(struct orad_upstream *u)
 			/* Fill in what we know so on_done can still decide. */
 			x->h.status = 0;
 		}
-		x->cb.on_done(x->ctx, (int)code,
-		    code == CURLE_OK ? "" : (x->errbuf[0] ? x->errbuf : curl_easy_strerror(code)));
+		/* The callee frees the transfer, errbuf with it: hand it a copy. */
+		char message[CURL_ERROR_SIZE];
+		ora_strlcpy(message,
+		    code == CURLE_OK ? "" : (x->errbuf[0] ? x->errbuf : curl_easy_strerror(code)),
+		    sizeof(message));
+		x->cb.on_done(x->ctx, (int)code, message);
 	}
 }
 

@@ -1,0 +1,94 @@
+#include "config.h"
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "ledger/ledger.h"
+#include "orad/exchange.h"
+#include "orad/journal.h"
+#include "orad/orad.h"
+
+static void
+commit(struct orad *d)
+{
+	struct orad_exchange *x, *next;
+	struct ora_error err;
+	int failed = 0;
+
+	d->journal_scheduled = 0;
+	if (d->ledger != NULL && ora_ledger_dirty(d->ledger) && ora_ledger_commit(d->ledger, &err) != 0) {
+		ora_log_error("%s", err.msg);
+		failed = 1;
+	}
+	/* Take the list first: starting an exchange may queue new work. */
+	x = d->journal_waiting;
+	d->journal_waiting = NULL;
+	for (; x != NULL; x = next) {
+		next = x->journal_next;
+		x->journal_next = NULL;
+		x->journal_waiting = 0;
+		relay_committed(x, failed);
+	}
+}
+
+static void
+on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	commit(arg);
+}
+
+int
+journal_init(struct orad *d)
+{
+	d->journal_event = event_new(d->base, -1, 0, on_commit, d);
+	return d->journal_event != NULL ? 0 : -1;
+}
+
+void
+journal_free(struct orad *d)
+{
+	if (d->journal_event != NULL)
+		event_free(d->journal_event);
+	d->journal_event = NULL;
+}
+
+void
+journal_touch(struct orad *d)
+{
+	if (d->journal_scheduled || d->journal_event == NULL)
+		return;
+	d->journal_scheduled = 1;
+	/* Activated now, it runs after the callbacks already due in this
+	 * turn: everything they write shares the commit. */
+	event_active(d->journal_event, EV_TIMEOUT, 0);
+}
+
+void
+journal_wait(struct orad *d, struct orad_exchange *x)
+{
+	x->journal_waiting = 1;
+	x->journal_next = d->journal_waiting;
+	d->journal_waiting = x;
+	journal_touch(d);
+}
+
+void
+journal_forget(struct orad *d, struct orad_exchange *x)
+{
+	if (!x->journal_waiting)
+		return;
+	for (struct orad_exchange **p = &d->journal_waiting; *p != NULL; p = &(*p)->journal_next) {
+		if (*p == x) {
+			*p = x->journal_next;
+			break;
+		}
+	}
+	x->journal_waiting = 0;
+	x->journal_next = NULL;
+}
+
+void
+journal_flush(struct orad *d)
+{
+	commit(d);
+}

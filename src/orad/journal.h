@@ -1,0 +1,30 @@
+/*
+ * journal.h: group commit of the ledger.
+ *
+ * Every ledger write of one turn of the event loop goes into one SQLite
+ * transaction, committed once, after every callback of that turn has run.
+ * A request waits for the commit that makes its row durable before it is
+ * sent upstream, which costs it a fraction of one turn, not an fsync.
+ */
+#ifndef ORAD_JOURNAL_H
+#define ORAD_JOURNAL_H
+
+struct orad;
+struct orad_exchange;
+
+int journal_init(struct orad *d);
+void journal_free(struct orad *d);
+
+/* A ledger write happened: commit at the end of this turn. */
+void journal_touch(struct orad *d);
+
+/* Start x (relay_committed) after the next commit. */
+void journal_wait(struct orad *d, struct orad_exchange *x);
+
+/* x ended before the commit: take it off the waiting list. */
+void journal_forget(struct orad *d, struct orad_exchange *x);
+
+/* Commit now (shutdown). */
+void journal_flush(struct orad *d);
+
+#endif
