@@ -8,9 +8,9 @@
 #   top_builddir=BUILD [top_srcdir=SRC] sh tests/bench/orask_vs_curl.sh
 #
 # Targets (issue 4): orask's median within 1.5x of curl's, and under 3 ms.
-# Knobs (environment): BENCH_RUNS (300 per command), BENCH_WARMUP (30).
-# Uses hyperfine when it is installed (both commands in one hyperfine run,
-# without a shell in between), else a loop timed with date +%s%N.
+# Knobs (environment): BENCH_RUNS (300 per command), BENCH_WARMUP (30),
+# BENCH_TOOL (hyperfine when it is installed: both commands in one run,
+# without a shell in between; "loop": a shell loop timed with date +%s%N).
 #
 # orask runs as users run it, history and all: its state directory is one
 # of the benchmark's own, so the caller's history is left alone. The binary
@@ -81,7 +81,7 @@ stats() {
 	}'
 }
 
-if command -v hyperfine >/dev/null; then
+if [ "${BENCH_TOOL:-hyperfine}" != loop ] && command -v hyperfine >/dev/null; then
 	METHOD="hyperfine $(hyperfine --version | cut -d' ' -f2), -N (no shell), $WARMUP warm-up runs"
 	hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" --export-json "$T/h.json" \
 		-n orask "$ORASK_BIN --no-stream '$QUESTION'" \
