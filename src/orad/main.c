@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "orad/privdrop.h"
 #include "orad/server.h"
 #include "orad/upstream.h"
+#include "orad/whois.h"
 
 struct options {
 	const char *conf_path;
@@ -283,6 +285,19 @@ recover(struct orad *d)
 		ora_log_info("reconciling %zu requests left unsettled", reconcile_backlog(d->reconciler));
 }
 
+/* After a burst (say a thousand streams), glibc keeps the freed memory
+ * for reuse; when nothing is in flight, give it back. */
+#define IDLE_TRIM_INTERVAL_S 10
+
+static void
+on_idle_trim(evutil_socket_t fd, short what, void *arg)
+{
+	struct orad *d = arg;
+
+	if (d->in_flight == 0)
+		malloc_trim(0);
+}
+
 static struct event_base *
 new_base(struct ora_error *err)
 {
@@ -331,6 +346,7 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 		return -1;
 	d->catalog = catalog_new(d->base, d->upstream);
 	d->peers = peers_new();
+	d->whois = whois_new();
 	if (open_ledger(d, err) != 0)
 		return -1;
 	d->budgets = budgets_new(d->ledger);
@@ -360,6 +376,7 @@ stop(struct orad *d, struct listen_socket *ls)
 	catalog_free(d->catalog);
 	upstream_free(d->upstream);
 	peers_free(d->peers);
+	whois_free(d->whois);
 	ora_keyring_free(d->keys);
 	ora_secret_free(d->master);
 	sodium_memzero(d->pseudonym_key, sizeof(d->pseudonym_key));
@@ -381,6 +398,7 @@ main(int argc, char **argv)
 	struct listen_socket ls = { .fd = -1 };
 	struct ora_error err;
 	struct event *signals[4] = { NULL };
+	struct event *trim = NULL;
 	const int signos[4] = { SIGHUP, SIGTERM, SIGINT, 0 };
 	struct rlimit no_core = { 0, 0 };
 	int status = 1;
@@ -418,6 +436,9 @@ main(int argc, char **argv)
 		signals[i] = evsignal_new(d.base, signos[i], on_signal, &d);
 		event_add(signals[i], NULL);
 	}
+	struct timeval trim_every = { IDLE_TRIM_INTERVAL_S, 0 };
+	trim = event_new(d.base, -1, EV_PERSIST, on_idle_trim, &d);
+	event_add(trim, &trim_every);
 	d.started_us = ora_now_us();
 	ora_log_info("orad %s ready on %s: %zu rules, %zu cost centres, upstream %s", PACKAGE_VERSION,
 	    ls.activated ? "(systemd socket)" : d.conf->daemon.socket_path, d.conf->n_rules,
@@ -428,6 +449,8 @@ main(int argc, char **argv)
 out:
 	for (int i = 0; signals[i] != NULL; i++)
 		event_free(signals[i]);
+	if (trim != NULL)
+		event_free(trim);
 	stop(&d, &ls);
 	return status;
 }

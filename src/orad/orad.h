@@ -21,6 +21,7 @@ struct ora_secret;
 struct orad_upstream;
 struct orad_catalog;
 struct orad_peers;
+struct orad_whois;
 struct ora_ledger;
 struct orad_budgets;
 struct orad_reconciler;
@@ -49,6 +50,7 @@ struct orad {
 	struct orad_upstream *upstream;
 	struct orad_catalog *catalog;
 	struct orad_peers *peers;
+	struct orad_whois *whois;
 	struct ora_ledger *ledger;   /* NULL when daemon.ledger is off */
 	struct orad_budgets *budgets;
 	struct orad_reconciler *reconciler;

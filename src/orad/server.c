@@ -13,6 +13,7 @@
 #include "orad/peers.h"
 #include "orad/reply.h"
 #include "orad/server.h"
+#include "orad/whois.h"
 
 /* Every method reaches our dispatcher, so a wrong one gets our 405 with a
  * JSON body instead of evhttp's HTML 501. */
@@ -103,7 +104,7 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	caller.conf = ora_conf_ref(d->conf);
 	/* Fail closed: if we cannot say who this is, they get nothing. */
-	if (ora_identity_from_socket(caller.conn->fd, &caller.id, &err) != 0) {
+	if (whois_resolve(d->whois, caller.conn, &caller.id, &err) != 0) {
 		ora_log_warning("refusing uid %u: %s", (unsigned)caller.conn->uid, err.msg);
 		reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
 		    "the broker cannot resolve your identity (uid %u): %s; ask your administrator",

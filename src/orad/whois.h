@@ -1,0 +1,31 @@
+/*
+ * whois.h: who a connection's peer is, by name and groups.
+ *
+ * Resolving a uid through NSS reads /etc/passwd and /etc/group each time
+ * (about 20 us here), which would be most of what orad spends on a request.
+ * So results are kept per (uid, gid), but only while /etc/passwd and
+ * /etc/group are unchanged (inode, size and mtime, checked with a stat on
+ * every request) and for at most WHOIS_MAX_AGE_MS: removing a user from a
+ * group in the files takes effect on their very next request; with other
+ * NSS sources (LDAP, sssd), within that age.
+ */
+#ifndef ORAD_WHOIS_H
+#define ORAD_WHOIS_H
+
+#include "config/identity.h"
+
+#define WHOIS_MAX_AGE_MS 2000
+#define WHOIS_SLOTS 512
+
+struct orad_whois;
+struct orad_conn;
+
+struct orad_whois *whois_new(void);
+void whois_free(struct orad_whois *w);
+
+/* Fill id (to be cleared by the caller) for the peer of c. Fails closed:
+ * any error resolving means the caller must be denied. */
+int whois_resolve(struct orad_whois *w, const struct orad_conn *c, struct ora_identity *id,
+    struct ora_error *err);
+
+#endif
