@@ -35,6 +35,7 @@ struct upstream_xfer {
 /* One per socket curl asks us to watch. */
 struct upstream_sock {
 	struct event *ev;
+	short events; /* what ev watches now */
 };
 
 static void check_done(struct orad_upstream *u);
@@ -90,11 +91,15 @@ curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
 		events |= EV_WRITE;
 	if (s == NULL) {
 		s = ora_xcalloc(1, sizeof(*s));
+		s->ev = event_new(u->base, fd, events, on_socket_event, u);
 		curl_multi_assign(u->multi, fd, s);
+	} else if (s->events == events) {
+		return 0; /* unchanged: spare the epoll_ctl */
 	} else {
-		event_free(s->ev);
+		event_del(s->ev);
+		event_assign(s->ev, u->base, fd, events, on_socket_event, u);
 	}
-	s->ev = event_new(u->base, fd, events, on_socket_event, u);
+	s->events = events;
 	if (s->ev == NULL || event_add(s->ev, NULL) != 0)
 		ora_log_error("upstream: cannot watch socket %d", (int)fd);
 	return 0;
