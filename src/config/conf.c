@@ -327,6 +327,11 @@ conf_free(struct ora_conf *conf)
 		free(conf->rules[i].centres);
 	}
 	free(conf->rules);
+	for (size_t i = 0; i < conf->n_aliases; i++) {
+		free(conf->aliases[i].name);
+		free(conf->aliases[i].model);
+	}
+	free(conf->aliases);
 	free(d->socket_path);
 	free(d->socket_owner);
 	free(d->socket_group);
@@ -390,6 +395,15 @@ ora_conf_user_budget(const struct ora_conf *conf, const struct ora_role *role, c
 		}
 	}
 	return role != NULL ? &role->budget : NULL;
+}
+
+const char *
+ora_conf_alias(const struct ora_conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->n_aliases; i++)
+		if (strcmp(conf->aliases[i].name, name) == 0)
+			return conf->aliases[i].model;
+	return NULL;
 }
 
 const struct ora_budget *

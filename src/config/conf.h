@@ -130,6 +130,13 @@ struct ora_upstream_conf {
 	                           settled at its reservation (default 86400) */
 };
 
+/* A short name for a model, e.g. fast = "openai/gpt-4o-mini". */
+struct ora_alias {
+	char *name;
+	char *model;
+	int line;
+};
+
 struct ora_budgets_conf {
 	char *timezone;       /* calendar periods; default "UTC" */
 	struct ora_budget global;
@@ -152,6 +159,8 @@ struct ora_conf {
 	size_t n_centres;
 	struct ora_rule *rules;
 	size_t n_rules;
+	struct ora_alias *aliases;
+	size_t n_aliases;
 	int refcount;
 };
 
@@ -175,6 +184,9 @@ void ora_conf_unref(struct ora_conf *conf);
 
 const struct ora_role *ora_conf_find_role(const struct ora_conf *conf, const char *name);
 const struct ora_cost_centre *ora_conf_find_centre(const struct ora_conf *conf, const char *name);
+
+/* The model an alias stands for, or NULL if name is not an alias. */
+const char *ora_conf_alias(const struct ora_conf *conf, const char *name);
 
 /* The per-user budget that applies to user under role: the user's own
  * override if configured, else the role's (which may be unset). */

@@ -107,6 +107,7 @@ static const struct conf_field root_fields[] = {
     {"cost_centres", F_STRING, 0, 0, 0, "{ ... }", NULL},
     {"rules", F_STRING, 0, 0, 0, "( ... )", NULL},
     {"budgets", F_STRING, 0, 0, 0, "{ ... }", NULL},
+    {"aliases", F_STRING, 0, 0, 0, "{ fast = \"openai/gpt-4o-mini\"; }", NULL},
 };
 
 #define BS struct ora_budgets_conf
@@ -272,6 +273,32 @@ parse_rules(struct conf_loader *ld, const config_setting_t *list)
 	}
 }
 
+/* aliases = { NAME = "model"; ... }: short names clients may use for
+ * models. Policy is applied to the model an alias stands for. */
+static void
+parse_aliases(struct conf_loader *ld, const config_setting_t *group)
+{
+	int n = config_setting_length(group);
+
+	ld->conf->aliases = ora_xcalloc((size_t)n, sizeof(struct ora_alias));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *model = config_setting_get_string(s);
+		struct ora_alias *a;
+
+		if (model == NULL || *model == '\0') {
+			conf_diag(ld, CONF_ERROR, s,
+			    "alias '%s' must name a model as a string, e.g. %s = \"openai/gpt-4o-mini\";",
+			    config_setting_name(s), config_setting_name(s));
+			continue;
+		}
+		a = &ld->conf->aliases[ld->conf->n_aliases++];
+		a->name = ora_xstrdup(config_setting_name(s));
+		a->model = ora_xstrdup(model);
+		a->line = (int)config_setting_source_line(s);
+	}
+}
+
 void
 conf_parse_root(struct conf_loader *ld, const config_setting_t *root)
 {
@@ -316,6 +343,10 @@ conf_parse_root(struct conf_loader *ld, const config_setting_t *root)
 				    "rules is empty, so nobody may use ora; add at least one rule, "
 				    "e.g. ( { group = \"NAME\"; role = \"ROLE\"; cost_centre = "
 				    "\"CC\"; } )");
+		} else if (strcmp(name, "aliases") == 0) {
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "aliases",
+			        "aliases = { fast = \"openai/gpt-4o-mini\"; };") == 0)
+				parse_aliases(ld, s);
 		} else if (strcmp(name, "budgets") == 0) {
 			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "budgets",
 			        "budgets = { global = { usd = 1000.0; }; };") == 0)

@@ -194,6 +194,21 @@ check_model(struct admission *a, const char *field, const char *model)
 	return -1;
 }
 
+/* Site aliases (ora.conf `aliases`) become the model they stand for before
+ * any policy check, so an alias can never reach a model the role does not
+ * allow. */
+static void
+resolve_alias(struct admission *a, struct json_object *body, const char *field,
+    struct json_object **value)
+{
+	const char *target = ora_conf_alias(a->caller->conf, json_object_get_string(*value));
+
+	if (target == NULL)
+		return;
+	*value = json_object_new_string(target);
+	json_object_object_add(body, field, *value);
+}
+
 /* Checks and completes the model fields; sets a->model. */
 static int
 admit_models(struct admission *a, struct json_object *body)
@@ -209,6 +224,7 @@ admit_models(struct admission *a, struct json_object *body)
 		    role->default_model);
 		return -1;
 	}
+	resolve_alias(a, body, "model", &model);
 	a->model = json_object_get_string(model);
 	if (check_model(a, "model", a->model) != 0)
 		return -1;
@@ -222,6 +238,11 @@ admit_models(struct admission *a, struct json_object *body)
 			if (!json_object_is_type(m, json_type_string)) {
 				refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"models\"[%zu] must be a model id string", i);
 				return -1;
+			}
+			const char *target = ora_conf_alias(a->caller->conf, json_object_get_string(m));
+			if (target != NULL) {
+				json_object_array_put_idx(models, i, json_object_new_string(target));
+				m = json_object_array_get_idx(models, i);
 			}
 			if (check_model(a, "models", json_object_get_string(m)) != 0)
 				return -1;

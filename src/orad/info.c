@@ -105,6 +105,12 @@ info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *ca
 	json_object_object_add(root, "max_tokens", json_object_new_int64(role->max_tokens));
 	json_object_object_add(root, "requests_per_minute", json_object_new_int64(role->requests_per_minute));
 	json_object_object_add(root, "concurrent_requests", json_object_new_int64(role->concurrent_requests));
+	struct json_object *aliases = json_object_new_object();
+	for (size_t i = 0; i < caller->conf->n_aliases; i++)
+		if (allowed_anywhere(rule, caller->conf->aliases[i].model))
+			json_object_object_add(aliases, caller->conf->aliases[i].name,
+			    json_object_new_string(caller->conf->aliases[i].model));
+	json_object_object_add(root, "aliases", aliases);
 	json_object_object_add(root, "config_generation", json_object_new_int64((int64_t)d->conf_generation));
 	reply_json(req, 200, root);
 	json_object_put(root);

@@ -5,6 +5,7 @@
 
 # Whoever runs the test is the caller: match them by user name.
 ME=$(id -un)
+CONF_EXTRA='aliases = { fast = "openai/gpt-4o-mini"; smart = "anthropic/claude-3.5-sonnet"; };'
 standard_setup "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\", \"prod\" ]; }"
 
 # --- answers ---------------------------------------------------------------
@@ -75,6 +76,21 @@ check "me answers 200" [ "$s" = 200 ]
 check "me names the caller" [ "$(json "$T/out" 'd["user"]')" = "$ME" ]
 check "me shows the uid from the kernel" [ "$(json "$T/out" 'd["uid"]')" = "$(id -u)" ]
 check "me shows the role" [ "$(json "$T/out" 'd["role"]')" = basic ]
+
+# --- aliases from the site configuration -------------------------------------
+s=$(req POST /api/v1/chat/completions '{"model":"fast","messages":[{"role":"user","content":"hi"}]}')
+mock_get /mock/requests "$T/up.json"
+check "an alias answers" [ "$s" = 200 ]
+check "  ... sent upstream as the model it stands for" \
+	[ "$(json "$T/up.json" 'd["data"][-1]["body"]["model"]')" = openai/gpt-4o-mini ]
+s=$(req POST /api/v1/chat/completions '{"model":"smart","messages":[{"role":"user","content":"hi"}]}')
+check "an alias for a model the role does not allow is refused" [ "$s" = 403 ]
+check "  ... naming the real model" grep -q "anthropic/claude-3.5-sonnet" "$T/out"
+s=$(req POST /api/v1/chat/completions '{"model":"openai/gpt-4o-mini","models":["smart"],"messages":[{"role":"user","content":"hi"}]}')
+check "an alias in the fallback list is checked too" [ "$s" = 403 ]
+req GET /api/v1/me >/dev/null
+check "me lists the aliases you may use" [ "$(json "$T/out" 'd["aliases"].get("fast")')" = openai/gpt-4o-mini ]
+check "  ... and not the others" [ "$(json "$T/out" '"smart" in d["aliases"]')" = False ]
 
 # --- refusals --------------------------------------------------------------
 s=$(req POST /api/v1/chat/completions '{"messages":[{"role":"user","content":"hi"}')
