@@ -25,6 +25,7 @@ struct budget_counter {
 	ora_pico spent;        /* settled, plus reservations it inherited on load */
 	ora_pico reserved;     /* held by requests admitted under this epoch */
 	int warned;            /* warning logged for this period */
+	struct ora_budget budget; /* as last configured, for listings */
 	struct budget_counter *next;
 };
 
@@ -125,8 +126,10 @@ counter_for(struct orad_budgets *b, enum budget_scope scope, const char *name,
 		if (c->scope == scope && strcmp(c->name, name) == 0)
 			break;
 	if (c != NULL && c->period == budget->period && strcmp(c->timezone, zone) == 0 &&
-	    now >= c->start && now < c->end)
+	    now >= c->start && now < c->end) {
+		c->budget = *budget;
 		return c;
+	}
 	if (ora_period_bounds(budget->period, zone, now, &start, &end) != 0) {
 		ora_log_error("budget: cannot compute the %s period in time zone %s",
 		    ora_period_name(budget->period), zone);
@@ -142,6 +145,7 @@ counter_for(struct orad_budgets *b, enum budget_scope scope, const char *name,
 	free(c->timezone);
 	c->timezone = ora_xstrdup(zone);
 	c->period = budget->period;
+	c->budget = *budget;
 	c->start = start;
 	c->end = end;
 	c->epoch++;
@@ -307,4 +311,21 @@ budgets_view(struct orad_budgets *b, const struct budget_subject *s, time_t now,
 		n++;
 	}
 	return n;
+}
+
+void
+budgets_each(struct orad_budgets *b, time_t now, void (*fn)(const struct budget_view *v, void *arg),
+    void *arg)
+{
+	for (size_t i = 0; i < COUNTER_BUCKETS; i++) {
+		for (struct budget_counter *c = b->buckets[i]; c != NULL; c = c->next) {
+			struct budget_view v = {
+				.scope = scope_names[c->scope], .name = c->name, .budget = &c->budget,
+				.spent = c->spent, .reserved = c->reserved,
+				.period_start = c->start, .period_end = c->end,
+			};
+			if (now >= c->start && now < c->end)
+				fn(&v, arg);
+		}
+	}
 }

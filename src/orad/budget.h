@@ -92,4 +92,8 @@ struct budget_view {
 size_t budgets_view(struct orad_budgets *b, const struct budget_subject *s, time_t now,
     struct budget_view *out, size_t max);
 
+/* Every budget counted so far in its current period (for metrics). */
+void budgets_each(struct orad_budgets *b, time_t now,
+    void (*fn)(const struct budget_view *v, void *arg), void *arg);
+
 #endif

@@ -523,7 +523,9 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	x->hold = hold;
 	x->estimate = estimate;
 	x->outcome = "ok";
-	peers_user(d->peers, x->caller.id.uid)->in_flight++;
+	struct orad_user_state *who = peers_user(d->peers, x->caller.id.uid);
+	ora_strlcpy(who->name, x->caller.id.user, sizeof(who->name));
+	who->in_flight++;
 	d->in_flight++;
 	d->requests_total++;
 	relay_admit(x, ora_xstrdup(text), len);

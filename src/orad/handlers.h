@@ -22,4 +22,12 @@ void info_me(struct orad *d, struct evhttp_request *req, const struct orad_calle
  * and reset time; other users only for admins. */
 void info_usage(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
 
+/* Admin endpoints (root or daemon.admin_group only). */
+void admin_reload(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+void admin_status(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+void admin_metrics(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+
+/* Whether the caller may use admin endpoints and see others' usage. */
+int caller_is_admin(const struct orad_caller *caller);
+
 #endif

@@ -175,16 +175,6 @@ budget_json(const struct budget_view *v)
 	return b;
 }
 
-/* Whether the caller may see other users' usage: root, or a member of
- * daemon.admin_group. */
-static int
-is_admin(const struct orad_caller *caller)
-{
-	const char *group = caller->conf->daemon.admin_group;
-
-	return caller->id.uid == 0 || (group != NULL && ora_identity_in_group(&caller->id, group));
-}
-
 /* The usage of one identity: every budget that applies to it, in each of
  * the cost centres it may bill. */
 static void
@@ -226,10 +216,15 @@ info_usage(struct orad *d, struct evhttp_request *req, const struct orad_caller 
 	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)) : "", &query);
 	who = evhttp_find_header(&query, "user");
 	if (who == NULL || strcmp(who, caller->id.user) == 0) {
+		if (caller->rule == NULL) {
+			reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
+			    "no rule matches you (user %s), so you have no budgets", caller->id.user);
+			goto out;
+		}
 		usage_of(d, req, caller->conf, &caller->id, caller->rule);
 		goto out;
 	}
-	if (!is_admin(caller)) {
+	if (!caller_is_admin(caller)) {
 		reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
 		    "only root and members of the admin group (%s) may see another user's usage",
 		    caller->conf->daemon.admin_group ? caller->conf->daemon.admin_group : "none configured");

@@ -11,6 +11,7 @@ orad_SOURCES = \
 	src/orad/handlers.h \
 	src/orad/chat.c src/orad/exchange.h src/orad/relay.c \
 	src/orad/info.c \
+	src/orad/admin.c src/orad/metrics.c src/orad/metrics.h \
 	src/orad/usage.c src/orad/usage.h \
 	src/orad/budget.c src/orad/budget.h \
 	src/orad/estimate.c src/orad/estimate.h \

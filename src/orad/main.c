@@ -32,6 +32,7 @@
 #include "orad/catalog.h"
 #include "orad/journal.h"
 #include "orad/listen.h"
+#include "orad/metrics.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/privdrop.h"
@@ -84,9 +85,10 @@ parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Print every problem of a configuration load; returns the conf or NULL. */
+/* Load a configuration, logging (or, for -t, printing) every problem; the
+ * problems are also left in diag when it is not NULL. */
 static struct ora_conf *
-load_conf(const char *path, int to_stdout)
+load_conf(const char *path, int to_stdout, struct ora_diag *keep)
 {
 	struct ora_diag diag = { 0 };
 	struct ora_conf *conf = NULL;
@@ -103,7 +105,10 @@ load_conf(const char *path, int to_stdout)
 			fprintf(stderr, "%s\n", diag.warnings[i]);
 		else
 			ora_log_warning("%s", diag.warnings[i]);
-	ora_diag_clear(&diag);
+	if (keep != NULL)
+		*keep = diag;
+	else
+		ora_diag_clear(&diag);
 	return conf;
 }
 
@@ -143,20 +148,26 @@ apply_conf(struct orad *d)
 }
 
 int
-orad_reload(struct orad *d)
+orad_reload(struct orad *d, struct ora_diag *diag)
 {
+	struct ora_diag local = { 0 };
+	struct ora_diag *dg = diag != NULL ? diag : &local;
 	struct ora_conf *conf;
 	struct ora_keyring *keys = NULL;
 	struct ora_error err;
 
-	if ((conf = load_conf(d->conf_path, 0)) == NULL) {
+	if ((conf = load_conf(d->conf_path, 0, dg)) == NULL) {
 		ora_log_error("reload refused: %s has errors; the previous configuration stays in force",
 		    d->conf_path);
+		ora_diag_clear(&local);
 		return -1;
 	}
 	if (load_keys(d, conf, &keys, &err) != 0) {
 		ora_log_error("reload refused: %s; the previous configuration stays in force", err.msg);
+		dg->errors = ora_xrealloc(dg->errors, (dg->n_errors + 1) * sizeof(char *));
+		dg->errors[dg->n_errors++] = ora_xstrdup(err.msg);
 		ora_conf_unref(conf);
+		ora_diag_clear(&local);
 		return -1;
 	}
 	if (strcmp(conf->daemon.socket_path, d->conf->daemon.socket_path) != 0)
@@ -171,6 +182,7 @@ orad_reload(struct orad *d)
 	apply_conf(d);
 	ora_log_info("configuration reloaded from %s (generation %lu, %zu rules)", d->conf_path,
 	    d->conf_generation, d->conf->n_rules);
+	ora_diag_clear(&local);
 	return 0;
 }
 
@@ -216,7 +228,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGHUP) {
 		ora_log_info("SIGHUP: reloading %s", d->conf_path);
-		orad_reload(d);
+		orad_reload(d, NULL);
 		return;
 	}
 	if (d->draining)
@@ -347,6 +359,7 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	d->catalog = catalog_new(d->base, d->upstream);
 	d->peers = peers_new();
 	d->whois = whois_new();
+	d->metrics = metrics_new();
 	if (open_ledger(d, err) != 0)
 		return -1;
 	d->budgets = budgets_new(d->ledger);
@@ -377,6 +390,7 @@ stop(struct orad *d, struct listen_socket *ls)
 	upstream_free(d->upstream);
 	peers_free(d->peers);
 	whois_free(d->whois);
+	metrics_free(d->metrics);
 	ora_keyring_free(d->keys);
 	ora_secret_free(d->master);
 	sodium_memzero(d->pseudonym_key, sizeof(d->pseudonym_key));
@@ -412,7 +426,7 @@ main(int argc, char **argv)
 		return 2;
 	ora_log_init("orad", opt.foreground || opt.check_only, opt.debug ? ORA_LOG_DEBUG : ORA_LOG_INFO);
 	d.conf_path = opt.conf_path;
-	if ((d.conf = load_conf(opt.conf_path, opt.check_only)) == NULL) {
+	if ((d.conf = load_conf(opt.conf_path, opt.check_only, NULL)) == NULL) {
 		if (opt.check_only)
 			fprintf(stderr, "%s: configuration has errors\n", opt.conf_path);
 		return 1;
@@ -440,6 +454,7 @@ main(int argc, char **argv)
 	trim = event_new(d.base, -1, EV_PERSIST, on_idle_trim, &d);
 	event_add(trim, &trim_every);
 	d.started_us = ora_now_us();
+	d.started_ms = ora_wall_ms();
 	ora_log_info("orad %s ready on %s: %zu rules, %zu cost centres, upstream %s", PACKAGE_VERSION,
 	    ls.activated ? "(systemd socket)" : d.conf->daemon.socket_path, d.conf->n_rules,
 	    d.conf->n_centres, d.conf->upstream.base_url);

@@ -22,6 +22,7 @@ struct orad_upstream;
 struct orad_catalog;
 struct orad_peers;
 struct orad_whois;
+struct orad_metrics;
 struct ora_ledger;
 struct orad_budgets;
 struct orad_reconciler;
@@ -67,12 +68,15 @@ struct orad {
 	int draining;           /* SIGTERM received: finish, accept nothing */
 	size_t in_flight;       /* requests being served */
 	uint64_t started_us;
+	int64_t started_ms;     /* wall clock, for status */
+	struct orad_metrics *metrics;
 	uint64_t requests_total;
 };
 
 /* Replace the configuration and keys from conf_path. On any error the old
- * ones stay and -1 is returned with every problem logged. */
-int orad_reload(struct orad *d);
+ * ones stay and -1 is returned with every problem logged and, when diag is
+ * not NULL, listed there (errors and warnings; the caller clears it). */
+int orad_reload(struct orad *d, struct ora_diag *diag);
 
 /* Called when a request finishes, so SIGTERM's drain can complete. */
 void orad_request_finished(struct orad *d);

@@ -3,6 +3,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
+#include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -176,4 +178,21 @@ peers_output_pending(const struct orad_peers *p)
 			n++;
 	}
 	return n;
+}
+
+struct json_object *
+peers_in_flight_json(const struct orad_peers *p)
+{
+	struct json_object *o = json_object_new_object();
+	char uid[32];
+
+	for (size_t i = 0; i < USER_BUCKETS; i++) {
+		for (const struct orad_user_state *u = p->users[i]; u != NULL; u = u->next) {
+			if (u->in_flight <= 0)
+				continue;
+			snprintf(uid, sizeof(uid), "%u", (unsigned)u->uid);
+			json_object_object_add(o, u->name[0] ? u->name : uid, json_object_new_int64(u->in_flight));
+		}
+	}
+	return o;
 }

@@ -19,6 +19,7 @@ struct orad_peers;
 
 struct orad_user_state {
 	uid_t uid;
+	char name[64];       /* as last resolved, for status listings */
 	long connections;
 	long in_flight;
 	double tokens;       /* request-rate bucket, refilled continuously */
@@ -55,6 +56,9 @@ struct orad_user_state *peers_user(struct orad_peers *p, uid_t uid);
  * Returns 0 if allowed, or -1 with the whole seconds until the next request
  * would be allowed in *retry_after. per_minute <= 0 means no limit. */
 int peers_rate_take(struct orad_user_state *u, long per_minute, uint64_t now_us, long *retry_after);
+
+/* {"user": requests in flight, ...} for every user with any. */
+struct json_object *peers_in_flight_json(const struct orad_peers *p);
 
 /* Connections with answer bytes still waiting to be written. */
 long peers_output_pending(const struct orad_peers *p);

@@ -16,6 +16,7 @@
 #include "keys/keystore.h"
 #include "orad/exchange.h"
 #include "orad/journal.h"
+#include "orad/metrics.h"
 #include "orad/reconcile.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
@@ -143,6 +144,9 @@ settle(struct orad_exchange *x)
 			ora_log_error("%s", err.msg);
 		journal_touch(d);
 	}
+	metrics_request(d->metrics, x->outcome, u->model[0] ? u->model : x->model, x->centre->name,
+	    actual, u->prompt_tokens, u->completion_tokens,
+	    x->request_sent ? (double)(ora_now_us() - x->started_us) / 1e6 : -1.0);
 	if (unsettled)
 		reconcile_add(d->reconciler, x->ledger_id, u->generation_id, x->centre->key,
 		    x->caller.id.user, x->centre->name, x->estimate, (time_t)(x->started_ms / 1000),
@@ -346,6 +350,8 @@ on_done(void *ctx, int curl_code, const char *message)
 	unwatch_client(x);
 	/* Only a failure to connect proves the request never left. */
 	x->request_sent = !is_unreachable(curl_code) || x->status != 0;
+	metrics_upstream(x->d->metrics, curl_code == 0 && x->status < 500,
+	    (double)(ora_now_us() - x->started_us) / 1000.0, curl_code != 0 ? message : "HTTP 5xx");
 	if (x->req == NULL) {
 		/* Cannot happen: a gone client ends the exchange. Be safe. */
 		x->outcome = "client_gone";

@@ -22,7 +22,15 @@
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |     \
 	    EVHTTP_REQ_PATCH)
 
-enum route_kind { ROUTE_CHAT, ROUTE_MODELS, ROUTE_ME, ROUTE_USAGE };
+enum route_kind {
+	ROUTE_CHAT,
+	ROUTE_MODELS,
+	ROUTE_ME,
+	ROUTE_USAGE,
+	ROUTE_ADMIN_RELOAD,
+	ROUTE_ADMIN_STATUS,
+	ROUTE_ADMIN_METRICS,
+};
 
 struct route {
 	const char *path;
@@ -42,7 +50,18 @@ static const struct route routes[] = {
 	{ "/v1/me", EVHTTP_REQ_GET, "GET", ROUTE_ME },
 	{ "/api/v1/usage", EVHTTP_REQ_GET, "GET", ROUTE_USAGE },
 	{ "/v1/usage", EVHTTP_REQ_GET, "GET", ROUTE_USAGE },
+	{ "/api/v1/admin/reload", EVHTTP_REQ_POST, "POST", ROUTE_ADMIN_RELOAD },
+	{ "/api/v1/admin/status", EVHTTP_REQ_GET, "GET", ROUTE_ADMIN_STATUS },
+	{ "/api/v1/admin/metrics", EVHTTP_REQ_GET, "GET", ROUTE_ADMIN_METRICS },
 };
+
+int
+caller_is_admin(const struct orad_caller *caller)
+{
+	const char *group = caller->conf->daemon.admin_group;
+
+	return caller->id.uid == 0 || (group != NULL && ora_identity_in_group(&caller->id, group));
+}
 
 void
 caller_clear(struct orad_caller *c)
@@ -111,7 +130,21 @@ on_request(struct evhttp_request *req, void *arg)
 		    (unsigned)caller.conn->uid, err.msg);
 		goto out;
 	}
-	if ((caller.rule = ora_policy_match(caller.conf, &caller.id, &caller.via_group)) == NULL) {
+	path_len = strcspn(uri, "?#");
+	route = find_route(uri, path_len);
+	caller.rule = ora_policy_match(caller.conf, &caller.id, &caller.via_group);
+	if (route != NULL && route->kind >= ROUTE_ADMIN_RELOAD) {
+		/* Admin endpoints: decided by who you are, not by any rule. */
+		if (!caller_is_admin(&caller)) {
+			reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
+			    "%s is for administrators: root or members of group %s; you are user %s",
+			    route->path,
+			    caller.conf->daemon.admin_group ? caller.conf->daemon.admin_group : "(none configured)",
+			    caller.id.user);
+			goto out;
+		}
+	} else if (caller.rule == NULL && !(route != NULL && route->kind == ROUTE_USAGE &&
+	                                       caller_is_admin(&caller))) {
 		ora_log_info("refused uid=%u user=%s: no rule matches", (unsigned)caller.id.uid, caller.id.user);
 		refuse_unmatched(req, &caller);
 		goto out;
@@ -122,8 +155,7 @@ on_request(struct evhttp_request *req, void *arg)
 		    "the broker is shutting down; try again in a moment");
 		goto out;
 	}
-	path_len = strcspn(uri, "?#");
-	if ((route = find_route(uri, path_len)) == NULL) {
+	if (route == NULL) {
 		reply_error(req, 404, ORA_ERR_NOT_FOUND,
 		    "no such endpoint: %.*s; see the README for the paths this broker serves",
 		    (int)(path_len > 200 ? 200 : path_len), uri);
@@ -146,6 +178,15 @@ on_request(struct evhttp_request *req, void *arg)
 		break;
 	case ROUTE_USAGE:
 		info_usage(d, req, &caller);
+		break;
+	case ROUTE_ADMIN_RELOAD:
+		admin_reload(d, req, &caller);
+		break;
+	case ROUTE_ADMIN_STATUS:
+		admin_status(d, req, &caller);
+		break;
+	case ROUTE_ADMIN_METRICS:
+		admin_metrics(d, req, &caller);
 		break;
 	}
 out:

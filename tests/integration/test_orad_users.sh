@@ -55,6 +55,20 @@ s=$(as_req bob POST /api/v1/chat/completions "$SONNET" -H 'X-Ora-Cost-Centre: pr
 check "bob cannot reach prod, granted only to eng" [ "$s" = 403 ]
 check "  ... told which cost centres he has" grep -q 'you may use: dev' "$T/out"
 
+# Admin endpoints: by who you are, never by a rule.
+for ep in /api/v1/admin/status /api/v1/admin/metrics; do
+	s=$(as_req bob GET "$ep")
+	check "an ordinary user gets 403 from GET $ep" [ "$s" = 403 ]
+done
+s=$(as_req bob POST /api/v1/admin/reload '{}')
+check "an ordinary user gets 403 from POST /api/v1/admin/reload" [ "$s" = 403 ]
+check "  ... told who may" grep -q "for administrators: root or members of group" "$T/out"
+s=$(as_req bob GET "/api/v1/usage?user=${PFX}alice")
+check "an ordinary user cannot see another user's usage" [ "$s" = 403 ]
+s=$(req GET /api/v1/admin/status)
+check "root may read the status" [ "$s" = 200 ]
+check "  ... which counts the requests so far" [ "$(json "$T/out" 'd["requests_total"] > 0')" = True ]
+
 # Revocation takes effect on the next request, on the same connection even,
 # without restarting or reloading anything.
 cat >"$T/keepalive.py" <<'PY'

@@ -1,0 +1,47 @@
+/*
+ * metrics.h: counters for the admin status and Prometheus endpoints, and
+ * the upstream's recent health.
+ */
+#ifndef ORAD_METRICS_H
+#define ORAD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/money.h"
+
+struct evbuffer;
+struct orad;
+struct orad_metrics;
+
+/* Upper bounds (seconds) of the upstream latency histogram's buckets. */
+#define METRICS_LATENCY_BUCKETS { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120 }
+#define METRICS_N_BUCKETS 11
+/* This many upstream failures in a row and the upstream counts as down. */
+#define METRICS_UNHEALTHY_AFTER 3
+
+struct upstream_health {
+	int64_t last_success_ms;
+	int64_t last_failure_ms;
+	char last_failure[256];
+	unsigned consecutive_failures;
+	double latency_ms_avg; /* exponentially weighted, over successes */
+};
+
+struct orad_metrics *metrics_new(void);
+void metrics_free(struct orad_metrics *m);
+
+/* One finished exchange. upstream_s < 0 when it never reached upstream. */
+void metrics_request(struct orad_metrics *m, const char *outcome, const char *model,
+    const char *centre, ora_pico cost, int64_t prompt_tokens, int64_t completion_tokens,
+    double upstream_s);
+
+/* The upstream answered (ok = below 500 and the transfer finished), or not. */
+void metrics_upstream(struct orad_metrics *m, int ok, double latency_ms, const char *failure);
+const struct upstream_health *metrics_health(const struct orad_metrics *m);
+
+/* Prometheus text exposition (format 0.0.4) of everything, into out. */
+void metrics_render(struct orad *d, struct evbuffer *out);
+
+#endif
