@@ -211,6 +211,13 @@ set_defaults(struct ora_conf *conf)
 	/* Empty rather than NULL so users of the field can always format it. */
 	u->user_prefix = ora_xstrdup("");
 	u->reconcile_give_up = CONF_DEFAULT_RECONCILE_GIVE_UP_S;
+	u->retries = ORA_DEFAULT_RETRIES;
+	u->retry_deadline = ORA_DEFAULT_RETRY_DEADLINE_S;
+	u->first_byte_timeout = ORA_DEFAULT_FIRST_BYTE_TIMEOUT_S;
+	u->idle_timeout = ORA_DEFAULT_IDLE_TIMEOUT_S;
+	u->circuit_failures = ORA_DEFAULT_CIRCUIT_FAILURES;
+	u->circuit_cooldown = ORA_DEFAULT_CIRCUIT_COOLDOWN_S;
+	u->max_in_flight = ORA_DEFAULT_MAX_IN_FLIGHT;
 	conf->budgets.timezone = ora_xstrdup(CONF_DEFAULT_TIMEZONE);
 }
 
@@ -309,6 +316,7 @@ conf_free(struct ora_conf *conf)
 	for (size_t i = 0; i < conf->n_roles && conf->roles != NULL; i++) {
 		free(conf->roles[i].name);
 		free_strings(conf->roles[i].models, conf->roles[i].n_models);
+		free_strings(conf->roles[i].fallbacks, conf->roles[i].n_fallbacks);
 		free(conf->roles[i].default_model);
 	}
 	free(conf->roles);

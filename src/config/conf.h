@@ -33,6 +33,13 @@
 #define ORA_DEFAULT_SHUTDOWN_GRACE_S 30
 #define ORA_DEFAULT_CONNECT_TIMEOUT_S 10
 #define ORA_DEFAULT_CATALOG_REFRESH_S 300
+#define ORA_DEFAULT_RETRIES 2
+#define ORA_DEFAULT_RETRY_DEADLINE_S 30
+#define ORA_DEFAULT_FIRST_BYTE_TIMEOUT_S 120
+#define ORA_DEFAULT_IDLE_TIMEOUT_S 120
+#define ORA_DEFAULT_CIRCUIT_FAILURES 5
+#define ORA_DEFAULT_CIRCUIT_COOLDOWN_S 10
+#define ORA_DEFAULT_MAX_IN_FLIGHT 1024
 
 /* How the upstream `user` field names the caller (OpenRouter uses it for
  * abuse isolation and shows it as external_user in /generation). */
@@ -62,6 +69,9 @@ struct ora_role {
 	long requests_per_minute; /* per user; 0 = unlimited */
 	long concurrent_requests; /* per user; 0 = unlimited */
 	struct ora_budget budget; /* for each user with this role */
+	char **fallbacks;         /* models tried in order when the requested
+	                             one cannot serve (OpenRouter's `models`) */
+	size_t n_fallbacks;
 };
 
 /* A cost centre is a department or environment: the upstream key that pays,
@@ -128,6 +138,13 @@ struct ora_upstream_conf {
 	char *user_prefix;    /* prepended to the user field, e.g. "example.org:" */
 	long reconcile_give_up; /* seconds after which an unknown cost is
 	                           settled at its reservation (default 86400) */
+	long retries;           /* extra attempts after a retryable failure */
+	long retry_deadline;    /* seconds: no retry starts later than this */
+	long first_byte_timeout; /* seconds from sending to the first byte */
+	long idle_timeout;      /* seconds without a byte once answering */
+	long circuit_failures;  /* failures in a row that open the circuit */
+	long circuit_cooldown;  /* seconds before a probe is let through */
+	long max_in_flight;     /* upstream requests at once; more fail fast */
 };
 
 /* A short name for a model, e.g. fast = "openai/gpt-4o-mini". */

@@ -62,6 +62,13 @@ static const struct conf_field upstream_fields[] = {
     FIELD(U, "user_field", F_USER_FIELD, user_field, "\"name\""),
     FIELD(U, "user_prefix", F_STRING, user_prefix, "\"example.org:\""),
     FIELD_LONG(U, "reconcile_give_up", reconcile_give_up, 1, "86400", NULL),
+    FIELD_LONG(U, "retries", retries, 0, "2", "0 never retries"),
+    FIELD_LONG(U, "retry_deadline", retry_deadline, 0, "30", "0 never retries"),
+    FIELD_LONG(U, "first_byte_timeout", first_byte_timeout, 1, "120", NULL),
+    FIELD_LONG(U, "idle_timeout", idle_timeout, 1, "120", NULL),
+    FIELD_LONG(U, "circuit_failures", circuit_failures, 0, "5", "0 never opens the circuit"),
+    FIELD_LONG(U, "circuit_cooldown", circuit_cooldown, 1, "10", NULL),
+    FIELD_LONG(U, "max_in_flight", max_in_flight, 1, "1024", NULL),
 };
 #undef U
 
@@ -73,6 +80,7 @@ static const struct conf_field role_fields[] = {
     FIELD_LONG(R, "requests_per_minute", requests_per_minute, 0, "30", "0 means unlimited"),
     FIELD_LONG(R, "concurrent_requests", concurrent_requests, 0, "2", "0 means unlimited"),
     FIELD(R, "budget", F_BUDGET, budget, "{ usd = 5.0; period = \"daily\"; }"),
+    FIELD_LIST(R, "fallbacks", fallbacks, n_fallbacks, "[ \"anthropic/claude-3.5-haiku\" ]", NULL),
 };
 #undef R
 
@@ -190,6 +198,12 @@ parse_role(struct conf_loader *ld, const config_setting_t *s, struct ora_role *r
 		    "default_model '%s' of role '%s' is not allowed by the role's own models; add "
 		    "a pattern that matches it or choose one they allow",
 		    role->default_model, role->name);
+	for (size_t i = 0; i < role->n_fallbacks && role->n_models > 0; i++)
+		if (!conf_models_match(role->models, role->n_models, role->fallbacks[i]))
+			conf_diag(ld, CONF_ERROR, config_setting_get_member(s, "fallbacks"),
+			    "fallback '%s' of role '%s' is not allowed by the role's own models; a "
+			    "fallback is a model the role may use: add a pattern for it or drop it",
+			    role->fallbacks[i], role->name);
 }
 
 static void

@@ -125,8 +125,9 @@ admin_status(struct orad *d, struct evhttp_request *req, const struct orad_calle
 
 	o = json_object_new_object();
 	json_object_object_add(o, "base_url", json_object_new_string(d->conf->upstream.base_url));
-	json_object_object_add(o, "healthy",
-	    json_object_new_boolean(h->consecutive_failures < METRICS_UNHEALTHY_AFTER));
+	static const char *const circuit_names[] = { "closed", "open", "half-open" };
+	json_object_object_add(o, "healthy", json_object_new_boolean(h->circuit == CIRCUIT_CLOSED));
+	json_object_object_add(o, "circuit", json_object_new_string(circuit_names[h->circuit]));
 	json_object_object_add(o, "consecutive_failures", json_object_new_int64(h->consecutive_failures));
 	json_object_object_add(o, "last_success_at", iso_ms(h->last_success_ms));
 	json_object_object_add(o, "last_failure_at", iso_ms(h->last_failure_ms));

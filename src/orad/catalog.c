@@ -95,7 +95,7 @@ install(struct orad_catalog *c, struct ora_error *err)
 }
 
 static void
-on_done(void *ctx, int curl_code, const char *message)
+on_done(void *ctx, int curl_code, const char *message, int connected)
 {
 	struct orad_catalog *c = ctx;
 	struct ora_error err = { "" };

@@ -29,6 +29,8 @@
 #include "orad/estimate.h"
 #include "orad/exchange.h"
 #include "orad/journal.h"
+#include "orad/metrics.h"
+#include "orad/upstream.h"
 #include "orad/handlers.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
@@ -209,6 +211,30 @@ resolve_alias(struct admission *a, struct json_object *body, const char *field,
 	json_object_object_add(body, field, *value);
 }
 
+/* The role's fallback models, as OpenRouter's native `models` list (the
+ * requested model first), when the request has no list of its own. Only
+ * fallbacks this cost centre allows are added; the list is then checked
+ * like any other. */
+static void
+add_fallbacks(struct admission *a, struct json_object *body)
+{
+	const struct ora_role *role = a->caller->rule->role;
+	struct json_object *models;
+
+	if (role->n_fallbacks == 0 || json_object_object_get_ex(body, "models", NULL))
+		return;
+	models = json_object_new_array();
+	json_object_array_add(models, json_object_new_string(a->model));
+	for (size_t i = 0; i < role->n_fallbacks; i++)
+		if (strcmp(role->fallbacks[i], a->model) != 0 &&
+		    ora_policy_model_allowed(a->caller->rule, a->cc, role->fallbacks[i]) != NULL)
+			json_object_array_add(models, json_object_new_string(role->fallbacks[i]));
+	if (json_object_array_length(models) > 1)
+		json_object_object_add(body, "models", models);
+	else
+		json_object_put(models);
+}
+
 /* Checks and completes the model fields; sets a->model. */
 static int
 admit_models(struct admission *a, struct json_object *body)
@@ -228,6 +254,7 @@ admit_models(struct admission *a, struct json_object *body)
 	a->model = json_object_get_string(model);
 	if (check_model(a, "model", a->model) != 0)
 		return -1;
+	add_fallbacks(a, body);
 	if (json_object_object_get_ex(body, "models", &models) && !json_object_is_type(models, json_type_null)) {
 		if (!json_object_is_type(models, json_type_array)) {
 			refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"models\" must be an array of model ids");
@@ -410,6 +437,37 @@ check_shape(struct admission *a, struct json_object *body)
 	return 0;
 }
 
+/* Fail fast while the upstream is known to be down (the circuit breaker),
+ * or when too many requests already wait on it: a clear answer now beats a
+ * pile of requests that will time out. */
+static int
+admit_upstream(struct admission *a, int *probe)
+{
+	const struct ora_upstream_conf *up = &a->caller->conf->upstream;
+	const struct upstream_health *h = metrics_health(a->d->metrics);
+	long retry_after = 1;
+	char seconds[32];
+
+	if (upstream_active(a->d->upstream) >= (size_t)up->max_in_flight) {
+		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "1");
+		refuse(a, 503, ORA_ERR_UPSTREAM_BUSY,
+		    "the broker already has %ld requests waiting on the upstream "
+		    "(upstream.max_in_flight); try again in a moment",
+		    up->max_in_flight);
+		return -1;
+	}
+	if (metrics_circuit_admit(a->d->metrics, &retry_after, probe) != 0) {
+		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
+		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", seconds);
+		refuse(a, 503, ORA_ERR_UPSTREAM_DOWN,
+		    "the upstream (%s) is failing: %u failures in a row, the last: %s; requests are "
+		    "held back for %ld s before the next probe",
+		    up->base_url, h->consecutive_failures, h->last_failure, retry_after);
+		return -1;
+	}
+	return 0;
+}
+
 /* Reserve the request's upper-bound cost against its budgets. */
 static int
 admit_budgets(struct admission *a, struct json_object *body, size_t body_len,
@@ -474,6 +532,7 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	struct budget_hold hold = { .n = 0 };
 	ora_pico estimate = 0;
 	int64_t ledger_id = 0;
+	int probe = 0;
 	const char *text;
 	size_t len;
 
@@ -495,6 +554,8 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	}
 	if (admit_limits(&a) != 0)
 		goto out;
+	if (admit_upstream(&a, &probe) != 0)
+		goto out;
 	set_user_field(d, caller, body);
 	/* Usage accounting on every request: the cost it reports is the truth. */
 	usage = json_object_new_object();
@@ -503,10 +564,10 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	text = json_object_to_json_string_length(body,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (admit_budgets(&a, body, len, &hold, &estimate) != 0)
-		goto out;
+		goto release;
 	if (admit_ledger(&a, body, estimate, &ledger_id) != 0) {
 		budgets_settle(d->budgets, &hold, 0);
-		goto out;
+		goto release;
 	}
 
 	struct orad_exchange *x = ora_xcalloc(1, sizeof(*x));
@@ -522,6 +583,7 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	x->ledger_id = ledger_id;
 	x->hold = hold;
 	x->estimate = estimate;
+	x->probe = probe;
 	x->outcome = "ok";
 	struct orad_user_state *who = peers_user(d->peers, x->caller.id.uid);
 	ora_strlcpy(who->name, x->caller.id.user, sizeof(who->name));
@@ -529,6 +591,10 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	d->in_flight++;
 	d->requests_total++;
 	relay_admit(x, ora_xstrdup(text), len);
+	goto out;
+release:
+	if (probe)
+		metrics_circuit_release(d->metrics);
 out:
 	json_object_put(body);
 	caller_clear(caller);

@@ -15,6 +15,7 @@
 #include "common/money.h"
 #include "orad/budget.h"
 #include "orad/server.h"
+#include "orad/upstream.h"
 #include "orad/usage.h"
 
 #define EXCHANGE_MAX_BODY (64L * 1024 * 1024) /* largest upstream answer buffered */
@@ -23,6 +24,8 @@ struct event;
 struct evbuffer;
 struct orad;
 struct upstream_xfer;
+
+enum relay_phase { PHASE_FIRST_BYTE, PHASE_IDLE };
 
 struct orad_exchange {
 	struct orad *d;
@@ -35,6 +38,12 @@ struct orad_exchange {
 	struct event *close_watch;   /* notices a hang-up before evhttp does */
 
 	long status;                 /* upstream HTTP status, 0 before headers */
+	struct upstream_headers h;   /* of the current attempt */
+	int attempts;                /* transfers started */
+	struct event *phase_timer;   /* first byte, then idle gaps */
+	enum relay_phase phase;
+	struct event *retry_timer;
+	int probe;                   /* the circuit breaker's half-open probe */
 	int streaming;               /* reply started as an event stream */
 	struct evbuffer *body;       /* buffered non-stream answer */
 	int body_too_big;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "orad/budget.h"
 #include "orad/metrics.h"
@@ -108,19 +109,60 @@ metrics_request(struct orad_metrics *m, const char *outcome, const char *model,
 }
 
 void
-metrics_upstream(struct orad_metrics *m, int ok, double latency_ms, const char *failure)
+metrics_upstream(struct orad_metrics *m, int ok, double latency_ms, const char *failure,
+    long failures_to_open, long cooldown_s, int probe)
 {
 	struct upstream_health *h = &m->health;
 
+	if (probe)
+		h->probe_in_flight = 0;
 	if (ok) {
 		h->last_success_ms = ora_wall_ms();
 		h->consecutive_failures = 0;
 		h->latency_ms_avg = h->latency_ms_avg == 0 ? latency_ms : 0.9 * h->latency_ms_avg + 0.1 * latency_ms;
-	} else {
-		h->last_failure_ms = ora_wall_ms();
-		h->consecutive_failures++;
-		ora_strlcpy(h->last_failure, failure != NULL ? failure : "failed", sizeof(h->last_failure));
+		if (h->circuit != CIRCUIT_CLOSED)
+			ora_log_info("upstream: answering again; circuit closed");
+		h->circuit = CIRCUIT_CLOSED;
+		return;
 	}
+	h->last_failure_ms = ora_wall_ms();
+	h->consecutive_failures++;
+	ora_strlcpy(h->last_failure, failure != NULL ? failure : "failed", sizeof(h->last_failure));
+	if (failures_to_open > 0 &&
+	    (probe || (h->circuit == CIRCUIT_CLOSED && h->consecutive_failures >= (unsigned)failures_to_open))) {
+		h->circuit = CIRCUIT_OPEN;
+		h->open_until_ms = ora_wall_ms() + cooldown_s * 1000;
+		ora_log_warning("upstream: %u failures in a row (last: %s); failing requests fast for %lds",
+		    h->consecutive_failures, h->last_failure, cooldown_s);
+	}
+}
+
+int
+metrics_circuit_admit(struct orad_metrics *m, long *retry_after_s, int *probe)
+{
+	struct upstream_health *h = &m->health;
+	int64_t now = ora_wall_ms();
+
+	*probe = 0;
+	if (h->circuit == CIRCUIT_CLOSED)
+		return 0;
+	if (h->circuit == CIRCUIT_OPEN && now >= h->open_until_ms)
+		h->circuit = CIRCUIT_HALF_OPEN;
+	if (h->circuit == CIRCUIT_HALF_OPEN && !h->probe_in_flight) {
+		h->probe_in_flight = 1;
+		*probe = 1;
+		return 0;
+	}
+	*retry_after_s = h->circuit == CIRCUIT_OPEN ? (long)((h->open_until_ms - now + 999) / 1000) : 1;
+	if (*retry_after_s < 1)
+		*retry_after_s = 1;
+	return -1;
+}
+
+void
+metrics_circuit_release(struct orad_metrics *m)
+{
+	m->health.probe_in_flight = 0;
 }
 
 const struct upstream_health *
@@ -220,12 +262,12 @@ metrics_render(struct orad *d, struct evbuffer *out)
 	    "ora_in_flight %zu\n"
 	    "# HELP ora_connections Open client connections.\n# TYPE ora_connections gauge\n"
 	    "ora_connections %ld\n"
-	    "# HELP ora_upstream_up Whether the upstream answered recently (0 after %d failures in a row).\n"
+	    "# HELP ora_upstream_up 0 while the circuit breaker holds requests back (%ld failures open it).\n"
 	    "# TYPE ora_upstream_up gauge\nora_upstream_up %d\n"
 	    "# HELP ora_reconcile_backlog Requests waiting to learn their cost.\n"
 	    "# TYPE ora_reconcile_backlog gauge\nora_reconcile_backlog %zu\n",
-	    d->in_flight, peers_connections(d->peers), METRICS_UNHEALTHY_AFTER,
-	    m->health.consecutive_failures < METRICS_UNHEALTHY_AFTER,
+	    d->in_flight, peers_connections(d->peers), d->conf->upstream.circuit_failures,
+	    m->health.circuit == CIRCUIT_CLOSED,
 	    reconcile_backlog(d->reconciler));
 	evbuffer_add_printf(out, "# HELP ora_budget_remaining_usd What is left of each budget in use, this period.\n"
 	                         "# TYPE ora_budget_remaining_usd gauge\n");

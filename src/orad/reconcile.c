@@ -167,7 +167,7 @@ schedule_retry(struct item *it)
 }
 
 static void
-on_done(void *ctx, int curl_code, const char *message)
+on_done(void *ctx, int curl_code, const char *message, int connected)
 {
 	struct item *it = ctx;
 	struct orad_reconciler *r = it->r;

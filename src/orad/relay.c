@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,8 @@
 #include "orad/upstream.h"
 
 #define RELAY_MAX_HEADERS 8
+#define RELAY_BACKOFF_INITIAL_MS 250L
+#define RELAY_BACKOFF_MAX_MS 8000L
 
 static void
 log_exchange(struct orad_exchange *x)
@@ -164,6 +167,12 @@ exchange_free(struct orad_exchange *x)
 	journal_forget(d, x);
 	upstream_xfer_abort(x->xfer);
 	x->xfer = NULL;
+	if (x->probe)
+		metrics_circuit_release(d->metrics);
+	if (x->phase_timer != NULL)
+		event_free(x->phase_timer);
+	if (x->retry_timer != NULL)
+		event_free(x->retry_timer);
 	settle(x);
 	log_exchange(x);
 	x->caller.conn = NULL;
@@ -227,13 +236,26 @@ pass_headers(struct evhttp_request *req, const struct upstream_headers *h)
 	copy_header(req, "X-RateLimit-Reset", h->ratelimit_reset);
 }
 
+/* Arm the phase timer: until the first byte, then between bytes. */
+static void
+arm_phase(struct orad_exchange *x, enum relay_phase phase)
+{
+	const struct ora_upstream_conf *up = &x->caller.conf->upstream;
+	struct timeval tv = { phase == PHASE_FIRST_BYTE ? up->first_byte_timeout : up->idle_timeout, 0 };
+
+	x->phase = phase;
+	evtimer_add(x->phase_timer, &tv);
+}
+
 static void
 on_headers(void *ctx, const struct upstream_headers *h)
 {
 	struct orad_exchange *x = ctx;
 
+	x->h = *h;
 	x->status = h->status;
 	x->first_byte_us = ora_now_us();
+	arm_phase(x, PHASE_IDLE);
 	if (h->generation_id[0] != '\0') {
 		ora_strlcpy(x->usage.generation_id, h->generation_id, sizeof(x->usage.generation_id));
 		note_generation(x);
@@ -250,9 +272,8 @@ on_headers(void *ctx, const struct upstream_headers *h)
 		evhttp_send_reply_start(x->req, 200, "OK");
 		return;
 	}
-	pass_headers(x->req, h);
-	evhttp_add_header(evhttp_request_get_output_headers(x->req), "Content-Type",
-	    h->content_type[0] ? h->content_type : "application/json");
+	/* Anything else is buffered, headers included, until it is complete:
+	 * an error may still be retried, and the client sees one answer. */
 	x->body = evbuffer_new();
 }
 
@@ -261,6 +282,7 @@ on_data(void *ctx, const char *data, size_t len)
 {
 	struct orad_exchange *x = ctx;
 
+	arm_phase(x, PHASE_IDLE);
 	if (x->streaming) {
 		sse_feed(&x->sse, &x->usage, data, len);
 		note_generation(x);
@@ -302,36 +324,60 @@ stream_error(struct orad_exchange *x, int code, const char *type, const char *me
 	json_object_put(root);
 }
 
+/* Why a transfer ended, beyond libcurl's code: our own phase timers. */
+enum ending {
+	END_CURL = 0,       /* libcurl finished (code 0) or failed */
+	END_FIRST_BYTE,     /* upstream.first_byte_timeout */
+	END_IDLE,           /* upstream.idle_timeout */
+};
+
 static int
 is_timeout(int curl_code)
 {
 	return curl_code == CURLE_OPERATION_TIMEDOUT;
 }
 
-static int
-is_unreachable(int curl_code)
-{
-	return curl_code == CURLE_COULDNT_CONNECT || curl_code == CURLE_COULDNT_RESOLVE_HOST ||
-	    curl_code == CURLE_COULDNT_RESOLVE_PROXY || curl_code == CURLE_SSL_CONNECT_ERROR;
-}
-
-static void
-finish_failed(struct orad_exchange *x, int curl_code, const char *message)
+/* The sentence for a timeout, naming the phase and its setting. */
+static char *
+timeout_message(const struct orad_exchange *x, enum ending ending, int connected)
 {
 	const struct ora_conf *conf = x->caller.conf;
 
-	if (is_timeout(curl_code)) {
+	if (ending == END_FIRST_BYTE)
+		return ora_xasprintf("the upstream (%s) did not start answering within %ld seconds "
+		                     "(upstream.first_byte_timeout)",
+		    conf->upstream.base_url, conf->upstream.first_byte_timeout);
+	if (ending == END_IDLE)
+		return ora_xasprintf("the upstream (%s) sent nothing for %ld seconds in the middle of "
+		                     "its answer (upstream.idle_timeout)",
+		    conf->upstream.base_url, conf->upstream.idle_timeout);
+	if (!connected)
+		return ora_xasprintf("could not connect to the upstream (%s) within %ld seconds "
+		                     "(upstream.connect_timeout)",
+		    conf->upstream.base_url, conf->upstream.connect_timeout);
+	return ora_xasprintf("the upstream (%s) did not finish answering within %ld seconds "
+	                     "(daemon.request_timeout)",
+	    conf->upstream.base_url, conf->daemon.request_timeout);
+}
+
+static void
+finish_failed(struct orad_exchange *x, int curl_code, const char *message, enum ending ending,
+    int connected)
+{
+	const struct ora_conf *conf = x->caller.conf;
+
+	if (ending != END_CURL || is_timeout(curl_code)) {
+		char *m = timeout_message(x, ending, connected);
 		x->outcome = "upstream_timeout";
-		reply_error(x->req, 504, ORA_ERR_UPSTREAM_TIMEOUT,
-		    "the upstream (%s) did not finish answering within %ld seconds (%s); "
-		    "try again, or ask for a shorter answer",
-		    conf->upstream.base_url, conf->daemon.request_timeout, message);
-	} else if (is_unreachable(curl_code)) {
+		reply_error(x->req, 504, ORA_ERR_UPSTREAM_TIMEOUT, "%s; try again later%s", m,
+		    x->attempts > 1 ? " (after several attempts)" : "");
+		free(m);
+	} else if (!connected) {
 		x->outcome = "upstream_unreachable";
 		reply_error(x->req, 502, ORA_ERR_UPSTREAM_UNREACHABLE,
 		    "cannot reach the upstream (%s): %s; the broker is fine, the upstream or "
-		    "the network to it is not",
-		    conf->upstream.base_url, message);
+		    "the network to it is not%s",
+		    conf->upstream.base_url, message, x->attempts > 1 ? " (tried several times)" : "");
 	} else {
 		x->outcome = "upstream_failed";
 		reply_error(x->req, 502, x->status ? ORA_ERR_UPSTREAM_BAD_REPLY : ORA_ERR_UPSTREAM_UNREACHABLE,
@@ -340,31 +386,125 @@ finish_failed(struct orad_exchange *x, int curl_code, const char *message)
 	}
 }
 
-static void
-on_done(void *ctx, int curl_code, const char *message)
+/* Statuses OpenRouter uses for "try again": rate limited, provider down,
+ * timeouts at the edge, overloaded. */
+static int
+retryable_status(long status)
 {
-	struct orad_exchange *x = ctx;
+	return status == 429 || status == 502 || status == 503 || status == 524 || status == 529;
+}
 
-	upstream_xfer_free(x->xfer);
-	x->xfer = NULL;
-	unwatch_client(x);
+/* How long the upstream asked us to wait, in ms (0: it did not say). */
+static long
+asked_wait_ms(const struct upstream_headers *h)
+{
+	unsigned long v;
+	long wait = 0;
+
+	if (h->retry_after[0] && ora_parse_ulong(h->retry_after, 86400, &v) == 0)
+		wait = (long)v * 1000;
+	if (h->ratelimit_reset[0] && ora_parse_ulong(h->ratelimit_reset, (unsigned long)-1, &v) == 0) {
+		long until = (long)((int64_t)v - ora_wall_ms());
+		if (until > wait)
+			wait = until;
+	}
+	return wait;
+}
+
+/* Milliseconds to wait before another attempt, or -1 for no retry. Only
+ * while the client has seen nothing, and never when the upstream may be
+ * generating (and billing) a non-stream answer it will finish anyway. */
+static long
+retry_delay_ms(struct orad_exchange *x, int curl_code, enum ending ending, int connected)
+{
+	const struct ora_upstream_conf *up = &x->caller.conf->upstream;
+	long delay, asked;
+	int retry;
+
+	if (x->streaming || x->req == NULL || x->attempts > up->retries)
+		return -1;
+	if (ending == END_CURL && curl_code == 0)
+		retry = retryable_status(x->status);
+	else if (!connected)
+		retry = 1; /* the request never reached the upstream */
+	else
+		/* Connected, sent, and no complete answer: a stream stops
+		 * being generated (and billed) when its connection goes; a
+		 * non-stream answer would be generated twice. */
+		retry = x->stream && x->status == 0;
+	if (!retry)
+		return -1;
+	/* Exponential backoff with jitter: 250 ms, 500 ms, 1 s ... */
+	delay = RELAY_BACKOFF_INITIAL_MS << (x->attempts - 1 < 10 ? x->attempts - 1 : 10);
+	if (delay > RELAY_BACKOFF_MAX_MS)
+		delay = RELAY_BACKOFF_MAX_MS;
+	delay = delay / 2 + (long)(randombytes_uniform((uint32_t)(delay / 2 + 1)));
+	if ((asked = asked_wait_ms(&x->h)) > delay)
+		delay = asked;
+	if ((int64_t)(ora_now_us() / 1000) + delay > (int64_t)(x->started_us / 1000) + up->retry_deadline * 1000)
+		return -1;
+	return delay;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg);
+
+/* Forget everything the failed attempt left, and try again later. */
+static void
+schedule_retry(struct orad_exchange *x, long delay_ms)
+{
+	struct timeval tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+
+	ora_log_info("retrying uid=%u model=%s in %ld ms (attempt %d failed: status %ld)",
+	    (unsigned)x->caller.id.uid, x->model, delay_ms, x->attempts, x->status);
+	if (x->body != NULL)
+		evbuffer_free(x->body);
+	x->body = NULL;
+	x->body_too_big = 0;
+	x->status = 0;
+	memset(&x->h, 0, sizeof(x->h));
+	sse_parser_clear(&x->sse);
+	memset(&x->usage, 0, sizeof(x->usage));
+	x->generation_noted = 0;
+	if (x->retry_timer == NULL)
+		x->retry_timer = evtimer_new(x->d->base, on_retry, x);
+	evtimer_add(x->retry_timer, &tv);
+}
+
+/* Every way a transfer ends comes here once: libcurl's on_done, or one of
+ * our phase timers (after aborting the transfer). */
+static void
+transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum ending ending,
+    int connected)
+{
+	int failed = ending != END_CURL || curl_code != 0 || x->status >= 500;
+	long delay;
+
+	evtimer_del(x->phase_timer);
 	/* Only a failure to connect proves the request never left. */
-	x->request_sent = !is_unreachable(curl_code) || x->status != 0;
-	metrics_upstream(x->d->metrics, curl_code == 0 && x->status < 500,
-	    (double)(ora_now_us() - x->started_us) / 1000.0, curl_code != 0 ? message : "HTTP 5xx");
+	x->request_sent = connected;
+	metrics_upstream(x->d->metrics, !failed, (double)(ora_now_us() - x->started_us) / 1000.0,
+	    curl_code != 0 ? message : ending != END_CURL ? "timed out" : "HTTP 5xx",
+	    x->caller.conf->upstream.circuit_failures, x->caller.conf->upstream.circuit_cooldown,
+	    x->probe);
+	x->probe = 0;
 	if (x->req == NULL) {
 		/* Cannot happen: a gone client ends the exchange. Be safe. */
 		x->outcome = "client_gone";
 		exchange_free(x);
 		return;
 	}
+	if ((delay = retry_delay_ms(x, curl_code, ending, connected)) >= 0) {
+		schedule_retry(x, delay);
+		return;
+	}
+	unwatch_client(x);
 	restore_idle_timeout(x);
 	if (x->streaming) {
-		if (curl_code != 0 && !x->usage.saw_done && is_timeout(curl_code)) {
-			char *m = ora_xasprintf("the upstream did not finish the stream within %ld seconds "
-			                        "(daemon.request_timeout); the answer is incomplete",
-			    x->caller.conf->daemon.request_timeout);
-			stream_error(x, 504, ORA_ERR_UPSTREAM_TIMEOUT, m);
+		if (!x->usage.saw_done && (ending != END_CURL || is_timeout(curl_code))) {
+			char *m = timeout_message(x, ending, connected);
+			char *full = ora_xasprintf("%s; the answer is incomplete", m);
+			stream_error(x, 504, ORA_ERR_UPSTREAM_TIMEOUT, full);
+			free(full);
 			free(m);
 			x->outcome = "upstream_timeout";
 		} else if (curl_code != 0 && !x->usage.saw_done) {
@@ -377,8 +517,8 @@ on_done(void *ctx, int curl_code, const char *message)
 			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
 		}
 		evhttp_send_reply_end(x->req);
-	} else if (curl_code != 0) {
-		finish_failed(x, curl_code, message);
+	} else if (ending != END_CURL || curl_code != 0) {
+		finish_failed(x, curl_code, message, ending, connected);
 	} else if (x->body_too_big) {
 		x->outcome = "upstream_too_big";
 		reply_error(x->req, 502, ORA_ERR_UPSTREAM_BAD_REPLY,
@@ -390,10 +530,34 @@ on_done(void *ctx, int curl_code, const char *message)
 			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
 		else
 			x->outcome = "upstream_status";
+		pass_headers(x->req, &x->h);
+		evhttp_add_header(evhttp_request_get_output_headers(x->req), "Content-Type",
+		    x->h.content_type[0] ? x->h.content_type : "application/json");
 		evhttp_send_reply(x->req, (int)x->status, reply_reason((int)x->status), x->body);
 	}
 	x->req = NULL;
 	exchange_free(x);
+}
+
+static void
+on_done(void *ctx, int curl_code, const char *message, int connected)
+{
+	struct orad_exchange *x = ctx;
+
+	upstream_xfer_free(x->xfer);
+	x->xfer = NULL;
+	transfer_ended(x, curl_code, message, END_CURL, connected);
+}
+
+static void
+on_phase_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct orad_exchange *x = arg;
+
+	/* Closing the connection tells the upstream to stop generating. */
+	upstream_xfer_abort(x->xfer);
+	x->xfer = NULL;
+	transfer_ended(x, 0, "timed out", x->phase == PHASE_FIRST_BYTE ? END_FIRST_BYTE : END_IDLE, 1);
 }
 
 /* The upstream request: the cost centre's key (a header line kept in locked
@@ -428,12 +592,33 @@ start_transfer(struct orad_exchange *x, struct ora_error *err)
 		.connect_timeout_s = conf->upstream.connect_timeout,
 		.total_timeout_s = conf->daemon.request_timeout,
 	};
+	x->attempts++;
+	if (x->phase_timer == NULL)
+		x->phase_timer = evtimer_new(x->d->base, on_phase_timeout, x);
 	x->xfer = upstream_start(x->d->upstream, &r, &cb, x, err);
+	if (x->xfer != NULL)
+		arm_phase(x, PHASE_FIRST_BYTE);
 	free(referer);
 	free(xtitle);
 	free(ortitle);
 	free(url);
 	return x->xfer != NULL ? 0 : -1;
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct orad_exchange *x = arg;
+	struct ora_error err;
+
+	if (start_transfer(x, &err) != 0) {
+		unwatch_client(x);
+		restore_idle_timeout(x);
+		x->outcome = "internal";
+		reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
+		x->req = NULL;
+		exchange_free(x);
+	}
 }
 
 void

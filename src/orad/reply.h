@@ -21,6 +21,8 @@ struct json_object;
 #define ORA_ERR_UPSTREAM_UNREACHABLE "upstream_unreachable"
 #define ORA_ERR_UPSTREAM_TIMEOUT "upstream_timeout"
 #define ORA_ERR_UPSTREAM_BAD_REPLY "upstream_bad_reply"
+#define ORA_ERR_UPSTREAM_DOWN "upstream_down"
+#define ORA_ERR_UPSTREAM_BUSY "upstream_busy"
 #define ORA_ERR_NOT_FOUND "not_found"
 #define ORA_ERR_METHOD "method_not_allowed"
 #define ORA_ERR_SHUTTING_DOWN "shutting_down"

@@ -304,7 +304,9 @@ check_done(struct orad_upstream *u)
 		ora_strlcpy(message,
 		    code == CURLE_OK ? "" : (x->errbuf[0] ? x->errbuf : curl_easy_strerror(code)),
 		    sizeof(message));
-		x->cb.on_done(x->ctx, (int)code, message);
+		curl_off_t connect_us = 0;
+		curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+		x->cb.on_done(x->ctx, (int)code, message, connect_us > 0 || x->headers_done);
 	}
 }
 

@@ -35,9 +35,11 @@ struct upstream_callbacks {
 	/* Body bytes, as they arrive. */
 	void (*on_data)(void *ctx, const char *data, size_t len);
 	/* The transfer ended. curl_code is a CURLcode (0 on success) and
-	 * message says what failed in words. The transfer is already detached
-	 * from the multi handle; the callee frees it with upstream_xfer_free. */
-	void (*on_done)(void *ctx, int curl_code, const char *message);
+	 * message says what failed in words; connected says whether a
+	 * connection to the upstream was made (if not, it never saw the
+	 * request). The transfer is already detached from the multi handle;
+	 * the callee frees it with upstream_xfer_free. */
+	void (*on_done)(void *ctx, int curl_code, const char *message, int connected);
 };
 
 struct orad_upstream *upstream_new(struct event_base *base, struct ora_error *err);

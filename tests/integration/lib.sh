@@ -126,7 +126,7 @@ DEFAULT_CENTRES='  dev = { key = "dev"; };
   prod = { key = "prod"; models = [ "openai/gpt-4o-mini" ]; title = "ora prod"; };'
 # write_conf RULES [ROLES] [EXTRA_DAEMON]: a configuration for this test.
 # CONF_CENTRES replaces the cost centres; CONF_EXTRA is appended (e.g. a
-# budgets section).
+# budgets section); CONF_UPSTREAM_EXTRA goes into the upstream section.
 # The daemon user is set when running as root (orad refuses to stay root).
 write_conf() {
 	rules=$1
@@ -173,6 +173,7 @@ upstream = {
   title = "ora test";
   user_field = "name";
   user_prefix = "test:";
+  ${CONF_UPSTREAM_EXTRA:-}
 };
 roles = {
 $roles

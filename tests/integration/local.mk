@@ -18,3 +18,5 @@ TESTS += tests/integration/test_money_crash.sh tests/integration/test_money_sett
 	tests/integration/test_money_concurrency.sh
 EXTRA_DIST += tests/integration/test_money_crash.sh tests/integration/test_money_settle.sh \
 	tests/integration/test_money_concurrency.sh
+TESTS += tests/integration/test_orad_resilience.sh
+EXTRA_DIST += tests/integration/test_orad_resilience.sh

@@ -9,6 +9,7 @@ need_binaries "$ORAD" "$ORACTL" "$MOCK"
 ME=$(id -un)
 start_mock --generation-delay-ms 1200
 make_daemon_user
+CONF_UPSTREAM_EXTRA="retries = 0;"
 write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }" '
   basic = {
     models = [ "openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet" ];

@@ -12,6 +12,9 @@ CURL_HOME=$T
 export CURL_HOME
 
 ME=$(id -un)
+# Pass-through is what this test is about: no retries here (test_orad_resilience
+# covers them).
+CONF_UPSTREAM_EXTRA="retries = 0; circuit_failures = 0;"
 standard_setup "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }"
 
 # poll TENTHS CMD...: run CMD every 0.1 s until it succeeds, at most TENTHS times.
