@@ -20,3 +20,5 @@ EXTRA_DIST += tests/integration/test_money_crash.sh tests/integration/test_money
 	tests/integration/test_money_concurrency.sh
 TESTS += tests/integration/test_orad_resilience.sh
 EXTRA_DIST += tests/integration/test_orad_resilience.sh
+TESTS += tests/integration/test_cost_centres.sh
+EXTRA_DIST += tests/integration/test_cost_centres.sh
