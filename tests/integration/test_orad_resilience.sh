@@ -119,6 +119,12 @@ s=$(req POST /api/v1/chat/completions "$NOFB" -D "$T/headers")
 check "after 6 failures in a row the broker fails fast with 503" [ "$s" = 503 ]
 check "  ... typed upstream_down" [ "$(json "$T/out" 'd["error"]["type"]')" = upstream_down ]
 check "  ... saying when it will try again" grep -qi '^Retry-After: [12]' "$T/headers"
+if [ -x "$ORASK" ]; then
+	XDG_STATE_HOME=$T/xdg "$ORASK" -S "$SOCK" --no-stream "are you there" >/dev/null 2>"$T/orask.err"
+	rc=$?
+	check "orask exits 7 (upstream error) while the upstream is down [got $rc]" [ "$rc" -eq 7 ]
+	check "  ... with the broker's sentence" grep -q "is failing" "$T/orask.err"
+fi
 s=$(req GET /api/v1/me)
 check "  ... while everything else keeps working" [ "$s" = 200 ]
 s=$(req GET /api/v1/admin/status)

@@ -42,6 +42,8 @@ START_TEST(classify_broker_types)
 	    {504, "upstream_timeout", ORA_E_UPSTREAM}, {404, "not_found", ORA_E_NOT_FOUND},
 	    {405, "method_not_allowed", ORA_E_NOT_FOUND}, {503, "shutting_down", ORA_E_UNAVAILABLE},
 	    {500, "internal", ORA_E_INTERNAL},
+	    {502, "upstream_bad_reply", ORA_E_UPSTREAM}, {503, "upstream_down", ORA_E_UPSTREAM},
+	    {503, "upstream_busy", ORA_E_UPSTREAM}, {503, "unavailable", ORA_E_UNAVAILABLE},
 	    {403, "some_future_type", ORA_E_NOT_PERMITTED}, /* by status */
 	};
 	struct oc_http_error e;
