@@ -39,7 +39,7 @@ static const char schema_sql[] =
     " client_pid INTEGER, client_exe TEXT);"
     "CREATE INDEX IF NOT EXISTS requests_started ON requests(started_ms);"
     "CREATE INDEX IF NOT EXISTS requests_user ON requests(user, started_ms);"
-    "CREATE INDEX IF NOT EXISTS requests_pending ON requests(state) WHERE state IN ('open','unsettled');"
+    "DROP INDEX IF EXISTS requests_pending;"
     "CREATE TABLE IF NOT EXISTS audit ("
     " id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, uid INTEGER NOT NULL, user TEXT,"
     " action TEXT NOT NULL, detail TEXT);"

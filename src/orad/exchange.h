@@ -65,6 +65,8 @@ struct orad_exchange {
 	size_t upstream_body_len;
 	struct orad_exchange *journal_next; /* in the journal's waiting list */
 	int journal_waiting;
+	struct orad_exchange *note_next;    /* in the journal's note list */
+	int note_pending;
 };
 
 /* Take over an admitted exchange whose ledger row is written but maybe not

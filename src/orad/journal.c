@@ -16,6 +16,15 @@ commit(struct orad *d)
 	int failed = 0;
 
 	d->journal_scheduled = 0;
+	for (x = d->journal_notes; x != NULL; x = next) {
+		next = x->note_next;
+		x->note_next = NULL;
+		x->note_pending = 0;
+		if (d->ledger != NULL && x->usage.generation_id[0] != '\0' &&
+		    ora_ledger_note_generation(d->ledger, x->ledger_id, x->usage.generation_id, &err) != 0)
+			ora_log_error("%s", err.msg);
+	}
+	d->journal_notes = NULL;
 	if (d->ledger != NULL && ora_ledger_dirty(d->ledger) && ora_ledger_commit(d->ledger, &err) != 0) {
 		ora_log_error("%s", err.msg);
 		failed = 1;
@@ -73,8 +82,29 @@ journal_wait(struct orad *d, struct orad_exchange *x)
 }
 
 void
+journal_note_generation(struct orad *d, struct orad_exchange *x)
+{
+	if (x->note_pending)
+		return;
+	x->note_pending = 1;
+	x->note_next = d->journal_notes;
+	d->journal_notes = x;
+	journal_touch(d);
+}
+
+void
 journal_forget(struct orad *d, struct orad_exchange *x)
 {
+	if (x->note_pending) {
+		for (struct orad_exchange **p = &d->journal_notes; *p != NULL; p = &(*p)->note_next) {
+			if (*p == x) {
+				*p = x->note_next;
+				break;
+			}
+		}
+		x->note_pending = 0;
+		x->note_next = NULL;
+	}
 	if (!x->journal_waiting)
 		return;
 	for (struct orad_exchange **p = &d->journal_waiting; *p != NULL; p = &(*p)->journal_next) {

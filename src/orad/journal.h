@@ -21,7 +21,12 @@ void journal_touch(struct orad *d);
 /* Start x (relay_committed) after the next commit. */
 void journal_wait(struct orad *d, struct orad_exchange *x);
 
-/* x ended before the commit: take it off the waiting list. */
+/* Write x's generation id with the next commit, unless x settles first
+ * (its settlement carries the id anyway): most answers end in the same
+ * turn their headers arrive, and the extra write would be wasted. */
+void journal_note_generation(struct orad *d, struct orad_exchange *x);
+
+/* x ended before the commit: take it off the waiting lists. */
 void journal_forget(struct orad *d, struct orad_exchange *x);
 
 /* Commit now (shutdown). */

@@ -58,6 +58,7 @@ struct orad {
 	struct event *journal_event;          /* group commit, see journal.h */
 	int journal_scheduled;
 	struct orad_exchange *journal_waiting;
+	struct orad_exchange *journal_notes;  /* generation ids to write */
 	
 
 	int listen_fd;

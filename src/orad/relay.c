@@ -90,14 +90,10 @@ client_status(const struct orad_exchange *x)
 static void
 note_generation(struct orad_exchange *x)
 {
-	struct ora_error err;
-
 	if (x->generation_noted || x->ledger_id == 0 || x->usage.generation_id[0] == '\0')
 		return;
 	x->generation_noted = 1;
-	if (ora_ledger_note_generation(x->d->ledger, x->ledger_id, x->usage.generation_id, &err) != 0)
-		ora_log_error("%s", err.msg);
-	journal_touch(x->d);
+	journal_note_generation(x->d, x);
 }
 
 /* Settle the exchange's money: the cost the upstream reported, or zero
@@ -464,6 +460,7 @@ schedule_retry(struct orad_exchange *x, long delay_ms)
 	memset(&x->h, 0, sizeof(x->h));
 	sse_parser_clear(&x->sse);
 	memset(&x->usage, 0, sizeof(x->usage));
+	journal_forget(x->d, x); /* a pending note for the failed attempt */
 	x->generation_noted = 0;
 	if (x->retry_timer == NULL)
 		x->retry_timer = evtimer_new(x->d->base, on_retry, x);

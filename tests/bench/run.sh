@@ -395,6 +395,36 @@ profile_orad() {
 					exit
 			}'
 }
+# ---- what the ledger costs -------------------------------------------------
+#
+# A second orad, identical but for daemon.ledger = false, on its own socket;
+# the two take turns under the same closed-loop load.
+sed -e "s|socket = \"$SOCK\";|socket = \"$T/noledger.sock\";|" \
+	-e 's|^daemon = {|daemon = {\n  ledger = false;|' "$CONF" >"$T/noledger.conf"
+"$top_builddir/orad" -f -c "$T/noledger.conf" 2>"$T/noledger.log" &
+NOLEDGER_PID=$!
+PIDS="$PIDS $NOLEDGER_PID"
+wait_for_file "$T/noledger.sock" || die "the ledger-less orad did not start"
+sleep 0.5
+round=1
+while [ $round -le 3 ]; do
+	run orad "led-on-$round" --concurrency "$CONCURRENCY" --duration "$TP_ROUND_S" --warmup "$WARMUP_S"
+	load "led-off-$round" --url http://localhost/api/v1/chat/completions \
+		--unix-socket "$T/noledger.sock" --concurrency "$CONCURRENCY" \
+		--duration "$TP_ROUND_S" --warmup "$WARMUP_S"
+	mock_post /mock/reset '{}'
+	round=$((round + 1))
+done
+set -- $(pooled led on)
+on_rps=$3
+set -- $(pooled led off)
+off_rps=$3
+cost=$(awk -v a="$on_rps" -v b="$off_rps" 'BEGIN { printf "%.0f", (b > 0 ? 100 * (b - a) / b : 0) }')
+echo
+echo "ledger on vs off, $CONCURRENCY in flight, 3 rounds each, taking turns:"
+row "" "ledger on" "off" "" "cost" "target" "verdict"
+row "throughput, rps" "$on_rps" "$off_rps" "" "$cost%" "<= 10%" "$(verdict max "$cost" 10 "points")"
+
 if [ "$PROFILE" = 1 ]; then
 	if command -v perf >/dev/null 2>&1; then
 		profile_orad || echo "bench: perf could not profile orad (see perf record's" \
