@@ -9,7 +9,7 @@ need_binaries "$ORAD" "$ORACTL" "$MOCK"
 ME=$(id -un)
 start_mock --generation-delay-ms 1200
 make_daemon_user
-CONF_UPSTREAM_EXTRA="retries = 0;"
+CONF_UPSTREAM_EXTRA="retries = 0; reconcile_give_up = 4;"
 write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }" '
   basic = {
     models = [ "openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet" ];
@@ -80,6 +80,27 @@ spent=$(json "$T/out" '[b for b in d["budgets"] if b["scope"]=="user"][0]["spent
 check "the budget's spend equals the ledger's sum" \
 	[ "$spent" = "$(ledger_sql "SELECT SUM(cost_pico) FROM requests WHERE state='settled'")" ]
 check "the whole ledger agrees with the mock's billing" mock_vs_ledger
+
+# A generation the upstream never reports: after upstream.reconcile_give_up
+# the row is charged at its reservation and marked estimated.
+mock_post /mock/faults '{"delay_events_ms":150}'
+curl -sS -N --unix-socket "$SOCK" -m 1 -H 'Content-Type: application/json' \
+	-d '{"stream":true,"messages":[{"role":"user","content":"forget me"}]}' \
+	http://localhost/api/v1/chat/completions >/dev/null 2>&1
+mock_post /mock/reset '{}' # the upstream loses its record of it
+lost() { ledger_sql "SELECT state, estimated, cost_pico = reserved_pico, reason LIKE 'cost unknown%' FROM requests WHERE outcome='client_gone' ORDER BY id DESC LIMIT 1"; }
+given_up() { [ "$(lost)" = "settled|1|1|1" ]; }
+check "a cost never reported is charged at the reservation, marked estimated" wait_until 15 given_up
+
+# Crossing a budget's warn threshold is logged and told to the user.
+sed -i 's/usd = 10.0; period = "daily"; warn = 0.5;/usd = 0.002; period = "daily"; warn = 0.01;/' "$CONF"
+kill -HUP "$ORAD_PID"
+sleep 0.5
+s=$(req POST /api/v1/chat/completions "$CHAT" -D "$T/headers")
+check "past the warn threshold the answer carries X-Ora-Budget-Warning" \
+	grep -qi '^X-Ora-Budget-Warning: your daily budget as user' "$T/headers"
+check "  ... and the log says so" grep -q 'budget warning: ' "$T/orad.log"
+sed -i 's/usd = 0.002; period = "daily"; warn = 0.01;/usd = 10.0; period = "daily"; warn = 0.5;/' "$CONF"
 
 # A budget too small for one more request: 402 naming the budget.
 sed -i 's/usd = 10.0; period = "daily"; warn = 0.5;/usd = 0.00005; period = "daily";/' "$CONF"
