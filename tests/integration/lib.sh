@@ -302,6 +302,18 @@ for row in db.execute(sys.argv[2]):
 PY
 }
 
+# poll TENTHS CMD...: run CMD every 0.1 s until it succeeds, at most TENTHS times.
+poll() {
+	n=$1
+	shift
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -lt "$n" ] || return 1
+		sleep 0.1
+	done
+}
+
 # wait_until SECONDS COMMAND...: poll until the command succeeds.
 wait_until() {
 	limit=$(($1 * 20))

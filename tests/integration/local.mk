@@ -22,3 +22,4 @@ TESTS += tests/integration/test_orad_resilience.sh
 EXTRA_DIST += tests/integration/test_orad_resilience.sh
 TESTS += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/test_cost_centres.sh
+EXTRA_DIST += tests/integration/sse_client.py
