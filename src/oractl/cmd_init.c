@@ -22,6 +22,7 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "keys/keystore.h"
+#include "oractl/audit.h"
 #include "oractl/oractl.h"
 
 /* Who should own the state directory: orad's user when oractl runs as root
@@ -130,8 +131,9 @@ init_master_dir(const char *master)
 	return ret;
 }
 
+/* *done says what happened to the master key, for the audit trail. */
 static int
-init_master_key(const struct ora_conf *conf, int force)
+init_master_key(const struct ora_conf *conf, int force, const char **done)
 {
 	const char *path = conf->daemon.master_key;
 	struct ora_secret *master = NULL;
@@ -151,6 +153,7 @@ init_master_key(const struct ora_conf *conf, int force)
 			return -1;
 		}
 		ora_secret_free(master);
+		*done = "kept";
 		printf("master key %s exists; refusing to replace it: every stored key would "
 		       "become unreadable. Use --force to replace it anyway\n",
 		    path);
@@ -162,7 +165,8 @@ init_master_key(const struct ora_conf *conf, int force)
 		oractl_error("%s", err.msg);
 		return -1;
 	}
-	printf("%s master key %s (mode 0600)\n", exists ? "replaced" : "created", path);
+	*done = exists ? "replaced" : "created";
+	printf("%s master key %s (mode 0600)\n", *done, path);
 	if (oractl_key_names(conf->daemon.state_dir, NULL, &n_keys) != 0)
 		return -1;
 	if (n_keys == 0)
@@ -184,6 +188,7 @@ oractl_cmd_init(struct oractl *ctl, int argc, char **argv)
 	const struct oractl_option options[] = {{"force", &force}, {NULL, NULL}};
 	struct init_owner owner;
 	char *keys_dir = NULL;
+	const char *done = "kept";
 
 	if ((first = oractl_parse_options("init", argc, argv, options, &status)) < 0)
 		return status;
@@ -198,8 +203,10 @@ oractl_cmd_init(struct oractl *ctl, int argc, char **argv)
 	keys_dir = ora_key_dir(ctl->conf->daemon.state_dir);
 	if (init_dir(ctl->conf->daemon.state_dir, "state directory", &owner) != 0 ||
 	    init_dir(keys_dir, "key directory", &owner) != 0 ||
-	    init_master_key(ctl->conf, force) != 0)
+	    init_master_key(ctl->conf, force, &done) != 0)
 		goto out;
+	oractl_audit(ctl, "init", "state directory %s; master key %s %s",
+	    ctl->conf->daemon.state_dir, ctl->conf->daemon.master_key, done);
 	status = ORACTL_EXIT_OK;
 out:
 	free(keys_dir);

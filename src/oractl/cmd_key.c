@@ -1,5 +1,6 @@
 /*
- * cmd_key.c: `oractl key add` and `oractl key list`.
+ * cmd_key.c: `oractl key add` and `oractl key list` (rotate, rm and check
+ * are in cmd_key_more.c).
  *
  * A key is never taken from the command line (it would show in ps and in
  * shell history) and never printed: admins compare keys by fingerprint.
@@ -19,6 +20,7 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "keys/keystore.h"
+#include "oractl/audit.h"
 #include "oractl/oractl.h"
 
 #define KEY_SUFFIX ".key"
@@ -89,9 +91,8 @@ oractl_key_names(const char *state_dir, char ***names, size_t *n)
 	return 0;
 }
 
-/* The cost centres that pay with key name, as "a, b", or NULL. */
-static char *
-key_users(const struct ora_conf *conf, const char *name)
+char *
+oractl_key_users(const struct ora_conf *conf, const char *name)
 {
 	char *list = NULL, *longer;
 	size_t i;
@@ -107,13 +108,44 @@ key_users(const struct ora_conf *conf, const char *name)
 	return list;
 }
 
+int
+oractl_key_store(const struct ora_conf *conf, const struct ora_secret *master, const char *name,
+    int prompt, char *fingerprint)
+{
+	struct ora_secret *key = NULL;
+	struct ora_error err;
+	int shape, ret = -1;
+
+	if (oractl_read_key(name, prompt, &key, &err) != 0) {
+		oractl_error("%s", err.msg);
+		goto out;
+	}
+	shape = ora_key_check_shape(ora_secret_data(key), ora_secret_len(key), &err);
+	if (shape < 0) {
+		oractl_error("refusing key '%s': %s", name, err.msg);
+		goto out;
+	}
+	if (shape > 0)
+		oractl_warning("key '%s': %s", name, err.msg);
+	if (ora_key_seal(master, conf->daemon.state_dir, name, ora_secret_data(key),
+	        ora_secret_len(key), &err) != 0) {
+		oractl_error("%s", err.msg);
+		goto out;
+	}
+	ora_key_fingerprint(key, fingerprint);
+	ret = 0;
+out:
+	ora_secret_free(key);
+	return ret;
+}
+
 static int
 key_add(struct oractl *ctl, int argc, char **argv)
 {
-	int force = 0, prompt = 0, first, status = ORACTL_EXIT_ERROR, shape;
+	int force = 0, prompt = 0, first, status = ORACTL_EXIT_ERROR;
 	const struct oractl_option options[] = {
 	    {"force", &force}, {"prompt", &prompt}, {NULL, NULL}};
-	struct ora_secret *master = NULL, *key = NULL;
+	struct ora_secret *master = NULL;
 	char fingerprint[ORA_KEY_FINGERPRINT_HEX + 1], *path = NULL, *users = NULL;
 	const struct ora_daemon_conf *d;
 	const char *name;
@@ -147,30 +179,19 @@ key_add(struct oractl *ctl, int argc, char **argv)
 		    name, path, name);
 		goto out;
 	}
-	if (ora_master_key_load(d->master_key, &master, &err) != 0 ||
-	    oractl_read_key(name, prompt, &key, &err) != 0) {
+	if (ora_master_key_load(d->master_key, &master, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
-	shape = ora_key_check_shape(ora_secret_data(key), ora_secret_len(key), &err);
-	if (shape < 0) {
-		oractl_error("refusing key '%s': %s", name, err.msg);
+	if (oractl_key_store(ctl->conf, master, name, prompt, fingerprint) != 0)
 		goto out;
-	}
-	if (shape > 0)
-		oractl_warning("key '%s': %s", name, err.msg);
-	if (ora_key_seal(
-	        master, d->state_dir, name, ora_secret_data(key), ora_secret_len(key), &err) != 0) {
-		oractl_error("%s", err.msg);
-		goto out;
-	}
-	ora_key_fingerprint(key, fingerprint);
 	printf("key '%s' stored (fingerprint %s)\n", name, fingerprint);
-	if ((users = key_users(ctl->conf, name)) == NULL)
+	oractl_audit(ctl, "key add", "key '%s' stored%s, fingerprint %s", name,
+	    force ? " (--force)" : "", fingerprint);
+	if ((users = oractl_key_users(ctl->conf, name)) == NULL)
 		printf("note: no cost centre in %s uses key '%s' yet\n", ctl->conf->path, name);
 	status = ORACTL_EXIT_OK;
 out:
-	ora_secret_free(key);
 	ora_secret_free(master);
 	free(users);
 	free(path);
@@ -183,7 +204,8 @@ static int
 list_one(const struct ora_conf *conf, const struct ora_secret *master, const char *name, int width)
 {
 	char when[LIST_TIME_MAX] = "-", fp[ORA_KEY_FINGERPRINT_HEX + 1] = "missing";
-	char *path = ora_key_path(conf->daemon.state_dir, name), *users = key_users(conf, name);
+	char *path = ora_key_path(conf->daemon.state_dir, name),
+	     *users = oractl_key_users(conf, name);
 	struct ora_secret *key = NULL;
 	struct ora_error err;
 	struct stat st;
@@ -275,7 +297,7 @@ int
 oractl_cmd_key(struct oractl *ctl, int argc, char **argv)
 {
 	if (argc < 2) {
-		oractl_error("key needs a subcommand: add or list");
+		oractl_error("key needs a subcommand: add, list, rotate, rm or check");
 		return oractl_usage("key", 0);
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
@@ -284,6 +306,12 @@ oractl_cmd_key(struct oractl *ctl, int argc, char **argv)
 		return key_add(ctl, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return key_list(ctl, argc - 1, argv + 1);
-	oractl_error("unknown key subcommand '%s' (add or list)", argv[1]);
+	if (strcmp(argv[1], "rotate") == 0)
+		return oractl_key_rotate(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "rm") == 0)
+		return oractl_key_rm(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return oractl_key_check(ctl, argc - 1, argv + 1);
+	oractl_error("unknown key subcommand '%s' (add, list, rotate, rm or check)", argv[1]);
 	return oractl_usage("key", 0);
 }

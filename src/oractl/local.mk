@@ -1,5 +1,6 @@
 # oractl: the administrator's tool (state directory, master key, upstream
-# keys). One file per command; oractl.c is the table of contents.
+# keys, configuration checks, orad's admin API, the audit trail). One file
+# per command; oractl.c is the table of contents.
 sbin_PROGRAMS += oractl
 oractl_SOURCES = \
 	src/oractl/oractl.c src/oractl/oractl.h \
@@ -8,6 +9,10 @@ oractl_SOURCES = \
 	src/oractl/cmd_report.c src/oractl/cmd_report.h \
 	src/oractl/cmd_report_ledger.c src/oractl/cmd_report_time.c \
 	src/oractl/cmd_report_out.c \
+	src/oractl/cmd_check.c src/oractl/cmd_explain.c \
+	src/oractl/cmd_admin.c src/oractl/cmd_key_more.c \
+	src/oractl/cmd_audit.c src/oractl/audit.c src/oractl/audit.h \
+	src/oractl/http.c src/oractl/http.h \
 	src/oractl/prompt.c
 oractl_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SODIUM_CFLAGS) $(JSONC_CFLAGS) \
 	$(LIBCURL_CFLAGS) $(SQLITE_CFLAGS)
@@ -30,3 +35,9 @@ tests_unit_check_report_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_report_LDADD = $(CHECK_LIBS_ALL)
 TESTS += tests/unit/check_report tests/integration/test_oractl_report.sh
 EXTRA_DIST += tests/integration/test_oractl_report.sh
+
+# check, explain, reload/status/metrics, key rotate/rm/check and audit,
+# against a real orad and the mock upstream; as root also with real users
+# (refusals for non-admins).
+TESTS += tests/integration/test_oractl_check.sh tests/integration/test_oractl_admin.sh
+EXTRA_DIST += tests/integration/test_oractl_check.sh tests/integration/test_oractl_admin.sh

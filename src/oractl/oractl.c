@@ -36,12 +36,22 @@ struct oractl_command {
 
 static const struct oractl_command oractl_commands[] = {
     {"init", oractl_cmd_init, "init [--force]", "create the state directory and the master key"},
-    {"key", oractl_cmd_key, "key add [--force] [--prompt] NAME\nkey list",
-        "store an upstream key read from standard input; list stored keys"},
+    {"key", oractl_cmd_key,
+        "key add [--force] [--prompt] NAME\nkey list\nkey rotate [--prompt] NAME\n"
+        "key rm NAME\nkey check NAME",
+        "store, list, replace, remove upstream keys; ask upstream about one"},
     {"report", oractl_cmd_report,
         "report [--by DIM]... [--from DATE] [--to DATE] [--period PERIOD] [--user USER] "
         "[--cost-centre CENTRE] [--format table|csv|json]",
         "spend, requests and tokens from the ledger, for billing"},
+    {"check", oractl_cmd_check, "check",
+        "validate a configuration: errors, warnings, keys, catalog"},
+    {"explain", oractl_cmd_explain, "explain USER [MODEL]",
+        "why orad treats USER as it does: rule, role, cost centres, budgets"},
+    {"reload", oractl_cmd_reload, "reload", "make orad reload its configuration and keys"},
+    {"status", oractl_cmd_status, "status [--json]", "what orad is doing now"},
+    {"metrics", oractl_cmd_metrics, "metrics", "orad's metrics, in Prometheus text format"},
+    {"audit", oractl_cmd_audit, "audit [--since DATE]", "who did what to ora, and when"},
 };
 
 #define ORACTL_N_COMMANDS (sizeof(oractl_commands) / sizeof(oractl_commands[0]))
@@ -105,7 +115,7 @@ oractl_usage(const char *command, int help)
 		fprintf(f, "\nCommands:\n");
 		for (i = 0; i < ORACTL_N_COMMANDS; i++)
 			fprintf(
-			    f, "  %-6s %s\n", oractl_commands[i].name, oractl_commands[i].summary);
+			    f, "  %-8s %s\n", oractl_commands[i].name, oractl_commands[i].summary);
 		fprintf(f,
 		    "\nOptions:\n"
 		    "  -c FILE  configuration file (default: $ORA_CONF, else %s)\n"
@@ -246,7 +256,7 @@ oractl_find(const char *name)
 int
 main(int argc, char **argv)
 {
-	struct oractl ctl = {NULL, NULL};
+	struct oractl ctl = {NULL, NULL, NULL, NULL};
 	const struct oractl_command *cmd;
 	struct ora_error err;
 	int first, status = ORACTL_EXIT_USAGE;
@@ -269,6 +279,8 @@ main(int argc, char **argv)
 
 	if (ctl.conf != NULL)
 		ora_conf_unref(ctl.conf);
+	free(ctl.orad_socket);
+	free(ctl.orad_admin_group);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		perror("oractl: writing to standard output");
 		status = ORACTL_EXIT_ERROR;

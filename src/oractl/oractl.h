@@ -21,8 +21,10 @@ struct ora_secret;
 #define ORACTL_EXIT_USAGE 2
 
 struct oractl {
-	const char *conf_path; /* -c, $ORA_CONF or the default */
-	struct ora_conf *conf; /* loaded on demand by oractl_conf() */
+	const char *conf_path;  /* -c, $ORA_CONF or the default */
+	struct ora_conf *conf;  /* loaded on demand by oractl_conf() */
+	char *orad_socket;      /* where orad listens, and its admin group: */
+	char *orad_admin_group; /*   found on demand by oractl_orad() */
 };
 
 /* Load the configuration once; print its errors and warnings. */
@@ -50,6 +52,28 @@ int oractl_parse_options(
 int oractl_cmd_init(struct oractl *ctl, int argc, char **argv);
 int oractl_cmd_key(struct oractl *ctl, int argc, char **argv);
 int oractl_cmd_report(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_check(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_explain(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_reload(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_status(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_metrics(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_audit(struct oractl *ctl, int argc, char **argv);
+
+/* key rotate, rm and check (cmd_key_more.c), called by `key` with argv[0]
+ * naming the subcommand. */
+int oractl_key_rotate(struct oractl *ctl, int argc, char **argv);
+int oractl_key_rm(struct oractl *ctl, int argc, char **argv);
+int oractl_key_check(struct oractl *ctl, int argc, char **argv);
+
+/* The cost centres of conf that pay with key name, as "a, b", or NULL. */
+char *oractl_key_users(const struct ora_conf *conf, const char *name);
+
+/* Read a key for name from standard input (as oractl_read_key), check its
+ * shape and seal it under master, replacing a stored one atomically;
+ * fingerprint (ORA_KEY_FINGERPRINT_HEX + 1 bytes) receives its fingerprint.
+ * Problems are printed. */
+int oractl_key_store(const struct ora_conf *conf, const struct ora_secret *master, const char *name,
+    int prompt, char *fingerprint);
 
 /* The names of the keys stored in state_dir/keys, sorted (names may be
  * NULL to count them only; free with oractl_names_free). A missing keys/
