@@ -50,19 +50,23 @@ string_list(char *const *items, size_t n)
 	return a;
 }
 
-/* Record an admin action in the ledger's audit trail and the log. */
-static void
-audit(struct orad *d, const struct orad_caller *caller, const char *action, const char *detail)
+void
+orad_audit(struct orad *d, uid_t uid, const char *user, const char *action, const char *detail)
 {
 	struct ora_error err;
 
-	ora_log_info("audit: %s by %s (uid %u): %s", action, caller->id.user, (unsigned)caller->id.uid,
-	    detail);
+	ora_log_info("audit: %s by %s (uid %u): %s", action, user, (unsigned)uid, detail);
 	if (d->ledger == NULL)
 		return;
-	if (ora_ledger_audit(d->ledger, (uint32_t)caller->id.uid, caller->id.user, action, detail, &err) != 0)
+	if (ora_ledger_audit(d->ledger, (uint32_t)uid, user, action, detail, &err) != 0)
 		ora_log_error("%s", err.msg);
 	journal_touch(d);
+}
+
+static void
+audit(struct orad *d, const struct orad_caller *caller, const char *action, const char *detail)
+{
+	orad_audit(d, caller->id.uid, caller->id.user, action, detail);
 }
 
 void

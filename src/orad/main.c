@@ -227,8 +227,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	struct orad *d = arg;
 
 	if (sig == SIGHUP) {
+		/* libevent does not say who sent the signal: the trail says how. */
 		ora_log_info("SIGHUP: reloading %s", d->conf_path);
-		orad_reload(d, NULL);
+		if (orad_reload(d, NULL) == 0) {
+			char detail[64];
+			snprintf(detail, sizeof(detail), "accepted: generation %lu", d->conf_generation);
+			orad_audit(d, 0, "(SIGHUP)", "reload", detail);
+		} else {
+			orad_audit(d, 0, "(SIGHUP)", "reload", "rejected: see the log for every error");
+		}
 		return;
 	}
 	if (d->draining)

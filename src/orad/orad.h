@@ -79,6 +79,11 @@ struct orad {
  * not NULL, listed there (errors and warnings; the caller clears it). */
 int orad_reload(struct orad *d, struct ora_diag *diag);
 
+/* Record an admin action (who, what) in the ledger's audit trail and the
+ * log. */
+void orad_audit(struct orad *d, uid_t uid, const char *user, const char *action,
+    const char *detail);
+
 /* Called when a request finishes, so SIGTERM's drain can complete. */
 void orad_request_finished(struct orad *d);
 

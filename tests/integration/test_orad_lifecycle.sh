@@ -46,6 +46,8 @@ check "after SIGHUP the new role applies (sonnet allowed)" [ "$s" = 200 ]
 wait $SLOW
 check "the stream in flight during the reload finished" grep -q '^data: \[DONE\]' "$T/slow1.out"
 check "the reload was logged" grep -q 'configuration reloaded' "$T/orad.log"
+audit_ok() { [ "$(ledger_sql "SELECT user, action, detail LIKE 'accepted%' FROM audit ORDER BY id DESC LIMIT 1")" = "(SIGHUP)|reload|1" ]; }
+check "  ... and is in the ledger's audit trail" wait_until 2 audit_ok
 
 # A broken configuration is refused and the old one stays.
 cp "$CONF" "$T/power.conf"
