@@ -451,3 +451,25 @@ ora_key_check_shape(const unsigned char *key, size_t len, struct ora_error *err)
 	    SHAPE_CURRENT_HEX, plen + SHAPE_CURRENT_HEX, len);
 	return 1;
 }
+
+int
+ora_master_key_load_configured(const char *configured_path, struct ora_secret **out,
+    struct ora_error *err)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *path;
+	int r;
+
+	/* A credential lives in a directory systemd makes for this service
+	 * alone, so the key never needs to be a file on disk in the clear. */
+	if (dir != NULL && *dir == '/') {
+		path = ora_xasprintf("%s/%s", dir, ORA_MASTER_KEY_CREDENTIAL);
+		if (access(path, F_OK) == 0) {
+			r = ora_master_key_load(path, out, err);
+			free(path);
+			return r;
+		}
+		free(path);
+	}
+	return ora_master_key_load(configured_path, out, err);
+}

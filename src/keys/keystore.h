@@ -40,6 +40,16 @@ int ora_master_key_create(const char *path, int force, struct ora_error *err);
 /* Read and check the master key. */
 int ora_master_key_load(const char *path, struct ora_secret **out, struct ora_error *err);
 
+/* The systemd credential that may hold the master key instead of a file
+ * (LoadCredential= or LoadCredentialEncrypted=ora-master-key:...). */
+#define ORA_MASTER_KEY_CREDENTIAL "ora-master-key"
+
+/* The master key from $CREDENTIALS_DIRECTORY/ora-master-key when the
+ * process was started with that systemd credential, else from
+ * configured_path (daemon.master_key). */
+int ora_master_key_load_configured(const char *configured_path, struct ora_secret **out,
+    struct ora_error *err);
+
 /* Name rules for keys: 1-64 chars of [A-Za-z0-9_.-], not starting with '.'. */
 int ora_key_name_valid(const char *name);
 

@@ -179,7 +179,7 @@ key_add(struct oractl *ctl, int argc, char **argv)
 		    name, path, name);
 		goto out;
 	}
-	if (ora_master_key_load(d->master_key, &master, &err) != 0) {
+	if (ora_master_key_load_configured(d->master_key, &master, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
@@ -252,7 +252,7 @@ key_list(struct oractl *ctl, int argc, char **argv)
 	}
 	if (oractl_conf(ctl) != 0)
 		return ORACTL_EXIT_ERROR;
-	if (ora_master_key_load(ctl->conf->daemon.master_key, &master, &err) != 0) {
+	if (ora_master_key_load_configured(ctl->conf->daemon.master_key, &master, &err) != 0) {
 		oractl_error("%s", err.msg);
 		oractl_error("(key list opens each key to show its fingerprint, so it needs the "
 		             "master key)");

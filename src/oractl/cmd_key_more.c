@@ -108,7 +108,7 @@ oractl_key_rotate(struct oractl *ctl, int argc, char **argv)
 		return status;
 	if (oractl_conf(ctl) != 0 || key_must_exist(ctl->conf, name) != 0)
 		return ORACTL_EXIT_ERROR;
-	if (ora_master_key_load(ctl->conf->daemon.master_key, &master, &err) != 0) {
+	if (ora_master_key_load_configured(ctl->conf->daemon.master_key, &master, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
@@ -193,7 +193,7 @@ oractl_key_rm(struct oractl *ctl, int argc, char **argv)
 	if (key_must_exist(ctl->conf, name) != 0)
 		goto out;
 	/* The fingerprint, for the trail, when the master key can be read. */
-	if (ora_master_key_load(ctl->conf->daemon.master_key, &master, &err) != 0)
+	if (ora_master_key_load_configured(ctl->conf->daemon.master_key, &master, &err) != 0)
 		master = NULL;
 	key_fingerprint(ctl->conf, master, name, fp, &err);
 	path = ora_key_path(ctl->conf->daemon.state_dir, name);
@@ -293,7 +293,7 @@ oractl_key_check(struct oractl *ctl, int argc, char **argv)
 		return status;
 	if (oractl_conf(ctl) != 0 || key_must_exist(ctl->conf, name) != 0)
 		return ORACTL_EXIT_ERROR;
-	if (ora_master_key_load(ctl->conf->daemon.master_key, &master, &err) != 0 ||
+	if (ora_master_key_load_configured(ctl->conf->daemon.master_key, &master, &err) != 0 ||
 	    ora_key_open(master, ctl->conf->daemon.state_dir, name, &key, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;

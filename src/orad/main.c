@@ -346,7 +346,7 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	if (listen_open(dc, ls, err) != 0)
 		return -1;
 	d->listen_fd = ls->fd;
-	if (ora_master_key_load(dc->master_key, &d->master, err) != 0)
+	if (ora_master_key_load_configured(dc->master_key, &d->master, err) != 0)
 		return -1;
 	crypto_generichash(d->pseudonym_key, sizeof(d->pseudonym_key),
 	    (const unsigned char *)"ora user pseudonym v1", 21, ora_secret_data(d->master),

@@ -46,6 +46,25 @@ cp -p "$T/master.key" "$T/master.saved"
 refuses "another master key" "(dev|prod).*decrypt"
 cp -p "$T/master.saved" "$T/master.key"
 
+# The master key from a systemd credential instead of daemon.master_key.
+mkdir -m 700 "$T/creds"
+cp -p "$T/master.key" "$T/creds/ora-master-key"
+mv "$T/master.key" "$T/master.away"
+CREDENTIALS_DIRECTORY=$T/creds "$ORAD" -f -c "$CONF" 2>"$T/cred.log" &
+CRED_PID=$!
+cred_up() { [ -S "$SOCK" ] && curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/api/v1/me; }
+check "orad takes the master key from \$CREDENTIALS_DIRECTORY/ora-master-key" wait_until 10 cred_up
+kill "$CRED_PID"
+wait "$CRED_PID" 2>/dev/null
+rm -f "$SOCK"
+if "$ORAD" -f -c "$CONF" >"$T/start.log" 2>&1; then
+	not_ok "without the credential or the file, orad refuses"
+else
+	ok "without the credential or the file, orad refuses"
+fi
+mv "$T/master.away" "$T/master.key"
+rm -f "$SOCK"
+
 # A file that is not a socket where the socket should go is never removed.
 echo "precious" >"$SOCK"
 if timeout 10 "$ORAD" -f -c "$CONF" >"$T/start.log" 2>&1; then
