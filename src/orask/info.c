@@ -67,6 +67,28 @@ print_raw(struct ora_client *c, const char *path, const char *if_404)
 	return ORASK_EXIT_OK;
 }
 
+/* The site's aliases you may use (from /api/v1/me), after the models, in
+ * the same two leading columns so completion offers them as well. */
+static void
+print_aliases(struct ora_client *c, int color)
+{
+	struct json_object *root = NULL, *aliases;
+	char *body = NULL;
+	long status;
+
+	if (ora_client_request(c, "GET", "/api/v1/me", NULL, 0, &status, &body, NULL) != ORA_OK ||
+	    (root = json_tokener_parse(body)) == NULL ||
+	    !json_object_object_get_ex(root, "aliases", &aliases) ||
+	    json_object_object_length(aliases) == 0)
+		goto out;
+	printf("\n%s%-15s  %s%s\n", color ? BOLD : "", "ALIAS", "STANDS FOR", color ? RESET : "");
+	json_object_object_foreach(aliases, name, model)
+		printf("%-15s  %s\n", name, json_object_get_string(model));
+out:
+	json_object_put(root);
+	free(body);
+}
+
 int
 orask_models(struct ora_client *c, int json)
 {
@@ -101,6 +123,7 @@ orask_models(struct ora_client *c, int json)
 	if (list->count == 0)
 		fprintf(stderr, "orask: the broker lists no models for you\n");
 	ora_model_list_free(list);
+	print_aliases(c, color);
 	return ORASK_EXIT_OK;
 }
 

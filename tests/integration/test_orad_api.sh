@@ -92,6 +92,15 @@ req GET /api/v1/me >/dev/null
 check "me lists the aliases you may use" [ "$(json "$T/out" 'd["aliases"].get("fast")')" = openai/gpt-4o-mini ]
 check "  ... and not the others" [ "$(json "$T/out" '"smart" in d["aliases"]')" = False ]
 
+if [ -x "$ORASK" ]; then
+	XDG_STATE_HOME=$T/xdg NO_COLOR=1 "$ORASK" -S "$SOCK" models >"$T/models.txt" 2>&1
+	check "orask models lists the aliases you may use" grep -Eq '^fast +openai/gpt-4o-mini$' "$T/models.txt"
+	check "  ... and not the others" sh -c "! grep -q '^smart ' '$T/models.txt'"
+	XDG_STATE_HOME=$T/xdg "$ORASK" -S "$SOCK" -m fast --json "hi" >"$T/alias.json" 2>&1
+	check "orask -m fast answers with the model it stands for" \
+		[ "$(json "$T/alias.json" 'd["model"]')" = openai/gpt-4o-mini ]
+fi
+
 # --- refusals --------------------------------------------------------------
 s=$(req POST /api/v1/chat/completions '{"messages":[{"role":"user","content":"hi"}')
 check "malformed JSON is 400" [ "$s" = 400 ]
