@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "config/conf.h"
 #include "orad/catalog.h"
 #include "orad/upstream.h"
 
@@ -172,11 +173,19 @@ catalog_configure(struct orad_catalog *c, const char *base_url, long refresh_s,
     long connect_timeout_s)
 {
 	int changed = c->base_url == NULL || strcmp(c->base_url, base_url) != 0;
+	long refresh = refresh_s > 0 ? refresh_s : ORA_DEFAULT_CATALOG_REFRESH_S;
 
-	c->refresh_s = refresh_s > 0 ? refresh_s : 300;
 	c->connect_timeout_s = connect_timeout_s;
-	if (!changed && c->root != NULL)
+	if (!changed && c->root != NULL) {
+		if (refresh != c->refresh_s && c->xfer == NULL) {
+			/* A new interval starts counting now. */
+			evtimer_del(c->timer);
+			schedule(c, refresh);
+		}
+		c->refresh_s = refresh;
 		return;
+	}
+	c->refresh_s = refresh;
 	free(c->base_url);
 	c->base_url = ora_xstrdup(base_url);
 	upstream_xfer_abort(c->xfer);

@@ -105,6 +105,11 @@ check "  ... and the ledger records the model that served" \
 check "  ... and the ledger agrees with the mock's billing" mock_vs_ledger
 
 # --- the upstream goes down, then comes back --------------------------------
+# Refresh the model list every second from now on, to see a refresh fail.
+sed -i 's/catalog_refresh = 300;/catalog_refresh = 1;/' "$CONF"
+kill -HUP "$ORAD_PID"
+sleep 1.5
+
 kill "$MOCK_PID"
 wait "$MOCK_PID" 2>/dev/null
 PIDS=$(echo "$PIDS" | sed "s/ $MOCK_PID//")
@@ -127,6 +132,11 @@ if [ -x "$ORASK" ]; then
 fi
 s=$(req GET /api/v1/me)
 check "  ... while everything else keeps working" [ "$s" = 200 ]
+refresh_failed() { grep -q 'catalog: refresh .* failed.*keeping the previous list' "$T/orad.log"; }
+check "the model list's refresh fails while the upstream is down" wait_until 5 refresh_failed
+s=$(req GET /api/v1/models)
+check "  ... and the previous list is still served" [ "$s" = 200 ] &&
+	check "  ... with its models" grep -q '"openai/gpt-4o-mini"' "$T/out"
 s=$(req GET /api/v1/admin/status)
 if [ "$s" = 200 ]; then
 	check "status shows the circuit open" [ "$(json "$T/out" 'd["upstream"]["circuit"]')" = open ]
