@@ -20,7 +20,7 @@
 /* The WAL is copied back into the database by a thread of its own, every
  * so often: a checkpoint fsyncs, and the event loop must never wait for a
  * disk. */
-#define LEDGER_CHECKPOINT_INTERVAL_S 1
+#define LEDGER_CHECKPOINT_INTERVAL_S 5
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
@@ -206,7 +206,8 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 		 * through a crash of the process (kill -9); only a power loss
 		 * can take the last transactions, not the file's integrity. */
 		if (sqlite3_exec(l->db,
-		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;",
 		        NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
 			ora_error_set(err, "cannot prepare ledger %s: %s", path, msg ? msg : "?");

@@ -16,6 +16,8 @@ commit(struct orad *d)
 	int failed = 0;
 
 	d->journal_scheduled = 0;
+	if (d->journal_lazy != NULL)
+		evtimer_del(d->journal_lazy);
 	for (x = d->journal_notes; x != NULL; x = next) {
 		next = x->note_next;
 		x->note_next = NULL;
@@ -50,7 +52,8 @@ int
 journal_init(struct orad *d)
 {
 	d->journal_event = event_new(d->base, -1, 0, on_commit, d);
-	return d->journal_event != NULL ? 0 : -1;
+	d->journal_lazy = evtimer_new(d->base, on_commit, d);
+	return d->journal_event != NULL && d->journal_lazy != NULL ? 0 : -1;
 }
 
 void
@@ -58,7 +61,20 @@ journal_free(struct orad *d)
 {
 	if (d->journal_event != NULL)
 		event_free(d->journal_event);
+	if (d->journal_lazy != NULL)
+		event_free(d->journal_lazy);
 	d->journal_event = NULL;
+	d->journal_lazy = NULL;
+}
+
+void
+journal_touch_soon(struct orad *d)
+{
+	struct timeval tv = { 0, JOURNAL_LAZY_MS * 1000 };
+
+	if (d->journal_scheduled || d->journal_lazy == NULL || evtimer_pending(d->journal_lazy, NULL))
+		return;
+	evtimer_add(d->journal_lazy, &tv);
 }
 
 void
@@ -89,7 +105,7 @@ journal_note_generation(struct orad *d, struct orad_exchange *x)
 	x->note_pending = 1;
 	x->note_next = d->journal_notes;
 	d->journal_notes = x;
-	journal_touch(d);
+	journal_touch_soon(d);
 }
 
 void

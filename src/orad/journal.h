@@ -18,6 +18,13 @@ void journal_free(struct orad *d);
 /* A ledger write happened: commit at the end of this turn. */
 void journal_touch(struct orad *d);
 
+/* A write whose durability can wait a little (a settlement: if orad dies
+ * before it commits, the row is still open and is reconciled at the next
+ * start): commit with the next request's admission, or within
+ * JOURNAL_LAZY_MS. Halves the commits of a busy broker. */
+#define JOURNAL_LAZY_MS 20
+void journal_touch_soon(struct orad *d);
+
 /* Start x (relay_committed) after the next commit. */
 void journal_wait(struct orad *d, struct orad_exchange *x);
 

@@ -56,6 +56,7 @@ struct orad {
 	struct orad_budgets *budgets;
 	struct orad_reconciler *reconciler;
 	struct event *journal_event;          /* group commit, see journal.h */
+	struct event *journal_lazy;
 	int journal_scheduled;
 	struct orad_exchange *journal_waiting;
 	struct orad_exchange *journal_notes;  /* generation ids to write */

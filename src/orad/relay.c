@@ -141,7 +141,7 @@ settle(struct orad_exchange *x)
 		e.ttfb_ms = x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0;
 		if (ora_ledger_settle(d->ledger, &e, &err) != 0)
 			ora_log_error("%s", err.msg);
-		journal_touch(d);
+		journal_touch_soon(d);
 	}
 	metrics_request(d->metrics, x->outcome, u->model[0] ? u->model : x->model, x->centre->name,
 	    actual, u->prompt_tokens, u->completion_tokens,

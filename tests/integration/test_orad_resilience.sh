@@ -17,7 +17,7 @@ ROLES='
     concurrent_requests = 32;
   };'
 CONF_UPSTREAM_EXTRA="retries = 2; retry_deadline = 6; first_byte_timeout = 2; idle_timeout = 2;
-  circuit_failures = 6; circuit_cooldown = 2;"
+  circuit_failures = 6; circuit_cooldown = 2; max_in_flight = 3;"
 standard_setup "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }" "$ROLES"
 NOFB='{"models":["openai/gpt-4o-mini"],"messages":[{"role":"user","content":"resilience"}]}'
 STREAM='{"stream":true,"models":["openai/gpt-4o-mini"],"messages":[{"role":"user","content":"resilience"}]}'
@@ -89,6 +89,23 @@ check "  ... logged as upstream_timeout" sh -c "grep ' request ' '$T/orad.log' |
 
 settled_all() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state NOT IN ('settled','refused')")" = 0 ]; }
 check "every request so far has one ledger row, settled (the idle stream reconciled)" wait_until 10 settled_all
+
+# --- a bounded queue ---------------------------------------------------------
+reset
+mock_post /mock/faults '{"times":3,"delay_headers_ms":1500}'
+SLOW=""
+for i in 1 2 3; do
+	curl -sS --unix-socket "$SOCK" -m 20 -H 'Content-Type: application/json' -d "$NOFB" \
+		-o "$T/slow.$i" http://localhost/api/v1/chat/completions 2>/dev/null &
+	SLOW="$SLOW $!"
+done
+three_out() { mock_get /mock/stats "$T/stats.json" && [ "$(json "$T/stats.json" 'd["attempts"]')" -ge 3 ]; }
+wait_until 10 three_out
+s=$(req POST /api/v1/chat/completions "$NOFB")
+check "past upstream.max_in_flight a request fails fast with 503" [ "$s" = 503 ]
+check "  ... typed upstream_busy" [ "$(json "$T/out" 'd["error"]["type"]')" = upstream_busy ]
+for p in $SLOW; do wait "$p"; done
+check "  ... while the three in flight are answered" sh -c "grep -l 'Mock answer' '$T'/slow.* | wc -l | grep -qx 3"
 
 # --- fallback models ------------------------------------------------------------
 reset
