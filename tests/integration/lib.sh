@@ -326,10 +326,20 @@ wait_until() {
 	done
 }
 
+# ledger_flushed: wait (at most 5 s) until no row is still 'open'. orad
+# commits a settlement with the next admission or within 20 ms, so a test
+# that reads the ledger right after an answer, with nothing else in flight,
+# calls this first.
+ledger_flushed() {
+	no_open() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state = 'open'")" = 0 ]; }
+	wait_until 5 no_open || true
+}
+
 # mock_vs_ledger: every generation the mock billed is in the ledger once,
 # with exactly the cost the mock charged, and the totals agree exactly.
 # Prints the differences; succeeds when there are none.
 mock_vs_ledger() {
+	ledger_flushed
 	mock_get /mock/generations "$T/gens.json"
 	"$PY3" - "$T/gens.json" "$STATE/ledger.db" <<'PY'
 import json, sqlite3, sys

@@ -47,6 +47,7 @@ s=$(as_req dev1 POST /api/v1/chat/completions "$MINI")
 check "dev1 is served on dev" [ "$s" = 200 ]
 
 # The ledger and budgets charge the right centre and key.
+ledger_flushed
 rows=$(ledger_sql "SELECT user, cost_centre, key_name FROM requests WHERE state = 'settled' ORDER BY id")
 check "ledger rows name the centre and key of each request" [ "$rows" = "${PFX}ada|dev|dev
 ${PFX}ada|prod|prod

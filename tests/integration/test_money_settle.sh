@@ -32,6 +32,7 @@ reserved_now() {
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "a normal answer" [ "$s" = 200 ]
 check "  ... is settled in the ledger with the upstream's cost" mock_vs_ledger
+ledger_flushed
 row=$(ledger_sql "SELECT state, outcome, http_status, model_served, prompt_tokens > 0, completion_tokens > 0, user, cost_centre, key_name, role FROM requests ORDER BY id DESC LIMIT 1")
 check "  ... with who, what and how it ended" [ "$row" = "settled|ok|200|openai/gpt-4o-mini|1|1|$ME|dev|dev|basic" ]
 
@@ -55,6 +56,7 @@ for status in 402 429 500; do
 	mock_post /mock/faults "{\"status\":$status,\"message\":\"injected $status\"}"
 	s=$(req POST /api/v1/chat/completions "$CHAT")
 	check "upstream $status reaches the client" [ "$s" = "$status" ]
+	ledger_flushed
 	last=$(ledger_sql "SELECT state, cost_pico, http_status FROM requests ORDER BY id DESC LIMIT 1")
 	check "  ... settled at 0 with status $status" [ "$last" = "settled|0|$status" ]
 done
@@ -65,6 +67,7 @@ mock_post /mock/faults '{"error_after_events":3}'
 s=$(req POST /api/v1/chat/completions '{"stream":true,"messages":[{"role":"user","content":"fail midway"}]}')
 check "a mid-stream error still answers 200 with the error event" grep -q '"error"' "$T/out"
 check "  ... is settled at the mock's cost for the words before the error" mock_vs_ledger
+ledger_flushed
 check "  ... with outcome upstream_error" \
 	[ "$(ledger_sql "SELECT outcome FROM requests ORDER BY id DESC LIMIT 1")" = upstream_error ]
 

@@ -116,6 +116,7 @@ check "  ... the answer names the model that served" [ "$(json "$T/out" 'd["mode
 mock_get /mock/requests "$T/up.json"
 check "  ... sent upstream as OpenRouter's models list" \
 	[ "$(json "$T/up.json" 'd["data"][-1]["body"]["models"]')" = '["openai/gpt-4o-mini", "anthropic/claude-3.5-haiku"]' ]
+ledger_flushed
 check "  ... and the ledger records the model that served" \
 	[ "$(ledger_sql "SELECT model_served FROM requests ORDER BY id DESC LIMIT 1")" = anthropic/claude-3.5-haiku ]
 
