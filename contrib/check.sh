@@ -38,8 +38,8 @@ for log in $(find build-asan build-plain -name '*.log' ! -name 'test-suite.log' 
 	[ -f "$trs" ] || continue
 	result=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
 	checks=$(sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$log" | tail -n 1)
-	oks=$(grep -c '^ok - ' "$log" || true)
-	notoks=$(grep -c '^not ok - ' "$log" || true)
+	oks=$(grep -cE '^ok( [0-9]+)? - ' "$log" || true)
+	notoks=$(grep -cE '^not ok( [0-9]+)? - ' "$log" || true)
 	p=0 f=0
 	if [ -n "$checks" ]; then
 		set -- $checks
