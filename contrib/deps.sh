@@ -5,7 +5,7 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
 libsqlite3-dev check python3 python3-httpx curl ca-certificates valgrind \
-util-linux passwd procps"
+util-linux passwd procps tzdata"
 
 missing=""
 for m in libevent libcurl json-c libsodium libconfig sqlite3 check; do
