@@ -214,6 +214,27 @@ as() {
 	setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- "$@"
 }
 
+# orask_for_users: the path of a copy of orask (with libora-client) that
+# other users can run wherever the build tree lives: a checkout under /root
+# is closed to them, and ./orask in the build tree is libtool's wrapper
+# script, which they would have to read.
+orask_for_users() {
+	d=$T/bin-shared
+	if [ ! -x "$d/orask" ]; then
+		mkdir -p "$d"
+		if [ -x "$top_builddir/.libs/orask" ]; then
+			cp "$top_builddir/.libs/orask" "$d/orask.bin"
+			cp -P "$top_builddir"/.libs/libora-client.so* "$d/" 2>/dev/null
+		else
+			cp "$ORASK" "$d/orask.bin"
+		fi
+		printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s/orask.bin "$@"\n' "$d" "$d" >"$d/orask"
+		chmod -R a+rX "$d"
+		chmod 755 "$d" "$d/orask" "$d/orask.bin"
+	fi
+	echo "$d/orask"
+}
+
 # seal_keys: master key and the two upstream keys, as an admin would.
 seal_keys() {
 	"$ORACTL" -c "$CONF" init >"$T/oractl.out" 2>&1 || { cat "$T/oractl.out"; return 1; }

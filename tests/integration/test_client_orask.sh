@@ -238,18 +238,19 @@ check "  ... the partial answer stays on stdout" grep -q '^Mock answer' "$T/o"
 if is_root; then
 	# Each user's history in a state directory of their own.
 	for u in stranger slow; do install -d -o "${PFX}$u" -m 700 "$T/xdg-$u"; done
-	as stranger env XDG_STATE_HOME="$T/xdg-stranger" "$ORASK" "hi" >"$T/o" 2>"$T/e" </dev/null
+	ORASK_USERS=$(orask_for_users)
+	as stranger env XDG_STATE_HOME="$T/xdg-stranger" "$ORASK_USERS" "hi" >"$T/o" 2>"$T/e" </dev/null
 	rc=$?
 	check "no rule for the caller: exit 4" [ "$rc" = 4 ]
 	check "  ... told whom to ask" grep -q '^orask: .*ora-test-admins' "$T/e"
-	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK" "first" >"$T/o" 2>"$T/e" </dev/null
+	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK_USERS" "first" >"$T/o" 2>"$T/e" </dev/null
 	check "another user's history is theirs" [ "$(stat -c %U "$T/xdg-slow/ora/log.jsonl")" = "${PFX}slow" ]
 	if as stranger cat "$T/xdg-slow/ora/log.jsonl" >/dev/null 2>&1; then
 		not_ok "  ... and out of other users' reach"
 	else
 		ok "  ... and out of other users' reach"
 	fi
-	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK" "second" >"$T/o" 2>"$T/e" </dev/null
+	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK_USERS" "second" >"$T/o" 2>"$T/e" </dev/null
 	rc=$?
 	check "rate limited: exit 6" [ "$rc" = 6 ]
 fi

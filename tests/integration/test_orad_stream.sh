@@ -49,7 +49,8 @@ gen_field() {
 gen_is() { [ "$(gen_field "$1" status)" = "$2" ]; }
 data_lines() { n=$(grep -c '^data: {' "$1" 2>/dev/null); echo "${n:-0}"; }
 has_data_lines() { [ "$(data_lines "$1")" -ge "$2" ]; }
-words() { echo "$1" | wc -w; }
+# Blank-separated words, as the mock counts them, whatever the locale.
+words() { printf '%s\n' "$1" | awk '{ n += NF } END { print n }'; }
 ok_count() { grep -c 'outcome=ok ' "$T/orad.log"; }
 
 # --- events arrive while the upstream is paused mid-stream ------------------
