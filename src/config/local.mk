@@ -14,12 +14,12 @@ check_PROGRAMS += tests/unit/check_conf tests/unit/check_conf_errors \
 TESTS += tests/unit/check_conf tests/unit/check_conf_errors \
 	tests/unit/check_policy tests/unit/check_identity
 
-tests_unit_check_conf_SOURCES = tests/unit/check_conf.c \
+tests_unit_check_conf_SOURCES = tests/unit/check_main.c tests/unit/check_conf.c \
 	tests/unit/check_conf_util.c tests/unit/check_conf.h
 tests_unit_check_conf_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_conf_LDADD = $(CHECK_LIBS_ALL)
 
-tests_unit_check_conf_errors_SOURCES = tests/unit/check_conf_errors.c \
+tests_unit_check_conf_errors_SOURCES = tests/unit/check_main.c tests/unit/check_conf_errors.c \
 	tests/unit/check_conf_util.c tests/unit/check_conf.h
 tests_unit_check_conf_errors_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_conf_errors_LDADD = $(CHECK_LIBS_ALL)
@@ -43,17 +43,17 @@ libora_common_a_SOURCES += src/common/money.c src/common/period.c \
 check_PROGRAMS += tests/unit/check_money tests/unit/check_period
 TESTS += tests/unit/check_money tests/unit/check_period
 
-tests_unit_check_money_SOURCES = tests/unit/check_money.c
+tests_unit_check_money_SOURCES = tests/unit/check_main.c tests/unit/check_money.c
 tests_unit_check_money_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_money_LDADD = $(CHECK_LIBS_ALL)
 
-tests_unit_check_period_SOURCES = tests/unit/check_period.c
+tests_unit_check_period_SOURCES = tests/unit/check_main.c tests/unit/check_period.c
 tests_unit_check_period_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_period_LDADD = $(CHECK_LIBS_ALL)
 
 check_PROGRAMS += tests/unit/check_conf_budget
 TESTS += tests/unit/check_conf_budget
-tests_unit_check_conf_budget_SOURCES = tests/unit/check_conf_budget.c \
+tests_unit_check_conf_budget_SOURCES = tests/unit/check_main.c tests/unit/check_conf_budget.c \
 	tests/unit/check_conf_util.c tests/unit/check_conf.h
 tests_unit_check_conf_budget_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_conf_budget_LDADD = $(CHECK_LIBS_ALL)

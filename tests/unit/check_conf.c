@@ -323,7 +323,9 @@ START_TEST(test_refcount_and_null)
 	ck_assert_ptr_null(ora_conf_find_role(NULL, "staff"));
 }
 END_TEST
-static Suite *
+Suite *suite(void); /* run by check_main.c */
+
+Suite *
 suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -341,16 +343,4 @@ suite(void)
 	tcase_add_test(tc, test_refcount_and_null);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

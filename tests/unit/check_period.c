@@ -297,7 +297,9 @@ START_TEST(test_tiling)
 }
 END_TEST
 
-static Suite *
+Suite *suite(void); /* run by check_main.c */
+
+Suite *
 suite(void)
 {
 	Suite *s = suite_create("period");
@@ -315,16 +317,4 @@ suite(void)
 	tcase_add_test(tc, test_tiling);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
