@@ -139,3 +139,13 @@ ora_policy_describe_models(
 		append(buf, size, &len, cc->models[i]);
 	}
 }
+
+const char *
+ora_policy_rule_match(const struct ora_rule *rule, char *buf, size_t size)
+{
+	if (rule->kind == ORA_RULE_EVERYONE)
+		ora_strlcpy(buf, "everyone", size);
+	else
+		snprintf(buf, size, "%s %s", rule->kind == ORA_RULE_USER ? "user" : "group", rule->name);
+	return buf;
+}

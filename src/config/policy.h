@@ -33,4 +33,8 @@ const char *ora_policy_model_allowed(const struct ora_rule *rule,
 void ora_policy_describe_models(const struct ora_rule *rule,
     const struct ora_cost_centre *cc, char *buf, size_t size);
 
+/* How rule matches, as shown to people and kept in the ledger:
+ * "user alice", "group research" or "everyone". Returns buf. */
+const char *ora_policy_rule_match(const struct ora_rule *rule, char *buf, size_t size);
+
 #endif

@@ -59,27 +59,9 @@ struct admission {
 	int64_t started_ms;
 };
 
-/* The executable name of the calling process (its comm: readable for any
- * process, unlike /proc/PID/exe once we are not root). */
-static void
-client_comm(pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return;
-	if (fgets(buf, (int)size, f) != NULL)
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 /* Fill the parts of a ledger row that describe who asked for what. */
 static void
-describe_request(const struct admission *a, struct ora_ledger_entry *e, char *match, size_t match_size,
-    char *comm, size_t comm_size)
+describe_request(const struct admission *a, struct ora_ledger_entry *e, char *match, size_t match_size)
 {
 	const struct orad_caller *c = a->caller;
 
@@ -89,13 +71,7 @@ describe_request(const struct admission *a, struct ora_ledger_entry *e, char *ma
 	e->user = c->id.user;
 	if (c->rule != NULL) {
 		e->rule_line = c->rule->line;
-		if (c->rule->kind == ORA_RULE_USER)
-			snprintf(match, match_size, "user %s", c->rule->name);
-		else if (c->rule->kind == ORA_RULE_GROUP)
-			snprintf(match, match_size, "group %s", c->rule->name);
-		else
-			snprintf(match, match_size, "everyone");
-		e->rule_match = match;
+		e->rule_match = ora_policy_rule_match(c->rule, match, match_size);
 		e->role = c->rule->role->name;
 	}
 	if (a->cc != NULL) {
@@ -105,15 +81,14 @@ describe_request(const struct admission *a, struct ora_ledger_entry *e, char *ma
 	e->model_requested = a->model;
 	e->stream = a->stream;
 	e->client_pid = (int32_t)c->id.pid;
-	client_comm(c->id.pid, comm, comm_size);
-	e->client_exe = comm[0] ? comm : NULL;
+	e->client_exe = peers_conn_comm(c->conn);
 }
 
 /* Answer an error and record the refusal in the ledger, with its reason. */
 static void __attribute__((format(printf, 4, 5)))
 refuse(const struct admission *a, int status, const char *type, const char *fmt, ...)
 {
-	char message[2048], match[ORA_NAME_MAX + 16], comm[64];
+	char message[2048], match[ORA_NAME_MAX + 16];
 	struct ora_ledger_entry e;
 	struct ora_error err;
 	va_list ap;
@@ -126,7 +101,7 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 	    a->caller->id.user, status, type);
 	if (a->d->ledger == NULL)
 		return;
-	describe_request(a, &e, match, sizeof(match), comm, sizeof(comm));
+	describe_request(a, &e, match, sizeof(match));
 	e.http_status = status;
 	e.outcome = type;
 	e.reason = message;
@@ -502,13 +477,13 @@ admit_ledger(struct admission *a, struct json_object *body, ora_pico estimate, i
 {
 	struct ora_ledger_entry e;
 	struct json_object *models = NULL;
-	char match[ORA_NAME_MAX + 16], comm[64];
+	char match[ORA_NAME_MAX + 16];
 	struct ora_error err;
 
 	*id = 0;
 	if (a->d->ledger == NULL)
 		return 0;
-	describe_request(a, &e, match, sizeof(match), comm, sizeof(comm));
+	describe_request(a, &e, match, sizeof(match));
 	e.reserved = estimate;
 	if (json_object_object_get_ex(body, "models", &models) && json_object_is_type(models, json_type_array))
 		e.models_requested = json_object_to_json_string_ext(models, JSON_C_TO_STRING_PLAIN |

@@ -80,13 +80,8 @@ info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *ca
 	json_object_object_add(root, "gid", json_object_new_int64(caller->id.gid));
 	json_object_object_add(root, "groups", string_array(caller->id.groups, caller->id.n_groups));
 	json_object_object_add(match, "line", json_object_new_int(rule->line));
-	if (rule->kind == ORA_RULE_USER)
-		snprintf(how, sizeof(how), "user %s", rule->name);
-	else if (rule->kind == ORA_RULE_GROUP)
-		snprintf(how, sizeof(how), "group %s", rule->name);
-	else
-		snprintf(how, sizeof(how), "everyone");
-	json_object_object_add(match, "match", json_object_new_string(how));
+	json_object_object_add(match, "match",
+	    json_object_new_string(ora_policy_rule_match(rule, how, sizeof(how))));
 	json_object_object_add(root, "rule", match);
 	json_object_object_add(root, "role", json_object_new_string(role->name));
 	json_object_object_add(root, "cost_centre", json_object_new_string(rule->centres[0]->name));

@@ -196,3 +196,23 @@ peers_in_flight_json(const struct orad_peers *p)
 	}
 	return o;
 }
+
+const char *
+peers_conn_comm(struct orad_conn *c)
+{
+	char path[64];
+	FILE *f;
+
+	if (c == NULL)
+		return NULL;
+	if (!c->comm_read) {
+		c->comm_read = 1;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)c->pid);
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fgets(c->comm, sizeof(c->comm), f) != NULL)
+				c->comm[strcspn(c->comm, "\n")] = '\0';
+			fclose(f);
+		}
+	}
+	return c->comm[0] ? c->comm : NULL;
+}

@@ -34,6 +34,8 @@ struct orad_conn {
 	gid_t gid;
 	pid_t pid;
 	struct orad_user_state *user;
+	char comm[32];        /* the client's executable name, read once */
+	int comm_read;
 	/* The request being served on this connection, told when the client
 	 * goes away so it can stop the upstream transfer. */
 	void (*on_gone)(void *arg);
@@ -48,6 +50,11 @@ void peers_free(struct orad_peers *p);
  * connections, or NULL with *over_limit 0 if credentials are unavailable. */
 struct orad_conn *peers_conn_for(struct orad_peers *p, struct evhttp_request *req,
     long max_per_uid, int *over_limit);
+
+/* The executable name of the connection's client process (its comm, which
+ * any process may read, unlike /proc/PID/exe once we are not root), or
+ * NULL if unknown. Read once: the peer's pid is fixed at connect(). */
+const char *peers_conn_comm(struct orad_conn *c);
 
 /* State for uid, created on first use. */
 struct orad_user_state *peers_user(struct orad_peers *p, uid_t uid);

@@ -35,6 +35,8 @@ check "  ... is settled in the ledger with the upstream's cost" mock_vs_ledger
 ledger_flushed
 row=$(ledger_sql "SELECT state, outcome, http_status, model_served, prompt_tokens > 0, completion_tokens > 0, user, cost_centre, key_name, role FROM requests ORDER BY id DESC LIMIT 1")
 check "  ... with who, what and how it ended" [ "$row" = "settled|ok|200|openai/gpt-4o-mini|1|1|$ME|dev|dev|basic" ]
+check "  ... and the client's program and rule" \
+	[ "$(ledger_sql "SELECT client_exe, rule_match, client_pid > 0 FROM requests ORDER BY id DESC LIMIT 1")" = "curl|user $ME|1" ]
 
 # A client that hangs up mid-stream: the cost arrives through /generation.
 mock_post /mock/faults '{"delay_events_ms":150}'
