@@ -139,6 +139,9 @@ admin_status(struct orad *d, struct evhttp_request *req, const struct orad_calle
 	    h->last_failure[0] ? json_object_new_string(h->last_failure) : NULL);
 	json_object_object_add(o, "latency_ms_avg", json_object_new_double(h->latency_ms_avg));
 	json_object_object_add(o, "transfers", json_object_new_int64((int64_t)upstream_active(d->upstream)));
+	/* Far fewer than requests_total when connections are kept and reused. */
+	json_object_object_add(o, "connections_opened",
+	    json_object_new_int64(upstream_connections_opened(d->upstream)));
 	json_object_object_add(root, "upstream", o);
 
 	o = json_object_new_object();

@@ -68,6 +68,8 @@ check "an ordinary user cannot see another user's usage" [ "$s" = 403 ]
 s=$(req GET /api/v1/admin/status)
 check "root may read the status" [ "$s" = 200 ]
 check "  ... which counts the requests so far" [ "$(json "$T/out" 'd["requests_total"] > 0')" = True ]
+check "  ... and shows upstream connections kept and reused" \
+	[ "$(json "$T/out" '0 < d["upstream"]["connections_opened"] < d["requests_total"]')" = True ]
 
 # Revocation takes effect on the next request, on the same connection even,
 # without restarting or reloading anything.
