@@ -108,6 +108,11 @@ checkpoint_loop(void *arg)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, LEDGER_BUSY_TIMEOUT_MS);
+	/* A connection learns that the file is in WAL mode only when it first
+	 * reads it; until then a checkpoint does nothing and says so only by
+	 * leaving its counts at -1. */
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
+		ora_log_error("ledger: checkpointer: %s", sqlite3_errmsg(db));
 	pthread_mutex_lock(&l->lock);
 	while (!l->stopping) {
 		clock_gettime(CLOCK_REALTIME, &until);
