@@ -12,15 +12,21 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ledger/ledger.h"
+#include "ledger/ledger_internal.h"
 
-/* A busy reader (a report) must not stall the broker for long. */
+/* How long a write waits for another writer (oractl's audit rows; readers
+ * never block a WAL writer). The broker's writes are safe in its intent log
+ * and are simply folded later, so its event loop waits only briefly. */
 #define LEDGER_BUSY_TIMEOUT_MS 2000
+#define LEDGER_LOGGED_BUSY_TIMEOUT_MS 5
 
 /* The WAL is copied back into the database by a thread of its own, every
  * so often: a checkpoint fsyncs, and the event loop must never wait for a
  * disk. */
 #define LEDGER_CHECKPOINT_INTERVAL_S 5
+
+/* A log more than this fraction full is folded at once. */
+#define LEDGER_FOLD_FRACTION 4
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
@@ -45,24 +51,15 @@ static const char schema_sql[] =
     " action TEXT NOT NULL, detail TEXT);"
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');";
 
-enum stmt_id {
-	STMT_ADMIT,
-	STMT_GENERATION,
-	STMT_SETTLE,
-	STMT_AUDIT,
-	STMT_RECONCILED,
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_COUNT,
-};
-
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_ADMIT] =
-	    "INSERT INTO requests (started_ms, settled_ms, state, uid, user, rule_line, rule_match,"
-	    " role, cost_centre, key_name, model_requested, models_requested, stream,"
-	    " reserved_pico, http_status, outcome, reason, client_pid, client_exe, cost_pico)"
+	    "INSERT INTO requests (id, started_ms, settled_ms, state, uid, user, rule_line,"
+	    " rule_match, role, cost_centre, key_name, model_requested, models_requested,"
+	    " model_served, provider, generation_id, stream, prompt_tokens, completion_tokens,"
+	    " reasoning_tokens, cached_tokens, cost_pico, cost_text, reserved_pico, estimated,"
+	    " http_status, outcome, reason, latency_ms, ttfb_ms, client_pid, client_exe)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	    " ?18, ?19, 0)",
+	    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
 	[STMT_GENERATION] = "UPDATE requests SET generation_id = ?2 WHERE id = ?1",
 	[STMT_SETTLE] =
 	    "UPDATE requests SET settled_ms = ?2, state = ?3, model_served = ?4, provider = ?5,"
@@ -75,24 +72,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " prompt_tokens = MAX(prompt_tokens, ?5), completion_tokens = MAX(completion_tokens, ?6),"
 	    " reasoning_tokens = MAX(reasoning_tokens, ?7), model_served = COALESCE(?8, model_served),"
 	    " estimated = ?9, reason = COALESCE(?10, reason) WHERE id = ?1",
+	[STMT_FOLDED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_folded_seq', ?1)",
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_AUDIT] =
 	    "INSERT INTO audit (time_ms, uid, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-};
-
-struct ora_ledger {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[STMT_COUNT];
-	int readonly;
-	int in_batch;
-	char *path;
-	/* The checkpointer: its own connection, its own thread. */
-	pthread_t checkpointer;
-	int checkpointer_running;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;
 };
 
 static void *
@@ -160,8 +144,8 @@ stop_checkpointer(struct ora_ledger *l)
 	l->checkpointer_running = 0;
 }
 
-static int
-db_error(struct ora_ledger *l, struct ora_error *err, const char *what)
+int
+ledger_db_error(struct ora_ledger *l, struct ora_error *err, const char *what)
 {
 	return ora_error_set(err, "ledger: %s: %s", what, sqlite3_errmsg(l->db));
 }
@@ -190,14 +174,14 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
     struct ora_error *err)
 {
 	struct ora_ledger *l = ora_xcalloc(1, sizeof(*l));
-	int flags = mode == ORA_LEDGER_READ_ONLY ? SQLITE_OPEN_READONLY
-	                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int readonly = mode == ORA_LEDGER_READ_ONLY;
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	char *msg = NULL;
 
 	*out = NULL;
-	l->readonly = mode == ORA_LEDGER_READ_ONLY;
+	l->mode = mode;
 	l->path = ora_xstrdup(path);
-	if (!l->readonly && create_private(path, err) != 0)
+	if (!readonly && create_private(path, err) != 0)
 		goto fail;
 	if (sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		ora_error_set(err, "cannot open ledger %s: %s", path,
@@ -205,14 +189,17 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 		goto fail;
 	}
 	sqlite3_busy_timeout(l->db, LEDGER_BUSY_TIMEOUT_MS);
-	if (!l->readonly) {
+	if (!readonly) {
 		/* WAL: readers (reports) never block the broker, and a commit
 		 * is one append. synchronous=NORMAL keeps every committed row
 		 * through a crash of the process (kill -9); only a power loss
-		 * can take the last transactions, not the file's integrity. */
+		 * can take the last transactions, not the file's integrity.
+		 * journal_size_limit: a burst may grow the WAL, but once
+		 * checkpointed it shrinks back. */
 		if (sqlite3_exec(l->db,
 		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;",
+		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;"
+		        "PRAGMA journal_size_limit=67108864;",
 		        NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
 			ora_error_set(err, "cannot prepare ledger %s: %s", path, msg ? msg : "?");
@@ -222,9 +209,14 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 		for (int i = 0; i < STMT_COUNT; i++) {
 			if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 			        &l->stmt[i], NULL) != SQLITE_OK) {
-				db_error(l, err, "prepare");
+				ledger_db_error(l, err, "prepare");
 				goto fail;
 			}
+		}
+		if (mode == ORA_LEDGER_LOGGED) {
+			if (ledger_log_attach(l, err) != 0)
+				goto fail;
+			sqlite3_busy_timeout(l->db, LEDGER_LOGGED_BUSY_TIMEOUT_MS);
 		}
 		start_checkpointer(l);
 	}
@@ -238,11 +230,15 @@ fail:
 void
 ora_ledger_close(struct ora_ledger *l)
 {
+	struct ora_error err;
+
 	if (l == NULL)
 		return;
-	if (l->in_batch)
-		ora_ledger_commit(l, NULL);
+	if (ora_ledger_dirty(l) && ora_ledger_commit(l, &err) != 0)
+		ora_log_error("%s", err.msg);
 	stop_checkpointer(l);
+	ora_ledger_log_close(l->log);
+	ledger_fold_free(l);
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(l->stmt[i]);
 	sqlite3_close(l->db);
@@ -266,12 +262,12 @@ step(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *w
 
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return db_error(l, err, what);
+		return ledger_db_error(l, err, what);
 	return 0;
 }
 
 int
-ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
+ledger_end_batch(struct ora_ledger *l, struct ora_error *err)
 {
 	if (!l->in_batch)
 		return 0;
@@ -283,10 +279,51 @@ ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
 	return 0;
 }
 
+void
+ledger_abort_batch(struct ora_ledger *l)
+{
+	if (!l->in_batch)
+		return;
+	l->in_batch = 0;
+	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
+{
+	return l->log != NULL ? ledger_fold(l, err) : ledger_end_batch(l, err);
+}
+
 int
 ora_ledger_dirty(const struct ora_ledger *l)
 {
+	if (l->log != NULL)
+		return ora_ledger_log_last_seq(l->log) > l->folded_seq;
 	return l->in_batch;
+}
+
+int
+ora_ledger_fold_due(const struct ora_ledger *l)
+{
+	return l->log != NULL &&
+	    ora_ledger_log_used(l->log) > ora_ledger_log_capacity(l->log) / LEDGER_FOLD_FRACTION;
+}
+
+uint64_t
+ora_ledger_pending(const struct ora_ledger *l)
+{
+	return l->log != NULL ? ora_ledger_log_last_seq(l->log) - l->folded_seq : 0;
+}
+
+/* Readers inside the broker see every write made so far, when the database
+ * can be written; when it cannot, they read what it holds (the broker's own
+ * counters already include the writes still in the log, and its journal
+ * reports the failure and keeps retrying). */
+static void
+fold_before_reading(struct ora_ledger *l)
+{
+	if (l->log != NULL && ora_ledger_dirty(l))
+		ledger_fold(l, NULL);
 }
 
 static int
@@ -304,36 +341,54 @@ run(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *wh
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_DONE)
-		return db_error(l, err, what);
+		return ledger_db_error(l, err, what);
 	return 0;
 }
 
+/* Every column; latency only for a row that is settled as it goes in. */
 static int
-insert(struct ora_ledger *l, struct ora_ledger_entry *e, const char *state, struct ora_error *err)
+insert(struct ora_ledger *l, struct ora_ledger_entry *e, const char *state, int settled,
+    struct ora_error *err)
 {
 	sqlite3_stmt *s = l->stmt[STMT_ADMIT];
 
-	sqlite3_bind_int64(s, 1, e->started_ms);
+	if (e->id != 0)
+		sqlite3_bind_int64(s, 1, e->id);
+	sqlite3_bind_int64(s, 2, e->started_ms);
 	if (e->settled_ms != 0)
-		sqlite3_bind_int64(s, 2, e->settled_ms);
-	bind_text(s, 3, state);
-	sqlite3_bind_int64(s, 4, e->uid);
-	bind_text(s, 5, e->user != NULL ? e->user : "?");
-	sqlite3_bind_int(s, 6, e->rule_line);
-	bind_text(s, 7, e->rule_match);
-	bind_text(s, 8, e->role);
-	bind_text(s, 9, e->cost_centre);
-	bind_text(s, 10, e->key_name);
-	bind_text(s, 11, e->model_requested);
-	bind_text(s, 12, e->models_requested);
-	sqlite3_bind_int(s, 13, e->stream);
-	sqlite3_bind_int64(s, 14, e->reserved);
+		sqlite3_bind_int64(s, 3, e->settled_ms);
+	bind_text(s, 4, state);
+	sqlite3_bind_int64(s, 5, e->uid);
+	bind_text(s, 6, e->user != NULL ? e->user : "?");
+	sqlite3_bind_int(s, 7, e->rule_line);
+	bind_text(s, 8, e->rule_match);
+	bind_text(s, 9, e->role);
+	bind_text(s, 10, e->cost_centre);
+	bind_text(s, 11, e->key_name);
+	bind_text(s, 12, e->model_requested);
+	bind_text(s, 13, e->models_requested);
+	bind_text(s, 14, e->model_served);
+	bind_text(s, 15, e->provider);
+	bind_text(s, 16, e->generation_id);
+	sqlite3_bind_int(s, 17, e->stream);
+	sqlite3_bind_int64(s, 18, e->prompt_tokens);
+	sqlite3_bind_int64(s, 19, e->completion_tokens);
+	sqlite3_bind_int64(s, 20, e->reasoning_tokens);
+	sqlite3_bind_int64(s, 21, e->cached_tokens);
+	sqlite3_bind_int64(s, 22, e->cost);
+	bind_text(s, 23, e->cost_text);
+	sqlite3_bind_int64(s, 24, e->reserved);
+	sqlite3_bind_int(s, 25, e->estimated);
 	if (e->http_status != 0)
-		sqlite3_bind_int(s, 15, e->http_status);
-	bind_text(s, 16, e->outcome);
-	bind_text(s, 17, e->reason);
-	sqlite3_bind_int(s, 18, e->client_pid);
-	bind_text(s, 19, e->client_exe);
+		sqlite3_bind_int(s, 26, e->http_status);
+	bind_text(s, 27, e->outcome);
+	bind_text(s, 28, e->reason);
+	if (settled) {
+		sqlite3_bind_double(s, 29, e->latency_ms);
+		sqlite3_bind_double(s, 30, e->ttfb_ms);
+	}
+	sqlite3_bind_int(s, 31, e->client_pid);
+	bind_text(s, 32, e->client_exe);
 	if (run(l, s, err, "insert") != 0)
 		return -1;
 	e->id = sqlite3_last_insert_rowid(l->db);
@@ -341,33 +396,23 @@ insert(struct ora_ledger *l, struct ora_ledger_entry *e, const char *state, stru
 }
 
 int
-ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
+ledger_insert_settled(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
 {
-	e->settled_ms = 0;
-	return insert(l, e, "open", err);
+	return insert(l, e, e->state, 1, err);
 }
 
-int
-ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
-{
-	if (e->settled_ms == 0)
-		e->settled_ms = e->started_ms;
-	return insert(l, e, "refused", err);
-}
-
-int
-ora_ledger_note_generation(struct ora_ledger *l, int64_t id, const char *generation_id,
-    struct ora_error *err)
+static int
+update_generation(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
 {
 	sqlite3_stmt *s = l->stmt[STMT_GENERATION];
 
-	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, generation_id);
+	sqlite3_bind_int64(s, 1, e->id);
+	bind_text(s, 2, e->generation_id);
 	return run(l, s, err, "record generation id");
 }
 
-int
-ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
+static int
+update_settled(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
 {
 	sqlite3_stmt *s = l->stmt[STMT_SETTLE];
 
@@ -393,24 +438,122 @@ ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct
 	return run(l, s, err, "settle");
 }
 
+static int
+update_reconciled(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
+{
+	sqlite3_stmt *s = l->stmt[STMT_RECONCILED];
+
+	sqlite3_bind_int64(s, 1, e->id);
+	sqlite3_bind_int64(s, 2, e->settled_ms);
+	sqlite3_bind_int64(s, 3, e->cost);
+	bind_text(s, 4, e->cost_text);
+	sqlite3_bind_int64(s, 5, e->prompt_tokens);
+	sqlite3_bind_int64(s, 6, e->completion_tokens);
+	sqlite3_bind_int64(s, 7, e->reasoning_tokens);
+	bind_text(s, 8, e->model_served);
+	sqlite3_bind_int(s, 9, e->estimated);
+	bind_text(s, 10, e->reason);
+	return run(l, s, err, "reconcile");
+}
+
+int
+ledger_apply(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_entry *e,
+    struct ora_error *err)
+{
+	switch (what) {
+	case LEDGER_ADMIT:
+		return insert(l, e, "open", 0, err);
+	case LEDGER_REFUSE:
+		return insert(l, e, "refused", 0, err);
+	case LEDGER_GENERATION:
+		return update_generation(l, e, err);
+	case LEDGER_SETTLE:
+		return update_settled(l, e, err);
+	case LEDGER_RECONCILED:
+		return update_reconciled(l, e, err);
+	}
+	return ora_error_set(err, "ledger: unknown write %d", (int)what);
+}
+
+int
+ledger_note_folded(struct ora_ledger *l, uint64_t seq, struct ora_error *err)
+{
+	sqlite3_bind_int64(l->stmt[STMT_FOLDED], 1, (int64_t)seq);
+	return run(l, l->stmt[STMT_FOLDED], err, "note the log position");
+}
+
+/* One write: into the intent log (the broker), or straight into the batch
+ * (oractl and tools). */
+static int
+write_entry(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_entry *e,
+    struct ora_error *err)
+{
+	if (l->mode == ORA_LEDGER_READ_ONLY)
+		return ora_error_set(err, "ledger: %s is open read-only", l->path);
+	if (l->log == NULL)
+		return ledger_apply(l, what, e, err);
+	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
+		e->id = l->next_id;
+	if (ledger_log_write(l, what, e, err) != 0)
+		return -1;
+	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
+		l->next_id++;
+	return 0;
+}
+
+int
+ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
+{
+	e->settled_ms = 0;
+	e->id = 0;
+	return write_entry(l, LEDGER_ADMIT, e, err);
+}
+
+int
+ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
+{
+	if (e->settled_ms == 0)
+		e->settled_ms = e->started_ms;
+	e->id = 0;
+	return write_entry(l, LEDGER_REFUSE, e, err);
+}
+
+int
+ora_ledger_note_generation(struct ora_ledger *l, int64_t id, const char *generation_id,
+    struct ora_error *err)
+{
+	struct ora_ledger_entry e = { .id = id, .generation_id = generation_id };
+
+	return write_entry(l, LEDGER_GENERATION, &e, err);
+}
+
+int
+ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
+{
+	struct ora_ledger_entry copy = *e;
+
+	return write_entry(l, LEDGER_SETTLE, &copy, err);
+}
+
 int
 ora_ledger_reconciled(struct ora_ledger *l, int64_t id, ora_pico cost, const char *cost_text,
     int64_t prompt_tokens, int64_t completion_tokens, int64_t reasoning_tokens,
     const char *model, int estimated, const char *reason, struct ora_error *err)
 {
-	sqlite3_stmt *s = l->stmt[STMT_RECONCILED];
+	struct ora_ledger_entry e = {
+		.id = id,
+		.settled_ms = ora_wall_ms(),
+		.cost = cost,
+		.cost_text = cost_text,
+		.prompt_tokens = prompt_tokens,
+		.completion_tokens = completion_tokens,
+		.reasoning_tokens = reasoning_tokens,
+		.model_served = model,
+		.estimated = estimated,
+		.reason = reason,
+	};
 
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, ora_wall_ms());
-	sqlite3_bind_int64(s, 3, cost);
-	bind_text(s, 4, cost_text);
-	sqlite3_bind_int64(s, 5, prompt_tokens);
-	sqlite3_bind_int64(s, 6, completion_tokens);
-	sqlite3_bind_int64(s, 7, reasoning_tokens);
-	bind_text(s, 8, model);
-	sqlite3_bind_int(s, 9, estimated);
-	bind_text(s, 10, reason);
-	return run(l, s, err, "reconcile");
+	return write_entry(l, LEDGER_RECONCILED, &e, err);
 }
 
 static const char *
@@ -430,8 +573,10 @@ ora_ledger_each_unsettled(struct ora_ledger *l,
 	sqlite3_stmt *s;
 	int rc;
 
+	fold_before_reading(l);
+
 	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_error(l, err, "list unsettled");
+		return ledger_db_error(l, err, "list unsettled");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct ora_ledger_entry e = {
 			.id = sqlite3_column_int64(s, 0),
@@ -453,7 +598,7 @@ ora_ledger_each_unsettled(struct ora_ledger *l,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_error(l, err, "list unsettled");
+		return ledger_db_error(l, err, "list unsettled");
 	return 0;
 }
 
@@ -467,6 +612,8 @@ ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value, in
 	sqlite3_stmt *s;
 	int ok_column = column == NULL;
 
+	fold_before_reading(l);
+
 	for (size_t i = 0; column != NULL && i < sizeof(columns) / sizeof(columns[0]); i++)
 		ok_column |= strcmp(column, columns[i]) == 0;
 	if (!ok_column)
@@ -477,14 +624,14 @@ ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value, in
 	    " FROM requests WHERE started_ms >= ?1 AND started_ms < ?2%s%s%s",
 	    column != NULL ? " AND " : "", column != NULL ? column : "", column != NULL ? " = ?3" : "");
 	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_error(l, err, "sum spend");
+		return ledger_db_error(l, err, "sum spend");
 	sqlite3_bind_int64(s, 1, since_ms);
 	sqlite3_bind_int64(s, 2, until_ms);
 	if (column != NULL)
 		bind_text(s, 3, value);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_finalize(s);
-		return db_error(l, err, "sum spend");
+		return ledger_db_error(l, err, "sum spend");
 	}
 	*out = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -497,12 +644,19 @@ ora_ledger_audit(struct ora_ledger *l, uint32_t uid, const char *user, const cha
 {
 	sqlite3_stmt *s = l->stmt[STMT_AUDIT];
 
+	if (l->mode == ORA_LEDGER_READ_ONLY)
+		return ora_error_set(err, "ledger: %s is open read-only", l->path);
+	/* Rare, so the broker writes it straight through, after what the
+	 * log holds. */
+	fold_before_reading(l);
 	sqlite3_bind_int64(s, 1, ora_wall_ms());
 	sqlite3_bind_int64(s, 2, uid);
 	bind_text(s, 3, user);
 	bind_text(s, 4, action);
 	bind_text(s, 5, detail);
-	return run(l, s, err, "audit");
+	if (run(l, s, err, "audit") != 0)
+		return -1;
+	return l->log != NULL ? ledger_end_batch(l, err) : 0;
 }
 
 int
@@ -510,13 +664,15 @@ ora_ledger_counts(struct ora_ledger *l, int64_t *rows, int64_t *unsettled, struc
 {
 	sqlite3_stmt *s;
 
+	fold_before_reading(l);
+
 	if (sqlite3_prepare_v2(l->db,
 	        "SELECT COUNT(*), COALESCE(SUM(state IN ('open','unsettled')), 0) FROM requests", -1, &s,
 	        NULL) != SQLITE_OK)
-		return db_error(l, err, "count");
+		return ledger_db_error(l, err, "count");
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_finalize(s);
-		return db_error(l, err, "count");
+		return ledger_db_error(l, err, "count");
 	}
 	*rows = sqlite3_column_int64(s, 0);
 	*unsettled = sqlite3_column_int64(s, 1);

@@ -7,6 +7,12 @@
  * leaves rows that say exactly what was in flight: at start they are
  * reconciled. Rows never hold prompt or answer text.
  *
+ * The broker (ORA_LEDGER_LOGGED) writes through an intent log beside the
+ * database (ledger.db-log, see ledger_log.h): a write is durable against
+ * the death of the process when its call returns, and reaches SQLite at the
+ * next ora_ledger_commit() (the broker calls it every few milliseconds) or
+ * at the next start. Other writers (oractl) write SQLite directly.
+ *
  * Schema (version 1), for reports and for anyone querying the file:
  *
  *   requests(id INTEGER PRIMARY KEY, started_ms, settled_ms, state,
@@ -76,28 +82,37 @@ struct ora_ledger_entry {
 };
 
 enum ora_ledger_mode {
-	ORA_LEDGER_READ_WRITE = 0, /* orad: creates the file (0600) and schema */
+	ORA_LEDGER_READ_WRITE = 0, /* creates the file (0600) and schema; writes
+	                              go into a batch, durable at commit */
 	ORA_LEDGER_READ_ONLY,      /* reports: never writes */
+	ORA_LEDGER_LOGGED,         /* orad: as READ_WRITE, but writes go to the
+	                              intent log first; one process at a time */
 };
 
 int ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger **out,
     struct ora_error *err);
 void ora_ledger_close(struct ora_ledger *l);
 
-/* Writes are grouped: the first write opens a transaction and
- * ora_ledger_commit() ends it, so that a busy broker commits once per turn
- * of its event loop instead of once per row. Nothing written is durable (or
- * visible to readers) before the commit. */
+/* Writes are grouped: ora_ledger_commit() puts all of them into SQLite in
+ * one transaction. READ_WRITE: nothing written is durable (or visible to
+ * readers) before it. LOGGED: every write is durable already; the commit
+ * folds the log into SQLite, where other processes see it. A failed commit
+ * loses nothing: the writes wait for the next. */
 int ora_ledger_commit(struct ora_ledger *l, struct ora_error *err);
 
 /* 1 while writes wait for ora_ledger_commit(). */
 int ora_ledger_dirty(const struct ora_ledger *l);
 
+/* LOGGED: 1 when the log is filling up and should be folded now rather
+ * than at the usual time; the number of writes waiting for the fold. */
+int ora_ledger_fold_due(const struct ora_ledger *l);
+uint64_t ora_ledger_pending(const struct ora_ledger *l);
+
 /* The SQLite handle, for read-only report queries. */
 struct sqlite3 *ora_ledger_db(struct ora_ledger *l);
 
-/* Insert an admitted request (state 'open'); e->id is set. Committed when
- * this returns 0. */
+/* Insert an admitted request (state 'open'); e->id is set. LOGGED:
+ * durable when this returns 0. */
 int ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err);
 
 /* Record the generation id as soon as the upstream names it, so that a

@@ -1,2 +1,13 @@
 # The ledger: SQLite, shared by orad (writes) and oractl (reports).
-libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h
+libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
+	src/ledger/ledger_internal.h \
+	src/ledger/ledger_fold.c \
+	src/ledger/ledger_log.c src/ledger/ledger_log.h
+
+# The ledger's modes, the intent log's crash replay and limits, and the
+# checkpointer; children of the tests play brokers killed with -9.
+check_PROGRAMS += tests/unit/check_ledger
+TESTS += tests/unit/check_ledger
+tests_unit_check_ledger_SOURCES = tests/unit/check_main.c tests/unit/check_ledger.c
+tests_unit_check_ledger_CFLAGS = $(CHECK_CFLAGS_ALL) $(SQLITE_CFLAGS)
+tests_unit_check_ledger_LDADD = $(CHECK_LIBS_ALL)

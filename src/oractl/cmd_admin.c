@@ -221,6 +221,10 @@ status_print(struct json_object *root)
 	else
 		printf("ledger: %s, %lld rows, %lld unsettled, %lld bytes\n", str(led, "path", "?"),
 		    num(led, "rows"), num(led, "unsettled"), num(led, "bytes"));
+	if (num(led, "pending_writes") > 0)
+		printf("ledger: %lld writes not yet in the database (it cannot be written: see "
+		       "orad's log)\n",
+		    num(led, "pending_writes"));
 	printf("reconciliation backlog: %lld\n", num(root, "reconcile_backlog"));
 }
 

@@ -162,6 +162,9 @@ admin_status(struct orad *d, struct evhttp_request *req, const struct orad_calle
 		json_object_object_add(o, "path", json_object_new_string(path));
 		json_object_object_add(o, "rows", json_object_new_int64(rows));
 		json_object_object_add(o, "unsettled", json_object_new_int64(unsettled));
+		/* Writes still in the intent log: 0 unless folding fails. */
+		json_object_object_add(o, "pending_writes",
+		    json_object_new_int64((int64_t)ora_ledger_pending(d->ledger)));
 		json_object_object_add(o, "bytes", json_object_new_int64(stat(path, &st) == 0 ? st.st_size : 0));
 		free(path);
 	}

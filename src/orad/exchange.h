@@ -61,22 +61,13 @@ struct orad_exchange {
 	ora_pico estimate;
 	int request_sent;            /* the upstream may have started billing */
 
-	char *upstream_body;         /* waiting for the ledger commit */
+	char *upstream_body;         /* as sent upstream, kept for retries */
 	size_t upstream_body_len;
-	struct orad_exchange *journal_next; /* in the journal's waiting list */
-	int journal_waiting;
-	struct orad_exchange *note_next;    /* in the journal's note list */
-	int note_pending;
 };
 
-/* Take over an admitted exchange whose ledger row is written but maybe not
- * yet committed: watch the client from now on, and start the upstream
- * transfer (body, body_len: the request as it goes upstream; taken over)
- * once the ledger has committed the row. */
+/* Take over an admitted exchange whose ledger row is written: watch the
+ * client from now on and start the upstream transfer (body, body_len: the
+ * request as it goes upstream; taken over). */
 void relay_admit(struct orad_exchange *x, char *body, size_t body_len);
-
-/* Called by the journal after a commit: start (or, if the commit failed,
- * refuse) an exchange that was waiting for it. */
-void relay_committed(struct orad_exchange *x, int failed);
 
 #endif

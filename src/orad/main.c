@@ -27,6 +27,7 @@
 #include "config/conf.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_log.h"
 #include "orad/budget.h"
 #include "orad/reconcile.h"
 #include "orad/catalog.h"
@@ -266,7 +267,23 @@ open_ledger(struct orad *d, struct ora_error *err)
 		return 0;
 	}
 	path = ora_xasprintf("%s/%s", d->conf->daemon.state_dir, ORA_LEDGER_FILE);
-	r = ora_ledger_open(path, ORA_LEDGER_READ_WRITE, &d->ledger, err);
+	r = ora_ledger_open(path, ORA_LEDGER_LOGGED, &d->ledger, err);
+	free(path);
+	return r;
+}
+
+/* Another broker writing this state_dir's ledger: stop now, while the
+ * socket can still be removed (after the privilege drop it could not). */
+static int
+ledger_taken(struct orad *d, struct ora_error *err)
+{
+	char *path;
+	int r;
+
+	if (!d->conf->daemon.ledger)
+		return 0;
+	path = ora_xasprintf("%s/%s-log", d->conf->daemon.state_dir, ORA_LEDGER_FILE);
+	r = ora_ledger_log_check_free(path, err);
 	free(path);
 	return r;
 }
@@ -346,6 +363,8 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	if (listen_open(dc, ls, err) != 0)
 		return -1;
 	d->listen_fd = ls->fd;
+	if (ledger_taken(d, err) != 0)
+		return -1;
 	if (ora_master_key_load_configured(dc->master_key, &d->master, err) != 0)
 		return -1;
 	crypto_generichash(d->pseudonym_key, sizeof(d->pseudonym_key),

@@ -55,11 +55,8 @@ struct orad {
 	struct ora_ledger *ledger;   /* NULL when daemon.ledger is off */
 	struct orad_budgets *budgets;
 	struct orad_reconciler *reconciler;
-	struct event *journal_event;          /* group commit, see journal.h */
-	struct event *journal_lazy;
-	int journal_scheduled;
-	struct orad_exchange *journal_waiting;
-	struct orad_exchange *journal_notes;  /* generation ids to write */
+	struct event *journal_timer;          /* folds the ledger, see journal.h */
+	int journal_failing;
 	
 
 	int listen_fd;

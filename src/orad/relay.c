@@ -86,14 +86,20 @@ client_status(const struct orad_exchange *x)
 }
 
 /* Write down the generation id the moment the upstream names it: from then
- * on, even a crash leaves a row that can be reconciled. */
+ * on, even a crash leaves a row that can be reconciled. (When the answer
+ * ends before the next fold, the ledger merges this into the row's one
+ * insert, so it costs next to nothing.) */
 static void
 note_generation(struct orad_exchange *x)
 {
+	struct ora_error err;
+
 	if (x->generation_noted || x->ledger_id == 0 || x->usage.generation_id[0] == '\0')
 		return;
 	x->generation_noted = 1;
-	journal_note_generation(x->d, x);
+	if (ora_ledger_note_generation(x->d->ledger, x->ledger_id, x->usage.generation_id, &err) != 0)
+		ora_log_error("%s", err.msg);
+	journal_touch(x->d);
 }
 
 /* Settle the exchange's money: the cost the upstream reported, or zero
@@ -141,7 +147,7 @@ settle(struct orad_exchange *x)
 		e.ttfb_ms = x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0;
 		if (ora_ledger_settle(d->ledger, &e, &err) != 0)
 			ora_log_error("%s", err.msg);
-		journal_touch_soon(d);
+		journal_touch(d);
 	}
 	metrics_request(d->metrics, x->outcome, u->model[0] ? u->model : x->model, x->centre->name,
 	    actual, u->prompt_tokens, u->completion_tokens,
@@ -160,7 +166,6 @@ exchange_free(struct orad_exchange *x)
 	struct orad *d = x->d;
 
 	unwatch_client(x);
-	journal_forget(d, x);
 	upstream_xfer_abort(x->xfer);
 	x->xfer = NULL;
 	if (x->probe)
@@ -460,7 +465,6 @@ schedule_retry(struct orad_exchange *x, long delay_ms)
 	memset(&x->h, 0, sizeof(x->h));
 	sse_parser_clear(&x->sse);
 	memset(&x->usage, 0, sizeof(x->usage));
-	journal_forget(x->d, x); /* a pending note for the failed attempt */
 	x->generation_noted = 0;
 	if (x->retry_timer == NULL)
 		x->retry_timer = evtimer_new(x->d->base, on_retry, x);
@@ -602,20 +606,29 @@ start_transfer(struct orad_exchange *x, struct ora_error *err)
 	return x->xfer != NULL ? 0 : -1;
 }
 
+/* Start a transfer; if that is impossible, answer 500 and end x. */
+static void
+start_or_fail(struct orad_exchange *x)
+{
+	struct ora_error err;
+	int sent_before = x->request_sent;
+
+	x->request_sent = 1; /* until the transfer proves otherwise */
+	if (start_transfer(x, &err) == 0)
+		return;
+	x->request_sent = sent_before;
+	unwatch_client(x);
+	restore_idle_timeout(x);
+	x->outcome = "internal";
+	reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
+	x->req = NULL;
+	exchange_free(x);
+}
+
 static void
 on_retry(evutil_socket_t fd, short what, void *arg)
 {
-	struct orad_exchange *x = arg;
-	struct ora_error err;
-
-	if (start_transfer(x, &err) != 0) {
-		unwatch_client(x);
-		restore_idle_timeout(x);
-		x->outcome = "internal";
-		reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
-		x->req = NULL;
-		exchange_free(x);
-	}
+	start_or_fail(arg);
 }
 
 void
@@ -636,33 +649,6 @@ relay_admit(struct orad_exchange *x, char *body, size_t body_len)
 	 * the client legitimately sends nothing for as long as the upstream
 	 * takes. */
 	evhttp_connection_set_timeout(evcon, (int)x->caller.conf->daemon.request_timeout + 5);
-	journal_wait(x->d, x);
-}
-
-void
-relay_committed(struct orad_exchange *x, int failed)
-{
-	struct ora_error err;
-
-	if (failed) {
-		unwatch_client(x);
-		restore_idle_timeout(x);
-		x->outcome = "unrecorded";
-		reply_error(x->req, 503, ORA_ERR_UNAVAILABLE,
-		    "the broker cannot record this request in its ledger, so it did not send it; tell %s",
-		    x->caller.conf->contact);
-		x->req = NULL;
-		exchange_free(x);
-		return;
-	}
-	x->request_sent = 1; /* until the transfer proves otherwise */
-	if (start_transfer(x, &err) != 0) {
-		unwatch_client(x);
-		restore_idle_timeout(x);
-		x->request_sent = 0;
-		x->outcome = "internal";
-		reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
-		x->req = NULL;
-		exchange_free(x);
-	}
+	journal_touch(x->d);
+	start_or_fail(x);
 }

@@ -315,6 +315,7 @@ CHAT='{"messages":[{"role":"user","content":"Say hello to the integration test"}
 # ledger_sql SQL: run a query on the broker's ledger, one row per line,
 # columns separated by '|'.
 ledger_sql() {
+	ledger_current
 	"$PY3" - "$STATE/ledger.db" "$1" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
@@ -347,10 +348,20 @@ wait_until() {
 	done
 }
 
-# ledger_flushed: wait (at most 5 s) until no row is still 'open'. orad
-# commits a settlement with the next admission or within 20 ms, so a test
-# that reads the ledger right after an answer, with nothing else in flight,
-# calls this first.
+# ledger_current: orad writes the ledger through its intent log and folds
+# the log into ledger.db every 10 ms; asking for its status (as root, an
+# administrator) folds it at once, so that what a test reads next holds
+# every write made so far. Harmless when orad is not running.
+ledger_current() {
+	[ -S "$SOCK" ] && curl -s -o /dev/null --max-time 5 --unix-socket "$SOCK" \
+		http://localhost/api/v1/admin/status
+	return 0
+}
+
+# ledger_flushed: wait (at most 5 s) until no row is still 'open': orad
+# settles a row just after the answer's last byte, so a test that reads the
+# ledger right after an answer, with nothing else in flight, calls this
+# first.
 ledger_flushed() {
 	no_open() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state = 'open'")" = 0 ]; }
 	wait_until 5 no_open || true

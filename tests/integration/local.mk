@@ -15,9 +15,9 @@ EXTRA_DIST += tests/integration/test_orad_lifecycle.sh
 TESTS += tests/integration/test_orad_stream.sh tests/integration/test_orad_upstream.sh
 EXTRA_DIST += tests/integration/test_orad_stream.sh tests/integration/test_orad_upstream.sh
 TESTS += tests/integration/test_money_crash.sh tests/integration/test_money_settle.sh \
-	tests/integration/test_money_concurrency.sh
+	tests/integration/test_money_concurrency.sh tests/integration/test_money_ledger.sh
 EXTRA_DIST += tests/integration/test_money_crash.sh tests/integration/test_money_settle.sh \
-	tests/integration/test_money_concurrency.sh
+	tests/integration/test_money_concurrency.sh tests/integration/test_money_ledger.sh
 TESTS += tests/integration/test_orad_resilience.sh
 EXTRA_DIST += tests/integration/test_orad_resilience.sh
 TESTS += tests/integration/test_cost_centres.sh

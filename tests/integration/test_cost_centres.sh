@@ -63,6 +63,7 @@ check "dev's budget carries exactly the dev requests" \
 s=$(as_req ada GET /api/v1/me)
 check "me lists both centres, dev the default" \
 	[ "$(json "$T/out" '[(c["name"], c["default"]) for c in d["cost_centres"]]')" = '[["dev", true], ["prod", false]]' ]
+ledger_current
 "$ORACTL" -c "$CONF" report --by cost_centre --format csv >"$T/report.csv" 2>&1
 check "the billing report splits spend by centre" \
 	sh -c "grep -q '^dev,' '$T/report.csv' && grep -q '^prod,' '$T/report.csv'"

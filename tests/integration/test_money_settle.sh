@@ -31,6 +31,15 @@ reserved_now() {
 
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "a normal answer" [ "$s" = 200 ]
+# Read the file alone, as a report would, without asking orad anything: the
+# broker folds its intent log into ledger.db by itself, within moments.
+settled_on_disk() {
+	[ "$("$PY3" -c 'import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(db.execute("SELECT COUNT(*) FROM requests WHERE state = \x27settled\x27").fetchone()[0])' \
+		"$STATE/ledger.db")" = 1 ]
+}
+check "  ... and reaches ledger.db on its own, settled" wait_until 2 settled_on_disk
 check "  ... is settled in the ledger with the upstream's cost" mock_vs_ledger
 ledger_flushed
 row=$(ledger_sql "SELECT state, outcome, http_status, model_served, prompt_tokens > 0, completion_tokens > 0, user, cost_centre, key_name, role FROM requests ORDER BY id DESC LIMIT 1")

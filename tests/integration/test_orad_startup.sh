@@ -85,6 +85,21 @@ fi
 s=$(req GET /api/v1/me)
 check "  ... and the first keeps serving" [ "$s" = 200 ]
 
+# Nor is its ledger shared by a second one on another socket: two writers
+# of one intent log would each overwrite the other's records.
+sed "s|socket = \"$SOCK\";|socket = \"$T/other.sock\";|" "$CONF" >"$T/other.conf"
+if timeout 10 "$ORAD" -f -c "$T/other.conf" >"$T/other.log" 2>&1; then
+	not_ok "a second orad started on the same state_dir"
+else
+	check "a second orad on the same state_dir is refused, naming the cause" \
+		grep -q "ledger.db-log is in use by another process: every orad needs a state_dir of its own" \
+		"$T/other.log"
+fi
+check "  ... and leaves no socket" [ ! -e "$T/other.sock" ]
+s=$(req POST /api/v1/chat/completions "$CHAT")
+check "  ... and the first keeps serving and recording" [ "$s" = 200 ]
+check "  ... every request" mock_vs_ledger
+
 # A stale socket from a killed broker is cleaned up.
 kill -9 "$ORAD_PID"
 wait "$ORAD_PID" 2>/dev/null
