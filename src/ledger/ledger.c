@@ -312,7 +312,9 @@ ora_ledger_fold_due(const struct ora_ledger *l)
 uint64_t
 ora_ledger_pending(const struct ora_ledger *l)
 {
-	return l->log != NULL ? ora_ledger_log_last_seq(l->log) - l->folded_seq : 0;
+	if (l->log == NULL || !ora_ledger_dirty(l))
+		return 0;
+	return ora_ledger_log_last_seq(l->log) - l->folded_seq;
 }
 
 /* Readers inside the broker see every write made so far, when the database
@@ -355,7 +357,7 @@ insert(struct ora_ledger *l, struct ora_ledger_entry *e, const char *state, int 
 	if (e->id != 0)
 		sqlite3_bind_int64(s, 1, e->id);
 	sqlite3_bind_int64(s, 2, e->started_ms);
-	if (e->settled_ms != 0)
+	if (e->settled_ms != 0 || settled)
 		sqlite3_bind_int64(s, 3, e->settled_ms);
 	bind_text(s, 4, state);
 	sqlite3_bind_int64(s, 5, e->uid);

@@ -172,7 +172,8 @@ struct ledger_queued {
 	 * rewritten at a larger size (SQLite's costliest write here). */
 	const struct ledger_queued *settlement;
 	const struct ledger_queued *note;
-	int merged; /* folded into its admission's row */
+	int merged;  /* folded into its admission's row */
+	int blocked; /* an admission with a write that cannot be merged */
 };
 
 static int
@@ -224,20 +225,22 @@ pair_writes(struct ora_ledger *l)
 			l->admits[n++] = i;
 			continue;
 		}
-		if (q->type != LEDGER_SETTLE && q->type != LEDGER_GENERATION)
-			continue;
 		int64_t id = row_id(q);
 		if (n == 0 || id < first || id >= first + (int64_t)n)
 			continue;
 		struct ledger_queued *row = &l->queue[l->admits[id - first]];
-		if (row->type != LEDGER_ADMIT || row->settlement != NULL)
+		if (row->type != LEDGER_ADMIT || row->settlement != NULL || row->blocked)
 			continue;
-		if (q->type == LEDGER_SETTLE)
+		if (q->type == LEDGER_SETTLE) {
 			row->settlement = q;
-		else if (row->note == NULL)
+		} else if (q->type == LEDGER_GENERATION && row->note == NULL) {
 			row->note = q;
-		else
+		} else {
+			/* A write that stays in its place: nothing after it
+			 * may move before it into the row's insert. */
+			row->blocked = 1;
 			continue;
+		}
 		q->merged = 1;
 	}
 }
@@ -322,7 +325,9 @@ ledger_fold(struct ora_ledger *l, struct ora_error *err)
 		}
 		l->folded_seq = last;
 	}
-	if (ora_ledger_log_used(l->log) > 0)
+	/* Also when the log holds nothing but numbers below folded_seq (it
+	 * was replaced, or lost): new records must number above it. */
+	if (ora_ledger_log_used(l->log) > 0 || ora_ledger_log_last_seq(l->log) != l->folded_seq)
 		ora_ledger_log_restart(l->log, l->folded_seq + 1);
 	return 0;
 }

@@ -217,7 +217,8 @@ ora_ledger_log_reserve(struct ora_ledger_log *log, size_t len, size_t limit)
 {
 	if (limit > log->capacity)
 		limit = log->capacity;
-	if (len > limit || sizeof(struct record_header) + padded(len) > limit - log->end)
+	if (log->end > limit || len > limit ||
+	    sizeof(struct record_header) + padded(len) > limit - log->end)
 		return NULL;
 	return log->base + log->end + sizeof(struct record_header);
 }
