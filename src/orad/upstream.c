@@ -11,6 +11,8 @@
 #include "common/util.h"
 #include "orad/upstream.h"
 
+#define UPSTREAM_SPARE_HANDLES 64
+
 struct orad_upstream {
 	struct event_base *base;
 	CURLM *multi;
@@ -18,6 +20,10 @@ struct orad_upstream {
 	size_t active;
 	long connections_opened;
 	int in_curl; /* depth of curl_multi_socket_action on the stack */
+	/* Easy handles of finished transfers, reset, for the next ones: a
+	 * new handle costs allocations and set-up on every request. */
+	CURL *spare[UPSTREAM_SPARE_HANDLES];
+	size_t n_spare;
 };
 
 struct upstream_xfer {
@@ -39,6 +45,23 @@ struct upstream_sock {
 };
 
 static void check_done(struct orad_upstream *u);
+
+static CURL *
+take_handle(struct orad_upstream *u)
+{
+	return u->n_spare > 0 ? u->spare[--u->n_spare] : curl_easy_init();
+}
+
+static void
+give_back_handle(struct orad_upstream *u, CURL *easy)
+{
+	if (u->n_spare == UPSTREAM_SPARE_HANDLES) {
+		curl_easy_cleanup(easy);
+		return;
+	}
+	curl_easy_reset(easy);
+	u->spare[u->n_spare++] = easy;
+}
 
 static void
 socket_action(struct orad_upstream *u, curl_socket_t fd, int flags)
@@ -152,6 +175,8 @@ upstream_free(struct orad_upstream *u)
 {
 	if (u == NULL)
 		return;
+	while (u->n_spare > 0)
+		curl_easy_cleanup(u->spare[--u->n_spare]);
 	curl_multi_cleanup(u->multi);
 	event_free(u->timer);
 	free(u);
@@ -266,7 +291,7 @@ xfer_destroy(struct upstream_xfer *x)
 
 	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
 		x->u->connections_opened += opened;
-	curl_easy_cleanup(x->easy);
+	give_back_handle(x->u, x->easy);
 	/* The Authorization header holds an upstream key in ordinary heap
 	 * memory while the transfer runs; leave nothing behind. */
 	wipe_headers(x->headers);
@@ -320,7 +345,7 @@ upstream_start(struct orad_upstream *u, const struct upstream_request *r,
 	x->u = u;
 	x->cb = *cb;
 	x->ctx = ctx;
-	if ((x->easy = e = curl_easy_init()) == NULL) {
+	if ((x->easy = e = take_handle(u)) == NULL) {
 		free(x);
 		ora_error_set(err, "cannot create an upstream transfer");
 		return NULL;

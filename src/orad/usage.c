@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "orad/usage.h"
 
@@ -93,10 +94,33 @@ usage_take_json(struct orad_usage *u, struct json_object *obj)
 	}
 }
 
+/* One tokener for every parse: orad has one thread, and each parse is
+ * complete in one call. Making a tokener allocates its stack each time. */
+static struct json_tokener *shared_tokener;
+
+static struct json_tokener *
+tokener(void)
+{
+	if (shared_tokener == NULL && (shared_tokener = json_tokener_new()) == NULL) {
+		ora_log_error("out of memory making a JSON parser");
+		abort();
+	}
+	json_tokener_reset(shared_tokener);
+	return shared_tokener;
+}
+
+void
+usage_cleanup(void)
+{
+	if (shared_tokener != NULL)
+		json_tokener_free(shared_tokener);
+	shared_tokener = NULL;
+}
+
 int
 usage_parse_body(struct orad_usage *u, const char *body, size_t len)
 {
-	struct json_tokener *tok = json_tokener_new();
+	struct json_tokener *tok = tokener();
 	struct json_object *obj;
 	int r = -1;
 
@@ -110,7 +134,6 @@ usage_parse_body(struct orad_usage *u, const char *body, size_t len)
 		r = 0;
 	}
 	json_object_put(obj);
-	json_tokener_free(tok);
 	return r;
 }
 
@@ -137,12 +160,10 @@ take_event_line(struct orad_usage *u, const char *line, size_t len)
 	    memmem(line, len, "\"usage\"", 7) == NULL && memmem(line, len, "\"error\"", 7) == NULL &&
 	    memmem(line, len, "\"finish_reason\":\"", 17) == NULL)
 		return;
-	struct json_tokener *tok = json_tokener_new();
-	obj = json_tokener_parse_ex(tok, line, (int)len);
+	obj = json_tokener_parse_ex(tokener(), line, (int)len);
 	if (obj != NULL)
 		usage_take_json(u, obj);
 	json_object_put(obj);
-	json_tokener_free(tok);
 }
 
 void

@@ -40,6 +40,9 @@ void usage_take_json(struct orad_usage *u, struct json_object *obj);
  * if it was a JSON object, -1 otherwise. */
 int usage_parse_body(struct orad_usage *u, const char *body, size_t len);
 
+/* Free the parser the functions above share (at exit). */
+void usage_cleanup(void);
+
 struct sse_parser {
 	char *line;
 	size_t len, cap;
