@@ -14,9 +14,13 @@ fold(struct orad *d)
 
 	if (d->journal_timer != NULL)
 		evtimer_del(d->journal_timer);
-	if (d->ledger == NULL || !ora_ledger_dirty(d->ledger))
+	if (d->journal_idle != NULL)
+		event_del(d->journal_idle);
+	if (d->ledger == NULL)
 		return;
-	if (ora_ledger_commit(d->ledger, &err) != 0) {
+	/* (A reader inside orad may have folded already: then there is
+	 * nothing to do but to say that the failures are over.) */
+	if (ora_ledger_dirty(d->ledger) && ora_ledger_commit(d->ledger, &err) != 0) {
 		/* Nothing is lost: the writes stay in the log. Say so once
 		 * per spell of failures, and keep trying. */
 		if (!d->journal_failing)
@@ -40,7 +44,11 @@ int
 journal_init(struct orad *d)
 {
 	d->journal_timer = evtimer_new(d->base, on_fold, d);
-	return d->journal_timer != NULL ? 0 : -1;
+	d->journal_idle = evtimer_new(d->base, on_fold, d);
+	if (d->journal_timer == NULL || d->journal_idle == NULL ||
+	    event_priority_set(d->journal_idle, ORAD_PRIORITY_IDLE) != 0)
+		return -1;
+	return 0;
 }
 
 void
@@ -48,23 +56,39 @@ journal_free(struct orad *d)
 {
 	if (d->journal_timer != NULL)
 		event_free(d->journal_timer);
+	if (d->journal_idle != NULL)
+		event_free(d->journal_idle);
 	d->journal_timer = NULL;
+	d->journal_idle = NULL;
 }
 
 void
 journal_touch(struct orad *d)
 {
-	struct timeval tv = {0, JOURNAL_FOLD_MS * 1000};
+	struct timeval latest = {0, JOURNAL_FOLD_MS * 1000};
+	struct timeval earliest = {0, JOURNAL_IDLE_MS * 1000};
+	struct timeval retry = {JOURNAL_RETRY_S, 0};
 
 	if (d->journal_timer == NULL)
 		return;
-	if (d->ledger != NULL && ora_ledger_fold_due(d->ledger) && !d->journal_failing) {
+	if (d->journal_failing) {
+		/* Each attempt may wait for the database's lock a little: try
+		 * again now and then, not at every write. */
+		if (!evtimer_pending(d->journal_timer, NULL))
+			evtimer_add(d->journal_timer, &retry);
+		return;
+	}
+	if (d->ledger != NULL && ora_ledger_fold_due(d->ledger)) {
 		/* Runs after the callbacks already due in this turn. */
 		event_active(d->journal_timer, EV_TIMEOUT, 0);
 		return;
 	}
 	if (!evtimer_pending(d->journal_timer, NULL))
-		evtimer_add(d->journal_timer, &tv);
+		evtimer_add(d->journal_timer, &latest);
+	/* libevent runs an active event of the lowest priority only in a turn
+	 * where nothing of a higher one is ready: when the loop is idle. */
+	if (!evtimer_pending(d->journal_idle, NULL))
+		evtimer_add(d->journal_idle, &earliest);
 }
 
 void

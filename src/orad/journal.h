@@ -4,8 +4,9 @@
  * Every ledger write is durable the moment it is made (the ledger's intent
  * log, see ledger/ledger_log.h), so nothing waits for a commit: a request
  * goes upstream as soon as its row is written. The journal folds the writes
- * into SQLite, where reports see them, JOURNAL_FOLD_MS after the first of
- * them, or at once when the log fills up, in one transaction each time.
+ * into SQLite, where reports see them, in one transaction each time, at
+ * most JOURNAL_FOLD_MS after the first of them, or at once when the log
+ * fills up.
  */
 #ifndef ORAD_JOURNAL_H
 #define ORAD_JOURNAL_H
@@ -15,11 +16,22 @@ struct orad;
 int journal_init(struct orad *d);
 void journal_free(struct orad *d);
 
-/* A ledger write happened: fold it within JOURNAL_FOLD_MS. Short enough
- * that a report never lags noticeably; long enough that a busy broker
- * folds hundreds of writes in each transaction. */
-#define JOURNAL_FOLD_MS 10
+/* A ledger write happened: fold it at the first moment after
+ * JOURNAL_IDLE_MS when the loop has nothing else to do (then the fold
+ * delays nobody), or after JOURNAL_FOLD_MS when it is never idle (a busy
+ * broker then folds hundreds of writes at a time, which is what keeps the
+ * ledger cheap). The earliest time caps the commits at 200 a second however
+ * the requests come. */
+#define JOURNAL_IDLE_MS 5
+#define JOURNAL_FOLD_MS 25
+/* While the database cannot be written, how often to try again. */
+#define JOURNAL_RETRY_S 1
 void journal_touch(struct orad *d);
+
+/* The event priorities: orad's events have the middle one (libevent's
+ * default with three), the idle fold the lowest. */
+#define ORAD_PRIORITIES 3
+#define ORAD_PRIORITY_IDLE 2
 
 /* Fold now (shutdown). */
 void journal_flush(struct orad *d);

@@ -352,6 +352,13 @@ new_base(struct ora_error *err)
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
+	/* Three priorities: every event gets the middle one, and the
+	 * journal's fold the lowest, so that it runs when nothing else is
+	 * ready (see journal.h). */
+	if (base != NULL && event_base_priority_init(base, ORAD_PRIORITIES) != 0) {
+		event_base_free(base);
+		base = NULL;
+	}
 	if (base == NULL)
 		ora_error_set(err, "no event backend with early-close detection (epoll) available");
 	return base;

@@ -56,6 +56,7 @@ struct orad {
 	struct orad_budgets *budgets;
 	struct orad_reconciler *reconciler;
 	struct event *journal_timer;          /* folds the ledger, see journal.h */
+	struct event *journal_idle;
 	int journal_failing;
 	
 

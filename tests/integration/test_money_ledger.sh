@@ -79,7 +79,8 @@ check "  ... and oractl status says so" grep -q "writes not yet in the database"
 unlock_ledger
 drained() { [ "$(pending_writes)" = 0 ]; }
 check "once the lock is gone, the writes reach the database" wait_until 5 drained
-check "  ... orad says so" grep -q "writes reach the database again" "$T/orad.log"
+said_again() { grep -q "writes reach the database again" "$T/orad.log"; }
+check "  ... orad says so" wait_until 5 said_again
 check "  ... every request is there once, at the cost the upstream billed" mock_vs_ledger
 check "  ... all 21 rows, settled" \
 	[ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state = 'settled'")" -eq 21 ]
