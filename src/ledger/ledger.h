@@ -149,6 +149,10 @@ int ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value
 int ora_ledger_audit(struct ora_ledger *l, uint32_t uid, const char *user, const char *action,
     const char *detail, struct ora_error *err);
 
+/* Writes a broker that stopped left in the intent log, not yet in the
+ * database (they will be at its next start); 0 while a broker runs. */
+int ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *err);
+
 /* Number of rows and of rows waiting for reconciliation. */
 int ora_ledger_counts(struct ora_ledger *l, int64_t *rows, int64_t *unsettled, struct ora_error *err);
 

@@ -376,6 +376,24 @@ read_next_id(struct ora_ledger *l, struct ora_error *err)
 }
 
 int
+ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *err)
+{
+	uint64_t folded;
+	int in_use, r;
+	char *path;
+
+	*writes = 0;
+	if (l->log != NULL)
+		return 0; /* this process is the broker */
+	if (read_folded_seq(l, &folded, err) != 0)
+		return -1;
+	path = ora_xasprintf("%s-log", l->path);
+	r = ora_ledger_log_peek(path, folded, writes, &in_use, err);
+	free(path);
+	return r;
+}
+
+int
 ledger_log_attach(struct ora_ledger *l, struct ora_error *err)
 {
 	char *path = ora_xasprintf("%s-log", l->path);

@@ -97,6 +97,24 @@ find_chain(struct ora_ledger_log *log)
 	log->last_seq = prev;
 }
 
+/* A reader (oractl report) may hold a shared lock for the moment it takes
+ * to look at the log: wait that out, but not a broker that holds it. */
+#define LOG_LOCK_TRIES 100
+#define LOG_LOCK_PAUSE_US 10000
+
+static int
+lock_log(int fd)
+{
+	for (int i = 0; i < LOG_LOCK_TRIES; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		usleep(LOG_LOCK_PAUSE_US);
+	}
+	return -1;
+}
+
 static int
 in_use(const char *path, struct ora_error *err)
 {
@@ -114,7 +132,7 @@ ora_ledger_log_check_free(const char *path, struct ora_error *err)
 
 	if (fd < 0)
 		return 0; /* nobody has it; opening it for real will say why not */
-	busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	busy = lock_log(fd) != 0 && errno == EWOULDBLOCK;
 	close(fd);
 	return busy ? in_use(path, err) : 0;
 }
@@ -134,7 +152,7 @@ ora_ledger_log_open(
 		ora_error_set(err, "cannot open the ledger log %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (flock(log->fd, LOCK_EX | LOCK_NB) != 0) {
+	if (lock_log(log->fd) != 0) {
 		in_use(path, err);
 		goto fail;
 	}
@@ -192,6 +210,50 @@ ora_ledger_log_each(
 			return r;
 		pos += sizeof(*h) + padded(h->len);
 	}
+	return 0;
+}
+
+static int
+count_record(void *arg, uint64_t seq, uint32_t type, const void *data, size_t len)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+int
+ora_ledger_log_peek(
+    const char *path, uint64_t after_seq, uint64_t *pending, int *in_use, struct ora_error *err)
+{
+	struct ora_ledger_log log = {.fd = -1};
+	struct stat st;
+	int fd;
+
+	*pending = 0;
+	*in_use = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ora_error_set(
+		    err, "cannot read the ledger log %s: %s", path, strerror(errno));
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		*in_use = errno == EWOULDBLOCK;
+		close(fd);
+		return *in_use ? 0 : ora_error_set(err, "cannot lock the ledger log %s", path);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	log.capacity = (size_t)st.st_size;
+	log.base = mmap(NULL, log.capacity, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (log.base == MAP_FAILED)
+		return ora_error_set(
+		    err, "cannot map the ledger log %s: %s", path, strerror(errno));
+	find_chain(&log);
+	ora_ledger_log_each(&log, after_seq, count_record, pending);
+	munmap(log.base, log.capacity);
 	return 0;
 }
 

@@ -48,6 +48,13 @@ void ora_ledger_log_close(struct ora_ledger_log *log);
  * before it takes its socket, while it can still remove it. */
 int ora_ledger_log_check_free(const char *path, struct ora_error *err);
 
+/* Without opening it for writing: how many records of the log at path
+ * number above after_seq (0 when there is no log), unless a broker holds
+ * it (*in_use = 1): a broker folds them itself. For readers, who would
+ * otherwise not know that a broker that stopped left writes behind. */
+int ora_ledger_log_peek(const char *path, uint64_t after_seq, uint64_t *pending, int *in_use,
+    struct ora_error *err);
+
 /* Call fn for each record of the chain, in order, with a sequence number
  * above after_seq. A non-zero return from fn stops the walk and is
  * returned. */

@@ -233,6 +233,11 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 		oractl_error("%s", err.msg);
 		goto out;
 	}
+	if (a.r.unfolded > 0)
+		oractl_warning("%llu ledger writes of a broker that stopped are not in %s yet, so "
+		               "this report lacks them: start orad, which folds them in first (they "
+		               "are safe in %s-log)",
+		    (unsigned long long)a.r.unfolded, path, path);
 	if (strcmp(a.format, "csv") == 0)
 		oractl_report_print_csv(&a.r, stdout);
 	else if (strcmp(a.format, "json") == 0)

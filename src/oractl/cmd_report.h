@@ -77,6 +77,7 @@ struct oractl_report {
 	struct oractl_report_row *rows;
 	size_t n_rows;
 	struct oractl_report_sums total;
+	uint64_t unfolded; /* writes of a stopped broker, not in the ledger yet */
 };
 
 /* Read the ledger at path into r->rows and r->total (cmd_report_ledger.c),

@@ -331,7 +331,7 @@ oractl_report_read(const char *path, struct oractl_report *r, struct ora_error *
 		goto out;
 	}
 	if (report_check_schema(db, path, err) != 0 || report_extent(db, path, r, err) != 0 ||
-	    report_query(db, path, r, err) != 0)
+	    report_query(db, path, r, err) != 0 || ora_ledger_unfolded(l, &r->unfolded, err) != 0)
 		goto out;
 	ret = 0;
 out:

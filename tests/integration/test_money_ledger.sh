@@ -98,6 +98,11 @@ wait "$ORAD_PID" 2>/dev/null
 PIDS=$(echo "$PIDS" | sed "s/ $ORAD_PID//")
 unlock_ledger
 check "after kill -9 the database holds only the earlier 21 rows" [ "$(rows_on_disk)" -eq 21 ]
+"$ORACTL" -c "$CONF" report >"$T/report.out" 2>"$T/report.err"
+check "a report meanwhile says what it lacks, and how to get it" \
+	grep -q "ledger writes of a broker that stopped are not in $STATE/ledger.db yet, so this report lacks them: start orad" \
+	"$T/report.err"
+check "  ... and still reports the 21 rows" grep -q "21" "$T/report.out"
 start_orad
 check "the restart replays what the log held" grep -q "replaying [0-9]* writes" "$T/orad.log"
 check "  ... every request is in the ledger once, at its exact cost" mock_vs_ledger
@@ -109,4 +114,13 @@ s=$(req POST /api/v1/chat/completions "$CHAT")
 check "the restarted broker serves and records" [ "$s" = 200 ]
 check "  ... its row follows the replayed ones" \
 	[ "$(ledger_sql "SELECT COUNT(*), MAX(id) = 32 FROM requests")" = "32|1" ]
+# A running broker folds its writes itself: a report does not warn of
+# them, even while some wait in the log.
+lock_ledger
+req POST /api/v1/chat/completions "$CHAT" >/dev/null
+"$ORACTL" -c "$CONF" report >"$T/report.out" 2>"$T/report.err"
+check "with writes waiting in a running broker's log" [ "$(pending_writes)" -gt 0 ]
+unlock_ledger
+check "  ... a report has nothing to say of them" \
+	sh -c "! grep -q 'writes of a broker that stopped' '$T/report.err'"
 finish
