@@ -181,6 +181,7 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 	*out = NULL;
 	l->mode = mode;
 	l->path = ora_xstrdup(path);
+	l->log_path = ora_xasprintf("%s" ORA_LEDGER_LOG_SUFFIX, path);
 	if (!readonly && create_private(path, err) != 0)
 		goto fail;
 	if (sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -243,6 +244,7 @@ ora_ledger_close(struct ora_ledger *l)
 		sqlite3_finalize(l->stmt[i]);
 	sqlite3_close(l->db);
 	free(l->path);
+	free(l->log_path);
 	free(l);
 }
 

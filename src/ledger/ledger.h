@@ -41,6 +41,8 @@
 #include "common/util.h"
 
 #define ORA_LEDGER_FILE "ledger.db"
+/* The intent log sits beside the database: ledger.db-log. */
+#define ORA_LEDGER_LOG_SUFFIX "-log"
 #define ORA_LEDGER_SCHEMA_VERSION 1
 
 struct ora_ledger;
@@ -148,6 +150,10 @@ int ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value
 /* Append to the audit trail (admin actions). */
 int ora_ledger_audit(struct ora_ledger *l, uint32_t uid, const char *user, const char *action,
     const char *detail, struct ora_error *err);
+
+/* Fail, naming the cause, when a broker holds the ledger at path; for a
+ * broker to stop before it takes anything else. */
+int ora_ledger_check_free(const char *path, struct ora_error *err);
 
 /* Writes a broker that stopped left in the intent log, not yet in the
  * database (they will be at its next start); 0 while a broker runs. */

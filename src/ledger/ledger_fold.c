@@ -50,8 +50,15 @@ static const size_t entry_strings[] = {
 _Static_assert(ENTRY_STRINGS == sizeof(((struct entry_numbers *)0)->lengths) / sizeof(uint32_t),
     "one length per string of an entry");
 
+static const char *
+string_of(const struct ora_ledger_entry *e, size_t i)
+{
+	return *(const char *const *)(const void *)((const char *)e + entry_strings[i]);
+}
+
+/* The same field, to set when decoding. */
 static const char **
-string_of(struct ora_ledger_entry *e, size_t i)
+string_field(struct ora_ledger_entry *e, size_t i)
 {
 	return (const char **)(void *)((char *)e + entry_strings[i]);
 }
@@ -70,7 +77,6 @@ int
 ledger_log_write(struct ora_ledger *l, enum ledger_write what, const struct ora_ledger_entry *e,
     struct ora_error *err)
 {
-	struct ora_ledger_entry copy = *e;
 	struct entry_numbers n = {
 		.id = e->id,
 		.started_ms = e->started_ms,
@@ -94,7 +100,7 @@ ledger_log_write(struct ora_ledger *l, enum ledger_write what, const struct ora_
 	char *p, *out;
 
 	for (size_t i = 0; i < ENTRY_STRINGS; i++) {
-		const char *s = *string_of(&copy, i);
+		const char *s = string_of(e, i);
 		size_t sl = s != NULL ? strlen(s) : 0;
 
 		if (sl >= NO_STRING)
@@ -105,15 +111,15 @@ ledger_log_write(struct ora_ledger *l, enum ledger_write what, const struct ora_
 	out = ora_ledger_log_reserve(l->log, len, room_for(l, what));
 	if (out == NULL)
 		return ora_error_set(err,
-		    "ledger: %s-log is full: its writes cannot be folded into %s (see the errors "
+		    "ledger: %s is full: its writes cannot be folded into %s (see the errors "
 		    "before this one)",
-		    l->path, l->path);
+		    l->log_path, l->path);
 	memcpy(out, &n, sizeof(n));
 	p = out + sizeof(n);
 	for (size_t i = 0; i < ENTRY_STRINGS; i++) {
 		if (n.lengths[i] == NO_STRING)
 			continue;
-		memcpy(p, *string_of(&copy, i), n.lengths[i]);
+		memcpy(p, string_of(e, i), n.lengths[i]);
 		p += n.lengths[i];
 		*p++ = '\0';
 	}
@@ -155,7 +161,7 @@ decode(const void *data, size_t len, struct ora_ledger_entry *e)
 			continue;
 		if ((size_t)(end - p) <= n.lengths[i] || p[n.lengths[i]] != '\0')
 			return -1;
-		*string_of(e, i) = p;
+		*string_field(e, i) = p;
 		p += n.lengths[i] + 1;
 	}
 	return p == end ? 0 : -1;
@@ -274,8 +280,8 @@ unreadable(struct ora_ledger *l, const struct ledger_queued *q)
 {
 	/* Checksummed, so only a broker of another version could have
 	 * written it: keep going, the rest is still good. */
-	ora_log_error("ledger: record %llu of %s-log cannot be read; skipped",
-	    (unsigned long long)q->seq, l->path);
+	ora_log_error("ledger: record %llu of %s cannot be read; skipped",
+	    (unsigned long long)q->seq, l->log_path);
 	return 0;
 }
 
@@ -376,40 +382,40 @@ read_next_id(struct ora_ledger *l, struct ora_error *err)
 }
 
 int
+ora_ledger_check_free(const char *path, struct ora_error *err)
+{
+	char *log_path = ora_xasprintf("%s" ORA_LEDGER_LOG_SUFFIX, path);
+	int r = ora_ledger_log_check_free(log_path, err);
+
+	free(log_path);
+	return r;
+}
+
+int
 ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *err)
 {
 	uint64_t folded;
-	int in_use, r;
-	char *path;
+	int in_use;
 
 	*writes = 0;
 	if (l->log != NULL)
 		return 0; /* this process is the broker */
 	if (read_folded_seq(l, &folded, err) != 0)
 		return -1;
-	path = ora_xasprintf("%s-log", l->path);
-	r = ora_ledger_log_peek(path, folded, writes, &in_use, err);
-	free(path);
-	return r;
+	return ora_ledger_log_peek(l->log_path, folded, writes, &in_use, err);
 }
 
 int
 ledger_log_attach(struct ora_ledger *l, struct ora_error *err)
 {
-	char *path = ora_xasprintf("%s-log", l->path);
 	uint64_t pending;
-	int r;
 
-	r = ora_ledger_log_open(path, ORA_LEDGER_LOG_BYTES, &l->log, err);
-	free(path);
-	if (r != 0 || read_folded_seq(l, &l->folded_seq, err) != 0)
+	if (ora_ledger_log_open(l->log_path, ORA_LEDGER_LOG_BYTES, &l->log, err) != 0 ||
+	    read_folded_seq(l, &l->folded_seq, err) != 0)
 		return -1;
-	pending = ora_ledger_log_last_seq(l->log) > l->folded_seq
-	    ? ora_ledger_log_last_seq(l->log) - l->folded_seq
-	    : 0;
-	if (pending > 0)
-		ora_log_warning("ledger: replaying %llu writes the last broker left in %s-log",
-		    (unsigned long long)pending, l->path);
+	if ((pending = ora_ledger_pending(l)) > 0)
+		ora_log_warning("ledger: replaying %llu writes the last broker left in %s",
+		    (unsigned long long)pending, l->log_path);
 	if (ledger_fold(l, err) != 0)
 		return -1;
 	return read_next_id(l, err);

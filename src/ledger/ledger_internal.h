@@ -38,6 +38,7 @@ struct ora_ledger {
 	enum ora_ledger_mode mode;
 	int in_batch;
 	char *path;
+	char *log_path; /* path + ORA_LEDGER_LOG_SUFFIX */
 	/* ORA_LEDGER_LOGGED: writes go to the log first. */
 	struct ora_ledger_log *log;
 	uint64_t folded_seq;         /* the last log record that is in SQLite */

@@ -236,7 +236,7 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 	if (a.r.unfolded > 0)
 		oractl_warning("%llu ledger writes of a broker that stopped are not in %s yet, so "
 		               "this report lacks them: start orad, which folds them in first (they "
-		               "are safe in %s-log)",
+		               "are safe in %s" ORA_LEDGER_LOG_SUFFIX ")",
 		    (unsigned long long)a.r.unfolded, path, path);
 	if (strcmp(a.format, "csv") == 0)
 		oractl_report_print_csv(&a.r, stdout);

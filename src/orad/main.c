@@ -27,7 +27,6 @@
 #include "config/conf.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
-#include "ledger/ledger_log.h"
 #include "orad/budget.h"
 #include "orad/reconcile.h"
 #include "orad/catalog.h"
@@ -283,8 +282,8 @@ ledger_taken(struct orad *d, struct ora_error *err)
 
 	if (!d->conf->daemon.ledger)
 		return 0;
-	path = ora_xasprintf("%s/%s-log", d->conf->daemon.state_dir, ORA_LEDGER_FILE);
-	r = ora_ledger_log_check_free(path, err);
+	path = ora_xasprintf("%s/%s", d->conf->daemon.state_dir, ORA_LEDGER_FILE);
+	r = ora_ledger_check_free(path, err);
 	free(path);
 	return r;
 }

@@ -1633,37 +1633,39 @@ END_TEST
 
 Suite *suite(void); /* run by check_main.c */
 
-Suite *
-suite(void)
+/* A test case with the directories every test here works in. */
+static TCase *
+ledger_case(Suite *s, const char *name)
 {
-	Suite *s = suite_create("ledger");
-	TCase *tc = tcase_create("rows");
-	TCase *crash = tcase_create("crash");
-	TCase *log = tcase_create("log");
-	TCase *slow = tcase_create("checkpoint");
+	TCase *tc = tcase_create(name);
 
 	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+Suite *
+suite(void)
+{
+	Suite *s = suite_create("ledger");
+	TCase *tc = ledger_case(s, "rows");
+	TCase *crash = ledger_case(s, "crash");
+	TCase *log = ledger_case(s, "log");
+	TCase *slow = ledger_case(s, "checkpoint");
+
 	tcase_add_test(tc, test_read_write_rows);
 	tcase_add_test(tc, test_logged_visible_after_commit);
 	tcase_add_test(tc, test_logged_same_rows_as_read_write);
 	tcase_add_test(tc, test_read_only);
 	tcase_add_test(tc, test_one_process_at_a_time);
-	suite_add_tcase(s, tc);
 
-	tcase_add_unchecked_fixture(crash, case_setup, case_teardown);
-	tcase_add_checked_fixture(crash, setup, teardown);
-	tcase_set_timeout(crash, 60);
 	tcase_add_test(crash, test_crash_replay);
 	tcase_add_test(crash, test_folded_records_not_replayed);
 	tcase_add_test(crash, test_stale_records_after_restart);
 	tcase_add_test(crash, test_torn_record);
-	suite_add_tcase(s, crash);
 
-	tcase_add_unchecked_fixture(log, case_setup, case_teardown);
-	tcase_add_checked_fixture(log, setup, teardown);
-	tcase_set_timeout(log, 60);
 	tcase_add_test(log, test_log_full);
 	tcase_add_test(log, test_log_records);
 	tcase_add_test(log, test_log_limits);
@@ -1671,12 +1673,7 @@ suite(void)
 	tcase_add_test(log, test_log_reserve_past_limit);
 	tcase_add_test(log, test_admit_after_settlements);
 	tcase_add_loop_test(log, test_merge_with_writes_between, 0, 3);
-	suite_add_tcase(s, log);
 
-	tcase_add_unchecked_fixture(slow, case_setup, case_teardown);
-	tcase_add_checked_fixture(slow, setup, teardown);
-	tcase_set_timeout(slow, 60);
 	tcase_add_test(slow, test_checkpointer);
-	suite_add_tcase(s, slow);
 	return s;
 }
