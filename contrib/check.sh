@@ -13,6 +13,7 @@ JOBS=${JOBS:-2}
 
 contrib/deps.sh || exit 1
 [ -x configure ] || autoreconf -fi || exit 1
+contrib/unconfigure-in-tree.sh || exit 1
 
 run_suite() { # DIR CONFIGURE-ARGS... ; then the make check arguments in CHECK_ARGS
 	dir=$1
@@ -27,6 +28,16 @@ run_suite() { # DIR CONFIGURE-ARGS... ; then the make check arguments in CHECK_A
 status=0
 CHECK_ARGS="" run_suite build-asan --enable-werror --enable-sanitizers || status=1
 CHECK_ARGS="TESTS=tests/integration/test_orad_valgrind.sh" run_suite build-plain --enable-werror || status=1
+
+# The release tarball builds, installs and passes its own suite (one check).
+distcheck_pass=0 distcheck_fail=0
+if make -C build-plain -j"$JOBS" distcheck >build-plain/distcheck.out 2>&1; then
+	distcheck_pass=1
+	echo "PASS: make distcheck"
+else
+	distcheck_fail=1 status=1
+	echo "FAIL: make distcheck"; tail -n 60 build-plain/distcheck.out
+fi
 
 # Totals over every individual check: Check's per-test results and the
 # integration tests' "ok"/"not ok" lines; a test program that failed without
@@ -64,6 +75,8 @@ for s in build-asan/test-suite.log build-plain/test-suite.log; do
 	[ -f "$s" ] && grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$s" | tr '\n' ' ' && echo " ($s)"
 done
 grep -h '^SKIP: ' build-asan/tests/*/*.log build-plain/tests/*/*.log 2>/dev/null || true
+passed=$((passed + distcheck_pass))
+failed=$((failed + distcheck_fail))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] || status=1
 exit $status

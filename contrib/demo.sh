@@ -13,12 +13,17 @@ cd "$(dirname "$0")/.."
 QUESTION=${1:-"In one sentence: why should a shared server broker API keys instead of handing them out?"}
 
 contrib/deps.sh
-if [ ! -x ./orad ] || [ ! -x ./orask ] || [ ! -x ./tests/mock/ora-mock ]; then
-	echo "demo: building ora"
+# Out of tree, in build-demo/, so that contrib/check.sh (build-asan/,
+# build-plain/) can configure its own builds before or after this one.
+B=build-demo
+if [ ! -x $B/orad ] || [ ! -x $B/oractl ] || [ ! -x $B/orask ] || [ ! -x $B/tests/mock/ora-mock ]; then
+	echo "demo: building ora in $B/"
 	[ -x configure ] || autoreconf -fi >/dev/null
-	[ -f Makefile ] || ./configure --quiet
-	make -j2 >/dev/null
-	make -j2 tests/mock/ora-mock >/dev/null
+	contrib/unconfigure-in-tree.sh
+	mkdir -p $B
+	[ -f $B/Makefile ] || (cd $B && ../configure --quiet)
+	make -C $B -j2 >/dev/null
+	make -C $B -j2 tests/mock/ora-mock >/dev/null
 fi
 
 D=$(mktemp -d /tmp/ora-demo.XXXXXX)
@@ -38,7 +43,7 @@ if [ -n "${OPENROUTER_API_KEY:-}" ]; then
 else
 	MOCK_KEY="sk-or-v1-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	printf '%s\n' "$MOCK_KEY" >"$D/mock.keys"
-	./tests/mock/ora-mock --listen 127.0.0.1:0 --port-file "$D/mock.port" --keys "$D/mock.keys" \
+	$B/tests/mock/ora-mock --listen 127.0.0.1:0 --port-file "$D/mock.port" --keys "$D/mock.keys" \
 		--quiet 2>"$D/mock.log" &
 	PIDS="$PIDS $!"
 	while [ ! -s "$D/mock.port" ]; do sleep 0.05; done
@@ -75,13 +80,13 @@ cost_centres = { demo = { key = "demo"; }; };
 rules = ( { everyone = true; role = "demo"; cost_centre = "demo"; } );
 CONF
 
-./oractl -c "$D/ora.conf" init >/dev/null
+$B/oractl -c "$D/ora.conf" init >/dev/null
 if [ -n "${OPENROUTER_API_KEY:-}" ]; then
-	printf '%s\n' "$OPENROUTER_API_KEY" | ./oractl -c "$D/ora.conf" key add demo
+	printf '%s\n' "$OPENROUTER_API_KEY" | $B/oractl -c "$D/ora.conf" key add demo
 else
-	printf '%s\n' "$MOCK_KEY" | ./oractl -c "$D/ora.conf" key add demo
+	printf '%s\n' "$MOCK_KEY" | $B/oractl -c "$D/ora.conf" key add demo
 fi
-env -u OPENROUTER_API_KEY ./orad -f -c "$D/ora.conf" 2>"$D/orad.log" &
+env -u OPENROUTER_API_KEY $B/orad -f -c "$D/ora.conf" 2>"$D/orad.log" &
 PIDS="$PIDS $!"
 i=0
 until [ -S "$D/ora.sock" ]; do
@@ -92,7 +97,7 @@ done
 echo "demo: orad is listening on $D/ora.sock"
 echo "demo: orask \"$QUESTION\""
 echo
-env -u OPENROUTER_API_KEY ORA_SOCKET="$D/ora.sock" ./orask -u "$QUESTION"
+env -u OPENROUTER_API_KEY ORA_SOCKET="$D/ora.sock" $B/orask -u "$QUESTION"
 echo
 echo "demo: orad's log line for that request:"
 grep ' request ' "$D/orad.log" | tail -n 1

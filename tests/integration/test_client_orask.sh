@@ -185,12 +185,17 @@ check "  ... asks the word" [ "$(last_request '["body"]["messages"][-1]["content
 
 # --- colour only on a terminal, and never with NO_COLOR ----------------------
 ESC=$(printf '\033')
-script -qec "\"$ORASK\" models" /dev/null >"$T/tty.out" 2>&1 </dev/null
+# A terminal that can show bold, whatever TERM the suite itself runs under
+# (cron, CI runners and Emacs shells set TERM=dumb, where orask rightly
+# stays plain).
+TERM=xterm script -qec "\"$ORASK\" models" /dev/null >"$T/tty.out" 2>&1 </dev/null
 check "on a terminal, the header is bold" grep -q "${ESC}\[1mMODEL" "$T/tty.out"
-NO_COLOR=1 script -qec "\"$ORASK\" models" /dev/null >"$T/tty.out" 2>&1 </dev/null
+TERM=dumb script -qec "\"$ORASK\" models" /dev/null >"$T/tty.out" 2>&1 </dev/null
+check "  ... but not with TERM=dumb" sh -c "grep -q '^MODEL' '$T/tty.out' && ! grep -q '$ESC' '$T/tty.out'"
+TERM=xterm NO_COLOR=1 script -qec "\"$ORASK\" models" /dev/null >"$T/tty.out" 2>&1 </dev/null
 check "  ... but not with NO_COLOR" sh -c "grep -q '^MODEL' '$T/tty.out' && ! grep -q '$ESC' '$T/tty.out'"
 mock_post /mock/faults '{"times":1,"content":"evil \u001b]0;title\u0007 text"}'
-script -qec "\"$ORASK\" 'say something evil'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+TERM=xterm script -qec "\"$ORASK\" 'say something evil'" /dev/null >"$T/tty.out" 2>&1 </dev/null
 check "on a terminal, escape sequences in the answer are defused" \
 	sh -c "grep -q 'evil ?\]0;title? text' '$T/tty.out' && ! grep -q '$ESC' '$T/tty.out'"
 
