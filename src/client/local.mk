@@ -5,7 +5,7 @@ lib_LTLIBRARIES += libora-client.la
 orainclude_HEADERS += include/ora/client.h
 pkgconfig_DATA += src/client/ora-client.pc
 EXTRA_DIST += src/client/ora-client.pc.in
-dist_man_MANS += doc/libora-client.3
+man_MANS += doc/libora-client.3
 
 ORA_CLIENT_SOURCES = \
 	src/client/buf.c src/client/buf.h \

@@ -7,7 +7,8 @@ libora_common_a_SOURCES += \
 	src/config/conf_parse.c \
 	src/config/conf_validate.c \
 	src/config/policy.c src/config/policy.h \
-	src/config/identity.c src/config/identity.h
+	src/config/identity.c src/config/identity.h \
+	src/config/preflight.c src/config/preflight.h
 
 check_PROGRAMS += tests/unit/check_conf tests/unit/check_conf_errors \
 	tests/unit/check_policy tests/unit/check_identity
@@ -33,7 +34,7 @@ tests_unit_check_identity_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_identity_LDADD = $(CHECK_LIBS_ALL)
 
 EXTRA_DIST += tests/unit/data
-dist_man_MANS += doc/ora.conf.5
+man_MANS += doc/ora.conf.5
 
 # Money and calendar periods live in src/common but are registered here,
 # with their tests, by the budget work (src/common/local.mk is owned apart).

@@ -20,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "config/conf.h"
+#include "config/preflight.h"
 #include "keys/keystore.h"
 #include "oractl/http.h"
 #include "oractl/oractl.h"
@@ -238,6 +240,36 @@ check_accounts(struct check_counts *c, const struct ora_conf *conf)
 		    conf->path, d->user, d->user);
 }
 
+static void
+check_preflight_report(void *arg, const char *msg)
+{
+	struct check_counts *c = arg;
+
+	printf("error: %s\n", msg);
+	c->errors++;
+}
+
+/* What orad needs to start, as `orad -t` checks it, when this user can see
+ * it: the master key (or its credential) readable, so the keys too. 1 when
+ * it ran. */
+static int
+check_startup(struct check_counts *c, const struct ora_conf *conf)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char *cred = dir != NULL && *dir == '/' ?
+	    ora_xasprintf("%s/%s", dir, ORA_MASTER_KEY_CREDENTIAL) : NULL;
+	const char *master = cred != NULL && access(cred, F_OK) == 0 ? cred : conf->daemon.master_key;
+	int can = access(master, R_OK) == 0 || errno != EACCES;
+
+	if (!can)
+		printf("note: what orad needs to start was not checked: %s is not readable by you "
+		       "(run as root, or `orad -t`)\n", master);
+	free(cred);
+	if (can)
+		ora_preflight(conf, check_preflight_report, c);
+	return can;
+}
+
 static const struct option check_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -287,7 +319,8 @@ oractl_cmd_check(struct oractl *ctl, int argc, char **argv)
 	if (conf != NULL) {
 		ctl->conf = conf; /* released by main */
 		check_accounts(&counts, conf);
-		check_keys(&counts, conf);
+		if (!check_startup(&counts, conf))
+			check_keys(&counts, conf);
 		check_catalog(&counts, conf);
 	}
 
@@ -303,5 +336,6 @@ oractl_cmd_check(struct oractl *ctl, int argc, char **argv)
 		    counts.warnings == 1 ? "" : "s");
 	else
 		printf("configuration OK\n");
+	fprintf(stderr, "oractl: configuration file %s test is successful\n", ctl->conf_path);
 	return ORACTL_EXIT_OK;
 }

@@ -21,7 +21,7 @@ oractl_LDADD = libora_common.a $(LIBCONFIG_LIBS) $(SODIUM_LIBS) $(JSONC_LIBS) \
 
 TESTS += tests/integration/test_oractl_keys.sh
 EXTRA_DIST += tests/integration/test_oractl_keys.sh
-dist_man_MANS += doc/oractl.8
+man_MANS += doc/oractl.8
 
 # oractl report: the billing export, tested against ledgers filled through
 # the real ledger API by ledger_fill, and its calendar arithmetic alone.

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "config/conf.h"
+#include "config/preflight.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
 #include "orad/budget.h"
@@ -56,23 +57,34 @@ usage(FILE *f)
 	           "  -c FILE  configuration (default %s, or $ORA_CONF)\n"
 	           "  -f       stay in the foreground and log to stderr\n"
 	           "  -d       debug logging\n"
-	           "  -t       check the configuration, print every problem, and exit\n"
-	           "  -V       print the version\n",
+	           "  -t       check the configuration and what orad needs to start (master\n"
+	           "           key, upstream keys, directories), print every problem, and exit\n"
+	           "  -V, --version  print the version\n"
+	           "  -h, --help     print this help\n",
 	    ORA_DEFAULT_CONF_PATH);
 }
+
+/* -d holds for the daemon's life: the configuration's log_level, applied
+ * at start and at every reload, must not lower it. */
+static int debug_forced;
 
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->conf_path = getenv("ORA_CONF") != NULL ? getenv("ORA_CONF") : ORA_DEFAULT_CONF_PATH;
-	while ((ch = getopt(argc, argv, "c:fdtVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fdtVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->conf_path = optarg; break;
 		case 'f': o->foreground = 1; break;
-		case 'd': o->debug = 1; break;
+		case 'd': o->debug = debug_forced = 1; break;
 		case 't': o->check_only = 1; break;
 		case 'V': printf("orad %s\n", PACKAGE_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
@@ -137,11 +149,35 @@ load_keys(struct orad *d, const struct ora_conf *conf, struct ora_keyring **out,
 }
 
 static void
+check_report(void *arg, const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", (const char *)arg, msg);
+}
+
+/* -t: the file is valid; now what it points to, as nginx -t does. */
+static int
+check_only(struct orad *d)
+{
+	size_t failures = ora_preflight(d->conf, check_report, (void *)d->conf_path);
+
+	ora_conf_unref(d->conf);
+	if (failures > 0) {
+		fprintf(stderr, "orad: configuration file %s test failed: orad would not start (%zu "
+		                "problem%s)\n", d->conf_path, failures, failures == 1 ? "" : "s");
+		return 1;
+	}
+	printf("configuration OK\n");
+	fprintf(stderr, "orad: configuration file %s test is successful\n", d->conf_path);
+	return 0;
+}
+
+static void
 apply_conf(struct orad *d)
 {
 	enum ora_log_level level;
 
-	if (d->conf->daemon.log_level != NULL && ora_log_level_parse(d->conf->daemon.log_level, &level) == 0)
+	if (!debug_forced && d->conf->daemon.log_level != NULL &&
+	    ora_log_level_parse(d->conf->daemon.log_level, &level) == 0)
 		ora_log_set_level(level);
 	server_apply_limits(d);
 	catalog_configure(d->catalog, d->conf->upstream.base_url, d->conf->upstream.catalog_refresh,
@@ -471,11 +507,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: configuration has errors\n", opt.conf_path);
 		return 1;
 	}
-	if (opt.check_only) {
-		printf("configuration OK\n");
-		ora_conf_unref(d.conf);
-		return 0;
-	}
+	if (opt.check_only)
+		return check_only(&d);
 	d.conf->generation = d.conf_generation = 1;
 	if (!opt.debug && d.conf->daemon.log_level != NULL) {
 		enum ora_log_level level;

@@ -5,7 +5,7 @@ orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/in
 	src/orask/history_log.c src/orask/history_internal.h
 orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS)
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-dist_man_MANS += doc/orask.1
+man_MANS += doc/orask.1
 
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = contrib/bash-completion/orask

@@ -343,10 +343,11 @@ budgets = {
   users = { spent = { user = "$ME"; usd = 0; period = "daily"; }; };
 };
 CONF
+# orad -t also checks the master key and the keys, so they come first.
+"$ORACTL" -c "$T/budget.conf" init >"$T/oractl-b.out" 2>&1 &&
+	printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$T/budget.conf" key add dev >>"$T/oractl-b.out" 2>&1 &&
+	printf '%s\n' "$KEY_PROD" | "$ORACTL" -c "$T/budget.conf" key add prod >>"$T/oractl-b.out" 2>&1
 if "$ORAD" -t -c "$T/budget.conf" >"$T/budget-t.out" 2>&1; then
-	"$ORACTL" -c "$T/budget.conf" init >"$T/oractl-b.out" 2>&1 &&
-		printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$T/budget.conf" key add dev >>"$T/oractl-b.out" 2>&1 &&
-		printf '%s\n' "$KEY_PROD" | "$ORACTL" -c "$T/budget.conf" key add prod >>"$T/oractl-b.out" 2>&1
 	"$ORAD" -f -c "$T/budget.conf" 2>>"$T/orad-budget.log" &
 	PIDS="$PIDS $!"
 	wait_for_file "$T/budget.sock"
