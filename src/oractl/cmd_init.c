@@ -131,7 +131,8 @@ init_master_dir(const char *master)
 	return ret;
 }
 
-/* *done says what happened to the master key, for the audit trail. */
+/* *done says what happened to the master key, for the audit trail.
+ * 1: an existing key was kept (a refusal, exit 3), -1: an error. */
 static int
 init_master_key(const struct ora_conf *conf, int force, const char **done)
 {
@@ -157,7 +158,7 @@ init_master_key(const struct ora_conf *conf, int force, const char **done)
 		printf("master key %s exists; refusing to replace it: every stored key would "
 		       "become unreadable. Use --force to replace it anyway\n",
 		    path);
-		return 0;
+		return 1;
 	}
 	if (init_master_dir(path) != 0)
 		return -1;
@@ -189,6 +190,7 @@ oractl_cmd_init(struct oractl *ctl, int argc, char **argv)
 	struct init_owner owner;
 	char *keys_dir = NULL;
 	const char *done = "kept";
+	int r;
 
 	if ((first = oractl_parse_options("init", argc, argv, options, &status)) < 0)
 		return status;
@@ -203,11 +205,12 @@ oractl_cmd_init(struct oractl *ctl, int argc, char **argv)
 	keys_dir = ora_key_dir(ctl->conf->daemon.state_dir);
 	if (init_dir(ctl->conf->daemon.state_dir, "state directory", &owner) != 0 ||
 	    init_dir(keys_dir, "key directory", &owner) != 0 ||
-	    init_master_key(ctl->conf, force, &done) != 0)
+	    (r = init_master_key(ctl->conf, force, &done)) < 0)
 		goto out;
 	oractl_audit(ctl, "init", "state directory %s; master key %s %s",
 	    ctl->conf->daemon.state_dir, ctl->conf->daemon.master_key, done);
-	status = ORACTL_EXIT_OK;
+	/* Run twice, init says no: scripts learn the key was already there. */
+	status = r == 1 ? ORACTL_EXIT_REFUSED : ORACTL_EXIT_OK;
 out:
 	free(keys_dir);
 	return status;

@@ -119,7 +119,9 @@ oractl_usage(const char *command, int help)
 		fprintf(f,
 		    "\nOptions:\n"
 		    "  -c FILE  configuration file (default: $ORA_CONF, else %s)\n"
-		    "  -h       show this help\n"
+		    "  -h, --help     show this help (oractl help COMMAND: one command's)\n"
+		    "  -V, --version  print the version\n"
+		    "\nExit status: 0 done, 1 error, 2 usage, 3 refused (see oractl(8)).\n"
 		    "\nKeys are read from standard input, never from the command line.\n"
 		    "See oractl(8).\n",
 		    ORA_DEFAULT_CONF_PATH);
@@ -215,9 +217,15 @@ oractl_parse_global(struct oractl *ctl, int argc, char **argv, int *status)
 	int c;
 
 	ctl->conf_path = env != NULL && *env != '\0' ? env : ORA_DEFAULT_CONF_PATH;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+
 	opterr = 0;
 	/* '+': stop at the command, whose options are its own. */
-	while ((c = getopt(argc, argv, "+c:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			ctl->conf_path = optarg;
@@ -225,9 +233,15 @@ oractl_parse_global(struct oractl *ctl, int argc, char **argv, int *status)
 		case 'h':
 			*status = oractl_usage(NULL, 1);
 			return -1;
+		case 'V':
+			printf("oractl (ora) %s\n", PACKAGE_VERSION);
+			*status = ORACTL_EXIT_OK;
+			return -1;
 		default:
 			if (optopt == 'c')
 				oractl_error("-c needs a configuration file");
+			else if (optopt == 0)
+				oractl_error("unknown option '%s'", argv[optind - 1]);
 			else
 				oractl_error("unknown option '-%c'", optopt);
 			*status = oractl_usage(NULL, 0);
@@ -253,6 +267,19 @@ oractl_find(const char *name)
 	return NULL;
 }
 
+/* `oractl help [COMMAND]`: the same text as -h and COMMAND -h. */
+static int
+oractl_help(int argc, char **argv)
+{
+	if (argc == 1)
+		return oractl_usage(NULL, 1);
+	if (argc > 2 || oractl_find(argv[1]) == NULL) {
+		oractl_error("help: no command '%s'", argv[1]);
+		return oractl_usage(NULL, 0);
+	}
+	return oractl_usage(argv[1], 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -266,6 +293,8 @@ main(int argc, char **argv)
 
 	if ((first = oractl_parse_global(&ctl, argc, argv, &status)) < 0)
 		return status;
+	if (strcmp(argv[first], "help") == 0)
+		return oractl_help(argc - first, argv + first);
 	if ((cmd = oractl_find(argv[first])) == NULL) {
 		oractl_error("unknown command '%s'", argv[first]);
 		return oractl_usage(NULL, 0);

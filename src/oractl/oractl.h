@@ -19,6 +19,9 @@ struct ora_secret;
 #define ORACTL_EXIT_OK 0
 #define ORACTL_EXIT_ERROR 1
 #define ORACTL_EXIT_USAGE 2
+/* Refused to do what was asked because it would destroy something (init
+ * over a master key, prune of unsettled rows); --force or a fix is needed. */
+#define ORACTL_EXIT_REFUSED 3
 
 struct oractl {
 	const char *conf_path;  /* -c, $ORA_CONF or the default */

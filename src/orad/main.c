@@ -86,7 +86,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'f': o->foreground = 1; break;
 		case 'd': o->debug = debug_forced = 1; break;
 		case 't': o->check_only = 1; break;
-		case 'V': printf("orad %s\n", PACKAGE_VERSION); exit(0);
+		case 'V': printf("orad (ora) %s\n", PACKAGE_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -176,7 +176,9 @@ apply_conf(struct orad *d)
 {
 	enum ora_log_level level;
 
-	if (!debug_forced && d->conf->daemon.log_level != NULL &&
+	if (debug_forced)
+		ora_log_debug("debug logging (-d) stays on over daemon.log_level");
+	else if (d->conf->daemon.log_level != NULL &&
 	    ora_log_level_parse(d->conf->daemon.log_level, &level) == 0)
 		ora_log_set_level(level);
 	server_apply_limits(d);

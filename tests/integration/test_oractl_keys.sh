@@ -104,12 +104,12 @@ if [ -n "$daemon_user" ]; then
 	check "master key stays root's" test "$(stat -c %U "$master")" = root
 fi
 cp "$master" "$tmp/master.before"
-check "init again succeeds (idempotent)" run 0 init
+check "init again refuses, exit 3 (a refusal)" run 3 init
 check "init again says the state directory exists" has "state directory $state exists"
 check "init again refuses to replace the master key" has "exists; refusing to replace it"
 check "init again mentions --force" has "Use --force to replace it anyway"
 check "master key unchanged" cmp -s "$master" "$tmp/master.before"
-check "ORA_CONF is honoured" sh -c "ORA_CONF='$conf' '$ORACTL' init >'$out' 2>&1"
+check "ORA_CONF is honoured" sh -c "ORA_CONF='$conf' '$ORACTL' init >'$out' 2>&1; [ \$? = 3 ] && grep -q 'master key $master exists' '$out'"
 
 # key add.
 check "key add dev from standard input" sh -c "echo '$KEY' | '$ORACTL' -c '$conf' key add dev >'$out' 2>&1"
