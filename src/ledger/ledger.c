@@ -207,6 +207,8 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 			sqlite3_free(msg);
 			goto fail;
 		}
+		if (ledger_upgrade(l, err) != 0)
+			goto fail;
 		for (int i = 0; i < STMT_COUNT; i++) {
 			if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 			        &l->stmt[i], NULL) != SQLITE_OK) {

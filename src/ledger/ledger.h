@@ -13,7 +13,7 @@
  * next ora_ledger_commit() (the broker calls it every few milliseconds) or
  * at the next start. Other writers (oractl) write SQLite directly.
  *
- * Schema (version 1), for reports and for anyone querying the file:
+ * Schema (version 2), for reports and for anyone querying the file:
  *
  *   requests(id INTEGER PRIMARY KEY, started_ms, settled_ms, state,
  *            uid, user, rule_line, rule_match, role, cost_centre, key_name,
@@ -24,6 +24,7 @@
  *            latency_ms, ttfb_ms, client_pid, client_exe)
  *   audit(id INTEGER PRIMARY KEY, time_ms, uid, user, action, detail)
  *   meta(key PRIMARY KEY, value)
+ *   pruned(id INTEGER PRIMARY KEY, time_ms, uid, before_ms, rows, cost_pico)
  *
  * Times are milliseconds since the epoch (UTC). Money is integer
  * picodollars (1e-12 USD, see money.h); cost_text keeps the upstream's own
@@ -43,7 +44,10 @@
 #define ORA_LEDGER_FILE "ledger.db"
 /* The intent log sits beside the database: ledger.db-log. */
 #define ORA_LEDGER_LOG_SUFFIX "-log"
-#define ORA_LEDGER_SCHEMA_VERSION 1
+/* Kept in PRAGMA user_version (and meta 'schema_version'). A read-write
+ * open upgrades an older ledger in place (ledger_maint.c) and refuses a
+ * newer one. 2: the pruned table. */
+#define ORA_LEDGER_SCHEMA_VERSION 2
 
 struct ora_ledger;
 
@@ -158,6 +162,25 @@ int ora_ledger_check_free(const char *path, struct ora_error *err);
 /* Writes a broker that stopped left in the intent log, not yet in the
  * database (they will be at its next start); 0 while a broker runs. */
 int ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *err);
+
+/* The schema version of the file (after the upgrade a read-write open
+ * does). */
+int ora_ledger_schema_version(struct ora_ledger *l, int *version, struct ora_error *err);
+
+/* A consistent copy of the ledger at path into dest (a new file, 0600, a
+ * single file without WAL), taken with SQLite's online backup API while a
+ * broker may be writing; *rows is the number of request rows copied. What
+ * the broker has in its intent log and not yet folded (at most 25 ms of
+ * writes) is in the next backup. */
+int ora_ledger_backup(const char *path, const char *dest, int64_t *rows, struct ora_error *err);
+
+/* Delete every request row started before before_ms, and record in table
+ * pruned how many and what they cost. Refused (ORA_LEDGER_PRUNE_UNSETTLED,
+ * nothing deleted, *unsettled set) while any of those rows has no settled
+ * cost. *rows and *cost: what was (or would have been) removed. */
+#define ORA_LEDGER_PRUNE_UNSETTLED 1
+int ora_ledger_prune(struct ora_ledger *l, int64_t before_ms, uint32_t uid, int64_t *rows,
+    ora_pico *cost, int64_t *unsettled, struct ora_error *err);
 
 /* Number of rows and of rows waiting for reconciliation. */
 int ora_ledger_counts(struct ora_ledger *l, int64_t *rows, int64_t *unsettled, struct ora_error *err);

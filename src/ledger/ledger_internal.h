@@ -69,6 +69,10 @@ int ledger_insert_settled(struct ora_ledger *l, struct ora_ledger_entry *e, stru
 int ledger_end_batch(struct ora_ledger *l, struct ora_error *err);
 void ledger_abort_batch(struct ora_ledger *l);
 
+/* ledger_maint.c: bring the schema of a read-write ledger to
+ * ORA_LEDGER_SCHEMA_VERSION, or refuse a newer one. */
+int ledger_upgrade(struct ora_ledger *l, struct ora_error *err);
+
 /* Record folded_seq in the batch (meta 'log_folded_seq'). */
 int ledger_note_folded(struct ora_ledger *l, uint64_t seq, struct ora_error *err);
 

@@ -2,6 +2,7 @@
 libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
 	src/ledger/ledger_internal.h \
 	src/ledger/ledger_fold.c \
+	src/ledger/ledger_maint.c \
 	src/ledger/ledger_log.c src/ledger/ledger_log.h
 
 # The ledger's modes, the intent log's crash replay and limits, and the

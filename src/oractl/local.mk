@@ -12,6 +12,7 @@ oractl_SOURCES = \
 	src/oractl/cmd_check.c src/oractl/cmd_explain.c \
 	src/oractl/cmd_admin.c src/oractl/cmd_key_more.c \
 	src/oractl/cmd_audit.c src/oractl/audit.c src/oractl/audit.h \
+	src/oractl/cmd_maint.c \
 	src/oractl/http.c src/oractl/http.h \
 	src/oractl/prompt.c
 oractl_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SODIUM_CFLAGS) $(JSONC_CFLAGS) \
@@ -41,3 +42,8 @@ EXTRA_DIST += tests/integration/test_oractl_report.sh
 # (refusals for non-admins).
 TESTS += tests/integration/test_oractl_check.sh tests/integration/test_oractl_admin.sh
 EXTRA_DIST += tests/integration/test_oractl_check.sh tests/integration/test_oractl_admin.sh
+
+# backup and prune, and the upgrade of a ledger made by the previous schema
+# (tests/integration/data/ledger-v1.db).
+TESTS += tests/integration/test_oractl_backup.sh
+EXTRA_DIST += tests/integration/test_oractl_backup.sh

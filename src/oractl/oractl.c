@@ -52,6 +52,10 @@ static const struct oractl_command oractl_commands[] = {
     {"status", oractl_cmd_status, "status [--json]", "what orad is doing now"},
     {"metrics", oractl_cmd_metrics, "metrics", "orad's metrics, in Prometheus text format"},
     {"audit", oractl_cmd_audit, "audit [--since DATE]", "who did what to ora, and when"},
+    {"backup", oractl_cmd_backup, "backup FILE",
+        "a consistent copy of the ledger, while orad runs"},
+    {"prune", oractl_cmd_prune, "prune --before DATE [--dry-run]",
+        "remove settled ledger rows older than DATE (a summary stays)"},
 };
 
 #define ORACTL_N_COMMANDS (sizeof(oractl_commands) / sizeof(oractl_commands[0]))

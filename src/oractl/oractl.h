@@ -53,6 +53,8 @@ int oractl_parse_options(
 
 /* Commands. */
 int oractl_cmd_init(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_backup(struct oractl *ctl, int argc, char **argv);
+int oractl_cmd_prune(struct oractl *ctl, int argc, char **argv);
 int oractl_cmd_key(struct oractl *ctl, int argc, char **argv);
 int oractl_cmd_report(struct oractl *ctl, int argc, char **argv);
 int oractl_cmd_check(struct oractl *ctl, int argc, char **argv);
