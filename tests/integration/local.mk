@@ -23,3 +23,7 @@ EXTRA_DIST += tests/integration/test_orad_resilience.sh
 TESTS += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/sse_client.py
+# make install's layout, the systemd units (verify, security score), the
+# sysusers.d and tmpfiles.d files, the man pages.
+TESTS += tests/integration/test_install.sh
+EXTRA_DIST += tests/integration/test_install.sh
