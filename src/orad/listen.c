@@ -32,6 +32,9 @@ take_activated(struct listen_socket *ls)
 	ls->fd = SD_LISTEN_FDS_START;
 	ls->activated = 1;
 	fcntl(ls->fd, F_SETFD, FD_CLOEXEC);
+	/* systemd hands sockets over blocking unless NonBlocking=yes; the
+	 * event loop accepts until EAGAIN, and would hang in accept(). */
+	fcntl(ls->fd, F_SETFL, fcntl(ls->fd, F_GETFL) | O_NONBLOCK);
 	return 1;
 }
 

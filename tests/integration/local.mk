@@ -25,5 +25,5 @@ EXTRA_DIST += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/sse_client.py
 # make install's layout, the systemd units (verify, security score), the
 # sysusers.d and tmpfiles.d files, the man pages.
-TESTS += tests/integration/test_install.sh
-EXTRA_DIST += tests/integration/test_install.sh
+TESTS += tests/integration/test_install.sh tests/integration/test_orad_unit.sh
+EXTRA_DIST += tests/integration/test_install.sh tests/integration/test_orad_unit.sh
