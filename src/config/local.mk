@@ -38,7 +38,8 @@ man_MANS += doc/ora.conf.5
 
 # Money and calendar periods live in src/common but are registered here,
 # with their tests, by the budget work (src/common/local.mk is owned apart).
-libora_common_a_SOURCES += src/common/money.c src/common/period.c \
+libora_common_a_SOURCES += src/common/money.c src/common/money.h \
+	src/common/period.c src/common/period.h \
 	src/config/conf_budget.c
 
 check_PROGRAMS += tests/unit/check_money tests/unit/check_period
