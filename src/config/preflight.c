@@ -86,8 +86,9 @@ preflight_state_dir(struct preflight *p, const struct ora_daemon_conf *dc)
 		    (unsigned long)uid, name != NULL ? name : "$(id -un)", dc->state_dir);
 }
 
-/* orad makes the socket itself unless systemd hands it one; the directory
- * must be there, or be creatable by orad. */
+/* orad binds the socket itself unless systemd hands it one, in a
+ * directory that must be there (orad does not make it: under systemd,
+ * RuntimeDirectory= or tmpfiles.d does) and writable. */
 static void
 preflight_socket_dir(struct preflight *p, const struct ora_daemon_conf *dc)
 {
@@ -100,28 +101,16 @@ preflight_socket_dir(struct preflight *p, const struct ora_daemon_conf *dc)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			preflight_fail(p, "daemon.socket: %s is not a directory", dir);
-		else if (access(dir, W_OK | X_OK) != 0)
-			preflight_fail(p, "daemon.socket: cannot create the socket in %s: %s", dir,
-			    strerror(errno));
-		goto out;
-	}
-	if (errno != ENOENT) {
-		preflight_fail(p, "daemon.socket: %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir)
-		*slash = '\0';
-	else if (slash != NULL)
-		slash[1] = '\0';
-	if (slash == NULL || access(dir, W_OK | X_OK) != 0)
+	if (stat(dir, &st) != 0)
 		preflight_fail(p,
-		    "daemon.socket: the directory of %s does not exist and cannot be created in %s "
-		    "(%s); create it, or let systemd (RuntimeDirectory=ora, tmpfiles.d) do it",
-		    dc->socket_path, dir, strerror(errno));
+		    "daemon.socket: the directory of %s, %s, does not exist (%s): create it "
+		    "(install -d -m 0755 %s), or let systemd do it (RuntimeDirectory=ora, tmpfiles.d)",
+		    dc->socket_path, dir, strerror(errno), dir);
+	else if (!S_ISDIR(st.st_mode))
+		preflight_fail(p, "daemon.socket: %s is not a directory", dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		preflight_fail(p, "daemon.socket: cannot create the socket in %s: %s", dir,
+		    strerror(errno));
 out:
 	free(dir);
 }
