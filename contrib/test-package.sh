@@ -86,7 +86,7 @@ check "  ... libora-client0 ships the soname" \
 check "  ... no libtool archive anywhere" sh -c "! dpkg-deb -c '$W'/libora-client-dev_*.deb | grep -q '\.la\$'"
 
 # --- lintian ---------------------------------------------------------------------------
-lintian --tag-display-limit 0 "$W"/*.changes >"$W/lintian.out" 2>&1
+lintian -I --pedantic --tag-display-limit 0 "$W"/*.changes >"$W/lintian.out" 2>&1
 echo "# lintian: $(grep -c '^E:' "$W/lintian.out") errors, $(grep -c '^W:' "$W/lintian.out") warnings, $(grep -c '^I:' "$W/lintian.out") info"
 sed 's/^/#   /' "$W/lintian.out"
 check "lintian: no errors" sh -c "! grep -q '^E:' '$W/lintian.out'"
