@@ -9,12 +9,16 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 need_binaries "$ORAD" "$ORACTL"
-mkvar() { sed -n "s/^$1 = //p" "$top_builddir/Makefile" | head -n 1; }
+# mkvar NAME: a variable of the build's Makefile, as make expands it.
+mkvar() {
+	printf 'ora-print-var:\n\t@echo $(%s)\n' "$1" |
+		make -s --no-print-directory -C "$top_builddir" -f Makefile -f - ora-print-var
+}
 prefix=$(mkvar prefix)
 unitdir=$(mkvar systemdsystemunitdir)
 sysusersdir=$(mkvar sysusersdir)
 tmpfilesdir=$(mkvar tmpfilesdir)
-sysconfdir=$(mkvar sysconfdir | sed "s|\${prefix}|$prefix|")
+sysconfdir=$(mkvar sysconfdir)
 VERSION=$(mkvar VERSION)
 DATE=$(mkvar ORA_RELEASE_DATE)
 R=$T/root
@@ -103,8 +107,8 @@ if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/n
 	ora_uid=$(sed -n 's/^ora:x:\([0-9]*\):.*/\1/p' "$S/etc/passwd")
 	systemd-tmpfiles --create --root="$S" "$R$tmpfilesdir/ora.conf" >"$T/tmpfiles.out" 2>&1
 	check "systemd-tmpfiles accepts it" [ $? = 0 ]
-	lsd=$(mkvar localstatedir | sed "s|\${prefix}|$prefix|")
-	rsd=$(mkvar runstatedir | sed "s|\${localstatedir}|$lsd|")
+	lsd=$(mkvar localstatedir)
+	rsd=$(mkvar runstatedir)
 	check "  ... the state directory: ora's, 0700" \
 		[ "$(stat -c '%u %a' "$S$lsd/lib/ora")" = "$ora_uid 700" ]
 	check "  ... the socket's directory: root's, 0755" [ "$(stat -c '%u %a' "$S$rsd/ora")" = "0 755" ]

@@ -81,6 +81,7 @@ stop_all
 mkdir -p "$T/state2"
 cp -r "$STATE/keys" "$T/state2/"
 cp "$V1" "$T/state2/ledger.db"
+chmod 600 "$T/state2/ledger.db" # a copy from a read-only source tree (distcheck) is 0444
 chmod 700 "$T/state2"
 owner "$T/state2"
 sed "s|state_dir = \"$STATE\"|state_dir = \"$T/state2\"|" "$CONF" >"$T/prune.conf"
