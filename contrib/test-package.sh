@@ -111,7 +111,7 @@ ok "a fresh minbase bookworm chroot"
 cp /etc/resolv.conf "$C/etc/resolv.conf"
 mount -t proc proc "$C/proc"
 mount --bind /dev "$C/dev"
-ch() { chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
+ch() { chroot "$C" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
 
 # The pid of a process called NAME running inside the chroot (no procps
 # there).
@@ -131,12 +131,12 @@ check "apt-get install ./ora_*.deb ./libora-client0_*.deb in the chroot: exit 0"
 check "  ... says the service waits for oractl init and a key" \
 	grep -q "orad is installed but neither enabled nor started" "$W/apt.log"
 check "  ... made user ora and groups ora-users, ora-admins" \
-	ch sh -c 'getent passwd ora && getent group ora-users && getent group ora-admins' >/dev/null
+	ch sh -c '{ getent passwd ora && getent group ora-users && getent group ora-admins; } >/dev/null'
 check "  ... /var/lib/ora is ora's, 0700" [ "$(ch stat -c '%U %a' /var/lib/ora)" = "ora 700" ]
 check "  ... the units are installed, not enabled" \
 	sh -c "[ -f '$C/lib/systemd/system/orad.service' ] && [ ! -e '$C/etc/systemd/system/multi-user.target.wants/orad.service' ]"
 check "  ... every program answers --version" \
-	ch sh -c 'orad --version && oractl --version && orask --version' >/dev/null
+	ch sh -c '{ orad --version && oractl --version && orask --version; } >/dev/null'
 
 # The mock upstream and its key; the packaged configuration pointed at it
 # (the example's cost centres and rules kept, one key for all of them).
@@ -206,7 +206,7 @@ check "oractl backup while orad runs: exit 0" [ $? = 0 ]
 kill "$ORAD_PID"
 i=0
 while kill -0 "$ORAD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-kill "$(chroot_pid ora-mock)"
+MOCK_PID=$(chroot_pid ora-mock) && kill "$MOCK_PID"
 
 ch sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq ora' >"$W/remove.log" 2>&1
 check "apt-get remove ora: exit 0" [ $? = 0 ]
