@@ -198,7 +198,7 @@ check "  ... with an answer" [ -s "$W/ask.out" ]
 sed 's/^/#   /' "$W/ask.out" | head -n 5
 ch runuser -u bob -- orask "hello" >/dev/null 2>"$W/bob.err"
 check "orask as bob (not in ora-users): refused, exit 3 (cannot reach the socket)" [ $? = 3 ]
-ch oractl report >"$W/report.out" 2>&1
+ch oractl report --by user >"$W/report.out" 2>&1
 check "oractl report shows alice's request" grep -q alice "$W/report.out"
 ch oractl backup /root/ledger-backup.db >"$W/backup.out" 2>&1
 check "oractl backup while orad runs: exit 0" [ $? = 0 ]
