@@ -12,7 +12,8 @@ need_binaries "$ORAD" "$ORACTL"
 # mkvar NAME: a variable of the build's Makefile, as make expands it.
 mkvar() {
 	printf 'ora-print-var:\n\t@echo $(%s)\n' "$1" |
-		make -s --no-print-directory -C "$top_builddir" -f Makefile -f - ora-print-var
+		(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+			make -s --no-print-directory -f Makefile -f - ora-print-var) | grep -v '^make'
 }
 prefix=$(mkvar prefix)
 unitdir=$(mkvar systemdsystemunitdir)
