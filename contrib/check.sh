@@ -44,7 +44,7 @@ fi
 # reporting counts as one failure.
 passed=0
 failed=0
-for log in $(find build-asan build-plain -name '*.log' ! -name 'test-suite.log' ! -name 'config.log' 2>/dev/null); do
+for log in $(find build-asan build-plain -name '*.log' ! -name 'test-suite.log' ! -name 'config.log' ! -path '*/_build/*' 2>/dev/null); do
 	trs=${log%.log}.trs
 	[ -f "$trs" ] || continue
 	result=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
