@@ -23,3 +23,9 @@ EXTRA_DIST += tests/integration/test_orad_resilience.sh
 TESTS += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/sse_client.py
+# Kernel identity of loopback TCP callers (src/orad/tcpident.c, not yet in orad).
+check_PROGRAMS += tests/unit/check_tcpident
+TESTS += tests/unit/check_tcpident
+tests_unit_check_tcpident_SOURCES = tests/unit/check_tcpident.c src/orad/tcpident.c src/orad/tcpident.h
+tests_unit_check_tcpident_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_tcpident_LDADD = $(CHECK_LIBS_ALL)
