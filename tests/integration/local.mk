@@ -29,3 +29,5 @@ TESTS += tests/unit/check_tcpident
 tests_unit_check_tcpident_SOURCES = tests/unit/check_tcpident.c src/orad/tcpident.c src/orad/tcpident.h
 tests_unit_check_tcpident_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_tcpident_LDADD = $(CHECK_LIBS_ALL)
+TESTS += tests/integration/test_sdk_mock.sh
+EXTRA_DIST += tests/integration/test_sdk_mock.sh tests/integration/sdk

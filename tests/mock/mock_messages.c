@@ -188,6 +188,9 @@ mock_messages_message(const struct mock_gen *gen, size_t n, int open)
 	    open ? NULL : json_object_new_string(mock_messages_stop_reason(gen)));
 	json_object_object_add(o, "stop_sequence", NULL);
 	json_object_object_add(o, "usage", mock_messages_usage(gen, n));
+	/* The cost is not known when the stream opens: message_delta has it. */
+	if (open)
+		json_object_object_del(json_object_object_get(o, "usage"), "cost");
 	json_object_object_add(o, "provider", json_object_new_string(MOCK_PROVIDER));
 	return o;
 }
