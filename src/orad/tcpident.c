@@ -127,8 +127,8 @@ orad_tcpident_norm(int family, const __be32 addr[4], unsigned char out[16])
 }
 
 static int
-orad_tcpident_same(const struct inet_diag_sockid *want, int want_family,
-    const struct inet_diag_msg *got)
+orad_tcpident_same(
+    const struct inet_diag_sockid *want, int want_family, const struct inet_diag_msg *got)
 {
 	unsigned char a[16], b[16];
 
@@ -180,8 +180,8 @@ orad_tcpident_send(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, st
 /* Read the kernel's answer to request t->seq: one inet_diag_msg then the
  * acknowledgement, or an error (ENOENT: no such socket). */
 static int
-orad_tcpident_recv(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, uid_t *uid,
-    struct ora_error *err)
+orad_tcpident_recv(
+    struct orad_tcpident *t, const struct inet_diag_req_v2 *r, uid_t *uid, struct ora_error *err)
 {
 	union {
 		char bytes[ORAD_TCPIDENT_RECV_BYTES];
@@ -192,7 +192,9 @@ orad_tcpident_recv(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, ui
 	for (reads = 0; reads < ORAD_TCPIDENT_MAX_READS; reads++) {
 		struct sockaddr_nl from;
 		struct iovec iov = {buf.bytes, sizeof(buf.bytes)};
-		struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+		struct msghdr mh = {.msg_name = &from,
+		    .msg_namelen = sizeof(from),
+		    .msg_iov = &iov,
 		    .msg_iovlen = 1};
 		struct nlmsghdr *h;
 		ssize_t n;
@@ -202,7 +204,8 @@ orad_tcpident_recv(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, ui
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			return ora_error_set(err,
-			    "The kernel gave no complete answer about a TCP connection's owner: %s.",
+			    "The kernel gave no complete answer about a TCP connection's owner: "
+			    "%s.",
 			    strerror(errno));
 		if ((mh.msg_flags & MSG_TRUNC) != 0)
 			return ora_error_set(err, "The kernel's answer about a TCP connection's "
@@ -217,18 +220,22 @@ orad_tcpident_recv(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, ui
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
 				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return ora_error_set(err, "The kernel's answer about a TCP "
-					                          "connection's owner was malformed.");
+					return ora_error_set(err,
+					    "The kernel's answer about a TCP "
+					    "connection's owner was malformed.");
 				if (e->error == -ENOENT)
-					return ora_error_set(err, "No local socket owns the client end "
-					                          "of this TCP connection.");
+					return ora_error_set(err,
+					    "No local socket owns the client end "
+					    "of this TCP connection.");
 				if (e->error != 0)
 					return ora_error_set(err,
-					    "The kernel refused to say who owns a TCP connection: %s.",
+					    "The kernel refused to say who owns a TCP connection: "
+					    "%s.",
 					    strerror(-e->error));
 				if (found != 1)
 					return ora_error_set(err,
-					    "The kernel reported %d sockets for one TCP connection.",
+					    "The kernel reported %d sockets for one TCP "
+					    "connection.",
 					    found);
 				return 0;
 			}
@@ -236,11 +243,13 @@ orad_tcpident_recv(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, ui
 				const struct inet_diag_msg *m = NLMSG_DATA(h);
 
 				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-					return ora_error_set(err, "The kernel's answer about a TCP "
-					                          "connection's owner was malformed.");
+					return ora_error_set(err,
+					    "The kernel's answer about a TCP "
+					    "connection's owner was malformed.");
 				if (!orad_tcpident_same(&r->id, r->sdiag_family, m))
-					return ora_error_set(err, "The kernel answered about another "
-					                          "socket than the one asked for.");
+					return ora_error_set(err,
+					    "The kernel answered about another "
+					    "socket than the one asked for.");
 				if (!orad_tcpident_state_ok(m->idiag_state))
 					return ora_error_set(err,
 					    "The client end of this TCP connection is in a state "
@@ -251,7 +260,8 @@ orad_tcpident_recv(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, ui
 			}
 		}
 	}
-	return ora_error_set(err, "The kernel's answer about a TCP connection's owner never ended.");
+	return ora_error_set(
+	    err, "The kernel's answer about a TCP connection's owner never ended.");
 }
 
 int
@@ -305,8 +315,8 @@ orad_tcpident_parse_listen(
 
 	memset(ss, 0, sizeof(*ss));
 	if (spec == NULL || *spec == '\0')
-		return ora_error_set(err, "%s: an empty address is not allowed.",
-		    ORAD_TCPIDENT_SETTING);
+		return ora_error_set(
+		    err, "%s: an empty address is not allowed.", ORAD_TCPIDENT_SETTING);
 	if (spec[0] == '[') {
 		hs = spec + 1;
 		he = strchr(hs, ']');
@@ -325,9 +335,10 @@ orad_tcpident_parse_listen(
 	memcpy(host, hs, (size_t)(he - hs));
 	host[he - hs] = '\0';
 	if (ora_parse_ulong(colon + 1, ORAD_TCPIDENT_PORT_MAX, &port) != 0 || port == 0)
-		return ora_error_set(err, "%s: \"%s\" needs a port from 1 to 65535.",
-		    ORAD_TCPIDENT_SETTING, spec);
-	if (spec[0] != '[' && inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		return ora_error_set(
+		    err, "%s: \"%s\" needs a port from 1 to 65535.", ORAD_TCPIDENT_SETTING, spec);
+	if (spec[0] != '[' &&
+	    inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 
 		s4->sin_family = AF_INET;

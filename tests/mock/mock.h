@@ -262,7 +262,7 @@ struct mock_gen {
 	struct mock_gen *prev, *next;
 	struct evhttp_request *req; /* NULL once answered or freed */
 	struct mock_conn *conn;
-	struct mock_fault *fault; /* reference, or NULL */
+	struct mock_fault *fault;       /* reference, or NULL */
 	const struct mock_shape *shape; /* the endpoint's wire format */
 	struct event *timer;
 	/* Refusal decided before generating (fault status, failed models). */
@@ -347,7 +347,7 @@ struct mock_shape {
 	/* The fallback list as an array of model ids (new reference, or
 	 * NULL when absent); -1 and *why (to free) for 400. */
 	int (*models)(json_object *body, json_object **models, char **why);
-	const char *const *max_tokens_fields; /* NULL-terminated */
+	const char *const *max_tokens_fields;   /* NULL-terminated */
 	const char *(*user)(json_object *body); /* the end-user id sent */
 	/* The error body for an HTTP error; metadata consumed, may be NULL. */
 	json_object *(*error_body)(int code, const char *message, json_object *metadata);

@@ -158,7 +158,7 @@ mock_gen_finish(struct mock_gen *gen, enum mock_gen_status status, const char *f
 	size_t words = mock_gen_billed_words(gen);
 
 	mock_records_add(gen->srv, gen, status, words, finish_reason);
-	mock_gen_log_end(gen, 200, names[status], words);
+	mock_gen_log_end(gen, gen->reply_status ? gen->reply_status : 200, names[status], words);
 	mock_gen_free(gen);
 }
 
@@ -403,8 +403,8 @@ mock_gen_refuse(struct mock_gen *gen)
 	json_object *meta = gen->error_metadata;
 
 	gen->error_metadata = NULL;
-	mock_fault_reply(gen->srv, gen->req, gen->fault, gen->error_status, gen->error_message, meta,
-	    gen->shape);
+	mock_fault_reply(gen->srv, gen->req, gen->fault, gen->error_status, gen->error_message,
+	    meta, gen->shape);
 	gen->req = NULL;
 	mock_gen_free(gen);
 }

@@ -184,8 +184,8 @@ mock_messages_message(const struct mock_gen *gen, size_t n, int open)
 		json_object_array_add(content, block);
 	}
 	json_object_object_add(o, "content", content);
-	json_object_object_add(o, "stop_reason",
-	    open ? NULL : json_object_new_string(mock_messages_stop_reason(gen)));
+	json_object_object_add(
+	    o, "stop_reason", open ? NULL : json_object_new_string(mock_messages_stop_reason(gen)));
 	json_object_object_add(o, "stop_sequence", NULL);
 	json_object_object_add(o, "usage", mock_messages_usage(gen, n));
 	/* The cost is not known when the stream opens: message_delta has it. */
@@ -254,7 +254,8 @@ mock_messages_finish(struct mock_gen *gen, struct evbuffer *out)
 	mock_wire_sse("content_block_stop", o, out);
 	o = mock_messages_event("message_delta");
 	d = json_object_new_object();
-	json_object_object_add(d, "stop_reason", json_object_new_string(mock_messages_stop_reason(gen)));
+	json_object_object_add(
+	    d, "stop_reason", json_object_new_string(mock_messages_stop_reason(gen)));
 	json_object_object_add(d, "stop_sequence", NULL);
 	json_object_object_add(o, "delta", d);
 	json_object_object_add(o, "usage", mock_messages_usage(gen, gen->n_words));

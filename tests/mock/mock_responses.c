@@ -152,11 +152,13 @@ mock_responses_object(const struct mock_gen *gen, const char *status, size_t wor
 	json_object_object_add(o, "created_at", json_object_new_int64(gen->created));
 	json_object_object_add(o, "model", json_object_new_string(gen->model->id));
 	json_object_object_add(o, "status",
-	    json_object_new_string(incomplete ? "incomplete" : running || failed ? status
-	                                                                        : "completed"));
+	    json_object_new_string(incomplete          ? "incomplete"
+	                           : running || failed ? status
+	                                               : "completed"));
 	if (!running)
-		json_object_array_add(output, mock_responses_item(gen, (long)words,
-		                                  failed || incomplete ? "incomplete" : "completed"));
+		json_object_array_add(
+		    output, mock_responses_item(gen, (long)words,
+		                failed || incomplete ? "incomplete" : "completed"));
 	json_object_object_add(o, "output", output);
 	json_object_object_add(o, "error", failed ? mock_responses_error_obj() : NULL);
 	if (incomplete) {
@@ -275,10 +277,11 @@ static void
 mock_responses_completed(struct mock_gen *gen, struct evbuffer *out)
 {
 	const char *type = strcmp(gen->finish_reason, "length") == 0 ? "response.incomplete"
-	                                                              : "response.completed";
+	                                                             : "response.completed";
 	json_object *o = mock_responses_event(gen, type);
 
-	json_object_object_add(o, "response", mock_responses_object(gen, "completed", gen->n_words));
+	json_object_object_add(
+	    o, "response", mock_responses_object(gen, "completed", gen->n_words));
 	mock_responses_emit(type, o, out);
 }
 

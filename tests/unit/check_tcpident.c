@@ -108,8 +108,8 @@ recv_fd(int chan)
 {
 	char byte, cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&byte, 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-	    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 	int fd;
 
@@ -125,8 +125,8 @@ send_fd(int chan, int fd)
 {
 	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&byte, 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-	    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 	c->cmsg_level = SOL_SOCKET;
@@ -141,8 +141,8 @@ send_fd(int chan, int fd)
  * the socket and hands it over chan; RECEIVE connects the socket it gets
  * from chan. */
 static struct client
-client_start(enum client_mode mode, uid_t uid, const struct sockaddr_storage *ss, socklen_t len,
-    int chan)
+client_start(
+    enum client_mode mode, uid_t uid, const struct sockaddr_storage *ss, socklen_t len, int chan)
 {
 	struct client c;
 	int st[2];
@@ -202,8 +202,8 @@ client_wait(struct client *c)
 
 	close(c->status_fd);
 	ck_assert_int_eq(waitpid(c->pid, &status, 0), c->pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client child failed: %d",
-	    status);
+	ck_assert_msg(
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0, "client child failed: %d", status);
 }
 
 /* Accept one connection on lfd and return the uid tcpident finds. */
@@ -379,24 +379,21 @@ sin4(const char *addr, uint16_t port)
 START_TEST(test_refusals_without_kernel)
 {
 	struct sockaddr_in lo = sin4("127.0.0.1", 8391), far = sin4("192.0.2.1", 40000);
-	struct sockaddr_in6 lo6 = {.sin6_family = AF_INET6, .sin6_port = htons(8391),
-	    .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_in6 lo6 = {
+	    .sin6_family = AF_INET6, .sin6_port = htons(8391), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	struct orad_tcpident *t = NULL;
 	struct ora_error err = {""};
 	uid_t got = 42;
 
 	ck_assert_int_eq(orad_tcpident_open(&t, &err), 0);
-	ck_assert_int_eq(orad_tcpident_uid(t, (struct sockaddr *)&lo, (struct sockaddr *)&far,
-	                     &got, &err),
-	    -1);
+	ck_assert_int_eq(
+	    orad_tcpident_uid(t, (struct sockaddr *)&lo, (struct sockaddr *)&far, &got, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "loopback"));
-	ck_assert_int_eq(orad_tcpident_uid(t, (struct sockaddr *)&far, (struct sockaddr *)&lo,
-	                     &got, &err),
-	    -1);
+	ck_assert_int_eq(
+	    orad_tcpident_uid(t, (struct sockaddr *)&far, (struct sockaddr *)&lo, &got, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "loopback"));
-	ck_assert_int_eq(orad_tcpident_uid(t, (struct sockaddr *)&lo6, (struct sockaddr *)&lo,
-	                     &got, &err),
-	    -1);
+	ck_assert_int_eq(
+	    orad_tcpident_uid(t, (struct sockaddr *)&lo6, (struct sockaddr *)&lo, &got, &err), -1);
 	ck_assert_uint_eq(got, 42);
 	orad_tcpident_free(t);
 }
@@ -481,8 +478,8 @@ END_TEST
 
 START_TEST(test_parse_listen)
 {
-	static const char *const good[] = {"127.0.0.1:8391", "[::1]:8391", "127.0.0.2:1",
-	    "127.255.255.254:65535"};
+	static const char *const good[] = {
+	    "127.0.0.1:8391", "[::1]:8391", "127.0.0.2:1", "127.255.255.254:65535"};
 	static const char *const bad[] = {"0.0.0.0:8391", "192.0.2.2:8391", "[::]:8391",
 	    "[::ffff:127.0.0.1]:8391", "[fd00::2]:1", "localhost:8391", "127.0.0.1", "127.0.0.1:0",
 	    "127.0.0.1:65536", "::1:8391", "[::1]8391", "", "127.0.0.1:x", ":8391",
