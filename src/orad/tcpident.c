@@ -19,6 +19,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +28,11 @@
 
 #include "orad/tcpident.h"
 
-/* Room for one inet_diag_msg, the attributes the kernel adds unasked and
- * the acknowledgement; the kernel truncates (MSG_TRUNC) rather than
- * overflow, which is refused below. */
-#define ORAD_TCPIDENT_RECV_BYTES 8192
 /* Datagrams read for one answer before giving up: the answer is two
  * messages, the rest would be stale answers to an abandoned request. */
 #define ORAD_TCPIDENT_MAX_READS 8
 #define ORAD_TCPIDENT_PORT_MAX 65535
+#define ORAD_TCPIDENT_MALFORMED "The kernel's answer about a TCP connection's owner was malformed."
 
 struct orad_tcpident {
 	int fd;
@@ -177,6 +175,71 @@ orad_tcpident_send(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, st
 	return 0;
 }
 
+/* One netlink message of the answer, folded into *a. */
+static int
+orad_tcpident_fold_one(const struct nlmsghdr *h, const struct inet_diag_req_v2 *req,
+    struct orad_tcpident_answer *a, struct ora_error *err)
+{
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
+		if (e->error == -ENOENT)
+			return ora_error_set(
+			    err, "No local socket owns the client end of this TCP connection.");
+		if (e->error != 0)
+			return ora_error_set(err,
+			    "The kernel refused to say who owns a TCP connection: %s.",
+			    strerror(-e->error));
+		if (a->found != 1)
+			return ora_error_set(err,
+			    "The kernel reported %d sockets for one TCP connection.", a->found);
+		return 1; /* the acknowledgement ends the answer */
+	}
+	if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+		const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+			return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
+		if (!orad_tcpident_same(&req->id, req->sdiag_family, m))
+			return ora_error_set(err,
+			    "The kernel answered about another socket than the one asked for.");
+		if (!orad_tcpident_state_ok(m->idiag_state))
+			return ora_error_set(err,
+			    "The client end of this TCP connection is in a state (%u) with no "
+			    "owner.",
+			    (unsigned)m->idiag_state);
+		a->uid = (uid_t)m->idiag_uid;
+		a->found++;
+		return 0;
+	}
+	if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_OVERRUN)
+		return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
+	return 0; /* NLMSG_NOOP and the like */
+}
+
+int
+orad_tcpident_fold(const void *buf, size_t len, uint32_t seq, const struct inet_diag_req_v2 *req,
+    struct orad_tcpident_answer *a, struct ora_error *err)
+{
+	const struct nlmsghdr *h;
+	int left, r;
+
+	if (len > (size_t)ORAD_TCPIDENT_RECV_BYTES || ((uintptr_t)buf % NLMSG_ALIGNTO) != 0)
+		return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
+	left = (int)len;
+	for (h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		if (h->nlmsg_seq != seq)
+			continue; /* a stale answer to an abandoned lookup */
+		if ((r = orad_tcpident_fold_one(h, req, a, err)) != 0)
+			return r;
+	}
+	if (left != 0)
+		return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
+	return 0;
+}
+
 /* Read the kernel's answer to request t->seq: one inet_diag_msg then the
  * acknowledgement, or an error (ENOENT: no such socket). */
 static int
@@ -187,7 +250,8 @@ orad_tcpident_recv(
 		char bytes[ORAD_TCPIDENT_RECV_BYTES];
 		struct nlmsghdr align;
 	} buf;
-	int reads, found = 0;
+	struct orad_tcpident_answer a = {0, 0};
+	int reads, done;
 
 	for (reads = 0; reads < ORAD_TCPIDENT_MAX_READS; reads++) {
 		struct sockaddr_nl from;
@@ -196,7 +260,6 @@ orad_tcpident_recv(
 		    .msg_namelen = sizeof(from),
 		    .msg_iov = &iov,
 		    .msg_iovlen = 1};
-		struct nlmsghdr *h;
 		ssize_t n;
 
 		do
@@ -208,56 +271,14 @@ orad_tcpident_recv(
 			    "%s.",
 			    strerror(errno));
 		if ((mh.msg_flags & MSG_TRUNC) != 0)
-			return ora_error_set(err, "The kernel's answer about a TCP connection's "
-			                          "owner was larger than expected.");
+			return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
 		if (mh.msg_namelen != sizeof(from) || from.nl_pid != 0)
 			continue; /* not from the kernel */
-		for (h = (struct nlmsghdr *)buf.bytes; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != t->seq)
-				continue; /* a stale answer to an abandoned lookup */
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return ora_error_set(err,
-					    "The kernel's answer about a TCP "
-					    "connection's owner was malformed.");
-				if (e->error == -ENOENT)
-					return ora_error_set(err,
-					    "No local socket owns the client end "
-					    "of this TCP connection.");
-				if (e->error != 0)
-					return ora_error_set(err,
-					    "The kernel refused to say who owns a TCP connection: "
-					    "%s.",
-					    strerror(-e->error));
-				if (found != 1)
-					return ora_error_set(err,
-					    "The kernel reported %d sockets for one TCP "
-					    "connection.",
-					    found);
-				return 0;
-			}
-			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
-				const struct inet_diag_msg *m = NLMSG_DATA(h);
-
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-					return ora_error_set(err,
-					    "The kernel's answer about a TCP "
-					    "connection's owner was malformed.");
-				if (!orad_tcpident_same(&r->id, r->sdiag_family, m))
-					return ora_error_set(err,
-					    "The kernel answered about another "
-					    "socket than the one asked for.");
-				if (!orad_tcpident_state_ok(m->idiag_state))
-					return ora_error_set(err,
-					    "The client end of this TCP connection is in a state "
-					    "(%u) with no owner.",
-					    (unsigned)m->idiag_state);
-				*uid = (uid_t)m->idiag_uid;
-				found++;
-			}
+		if ((done = orad_tcpident_fold(buf.bytes, (size_t)n, t->seq, r, &a, err)) < 0)
+			return -1;
+		if (done) {
+			*uid = a.uid; /* only now: a refusal leaves *uid alone */
+			return 0;
 		}
 	}
 	return ora_error_set(

@@ -57,4 +57,29 @@ int orad_tcpident_is_loopback(const struct sockaddr *sa);
 int orad_tcpident_parse_listen(
     const char *spec, struct sockaddr_storage *ss, socklen_t *len, struct ora_error *err);
 
+/* ---- the pure core, exposed for tests and fuzzing ---------------------- */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct inet_diag_req_v2;
+
+/* Room for one inet_diag_msg, the attributes the kernel adds unasked and
+ * the acknowledgement; a bigger datagram (MSG_TRUNC) is refused. */
+#define ORAD_TCPIDENT_RECV_BYTES 8192
+
+struct orad_tcpident_answer {
+	int found; /* sockets reported so far */
+	uid_t uid; /* the owner of the last one */
+};
+
+/* Fold one datagram (len bytes, netlink-aligned) of the kernel's answer to
+ * request seq about req into *a. Returns 1 when the answer is complete and
+ * names exactly one socket, which matches req's four-tuple and is in a
+ * state with an owner (a->uid); 0 when more datagrams are needed; -1 with
+ * a sentence for anything else. Messages of other sequence numbers are
+ * skipped. */
+int orad_tcpident_fold(const void *buf, size_t len, uint32_t seq,
+    const struct inet_diag_req_v2 *req, struct orad_tcpident_answer *a, struct ora_error *err);
+
 #endif

@@ -26,6 +26,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include "orad/tcpident.h"
@@ -508,6 +512,201 @@ START_TEST(test_parse_listen)
 }
 END_TEST
 
+/* ---- the answer parser, on crafted kernel answers ---------------------- */
+
+#define SEQ 7u
+
+struct nlbuf {
+	union {
+		char bytes[ORAD_TCPIDENT_RECV_BYTES];
+		struct nlmsghdr align;
+	} u;
+	size_t len;
+};
+
+static struct inet_diag_req_v2
+fold_req(void)
+{
+	struct inet_diag_req_v2 r;
+
+	memset(&r, 0, sizeof(r));
+	r.sdiag_family = AF_INET;
+	r.sdiag_protocol = IPPROTO_TCP;
+	r.id.idiag_sport = htons(40000);
+	r.id.idiag_dport = htons(8391);
+	r.id.idiag_src[0] = htonl(INADDR_LOOPBACK);
+	r.id.idiag_dst[0] = htonl(INADDR_LOOPBACK);
+	return r;
+}
+
+static void *
+nl_add(struct nlbuf *b, uint16_t type, uint32_t seq, size_t payload)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(b->u.bytes + b->len);
+
+	ck_assert_uint_le(b->len + NLMSG_SPACE(payload), sizeof(b->u.bytes));
+	memset(h, 0, NLMSG_SPACE(payload));
+	h->nlmsg_len = NLMSG_LENGTH(payload);
+	h->nlmsg_type = type;
+	h->nlmsg_seq = seq;
+	b->len += NLMSG_SPACE(payload);
+	return NLMSG_DATA(h);
+}
+
+static struct inet_diag_msg *
+nl_diag(struct nlbuf *b, uint32_t seq, uid_t uid, int state)
+{
+	struct inet_diag_req_v2 r = fold_req();
+	struct inet_diag_msg *m = nl_add(b, SOCK_DIAG_BY_FAMILY, seq, sizeof(*m));
+
+	m->idiag_family = AF_INET;
+	m->idiag_state = (uint8_t)state;
+	m->id = r.id;
+	m->idiag_uid = uid;
+	return m;
+}
+
+static void
+nl_ack(struct nlbuf *b, uint32_t seq, int error)
+{
+	struct nlmsgerr *e = nl_add(b, NLMSG_ERROR, seq, sizeof(*e));
+
+	e->error = error;
+}
+
+static int
+fold(struct nlbuf *b, struct orad_tcpident_answer *a, struct ora_error *err)
+{
+	struct inet_diag_req_v2 r = fold_req();
+
+	return orad_tcpident_fold(b->u.bytes, b->len, SEQ, &r, a, err);
+}
+
+START_TEST(test_fold_one_socket)
+{
+	struct nlbuf b = {.len = 0}, b2 = {.len = 0};
+	struct orad_tcpident_answer a = {0, 0};
+	struct ora_error err = {""};
+
+	nl_diag(&b, SEQ, UID_A, TCP_ESTABLISHED);
+	nl_ack(&b, SEQ, 0);
+	ck_assert_int_eq(fold(&b, &a, &err), 1);
+	ck_assert_uint_eq(a.uid, UID_A);
+	/* The same answer split over two datagrams. */
+	memset(&a, 0, sizeof(a));
+	b.len = 0;
+	nl_diag(&b, SEQ, UID_B, TCP_FIN_WAIT2);
+	ck_assert_int_eq(fold(&b, &a, &err), 0);
+	nl_ack(&b2, SEQ, 0);
+	ck_assert_int_eq(fold(&b2, &a, &err), 1);
+	ck_assert_uint_eq(a.uid, UID_B);
+}
+END_TEST
+
+START_TEST(test_fold_stale_answers_skipped)
+{
+	struct nlbuf b = {.len = 0};
+	struct orad_tcpident_answer a = {0, 0};
+	struct ora_error err = {""};
+
+	nl_diag(&b, SEQ - 1, 0, TCP_ESTABLISHED);
+	nl_ack(&b, SEQ - 1, 0);
+	nl_diag(&b, SEQ, UID_A, TCP_ESTABLISHED);
+	nl_ack(&b, SEQ, 0);
+	ck_assert_int_eq(fold(&b, &a, &err), 1);
+	ck_assert_uint_eq(a.uid, UID_A);
+}
+END_TEST
+
+START_TEST(test_fold_refusals)
+{
+	struct orad_tcpident_answer a;
+	struct ora_error err;
+	struct nlbuf b;
+	struct inet_diag_msg *m;
+
+#define FRESH()                                                                                    \
+	do {                                                                                       \
+		memset(&a, 0, sizeof(a));                                                          \
+		b.len = 0;                                                                         \
+		err.msg[0] = '\0';                                                                 \
+	} while (0)
+	FRESH();
+	nl_diag(&b, SEQ, UID_A, TCP_ESTABLISHED);
+	nl_diag(&b, SEQ, UID_B, TCP_ESTABLISHED);
+	nl_ack(&b, SEQ, 0);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "2 sockets"));
+
+	FRESH();
+	nl_ack(&b, SEQ, 0);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "0 sockets"));
+
+	FRESH();
+	nl_ack(&b, SEQ, -ENOENT);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "No local socket"));
+
+	FRESH();
+	nl_ack(&b, SEQ, -EPERM);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "refused"));
+
+	FRESH();
+	nl_diag(&b, SEQ, 0, TCP_TIME_WAIT);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "state"));
+
+	FRESH();
+	nl_diag(&b, SEQ, UID_A, TCP_LISTEN);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+
+	FRESH();
+	m = nl_diag(&b, SEQ, UID_A, TCP_ESTABLISHED);
+	m->id.idiag_dport = htons(8392);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "another socket"));
+
+	FRESH();
+	m = nl_diag(&b, SEQ, UID_A, TCP_ESTABLISHED);
+	m->id.idiag_src[0] = htonl(INADDR_LOOPBACK + 1);
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+
+	FRESH();
+	nl_diag(&b, SEQ, UID_A, TCP_ESTABLISHED);
+	b.len -= 4; /* cut short */
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "malformed"));
+
+	FRESH();
+	nl_add(&b, NLMSG_ERROR, SEQ, 2); /* too short for an nlmsgerr */
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "malformed"));
+#undef FRESH
+}
+END_TEST
+
+/* A dual-stack answer (AF_INET6, ::ffff:127.0.0.1) matches an IPv4 ask. */
+START_TEST(test_fold_v4_mapped_answer)
+{
+	struct nlbuf b = {.len = 0};
+	struct orad_tcpident_answer a = {0, 0};
+	struct ora_error err = {""};
+	struct inet_diag_msg *m = nl_diag(&b, SEQ, UID_A, TCP_ESTABLISHED);
+	uint32_t lo = htonl(INADDR_LOOPBACK), ffff = htonl(0xffff);
+
+	m->idiag_family = AF_INET6;
+	memset(m->id.idiag_src, 0, sizeof(m->id.idiag_src));
+	memset(m->id.idiag_dst, 0, sizeof(m->id.idiag_dst));
+	m->id.idiag_src[2] = m->id.idiag_dst[2] = ffff;
+	m->id.idiag_src[3] = m->id.idiag_dst[3] = lo;
+	nl_ack(&b, SEQ, 0);
+	ck_assert_msg(fold(&b, &a, &err) == 1, "%s", err.msg);
+	ck_assert_uint_eq(a.uid, UID_A);
+}
+END_TEST
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -578,6 +777,10 @@ tcpident_suite(void)
 	TCase *kc = tcase_create("kernel");
 
 	tcase_add_test(tc, test_parse_listen);
+	tcase_add_test(tc, test_fold_one_socket);
+	tcase_add_test(tc, test_fold_stale_answers_skipped);
+	tcase_add_test(tc, test_fold_refusals);
+	tcase_add_test(tc, test_fold_v4_mapped_answer);
 	suite_add_tcase(s, tc);
 	tcase_add_test(kc, test_refusals_without_kernel);
 	tcase_add_test(kc, test_no_match);
