@@ -356,6 +356,11 @@ s=$(post messages '{"model":"anthropic/claude-3.5-haiku","fallbacks":[{"model":"
 check "messages: OpenRouter's fallbacks serve when the model fails" py "$T/out" "$s == 200 and d['model'] == 'openai/gpt-4o-mini'"
 s=$(post messages '{"model":"anthropic/claude-3.5-haiku","fallbacks":[{"model":"openai/gpt-4o-mini"}],"models":["openai/gpt-4o"],"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}' -H "$AUTH")
 check "messages: fallbacks with models is 400" [ "$s" = 400 ]
+fault '{"cut_after_events":3,"processing_comments":0}'
+s=0
+curl -sS -N -o "$T/out" -H "$AUTH" -d "$MSG,\"stream\":true}" "$API/messages" 2>/dev/null || s=$?
+check "messages stream: cut_after_events drops the connection after 3 words" nsse "$T/out" \
+	"$s != 0 and types == ['message_start', 'content_block_start', 'ping'] + ['content_block_delta'] * 3"
 
 # "Say hello" (7 tokens), 14 words of gpt-4o-mini: 0.00000945
 RESP='{"model":"openai/gpt-4o-mini","input":"Say hello","user":"carol"'
@@ -394,7 +399,7 @@ check "responses: a non-stream error after 2 words is 200 status failed" py "$T/
 
 curl -sS -o "$T/gens" "$URL/mock/generations"
 check "records: every endpoint billed, total the exact sum" py "$T/gens" \
-	'D(d["total_cost"]) == sum(r["cost"] for r in d["data"]) and [r["endpoint"] for r in d["data"]].count("messages") == 6 and [r["endpoint"] for r in d["data"]].count("responses") == 5'
+	'D(d["total_cost"]) == sum(r["cost"] for r in d["data"]) and [r["endpoint"] for r in d["data"]].count("messages") == 7 and [r["endpoint"] for r in d["data"]].count("responses") == 5'
 check "  ... messages: metadata.user_id is the user, cost as answered" py "$T/gens" \
 	'[r for r in d["data"] if r["id"] == "'"$MGEN"'"][0]["user"] == "bob" and [r for r in d["data"] if r["id"] == "'"$MGEN"'"][0]["cost"] == D("0.0000664")'
 check "  ... a non-stream messages error bills its 2 words" py "$T/gens" \
@@ -407,7 +412,7 @@ check "/generation knows a messages generation" py "$T/gen" \
 	"$s == 200 and d['data']['total_cost'] == D('0.0000664') and d['data']['tokens_completion'] == 14 and d['data']['external_user'] == 'bob'"
 curl -sS -o "$T/stats" "$URL/mock/stats"
 check "stats count messages and responses requests" py "$T/stats" \
-	'd["requests"]["messages"] == 12 and d["requests"]["responses"] == 8'
+	'd["requests"]["messages"] == 13 and d["requests"]["responses"] == 8'
 
 kill "$MPID"
 s=0
