@@ -43,7 +43,7 @@
 #define ST_SKIP 's'
 #define ST_FAIL 'f'
 
-enum client_mode { PLAIN, USERNS, CREATE_ONLY, RECEIVE };
+enum client_mode { PLAIN, USERNS, CREATE_ONLY, RECEIVE, SEND_AND_CLOSE };
 
 struct client {
 	pid_t pid;
@@ -177,6 +177,8 @@ client_start(
 		(void)write(st[1], &byte, 1);
 		if (connect(fd, (const struct sockaddr *)ss, len) != 0)
 			_exit(3);
+		if (mode == SEND_AND_CLOSE)
+			_exit(write(fd, "GET / HTTP/1.0\r\n\r\n", 18) == 18 ? 0 : 5);
 		while (read(fd, &byte, 1) > 0)
 			;
 		_exit(0);
@@ -286,6 +288,25 @@ START_TEST(test_passed_socket_keeps_creator)
 	client_wait(&b);
 	close(chan[0]);
 	close(chan[1]);
+	close(lfd);
+}
+END_TEST
+
+/* A client that sent its request and closed before orad looked (HTTP/1.0
+ * style): its end waits in FIN_WAIT2, still owned, still identified. */
+START_TEST(test_closed_client_still_identified)
+{
+	struct sockaddr_storage ss;
+	struct ora_error err = {""};
+	socklen_t len;
+	int lfd = listener(AF_INET, "127.0.0.1", &ss, &len);
+	struct client c = client_start(SEND_AND_CLOSE, UID_B, &ss, len, -1);
+	uid_t got = (uid_t)-1;
+
+	ck_assert_int_eq(client_status(&c), ST_CONNECTING);
+	client_wait(&c); /* the client process is gone */
+	ck_assert_msg(identify(lfd, &got, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(got, UID_B);
 	close(lfd);
 }
 END_TEST
@@ -761,6 +782,25 @@ START_TEST(test_bench_lookup)
 	qsort(ns, BENCH_N, sizeof(*ns), cmp_u64);
 	printf("tcpident: open+lookup+close, median of %d: %.2f us\n", BENCH_N,
 	    ns[BENCH_N / 2] / 1000.0);
+	/* What the Unix socket path pays for the same answer. */
+	{
+		struct ucred cred;
+		socklen_t cl = sizeof(cred);
+		int sv[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		for (int i = 0; i < BENCH_N; i++) {
+			t0 = now_ns();
+			ck_assert_int_eq(getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &cred, &cl), 0);
+			ns[i] = now_ns() - t0;
+		}
+		qsort(ns, BENCH_N, sizeof(*ns), cmp_u64);
+		printf("tcpident: for comparison, SO_PEERCRED on a Unix socket, median of %d: "
+		       "%.2f us\n",
+		    BENCH_N, ns[BENCH_N / 2] / 1000.0);
+		close(sv[0]);
+		close(sv[1]);
+	}
 	fflush(stdout);
 	free(ns);
 	close(afd);
@@ -792,6 +832,7 @@ tcpident_suite(void)
 		tcase_add_test(kc, test_uids_ipv6);
 		tcase_add_test(kc, test_passed_socket_keeps_creator);
 		tcase_add_test(kc, test_userns_real_uid);
+		tcase_add_test(kc, test_closed_client_still_identified);
 		tcase_add_test(kc, test_non_loopback_refused);
 	} else
 		printf("SKIP: not root, so no clients as other uids\n");
