@@ -394,3 +394,32 @@ bad:
 	    "\"[::1]:8391\" (host names are not accepted).",
 	    ORAD_TCPIDENT_SETTING, spec);
 }
+
+int
+orad_tcpident_listen(const char *spec, int backlog, int *fd, struct ora_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int s, one = 1;
+
+	*fd = -1;
+	if (orad_tcpident_parse_listen(spec, &ss, &len, err) != 0)
+		return -1;
+	s = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return ora_error_set(err, "%s: cannot create a socket for \"%s\": %s.",
+		    ORAD_TCPIDENT_SETTING, spec, strerror(errno));
+	/* A restarted orad must not wait for old connections' TIME_WAIT. */
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (ss.ss_family == AF_INET6 &&
+	        setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(s, (struct sockaddr *)&ss, len) != 0 || listen(s, backlog) != 0) {
+		int e = errno;
+
+		close(s);
+		return ora_error_set(err, "%s: cannot listen on \"%s\": %s.", ORAD_TCPIDENT_SETTING,
+		    spec, strerror(e));
+	}
+	*fd = s;
+	return 0;
+}

@@ -57,6 +57,12 @@ int orad_tcpident_is_loopback(const struct sockaddr *sa);
 int orad_tcpident_parse_listen(
     const char *spec, struct sockaddr_storage *ss, socklen_t *len, struct ora_error *err);
 
+/* Parse spec as above, then create a listening TCP socket on it
+ * (non-blocking, close-on-exec, SO_REUSEADDR, IPv6 only on [::1]) with
+ * backlog; *fd is the socket. Nothing is bound unless the address is
+ * loopback. */
+int orad_tcpident_listen(const char *spec, int backlog, int *fd, struct ora_error *err);
+
 /* ---- the pure core, exposed for tests and fuzzing ---------------------- */
 
 #include <stddef.h>

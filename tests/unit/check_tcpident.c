@@ -728,6 +728,67 @@ START_TEST(test_fold_v4_mapped_answer)
 }
 END_TEST
 
+/* A port free right now on addr (the test's own race is harmless). */
+static unsigned
+free_port(int family, const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = listener(family, addr, &ss, &len);
+	unsigned port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+	                                        : ((struct sockaddr_in6 *)&ss)->sin6_port);
+
+	close(fd);
+	return port;
+}
+
+START_TEST(test_listen)
+{
+	struct ora_error err = {""};
+	char spec[64];
+	int fd = 42, c;
+	struct sockaddr_in sa;
+	uid_t got;
+	struct orad_tcpident *t = NULL;
+
+	snprintf(spec, sizeof(spec), "127.0.0.1:%u", free_port(AF_INET, "127.0.0.1"));
+	ck_assert_msg(orad_tcpident_listen(spec, 16, &fd, &err) == 0, "%s", err.msg);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	/* It serves: a connection to it is identified. */
+	sa = sin4("127.0.0.1", 0);
+	sa.sin_port = htons((uint16_t)atoi(strchr(spec, ':') + 1));
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(orad_tcpident_open(&t, &err), 0);
+	{
+		int a = accept(fd, NULL, NULL);
+
+		ck_assert_int_ge(a, 0);
+		ck_assert_msg(orad_tcpident_fd_uid(t, a, &got, &err) == 0, "%s", err.msg);
+		ck_assert_uint_eq(got, geteuid());
+		close(a);
+	}
+	orad_tcpident_free(t);
+	close(c);
+	/* The port is taken now. */
+	ck_assert_int_eq(orad_tcpident_listen(spec, 16, &c, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "daemon.listen"));
+	ck_assert_int_eq(c, -1);
+	close(fd);
+
+	snprintf(spec, sizeof(spec), "[::1]:%u", free_port(AF_INET6, "::1"));
+	ck_assert_msg(orad_tcpident_listen(spec, 16, &fd, &err) == 0, "%s", err.msg);
+	close(fd);
+
+	fd = 42;
+	ck_assert_int_eq(orad_tcpident_listen("0.0.0.0:8391", 16, &fd, &err), -1);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a loopback address"));
+}
+END_TEST
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -826,6 +887,7 @@ tcpident_suite(void)
 	tcase_add_test(kc, test_no_match);
 	tcase_add_test(kc, test_time_wait_refused);
 	tcase_add_test(kc, test_unix_socket_refused);
+	tcase_add_test(kc, test_listen);
 	if (geteuid() == 0) {
 		tcase_add_test(kc, test_uids_ipv4);
 		tcase_add_test(kc, test_uids_ipv4_other_loopback);
