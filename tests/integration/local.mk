@@ -27,3 +27,11 @@ EXTRA_DIST += tests/integration/sse_client.py
 # sysusers.d and tmpfiles.d files, the man pages.
 TESTS += tests/integration/test_install.sh tests/integration/test_orad_unit.sh
 EXTRA_DIST += tests/integration/test_install.sh tests/integration/test_orad_unit.sh
+# Kernel identity of loopback TCP callers (src/orad/tcpident.c, not yet in orad).
+check_PROGRAMS += tests/unit/check_tcpident
+TESTS += tests/unit/check_tcpident
+tests_unit_check_tcpident_SOURCES = tests/unit/check_tcpident.c src/orad/tcpident.c src/orad/tcpident.h
+tests_unit_check_tcpident_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_tcpident_LDADD = $(CHECK_LIBS_ALL)
+TESTS += tests/integration/test_sdk_mock.sh
+EXTRA_DIST += tests/integration/test_sdk_mock.sh tests/integration/sdk

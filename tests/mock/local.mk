@@ -7,6 +7,8 @@ tests_mock_ora_mock_SOURCES = \
 	tests/mock/mock_http.c \
 	tests/mock/mock_control.c \
 	tests/mock/mock_chat.c \
+	tests/mock/mock_messages.c \
+	tests/mock/mock_responses.c \
 	tests/mock/mock_gen.c \
 	tests/mock/mock_wire.c \
 	tests/mock/mock_faults.c \

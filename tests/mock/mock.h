@@ -160,6 +160,7 @@ const char *mock_fault_message(int code);
 
 struct mock_gen;
 struct mock_records;
+struct mock_shape;
 
 /* One accepted connection that has sent at least one request. */
 struct mock_conn {
@@ -171,6 +172,8 @@ struct mock_conn {
 struct mock_stats {
 	uint64_t connections; /* accepted, counted in the bevcb */
 	uint64_t req_chat;
+	uint64_t req_messages;  /* POST /api/v1/messages */
+	uint64_t req_responses; /* POST /api/v1/responses */
 	uint64_t req_models;
 	uint64_t req_key;
 	uint64_t req_generation;
@@ -214,9 +217,11 @@ json_object *mock_http_error_body(int code, const char *message, json_object *me
 void mock_http_reply_error(struct mock_server *srv, struct evhttp_request *req, int code,
     const char *message, json_object *metadata);
 /* The HTTP error a fault asks for, with Retry-After and X-RateLimit-*
- * headers when f says so (f may be NULL); metadata is consumed. */
+ * headers when f says so (f may be NULL), in shape's error format;
+ * metadata is consumed. */
 void mock_fault_reply(struct mock_server *srv, struct evhttp_request *req,
-    const struct mock_fault *f, int code, const char *message, json_object *metadata);
+    const struct mock_fault *f, int code, const char *message, json_object *metadata,
+    const struct mock_shape *shape);
 /* Bearer key of req if accepted (pointer into req's headers); else -1 and
  * *why is OpenRouter's 401 message. */
 int mock_http_auth(
@@ -232,6 +237,8 @@ const char *mock_http_header(struct evhttp_request *req, const char *name);
 /* ---- endpoints --------------------------------------------------------- */
 
 void mock_chat_handle(struct mock_server *srv, struct evhttp_request *req);
+void mock_messages_handle(struct mock_server *srv, struct evhttp_request *req);
+void mock_responses_handle(struct mock_server *srv, struct evhttp_request *req);
 void mock_catalog_handle(struct mock_server *srv, struct evhttp_request *req);
 void mock_records_handle_key(struct mock_server *srv, struct evhttp_request *req);
 void mock_records_handle_generation(struct mock_server *srv, struct evhttp_request *req);
@@ -255,7 +262,8 @@ struct mock_gen {
 	struct mock_gen *prev, *next;
 	struct evhttp_request *req; /* NULL once answered or freed */
 	struct mock_conn *conn;
-	struct mock_fault *fault; /* reference, or NULL */
+	struct mock_fault *fault;       /* reference, or NULL */
+	const struct mock_shape *shape; /* the endpoint's wire format */
 	struct event *timer;
 	/* Refusal decided before generating (fault status, failed models). */
 	int error_status;
@@ -287,6 +295,8 @@ struct mock_gen {
 	struct evbuffer *drip; /* bytes produced but not yet dripped */
 	size_t drip_words;     /* content events inside drip */
 	uint64_t first_token_us;
+	int64_t sequence; /* responses: sequence_number of the next event */
+	int reply_status; /* non-stream: HTTP status of the body, 0 = 200 */
 };
 
 /* Allocate a generation for req and link it to its connection. */
@@ -311,6 +321,64 @@ void mock_wire_chunk_content(const struct mock_gen *gen, size_t word, struct evb
 void mock_wire_chunk_finish(const struct mock_gen *gen, struct evbuffer *out);
 void mock_wire_chunk_usage(const struct mock_gen *gen, struct evbuffer *out);
 void mock_wire_chunk_error(const struct mock_gen *gen, struct evbuffer *out);
+/* The chat shape's entries in struct mock_shape (below). */
+json_object *mock_wire_chat_body(struct mock_gen *gen, long error_tokens);
+void mock_wire_nothing(struct mock_gen *gen, struct evbuffer *out);
+void mock_wire_chat_word(struct mock_gen *gen, size_t word, struct evbuffer *out);
+void mock_wire_chat_finish(struct mock_gen *gen, struct evbuffer *out);
+void mock_wire_chat_usage(struct mock_gen *gen, struct evbuffer *out);
+void mock_wire_chat_done(struct mock_gen *gen, struct evbuffer *out);
+void mock_wire_chat_error(struct mock_gen *gen, struct evbuffer *out);
+
+/* ---- wire shapes --------------------------------------------------------
+ *
+ * One endpoint's request fields and answer format. The request handler
+ * (mock_chat.c) and the state machine (mock_gen.c) are shared: a shape only
+ * says where the prompt, the fallbacks, the token cap and the user live in a
+ * request, and how an answer, a stream event and an error are spelled.
+ * Chat completions in mock_wire.c, Anthropic messages in mock_messages.c,
+ * OpenAI responses in mock_responses.c.
+ */
+struct mock_shape {
+	const char *name; /* "chat", "messages", "responses": in records and log */
+	/* The prompt as chat-style messages [{role, content}] (new reference)
+	 * for the token formula and the echoed words; NULL and *why for 400. */
+	json_object *(*prompt)(json_object *body, const char **why);
+	/* The fallback list as an array of model ids (new reference, or
+	 * NULL when absent); -1 and *why (to free) for 400. */
+	int (*models)(json_object *body, json_object **models, char **why);
+	const char *const *max_tokens_fields;   /* NULL-terminated */
+	const char *(*user)(json_object *body); /* the end-user id sent */
+	/* The error body for an HTTP error; metadata consumed, may be NULL. */
+	json_object *(*error_body)(int code, const char *message, json_object *metadata);
+	/* Non-stream answer; error_tokens >= 0: ended in error after that
+	 * many words (the shape may set gen->reply_status). */
+	json_object *(*body)(struct mock_gen *gen, long error_tokens);
+	/* Stream events, appended to out; start and done may add nothing. */
+	void (*stream_start)(struct mock_gen *gen, struct evbuffer *out);
+	void (*stream_word)(struct mock_gen *gen, size_t word, struct evbuffer *out);
+	void (*stream_finish)(struct mock_gen *gen, struct evbuffer *out);
+	void (*stream_usage)(struct mock_gen *gen, struct evbuffer *out);
+	void (*stream_done)(struct mock_gen *gen, struct evbuffer *out);
+	void (*stream_error)(struct mock_gen *gen, struct evbuffer *out);
+};
+
+extern const struct mock_shape mock_shape_chat;
+extern const struct mock_shape mock_shape_messages;
+extern const struct mock_shape mock_shape_responses;
+
+/* POST of any shape: log, authenticate, validate, pick the model, take a
+ * fault, start the generation. */
+void mock_chat_handle_shape(
+    struct mock_server *srv, struct evhttp_request *req, const struct mock_shape *shape);
+/* Helpers the shapes share (mock_chat.c / mock_wire.c). */
+const char *mock_chat_str(json_object *obj, const char *field);
+/* The answer's first n words joined (to free). */
+char *mock_wire_text(const struct mock_gen *gen, size_t n);
+/* "event: name\ndata: {obj}\n\n" (obj consumed). */
+void mock_wire_sse(const char *event, json_object *obj, struct evbuffer *out);
+/* The answer's id with another prefix: "msg_" + the part after "gen-". */
+char *mock_wire_alt_id(const struct mock_gen *gen, const char *prefix);
 
 /* ---- records (mock_records.c) ------------------------------------------ */
 

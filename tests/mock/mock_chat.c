@@ -57,7 +57,7 @@ mock_chat_parse(const char *text, size_t len)
 	return o;
 }
 
-static const char *
+const char *
 mock_chat_str(json_object *obj, const char *field)
 {
 	json_object *v;
@@ -110,12 +110,12 @@ mock_chat_entry(struct evhttp_request *req, json_object *body, const char *text,
 
 static void
 mock_chat_refuse(struct mock_server *srv, struct evhttp_request *req, json_object *entry, int code,
-    const char *message)
+    const char *message, const struct mock_shape *shape)
 {
 	json_object_object_add(entry, "status", json_object_new_int(code));
 	json_object_object_add(entry, "generation_id", NULL);
 	mock_records_log_request(srv->records, entry);
-	mock_http_reply_error(srv, req, code, message, NULL);
+	mock_http_reply_json(srv, req, code, shape->error_body(code, message, NULL));
 }
 
 /* Text of a message's content: the string, or its parts' "text" fields
@@ -255,10 +255,11 @@ mock_chat_words(struct mock_gen *gen, json_object *body, json_object *messages)
 			        gen->n_words + 1 < want ? " " : ""));
 	}
 	gen->finish_reason = "stop";
-	if ((json_object_object_get_ex(body, "max_tokens", &v) ||
-	        json_object_object_get_ex(body, "max_completion_tokens", &v)) &&
-	    json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 1 &&
-	    (uint64_t)json_object_get_int64(v) < gen->n_words) {
+	for (i = 0; gen->shape->max_tokens_fields[i] != NULL; i++)
+		if (json_object_object_get_ex(body, gen->shape->max_tokens_fields[i], &v))
+			break;
+	if (gen->shape->max_tokens_fields[i] != NULL && json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) >= 1 && (uint64_t)json_object_get_int64(v) < gen->n_words) {
 		mock_chat_truncate(gen, (size_t)json_object_get_int64(v));
 		gen->finish_reason = "length";
 	}
@@ -286,13 +287,13 @@ mock_chat_prompt_tokens(json_object *messages)
 /* Validate model/models; on success gen->model_requested and gen->models
  * are set and 0 is returned, else -1 with *why to free. */
 static int
-mock_chat_check_models(struct mock_server *srv, struct mock_gen *gen, json_object *body, char **why)
+mock_chat_check_models(struct mock_server *srv, struct mock_gen *gen, json_object *body,
+    json_object *models, char **why)
 {
-	json_object *model = NULL, *models = NULL;
+	json_object *model = NULL;
 	size_t i, n = 0, known = 0;
 
 	json_object_object_get_ex(body, "model", &model);
-	json_object_object_get_ex(body, "models", &models);
 	if (model != NULL) {
 		if (!json_object_is_type(model, json_type_string) ||
 		    mock_catalog_find(srv->catalog, json_object_get_string(model)) == NULL) {
@@ -350,50 +351,100 @@ mock_chat_serve(struct mock_server *srv, struct mock_gen *gen)
 	return NULL;
 }
 
-void
-mock_chat_handle(struct mock_server *srv, struct evhttp_request *req)
+/* The chat shape's request fields. */
+static json_object *
+mock_chat_prompt(json_object *body, const char **why)
 {
-	json_object *body, *entry, *messages = NULL, *v;
+	json_object *messages;
+
+	if (!json_object_object_get_ex(body, "messages", &messages) ||
+	    !json_object_is_type(messages, json_type_array) ||
+	    json_object_array_length(messages) == 0) {
+		*why = "Input required: specify \"messages\" as a non-empty array";
+		return NULL;
+	}
+	return json_object_get(messages);
+}
+
+static int
+mock_chat_models(json_object *body, json_object **models, char **why)
+{
+	(void)why;
+	*models = NULL;
+	if (json_object_object_get_ex(body, "models", models))
+		json_object_get(*models);
+	return 0;
+}
+
+static const char *
+mock_chat_user(json_object *body)
+{
+	return mock_chat_str(body, "user");
+}
+
+static const char *const mock_chat_max_fields[] = {"max_tokens", "max_completion_tokens", NULL};
+
+/* Refuse before a generation exists; entry and body are consumed. */
+static void
+mock_chat_refuse_early(struct mock_server *srv, struct evhttp_request *req, json_object *entry,
+    json_object *body, int code, const char *why, const struct mock_shape *shape)
+{
+	mock_chat_refuse(srv, req, entry, code, why, shape);
+	json_object_put(body);
+}
+
+void
+mock_chat_handle_shape(
+    struct mock_server *srv, struct evhttp_request *req, const struct mock_shape *shape)
+{
+	json_object *body, *entry, *messages = NULL, *models = NULL, *v;
 	const char *key = NULL, *why = NULL, *text;
 	struct mock_gen *gen;
 	char *err = NULL;
 	size_t len;
 
-	srv->stats.req_chat++;
 	srv->stats.attempts++;
 	text = mock_http_body(req, &len);
 	body = mock_chat_parse(text, len);
 	entry = mock_chat_entry(req, body, text, len);
+	json_object_object_add(entry, "endpoint", json_object_new_string(shape->name));
+	if (body != NULL && json_object_is_type(body, json_type_object))
+		json_object_object_add(entry, "user", mock_chat_jstr(shape->user(body)));
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		mock_chat_refuse(srv, req, entry, 405, "Method not allowed");
-		json_object_put(body);
+		mock_chat_refuse_early(srv, req, entry, body, 405, "Method not allowed", shape);
 		return;
 	}
 	if (mock_http_auth(srv, req, &key, &why) != 0) {
-		mock_chat_refuse(srv, req, entry, 401, why);
-		json_object_put(body);
+		mock_chat_refuse_early(srv, req, entry, body, 401, why, shape);
 		return;
 	}
 	if (body == NULL || !json_object_is_type(body, json_type_object))
 		why = "Invalid JSON body: expected one JSON object";
-	else if (!json_object_object_get_ex(body, "messages", &messages) ||
-	         !json_object_is_type(messages, json_type_array) ||
-	         json_object_array_length(messages) == 0)
-		why = "Input required: specify \"messages\" as a non-empty array";
+	else
+		messages = shape->prompt(body, &why);
+	if (why == NULL && shape->models(body, &models, &err) != 0) {
+		mock_chat_refuse_early(srv, req, entry, body, 400, err, shape);
+		json_object_put(messages);
+		free(err);
+		return;
+	}
 	if (why != NULL) {
-		mock_chat_refuse(srv, req, entry, 400, why);
-		json_object_put(body);
+		mock_chat_refuse_early(srv, req, entry, body, 400, why, shape);
 		return;
 	}
 	gen = mock_gen_new(srv, req);
-	if (mock_chat_check_models(srv, gen, body, &err) != 0) {
-		mock_chat_refuse(srv, req, entry, 400, err);
+	gen->shape = shape;
+	if (mock_chat_check_models(srv, gen, body, models, &err) != 0) {
+		mock_chat_refuse(srv, req, entry, 400, err, shape);
 		gen->req = NULL; /* answered */
 		mock_gen_free(gen);
 		free(err);
+		json_object_put(models);
+		json_object_put(messages);
 		json_object_put(body);
 		return;
 	}
+	json_object_put(models); /* gen holds its own reference */
 	gen->fault = mock_faults_take(srv->faults);
 	if (gen->fault != NULL)
 		srv->stats.faults_applied++;
@@ -418,7 +469,7 @@ mock_chat_handle(struct mock_server *srv, struct evhttp_request *req)
 	gen->prompt_tokens = mock_chat_prompt_tokens(messages);
 	mock_chat_words(gen, body, messages);
 	gen->key = mock_xstrdup(key);
-	gen->user = mock_xstrdup(mock_chat_str(body, "user"));
+	gen->user = mock_xstrdup(shape->user(body));
 	gen->referer = mock_xstrdup(mock_http_header(req, "HTTP-Referer"));
 	gen->x_title = mock_xstrdup(mock_http_header(req, "X-Title"));
 	gen->x_openrouter_title = mock_xstrdup(mock_http_header(req, "X-OpenRouter-Title"));
@@ -429,6 +480,30 @@ mock_chat_handle(struct mock_server *srv, struct evhttp_request *req)
 	json_object_object_add(
 	    entry, "fault", gen->fault != NULL ? json_object_get(gen->fault->spec) : NULL);
 	mock_records_log_request(srv->records, entry);
+	json_object_put(messages);
 	json_object_put(body);
 	mock_gen_start(gen);
+}
+
+const struct mock_shape mock_shape_chat = {
+    .name = "chat",
+    .prompt = mock_chat_prompt,
+    .models = mock_chat_models,
+    .max_tokens_fields = mock_chat_max_fields,
+    .user = mock_chat_user,
+    .error_body = mock_http_error_body,
+    .body = mock_wire_chat_body,
+    .stream_start = mock_wire_nothing,
+    .stream_word = mock_wire_chat_word,
+    .stream_finish = mock_wire_chat_finish,
+    .stream_usage = mock_wire_chat_usage,
+    .stream_done = mock_wire_chat_done,
+    .stream_error = mock_wire_chat_error,
+};
+
+void
+mock_chat_handle(struct mock_server *srv, struct evhttp_request *req)
+{
+	srv->stats.req_chat++;
+	mock_chat_handle_shape(srv, req, &mock_shape_chat);
 }

@@ -26,6 +26,8 @@ mock_control_stats(const struct mock_server *srv)
 	json_object_object_add(o, "connections", mock_u64(srv->stats.connections));
 	json_object_object_add(o, "open_connections", mock_u64(srv->open_connections));
 	json_object_object_add(r, "chat", mock_u64(srv->stats.req_chat));
+	json_object_object_add(r, "messages", mock_u64(srv->stats.req_messages));
+	json_object_object_add(r, "responses", mock_u64(srv->stats.req_responses));
 	json_object_object_add(r, "models", mock_u64(srv->stats.req_models));
 	json_object_object_add(r, "key", mock_u64(srv->stats.req_key));
 	json_object_object_add(r, "generation", mock_u64(srv->stats.req_generation));

@@ -187,7 +187,7 @@ mock_fault_message(int code)
 
 void
 mock_fault_reply(struct mock_server *srv, struct evhttp_request *req, const struct mock_fault *f,
-    int code, const char *message, json_object *metadata)
+    int code, const char *message, json_object *metadata, const struct mock_shape *shape)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
@@ -216,7 +216,7 @@ mock_fault_reply(struct mock_server *srv, struct evhttp_request *req, const stru
 			metadata = json_object_new_object();
 		json_object_object_add(metadata, "headers", hj);
 	}
-	mock_http_reply_error(srv, req, code, message, metadata);
+	mock_http_reply_json(srv, req, code, shape->error_body(code, message, metadata));
 }
 
 static int

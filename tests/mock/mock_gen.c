@@ -27,6 +27,7 @@
 enum mock_phase {
 	MOCK_PH_HEADERS,  /* waiting for delay_headers_ms */
 	MOCK_PH_COMMENTS, /* stream: ": OPENROUTER PROCESSING" keep-alives */
+	MOCK_PH_START,    /* stream: the shape's opening events, if any */
 	MOCK_PH_CONTENT,  /* stream: one chunk per word */
 	MOCK_PH_FINISH,
 	MOCK_PH_USAGE,
@@ -141,6 +142,12 @@ mock_gen_log_end(struct mock_gen *gen, int http_status, const char *status, size
 	snprintf(note, sizeof(note), "%s %s %s %zu+%lld tokens %llums",
 	    gen->stream ? "stream" : "json", gen->id, status, words, (long long)gen->prompt_tokens,
 	    (unsigned long long)((mock_now_us() - gen->start_us) / 1000));
+	if (gen->shape != &mock_shape_chat) {
+		/* mock_http_log names chat completions when the request is gone. */
+		fprintf(stderr, "ora-mock: POST /api/v1/%s %d %s\n", gen->shape->name, http_status,
+		    note);
+		return;
+	}
 	mock_http_log(gen->srv, NULL, http_status, note);
 }
 
@@ -151,7 +158,7 @@ mock_gen_finish(struct mock_gen *gen, enum mock_gen_status status, const char *f
 	size_t words = mock_gen_billed_words(gen);
 
 	mock_records_add(gen->srv, gen, status, words, finish_reason);
-	mock_gen_log_end(gen, 200, names[status], words);
+	mock_gen_log_end(gen, gen->reply_status ? gen->reply_status : 200, names[status], words);
 	mock_gen_free(gen);
 }
 
@@ -171,7 +178,13 @@ mock_gen_next_stream(struct mock_gen *gen, struct evbuffer *out, int *is_word)
 			evbuffer_add_printf(out, ": OPENROUTER PROCESSING\n\n");
 			return MOCK_ACT_EVENT;
 		}
+		gen->phase = MOCK_PH_START;
+		/* fall through */
+	case MOCK_PH_START:
 		gen->phase = MOCK_PH_CONTENT;
+		gen->shape->stream_start(gen, out);
+		if (evbuffer_get_length(out) > 0)
+			return MOCK_ACT_EVENT;
 		/* fall through */
 	case MOCK_PH_CONTENT:
 		/* A fault at N events fires after min(N, words) words, so it
@@ -183,28 +196,29 @@ mock_gen_next_stream(struct mock_gen *gen, struct evbuffer *out, int *is_word)
 		if (cut >= 0 && (n == (size_t)cut || n == gen->n_words))
 			return MOCK_ACT_CUT;
 		if (err >= 0 && (n == (size_t)err || n == gen->n_words)) {
-			mock_wire_chunk_error(gen, out);
+			gen->shape->stream_error(gen, out);
 			gen->phase = MOCK_PH_DONE;
 			gen->finish_reason = "error";
 			return MOCK_ACT_EVENT;
 		}
 		if (n < gen->n_words) {
-			mock_wire_chunk_content(gen, n, out);
+			gen->shape->stream_word(gen, n, out);
 			gen->words_emitted++;
 			*is_word = 1;
 			return MOCK_ACT_EVENT;
 		}
-		mock_wire_chunk_finish(gen, out);
+		gen->shape->stream_finish(gen, out);
 		gen->phase = MOCK_PH_USAGE;
 		return MOCK_ACT_EVENT;
 	case MOCK_PH_USAGE:
-		mock_wire_chunk_usage(gen, out);
+		gen->shape->stream_usage(gen, out);
 		gen->phase = MOCK_PH_DONE;
 		return MOCK_ACT_EVENT;
 	case MOCK_PH_DONE:
-		evbuffer_add_printf(out, "data: [DONE]\n\n");
+		gen->shape->stream_done(gen, out);
 		gen->phase = MOCK_PH_END;
-		return MOCK_ACT_EVENT;
+		/* An empty chunk would end the chunked body early. */
+		return evbuffer_get_length(out) > 0 ? MOCK_ACT_EVENT : MOCK_ACT_END;
 	default:
 		return MOCK_ACT_END;
 	}
@@ -232,7 +246,7 @@ mock_gen_next_body(struct mock_gen *gen, struct evbuffer *out)
 			gen->pause_done = 1;
 			return MOCK_ACT_PAUSE;
 		}
-		body = mock_wire_completion(gen, err);
+		body = gen->shape->body(gen, err);
 		s = json_object_to_json_string_length(
 		    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 		if (MOCK_FAULT(gen, cut_after_events, -1) >= 0) {
@@ -263,7 +277,10 @@ mock_gen_send(struct mock_gen *gen, struct evbuffer *buf)
 	}
 	/* A plain non-stream answer: one reply with Content-Length. */
 	evbuffer_add_buffer(evhttp_request_get_output_buffer(gen->req), buf);
-	evhttp_send_reply(gen->req, 200, "OK", NULL);
+	if (gen->reply_status != 0 && gen->reply_status != 200)
+		evhttp_send_reply(gen->req, gen->reply_status, "Error", NULL);
+	else
+		evhttp_send_reply(gen->req, 200, "OK", NULL);
 	gen->req = NULL;
 }
 
@@ -386,8 +403,8 @@ mock_gen_refuse(struct mock_gen *gen)
 	json_object *meta = gen->error_metadata;
 
 	gen->error_metadata = NULL;
-	mock_fault_reply(
-	    gen->srv, gen->req, gen->fault, gen->error_status, gen->error_message, meta);
+	mock_fault_reply(gen->srv, gen->req, gen->fault, gen->error_status, gen->error_message,
+	    meta, gen->shape);
 	gen->req = NULL;
 	mock_gen_free(gen);
 }

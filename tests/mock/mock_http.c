@@ -235,6 +235,10 @@ mock_http_dispatch(struct evhttp_request *req, void *arg)
 	mock_http_conn(srv, req);
 	if (strcmp(path, "/api/v1/chat/completions") == 0)
 		mock_chat_handle(srv, req);
+	else if (strcmp(path, "/api/v1/messages") == 0)
+		mock_messages_handle(srv, req);
+	else if (strcmp(path, "/api/v1/responses") == 0)
+		mock_responses_handle(srv, req);
 	else if (strcmp(path, "/api/v1/models") == 0)
 		mock_catalog_handle(srv, req);
 	else if (strcmp(path, "/api/v1/key") == 0)

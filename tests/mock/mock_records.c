@@ -20,6 +20,7 @@ struct mock_record {
 	char *model_requested;
 	json_object *models;
 	char *model;
+	const char *endpoint; /* the shape's static name */
 	int stream;
 	int64_t prompt_tokens;
 	int64_t completion_tokens;
@@ -117,6 +118,7 @@ mock_records_add(struct mock_server *srv, const struct mock_gen *gen, enum mock_
 	rec->models = json_object_get(gen->models);
 	rec->model = mock_xstrdup(gen->model->id);
 	rec->stream = gen->stream;
+	rec->endpoint = gen->shape->name;
 	rec->prompt_tokens = gen->prompt_tokens;
 	rec->completion_tokens = (int64_t)completion_tokens;
 	rec->cost = mock_wire_cost(gen, completion_tokens);
@@ -172,6 +174,7 @@ mock_record_json(const struct mock_record *rec)
 	json_object_object_add(o, "model_requested", mock_jstr(rec->model_requested));
 	json_object_object_add(o, "models", json_object_get(rec->models));
 	json_object_object_add(o, "model", json_object_new_string(rec->model));
+	json_object_object_add(o, "endpoint", json_object_new_string(rec->endpoint));
 	json_object_object_add(o, "stream", json_object_new_boolean(rec->stream));
 	json_object_object_add(o, "prompt_tokens", json_object_new_int64(rec->prompt_tokens));
 	json_object_object_add(

@@ -84,7 +84,7 @@ mock_wire_head(const struct mock_gen *gen, const char *object)
 	return o;
 }
 
-static char *
+char *
 mock_wire_text(const struct mock_gen *gen, size_t n)
 {
 	size_t len = 0, i;
@@ -215,4 +215,68 @@ mock_wire_chunk_error(const struct mock_gen *gen, struct evbuffer *out)
 	json_object_object_add(o, "error", mock_wire_error());
 	json_object_object_add(o, "usage", mock_wire_usage(gen, gen->words_emitted));
 	mock_wire_emit(o, out);
+}
+
+json_object *
+mock_wire_chat_body(struct mock_gen *gen, long error_tokens)
+{
+	return mock_wire_completion(gen, error_tokens);
+}
+
+void
+mock_wire_nothing(struct mock_gen *gen, struct evbuffer *out)
+{
+	(void)gen;
+	(void)out;
+}
+
+void
+mock_wire_chat_word(struct mock_gen *gen, size_t word, struct evbuffer *out)
+{
+	mock_wire_chunk_content(gen, word, out);
+}
+
+void
+mock_wire_chat_finish(struct mock_gen *gen, struct evbuffer *out)
+{
+	mock_wire_chunk_finish(gen, out);
+}
+
+void
+mock_wire_chat_usage(struct mock_gen *gen, struct evbuffer *out)
+{
+	mock_wire_chunk_usage(gen, out);
+}
+
+void
+mock_wire_chat_done(struct mock_gen *gen, struct evbuffer *out)
+{
+	(void)gen;
+	evbuffer_add_printf(out, "data: [DONE]\n\n");
+}
+
+void
+mock_wire_chat_error(struct mock_gen *gen, struct evbuffer *out)
+{
+	mock_wire_chunk_error(gen, out);
+}
+
+void
+mock_wire_sse(const char *event, json_object *obj, struct evbuffer *out)
+{
+	size_t len;
+	const char *s = json_object_to_json_string_length(obj, MOCK_JSON_FLAGS, &len);
+
+	evbuffer_add_printf(out, "event: %s\ndata: ", event);
+	evbuffer_add(out, s, len);
+	evbuffer_add(out, "\n\n", 2);
+	json_object_put(obj);
+}
+
+char *
+mock_wire_alt_id(const struct mock_gen *gen, const char *prefix)
+{
+	const char *tail = strncmp(gen->id, "gen-", 4) == 0 ? gen->id + 4 : gen->id;
+
+	return mock_xasprintf("%s%s", prefix, tail);
 }

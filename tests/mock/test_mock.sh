@@ -277,6 +277,143 @@ curl -sS -o "$T/gens" "$URL/mock/generations"
 check "reset clears records and counters" py "$T/gens" 'd["count"] == 0 and d["total_cost"] == "0"'
 check "  ... and the fault queue" sh -c "curl -sS '$URL/mock/faults' | grep -q '\"queued\":0'"
 
+# --- Anthropic messages and OpenAI responses (same billing) -----------------
+# nsse FILE EXPR: named SSE events; ev is the list of (event, parsed data),
+# comments left out.
+nsse() {
+	python3 -c 'import json,sys
+from decimal import Decimal as D
+ev = []
+for block in open(sys.argv[1]).read().split("\n\n"):
+    lines = [l for l in block.split("\n") if l and not l.startswith(":")]
+    if not lines:
+        continue
+    name = [l[7:] for l in lines if l.startswith("event: ")]
+    data = [l[6:] for l in lines if l.startswith("data: ")]
+    ev.append((name[0] if name else None, json.loads(data[0], parse_float=D) if data else None))
+types = [e[0] for e in ev]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+# post PATH JSON [curl args...]: like chat, for another endpoint.
+post() {
+	path=$1
+	body=$2
+	shift 2
+	curl -sS -N -o "$T/out" -D "$T/hdr" -w '%{http_code}' -H 'Content-Type: application/json' \
+		-d "$body" "$@" "$API/$path"
+}
+ANSWER='Mock answer to: Say hello. The quick brown fox jumps over the lazy dog.'
+MSG='{"model":"anthropic/claude-3.5-haiku","max_tokens":100,"system":"Be brief","metadata":{"user_id":"bob"},"messages":[{"role":"user","content":[{"type":"text","text":"Say hello"}]}]'
+
+# system 8 bytes (6 tokens) + "Say hello" (7) = 13; 14 words of haiku:
+# 13 * 0.0000008 + 14 * 0.000004 = 0.0000664
+s=$(post messages "$MSG}" -H "$AUTH" -H 'anthropic-version: 2023-06-01')
+check "messages: non-stream answers 200 in Anthropic's shape" py "$T/out" \
+	"$s == 200 and d['type'] == 'message' and d['role'] == 'assistant' and d['id'].startswith('msg_') and d['model'] == 'anthropic/claude-3.5-haiku' and d['content'] == [{'type': 'text', 'text': '$ANSWER'}] and d['stop_reason'] == 'end_turn' and d['stop_sequence'] is None"
+check "  ... usage in tokens, with the exact cost" py "$T/out" \
+	'd["usage"]["input_tokens"] == 13 and d["usage"]["output_tokens"] == 14 and d["usage"]["cost"] == D("0.0000664")'
+check "  ... X-Generation-Id names the generation" sh -c "tr -d '\r' <'$T/hdr' | grep -q '^X-Generation-Id: gen-'"
+MGEN=$(header X-Generation-Id)
+s=$(post messages '{"model":"anthropic/claude-3.5-haiku","max_tokens":3,"messages":[{"role":"user","content":"Say hello"}]}' -H "$AUTH")
+check "messages: max_tokens cuts with stop_reason max_tokens" py "$T/out" \
+	'd["stop_reason"] == "max_tokens" and d["content"][0]["text"] == "Mock answer to: " and d["usage"]["output_tokens"] == 3'
+s=$(post messages "$MSG,\"stream\":true}" -H "$AUTH")
+check "messages stream: text/event-stream" [ "$(header Content-Type)" = text/event-stream ]
+check "  ... events in Anthropic's order" nsse "$T/out" \
+	'types == ["message_start", "content_block_start", "ping"] + ["content_block_delta"] * 14 + ["content_block_stop", "message_delta", "message_stop"] and all(e[1]["type"] == e[0] for e in ev)'
+check "  ... message_start announces an empty message" nsse "$T/out" \
+	'ev[0][1]["message"]["content"] == [] and ev[0][1]["message"]["stop_reason"] is None and ev[0][1]["message"]["usage"]["input_tokens"] == 13 and "cost" not in ev[0][1]["message"]["usage"]'
+check "  ... text_delta events concatenate to the answer" nsse "$T/out" \
+	"''.join(e[1]['delta']['text'] for e in ev if e[0] == 'content_block_delta') == '$ANSWER' and all(e[1]['delta']['type'] == 'text_delta' for e in ev if e[0] == 'content_block_delta')"
+check "  ... message_delta: stop_reason and usage with cost" nsse "$T/out" \
+	'ev[-2][1]["delta"]["stop_reason"] == "end_turn" and ev[-2][1]["usage"]["output_tokens"] == 14 and ev[-2][1]["usage"]["cost"] == D("0.0000664")'
+s=$(post messages '{"model":"anthropic/claude-3.5-haiku","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}')
+check "messages: no key is 401 in Anthropic's error shape" py "$T/out" \
+	"$s == 401 and d == {'type': 'error', 'error': {'type': 'authentication_error', 'message': 'Missing Authentication header'}}"
+s=$(post messages '{"model":"nope/nope","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}' -H "$AUTH")
+check "messages: unknown model is 400 invalid_request_error" py "$T/out" \
+	"$s == 400 and d['error'] == {'type': 'invalid_request_error', 'message': 'nope/nope is not a valid model ID'}"
+s=$(post messages '{"model":"anthropic/claude-3.5-haiku","max_tokens":5,"messages":[]}' -H "$AUTH")
+check "messages: empty messages is 400" [ "$s" = 400 ]
+fault '{"status":429,"retry_after":3}'
+s=$(post messages "$MSG}" -H "$AUTH")
+check "messages: a 429 fault is rate_limit_error with Retry-After" py "$T/out" \
+	"$s == 429 and d['type'] == 'error' and d['error']['type'] == 'rate_limit_error' and '$(header Retry-After)' == '3'"
+fault '{"status":529}'
+s=$(post messages "$MSG}" -H "$AUTH")
+check "messages: a 529 fault is overloaded_error" py "$T/out" "$s == 529 and d['error']['type'] == 'overloaded_error'"
+fault '{"error_after_events":2,"processing_comments":0}'
+s=$(post messages "$MSG,\"stream\":true}" -H "$AUTH")
+check "messages stream: an error after 2 words ends with an error event" nsse "$T/out" \
+	'types == ["message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta", "error"] and ev[-1][1] == {"type": "error", "error": {"type": "api_error", "message": "Provider returned error"}}'
+fault '{"error_after_events":2}'
+s=$(post messages "$MSG}" -H "$AUTH")
+check "messages: a non-stream error after 2 words is a 502 api_error" py "$T/out" \
+	"$s == 502 and d['error']['type'] == 'api_error'"
+MERR=$(header X-Generation-Id)
+fault '{"fail_models":["anthropic/claude-3.5-haiku"]}'
+s=$(post messages '{"model":"anthropic/claude-3.5-haiku","fallbacks":[{"model":"openai/gpt-4o-mini"}],"max_tokens":50,"messages":[{"role":"user","content":"hi"}]}' -H "$AUTH")
+check "messages: OpenRouter's fallbacks serve when the model fails" py "$T/out" "$s == 200 and d['model'] == 'openai/gpt-4o-mini'"
+s=$(post messages '{"model":"anthropic/claude-3.5-haiku","fallbacks":[{"model":"openai/gpt-4o-mini"}],"models":["openai/gpt-4o"],"max_tokens":5,"messages":[{"role":"user","content":"hi"}]}' -H "$AUTH")
+check "messages: fallbacks with models is 400" [ "$s" = 400 ]
+fault '{"cut_after_events":3,"processing_comments":0}'
+s=0
+curl -sS -N -o "$T/out" -H "$AUTH" -d "$MSG,\"stream\":true}" "$API/messages" 2>/dev/null || s=$?
+check "messages stream: cut_after_events drops the connection after 3 words" nsse "$T/out" \
+	"$s != 0 and types == ['message_start', 'content_block_start', 'ping'] + ['content_block_delta'] * 3"
+
+# "Say hello" (7 tokens), 14 words of gpt-4o-mini: 0.00000945
+RESP='{"model":"openai/gpt-4o-mini","input":"Say hello","user":"carol"'
+s=$(post responses "$RESP}" -H "$AUTH")
+check "responses: non-stream answers 200 in the Responses shape" py "$T/out" \
+	"$s == 200 and d['object'] == 'response' and d['id'].startswith('resp_') and d['status'] == 'completed' and d['error'] is None and d['output'][0]['type'] == 'message' and d['output'][0]['role'] == 'assistant' and d['output'][0]['content'][0] == {'type': 'output_text', 'text': '$ANSWER', 'annotations': []}"
+check "  ... usage with total_tokens and the exact cost" py "$T/out" \
+	'd["usage"]["input_tokens"] == 7 and d["usage"]["output_tokens"] == 14 and d["usage"]["total_tokens"] == 21 and d["usage"]["cost"] == D("0.00000945")'
+check "  ... X-Generation-Id names the generation" sh -c "tr -d '\r' <'$T/hdr' | grep -q '^X-Generation-Id: gen-'"
+s=$(post responses '{"model":"openai/gpt-4o-mini","instructions":"Be brief","max_output_tokens":2,"input":[{"role":"user","content":[{"type":"input_text","text":"Say hello"}]}]}' -H "$AUTH")
+check "responses: instructions and input items count; max_output_tokens makes it incomplete" py "$T/out" \
+	'd["status"] == "incomplete" and d["incomplete_details"] == {"reason": "max_output_tokens"} and d["usage"]["input_tokens"] == 13 and d["usage"]["output_tokens"] == 2'
+s=$(post responses "$RESP,\"stream\":true}" -H "$AUTH")
+check "responses stream: events in order, numbered" nsse "$T/out" \
+	'types == ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"] + ["response.output_text.delta"] * 14 + ["response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"] and [e[1]["sequence_number"] for e in ev] == list(range(len(ev))) and all(e[1]["type"] == e[0] for e in ev)'
+check "  ... deltas concatenate to the answer" nsse "$T/out" \
+	"''.join(e[1]['delta'] for e in ev if e[0] == 'response.output_text.delta') == '$ANSWER'"
+check "  ... response.completed carries usage and cost" nsse "$T/out" \
+	'ev[-1][1]["response"]["status"] == "completed" and ev[-1][1]["response"]["usage"]["output_tokens"] == 14 and ev[-1][1]["response"]["usage"]["cost"] == D("0.00000945") and ev[0][1]["response"]["usage"] is None'
+s=$(post responses "$RESP}")
+check "responses: no key is 401 in OpenRouter's error shape" py "$T/out" \
+	"$s == 401 and d['error'] == {'code': 401, 'message': 'Missing Authentication header'}"
+s=$(post responses '{"model":"openai/gpt-4o-mini","input":[]}' -H "$AUTH")
+check "responses: empty input is 400" [ "$s" = 400 ]
+fault '{"status":402}'
+s=$(post responses "$RESP}" -H "$AUTH")
+check "responses: a 402 fault is 402" py "$T/out" "$s == 402 and d['error']['code'] == 402"
+fault '{"error_after_events":2,"processing_comments":0}'
+s=$(post responses "$RESP,\"stream\":true}" -H "$AUTH")
+check "responses stream: an error after 2 words is response.failed with usage" nsse "$T/out" \
+	'types[-3:] == ["response.output_text.delta", "response.output_text.delta", "response.failed"] and ev[-1][1]["response"]["status"] == "failed" and ev[-1][1]["response"]["error"]["code"] == "server_error" and ev[-1][1]["response"]["usage"]["output_tokens"] == 2'
+fault '{"error_after_events":2}'
+s=$(post responses "$RESP}" -H "$AUTH")
+check "responses: a non-stream error after 2 words is 200 status failed" py "$T/out" \
+	"$s == 200 and d['status'] == 'failed' and d['output'][0]['content'][0]['text'] == 'Mock answer ' and d['usage']['output_tokens'] == 2"
+
+curl -sS -o "$T/gens" "$URL/mock/generations"
+check "records: every endpoint billed, total the exact sum" py "$T/gens" \
+	'D(d["total_cost"]) == sum(r["cost"] for r in d["data"]) and [r["endpoint"] for r in d["data"]].count("messages") == 7 and [r["endpoint"] for r in d["data"]].count("responses") == 5'
+check "  ... messages: metadata.user_id is the user, cost as answered" py "$T/gens" \
+	'[r for r in d["data"] if r["id"] == "'"$MGEN"'"][0]["user"] == "bob" and [r for r in d["data"] if r["id"] == "'"$MGEN"'"][0]["cost"] == D("0.0000664")'
+check "  ... a non-stream messages error bills its 2 words" py "$T/gens" \
+	'[(r["status"], r["completion_tokens"], r["charged"]) for r in d["data"] if r["id"] == "'"$MERR"'"] == [("error", 2, True)]'
+check "  ... fallbacks recorded as the models list" py "$T/gens" \
+	'[r["models"] for r in d["data"] if r["model"] == "openai/gpt-4o-mini" and r["endpoint"] == "messages"] == [["openai/gpt-4o-mini"]]'
+sleep 1.6
+s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$MGEN")
+check "/generation knows a messages generation" py "$T/gen" \
+	"$s == 200 and d['data']['total_cost'] == D('0.0000664') and d['data']['tokens_completion'] == 14 and d['data']['external_user'] == 'bob'"
+curl -sS -o "$T/stats" "$URL/mock/stats"
+check "stats count messages and responses requests" py "$T/stats" \
+	'd["requests"]["messages"] == 13 and d["requests"]["responses"] == 8'
+
 kill "$MPID"
 s=0
 wait "$MPID" || s=$?
