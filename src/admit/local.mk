@@ -17,3 +17,6 @@ tests_unit_check_admit_SOURCES = tests/unit/check_main.c tests/unit/check_admit.
 	tests/unit/check_admit_policy.c tests/unit/check_admit.h
 tests_unit_check_admit_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_admit_LDADD = $(CHECK_LIBS_ALL)
+
+TESTS += tests/integration/test_admission.sh
+EXTRA_DIST += tests/integration/test_admission.sh tests/unit/data/conf/admit.conf
