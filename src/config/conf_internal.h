@@ -173,6 +173,11 @@ void conf_parse_budget_value(struct conf_loader *ld, const config_setting_t *s, 
 void conf_parse_policy_value(struct conf_loader *ld, const config_setting_t *s, const char *where,
     const struct conf_field *f, void *target);
 
+/* conf_policy.c: errors for rules whose role and cost centre leave no
+ * provider (two `only` lists with nothing in common, or everything
+ * listed ignored). */
+void conf_validate_policy(struct conf_loader *ld);
+
 /* conf_budget.c: warnings for budgets of keys no cost centre uses and of
  * users the system does not know. */
 void conf_validate_budgets(struct conf_loader *ld);

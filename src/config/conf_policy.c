@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,5 +98,29 @@ conf_parse_policy_value(struct conf_loader *ld, const config_setting_t *s, const
 		return;
 	default:
 		return;
+	}
+}
+
+void
+conf_validate_policy(struct conf_loader *ld)
+{
+	const struct ora_conf *conf = ld->conf;
+
+	for (size_t i = 0; i < conf->n_rules; i++) {
+		const struct ora_rule *r = &conf->rules[i];
+
+		for (size_t k = 0; r->role != NULL && k < r->n_centres; k++) {
+			struct json_object *prefs = admit_site_provider(r->role, r->centres[k]), *only;
+
+			if (prefs != NULL && json_object_object_get_ex(prefs, "only", &only) &&
+			    json_object_array_length(only) == 0)
+				conf_diag(ld, CONF_ERROR, ld->raw_rules[i].setting,
+				    "under the rule at line %d, the provider lists of role '%s' and cost "
+				    "centre '%s' leave no provider (their 'only' lists share none, or "
+				    "every one is ignored), so every request would be refused; make them "
+				    "overlap",
+				    r->line, r->role->name, r->centres[k]->name);
+			json_object_put(prefs);
+		}
 	}
 }

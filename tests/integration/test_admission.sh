@@ -116,6 +116,10 @@ check "  ... the site's preferences are added" [ "$(up 'b["provider"]["data_coll
 s=$(as_req una GET /api/v1/me -H "$PROD")
 check "/me shows the effective provider preferences" \
 	sh -c "grep -q 'data_collection' '$T/out' && grep -q 'deepinfra' '$T/out'"
+"$ORACTL" -c "$CONF" explain "${PFX}una" >"$T/explain" 2>&1
+check "oractl explain shows prod's enforced provider preferences" \
+	sh -c "grep -q 'provider preferences enforced: .*deny' '$T/explain' && grep -q deepinfra '$T/explain'"
+check "  ... and the plugins granted" grep -q "plugins: auto-router, fusion, response-healing, web" "$T/explain"
 
 # --- values that mean one thing ---------------------------------------
 refused "temperature 1e999999" 400 "JSON cannot carry" "{$M,\"temperature\":1e999999}"

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admit/admit.h"
 #include "check_admit.h"
 #include "common/money.h"
+#include "config/conf.h"
 
 #define MSG "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
 
@@ -264,6 +266,61 @@ START_TEST(test_site_provider_json)
 }
 END_TEST
 
+/* Load text as ora.conf; returns the first error, or "" when it loads. */
+static char *
+conf_error(const char *text)
+{
+	char path[] = "/tmp/check_admit_XXXXXX";
+	struct ora_diag d = { 0 };
+	struct ora_conf *c = NULL;
+	char *first;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs(text, f);
+	fclose(f);
+	if (ora_conf_load(path, &c, &d) == 0) {
+		first = strdup("");
+		ora_conf_unref(c);
+	} else
+		first = strdup(d.n_errors > 0 ? d.errors[0] : "?");
+	ora_diag_clear(&d);
+	unlink(path);
+	return first;
+}
+
+#define CONF_HEAD "roles = { r = { models = [ \"openai/*\" ]; default_model = \"openai/gpt-4o\"; "
+#define CONF_TAIL "rules = ( { everyone = true; role = \"r\"; cost_centre = \"c\"; } );\n"
+
+START_TEST(test_conf_policy_settings)
+{
+	char *e;
+
+	e = conf_error(CONF_HEAD "plugins = [ \"teleport\" ]; }; };\n"
+	    "cost_centres = { c = { key = \"c\"; }; };\n" CONF_TAIL);
+	ck_assert_msg(strstr(e, "plugin 'teleport'") != NULL, "%s", e);
+	free(e);
+	e = conf_error(CONF_HEAD "}; };\ncost_centres = { c = { key = \"c\"; "
+	    "provider = { data_collection = \"sometimes\"; }; }; };\n" CONF_TAIL);
+	ck_assert_msg(strstr(e, "data_collection 'sometimes'") != NULL, "%s", e);
+	free(e);
+	e = conf_error(CONF_HEAD "provider = { only = [ \"openai\" ]; }; }; };\n"
+	    "cost_centres = { c = { key = \"c\"; provider = { ignore = [ \"openai\" ]; }; }; };\n"
+	    CONF_TAIL);
+	ck_assert_msg(strstr(e, "leave no provider") != NULL, "%s", e);
+	free(e);
+	e = conf_error(CONF_HEAD "}; };\ncost_centres = { c = { key = \"c\"; }; };\n"
+	    "policy = { pass_fields = [ \"Bad-Name\" ]; };\n" CONF_TAIL);
+	ck_assert_msg(strstr(e, "not a request field name") != NULL, "%s", e);
+	free(e);
+	e = conf_error(CONF_HEAD "plugins = [ \"web\" ]; provider = { max_price = { prompt = 1.5; "
+	    "image = 0.01; }; zdr = true; }; }; };\ncost_centres = { c = { key = \"c\"; }; };\n"
+	    "policy = { pass_fields = [ ]; };\n" CONF_TAIL);
+	ck_assert_msg(e[0] == '\0', "%s", e);
+	free(e);
+}
+END_TEST
+
 void
 admit_policy_cases(Suite *s)
 {
@@ -280,5 +337,6 @@ admit_policy_cases(Suite *s)
 	tcase_add_test(tc, test_site_provider_enforced);
 	tcase_add_test(tc, test_client_provider_only_narrows);
 	tcase_add_test(tc, test_site_provider_json);
+	tcase_add_test(tc, test_conf_policy_settings);
 	suite_add_tcase(s, tc);
 }
