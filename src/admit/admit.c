@@ -243,6 +243,24 @@ finish_out(struct admit_ctx *ctx)
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* A refusal still names the model asked for, for the ledger and the log,
+ * when it is a string that says one thing (no NUL, not overlong). */
+static void
+note_refused_model(struct admit_ctx *ctx)
+{
+	struct json_object *m;
+	const char *s;
+
+	if (ctx->body == NULL || ctx->out->model != NULL ||
+	    !json_object_is_type(ctx->body, json_type_object) ||
+	    !json_object_object_get_ex(ctx->body, ctx->shape->model_field, &m) ||
+	    !json_object_is_type(m, json_type_string))
+		return;
+	s = json_object_get_string(m);
+	if ((size_t)json_object_get_string_len(m) == strlen(s) && strlen(s) <= ADMIT_MODEL_ID_MAX)
+		ctx->out->model = ora_xstrdup(s);
+}
+
 int
 admit_request(const struct admit_shape *shape, const char *bytes, size_t len,
     const struct admit_caller *caller, const struct admit_catalog *cat, struct admit_decision *out)
@@ -270,6 +288,8 @@ admit_request(const struct admit_shape *shape, const char *bytes, size_t len,
 		goto out;
 	finish_out(&ctx);
 out:
+	if (r != 0)
+		note_refused_model(&ctx);
 	json_object_put(ctx.body);
 	json_object_put(ctx.extra_models);
 	return r;

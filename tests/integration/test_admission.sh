@@ -10,6 +10,7 @@
 is_root || skip_all "needs root to create users (CI runs it as root)"
 need_binaries "$ORAD" "$ORACTL" "$MOCK"
 add_user una ops
+add_user rita slow
 
 CONF_CENTRES='  dev = { key = "dev"; budget = { usd = 50.0; period = "monthly"; }; };
   prod = { key = "prod"; plugins = [ "web" ];
@@ -24,8 +25,14 @@ ROLES='
     requests_per_minute = 600;
     concurrent_requests = 16;
     plugins = [ "auto-router", "fusion", "response-healing" ];
+  };
+  slow = {
+    models = [ "openai/gpt-4o-mini" ];
+    default_model = "openai/gpt-4o-mini";
+    requests_per_minute = 2;
   };'
-standard_setup "  { group = \"${PFX}ops\"; role = \"basic\"; cost_centres = [ \"dev\", \"prod\" ]; }" "$ROLES"
+standard_setup "  { group = \"${PFX}ops\"; role = \"basic\"; cost_centres = [ \"dev\", \"prod\" ]; },
+  { group = \"${PFX}slow\"; role = \"slow\"; cost_centre = \"dev\"; }" "$ROLES"
 
 M='"messages":[{"role":"user","content":"admission test"}]'
 PROD='X-Ora-Cost-Centre: prod'
@@ -135,6 +142,13 @@ s=$(as_req una POST /api/v1/chat/completions "{$M}")
 check "an upstream error is relayed" [ "$s" = 402 ]
 check "  ... without the account's user_id" sh -c "! grep -q user_id '$T/out'"
 check "  ... with its message" grep -q "Insufficient credits" "$T/out"
+
+# --- rate limits come before the model check ----------------------------
+s1=$(as_req rita POST /api/v1/chat/completions "{\"model\":\"openai/gpt-4o\",$M}")
+s2=$(as_req rita POST /api/v1/chat/completions "{\"model\":\"openai/gpt-4o\",$M}")
+s3=$(as_req rita POST /api/v1/chat/completions "{$M}")
+check "refused requests count against the rate limit (403, 403, then 429)" \
+	[ "$s1 $s2 $s3" = "403 403 429" ]
 
 mock_vs_ledger >"$T/diff" 2>&1
 check "the ledger equals the mock's billing" [ ! -s "$T/diff" ] || cat "$T/diff"

@@ -279,6 +279,16 @@ START_TEST(test_attack_model_names)
 	refused("alice", "dev", "{" MSG ",\"models\":[\"openai/gpt-4o\",\"@preset/y\"]}", 400,
 	    "presets");
 	refused("alice", "dev", "{" MSG ",\"model\":42}", 400, "strings");
+	/* A refusal still names what was asked for (the ledger keeps it),
+	 * unless it holds a NUL. */
+	struct admit_decision d;
+	ck_assert_int_ne(try_admit("alice", "dev", "{" MSG ",\"model\":\"anthropic/claude-opus-4.1\"}",
+	    &d), 0);
+	ck_assert_pstr_eq(d.model, "anthropic/claude-opus-4.1");
+	admit_decision_clear(&d);
+	ck_assert_int_ne(try_admit("alice", "dev", "{" MSG ",\"model\":\"openai/x\\u0000y\"}", &d), 0);
+	ck_assert_ptr_null(d.model);
+	admit_decision_clear(&d);
 }
 END_TEST
 
