@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,10 +116,42 @@ ora_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int
-ora_glob_match(const char *pattern, const char *text)
+/* Characters a '*' or '?' never matches: the vendor/name separator, the
+ * :variant separator, and the @ of presets. */
+static int
+glob_separator(char c)
 {
-	return fnmatch(pattern, text, 0) == 0;
+	return c == '/' || c == ':' || c == '@';
+}
+
+int
+ora_glob_match(const char *p, const char *s)
+{
+	const char *star_p = NULL, *star_s = NULL;
+
+	if (p == NULL || s == NULL)
+		return 0;
+	/* Iterative glob: on a mismatch go back to the last '*' and let it
+	 * take one more character, unless that character is a separator. */
+	while (*s != '\0') {
+		if (*p == '*') {
+			star_p = ++p;
+			star_s = s;
+		} else if (*p == '?' && !glob_separator(*s)) {
+			p++;
+			s++;
+		} else if (*p != '\0' && *p != '?' && *p == *s) {
+			p++;
+			s++;
+		} else if (star_p != NULL && !glob_separator(*star_s)) {
+			p = star_p;
+			s = ++star_s;
+		} else
+			return 0;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
 }
 
 int

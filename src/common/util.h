@@ -42,8 +42,11 @@ uint64_t ora_now_us(void);
 /* Wall clock in milliseconds since the epoch, for records. */
 int64_t ora_wall_ms(void);
 
-/* Case-sensitive shell glob match of a model slug against a pattern ('*' also
- * matches a slash, so the pattern openai/STAR allows every OpenAI model). Returns 1 on match. */
+/* Case-sensitive match of a model id against an ora.conf pattern: '*' is
+ * any run of characters and '?' one character, but neither ever matches
+ * '/', ':' or '@'. So openai/STAR allows every OpenAI model, but neither
+ * "openai/gpt-4o:nitro" (a variant must be named, e.g. openai/STAR:nitro)
+ * nor "openai/../x" nor "@preset/x". Returns 1 on match. */
 int ora_glob_match(const char *pattern, const char *text);
 
 /* Parse a non-negative decimal integer with an upper bound; -1 on junk. */

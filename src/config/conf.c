@@ -308,6 +308,13 @@ free_named_budgets(struct ora_named_budget *v, size_t n)
 }
 
 static void
+free_provider(struct ora_provider_prefs *p)
+{
+	free_strings(p->only, p->n_only);
+	free_strings(p->ignore, p->n_ignore);
+}
+
+static void
 conf_free(struct ora_conf *conf)
 {
 	struct ora_daemon_conf *d = &conf->daemon;
@@ -318,6 +325,8 @@ conf_free(struct ora_conf *conf)
 		free_strings(conf->roles[i].models, conf->roles[i].n_models);
 		free_strings(conf->roles[i].fallbacks, conf->roles[i].n_fallbacks);
 		free(conf->roles[i].default_model);
+		free_strings(conf->roles[i].plugins, conf->roles[i].n_plugins);
+		free_provider(&conf->roles[i].provider);
 	}
 	free(conf->roles);
 	for (size_t i = 0; i < conf->n_centres && conf->centres != NULL; i++) {
@@ -325,7 +334,10 @@ conf_free(struct ora_conf *conf)
 		free(conf->centres[i].key);
 		free_strings(conf->centres[i].models, conf->centres[i].n_models);
 		free(conf->centres[i].title);
+		free_strings(conf->centres[i].plugins, conf->centres[i].n_plugins);
+		free_provider(&conf->centres[i].provider);
 	}
+	free_strings(conf->policy.pass_fields, conf->policy.n_pass_fields);
 	free(conf->centres);
 	free_named_budgets(conf->budgets.keys, conf->budgets.n_keys);
 	free_named_budgets(conf->budgets.users, conf->budgets.n_users);

@@ -59,6 +59,36 @@ struct ora_budget {
 	int line;              /* where it was configured */
 };
 
+/* Provider preferences a role or cost centre enforces: OpenRouter's
+ * `provider` object. A client's own `provider` may only narrow them (see
+ * src/admit/admit_provider.c); a centre's narrow its role's. */
+enum ora_data_collection {
+	ORA_DATA_UNSET = 0,
+	ORA_DATA_ALLOW,
+	ORA_DATA_DENY,
+};
+enum ora_price_part {
+	ORA_PRICE_PROMPT = 0, /* USD per million tokens, as OpenRouter's max_price */
+	ORA_PRICE_COMPLETION,
+	ORA_PRICE_REQUEST,    /* USD per request */
+	ORA_PRICE_IMAGE,      /* USD per image */
+	ORA_N_PRICE_PARTS
+};
+struct ora_max_price {
+	ora_pico usd[ORA_N_PRICE_PARTS];
+	unsigned set;         /* bit per part configured */
+};
+struct ora_provider_prefs {
+	int set;              /* anything configured */
+	enum ora_data_collection data_collection;
+	int zdr;              /* 1: zero-data-retention endpoints only */
+	char **only;          /* n_only == 0: no restriction */
+	size_t n_only;
+	char **ignore;
+	size_t n_ignore;
+	struct ora_max_price max_price;
+};
+
 struct ora_role {
 	char *name;
 	char **models;       /* allowed model globs, at least one */
@@ -72,6 +102,9 @@ struct ora_role {
 	char **fallbacks;         /* models tried in order when the requested
 	                             one cannot serve (OpenRouter's `models`) */
 	size_t n_fallbacks;
+	char **plugins;           /* plugin ids this role may use; none by default */
+	size_t n_plugins;
+	struct ora_provider_prefs provider; /* enforced on every request */
 };
 
 /* A cost centre is a department or environment: the upstream key that pays,
@@ -83,6 +116,9 @@ struct ora_cost_centre {
 	size_t n_models;
 	char *title;     /* X-Title for requests billed here; NULL = upstream.title */
 	struct ora_budget budget; /* pooled: everyone billed to this centre */
+	char **plugins;           /* plugin ids usable when billed here */
+	size_t n_plugins;
+	struct ora_provider_prefs provider; /* narrows the role's */
 };
 
 /* A budget attached to a name: an upstream key, or one user (overriding
@@ -163,6 +199,12 @@ struct ora_budgets_conf {
 	size_t n_users;
 };
 
+/* Site-wide admission settings (the `policy` section). */
+struct ora_policy_conf {
+	char **pass_fields; /* extra top-level request fields forwarded as is */
+	size_t n_pass_fields;
+};
+
 struct ora_conf {
 	char *path;
 	unsigned long generation; /* set by the daemon on each successful load */
@@ -170,6 +212,7 @@ struct ora_conf {
 	struct ora_daemon_conf daemon;
 	struct ora_upstream_conf upstream;
 	struct ora_budgets_conf budgets;
+	struct ora_policy_conf policy;
 	struct ora_role *roles;
 	size_t n_roles;
 	struct ora_cost_centre *centres;

@@ -131,7 +131,12 @@ wanted_name(enum conf_field_type t)
 	case F_BUDGET:
 	case F_KEY_BUDGETS:
 	case F_USER_BUDGETS:
+	case F_PROVIDER:
+	case F_MAX_PRICE:
 		return "a group { ... }";
+	case F_PLUGINS:
+	case F_FIELD_NAMES:
+		return "an array of strings";
 	default:
 		return "a string in double quotes";
 	}
@@ -274,7 +279,13 @@ conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *
 	case F_BUDGET:
 	case F_KEY_BUDGETS:
 	case F_USER_BUDGETS:
+	case F_PROVIDER:
+	case F_MAX_PRICE:
 		type_ok = type == CONFIG_TYPE_GROUP;
+		break;
+	case F_PLUGINS:
+	case F_FIELD_NAMES:
+		type_ok = type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
 		break;
 	default:
 		type_ok = type == CONFIG_TYPE_STRING;
@@ -308,6 +319,10 @@ conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *
 	}
 	if (f->type >= F_USD && f->type <= F_USER_BUDGETS) {
 		conf_parse_budget_value(ld, s, where, f, target);
+		return;
+	}
+	if (f->type >= F_PLUGINS && f->type <= F_MAX_PRICE) {
+		conf_parse_policy_value(ld, s, where, f, target);
 		return;
 	}
 	v = config_setting_get_string(s);

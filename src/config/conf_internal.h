@@ -68,6 +68,12 @@ enum conf_field_type {
 	F_BUDGET,       /* group { usd; period; warn; }: struct ora_budget */
 	F_KEY_BUDGETS,  /* group of budgets by key name: ora_named_budget[] */
 	F_USER_BUDGETS, /* group of budgets by user name: ora_named_budget[] */
+	/* Admission policy, read by conf_policy.c; kept together and last: */
+	F_PLUGINS,         /* array of known plugin ids, may be empty */
+	F_FIELD_NAMES,     /* array of request field names, may be empty */
+	F_PROVIDER,        /* group: struct ora_provider_prefs */
+	F_DATA_COLLECTION, /* "allow" or "deny" */
+	F_MAX_PRICE,       /* group of USD amounts: struct ora_max_price */
 };
 
 /* Defaults of settings that have no constant in conf.h. */
@@ -106,6 +112,9 @@ enum {
 	CONF_T_BUDGET,      /* one budget: usd, period, warn */
 	CONF_T_KEY_BUDGET,  /* an entry of budgets.keys (target: named budget) */
 	CONF_T_USER_BUDGET, /* an entry of budgets.users (target: named budget) */
+	CONF_T_POLICY,      /* the policy section */
+	CONF_T_PROVIDER,    /* provider preferences of a role or cost centre */
+	CONF_T_MAX_PRICE,   /* provider.max_price */
 	CONF_N_TABLES
 };
 extern const struct conf_table conf_tables[CONF_N_TABLES];
@@ -158,6 +167,16 @@ void conf_raw_rule_clear(struct conf_raw_rule *raw);
  * F_USER_BUDGETS) whose libconfig type conf_parse_value has checked. */
 void conf_parse_budget_value(struct conf_loader *ld, const config_setting_t *s, const char *where,
     const struct conf_field *f, void *target);
+
+/* conf_policy.c: a value of one of the policy field types (F_PLUGINS to
+ * F_MAX_PRICE) whose libconfig type conf_parse_value has checked. */
+void conf_parse_policy_value(struct conf_loader *ld, const config_setting_t *s, const char *where,
+    const struct conf_field *f, void *target);
+
+/* conf_policy.c: errors for rules whose role and cost centre leave no
+ * provider (two `only` lists with nothing in common, or everything
+ * listed ignored). */
+void conf_validate_policy(struct conf_loader *ld);
 
 /* conf_budget.c: warnings for budgets of keys no cost centre uses and of
  * users the system does not know. */

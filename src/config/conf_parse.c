@@ -81,6 +81,9 @@ static const struct conf_field role_fields[] = {
     FIELD_LONG(R, "concurrent_requests", concurrent_requests, 0, "2", "0 means unlimited"),
     FIELD(R, "budget", F_BUDGET, budget, "{ usd = 5.0; period = \"daily\"; }"),
     FIELD_LIST(R, "fallbacks", fallbacks, n_fallbacks, "[ \"anthropic/claude-3.5-haiku\" ]", NULL),
+    {"plugins", F_PLUGINS, offsetof(R, plugins), offsetof(R, n_plugins), 0,
+        "[ \"response-healing\", \"web\" ]", NULL},
+    FIELD(R, "provider", F_PROVIDER, provider, "{ data_collection = \"deny\"; }"),
 };
 #undef R
 
@@ -91,6 +94,9 @@ static const struct conf_field centre_fields[] = {
         "(or remove it to allow every model of the role)"),
     FIELD(C, "title", F_STRING, title, "\"ora production jobs\""),
     FIELD(C, "budget", F_BUDGET, budget, "{ usd = 200.0; period = \"monthly\"; }"),
+    {"plugins", F_PLUGINS, offsetof(C, plugins), offsetof(C, n_plugins), 0,
+        "[ \"web\" ]", NULL},
+    FIELD(C, "provider", F_PROVIDER, provider, "{ data_collection = \"deny\"; zdr = true; }"),
 };
 #undef C
 
@@ -116,7 +122,37 @@ static const struct conf_field root_fields[] = {
     {"rules", F_STRING, 0, 0, 0, "( ... )", NULL},
     {"budgets", F_STRING, 0, 0, 0, "{ ... }", NULL},
     {"aliases", F_STRING, 0, 0, 0, "{ fast = \"openai/gpt-4o-mini\"; }", NULL},
+    {"policy", F_STRING, 0, 0, 0, "{ pass_fields = [ ... ]; }", NULL},
 };
+
+#define PO struct ora_policy_conf
+static const struct conf_field policy_fields[] = {
+    {"pass_fields", F_FIELD_NAMES, offsetof(PO, pass_fields), offsetof(PO, n_pass_fields), 0,
+        "[ \"new_field\" ]", NULL},
+};
+#undef PO
+
+#define PP struct ora_provider_prefs
+static const struct conf_field provider_fields[] = {
+    FIELD(PP, "data_collection", F_DATA_COLLECTION, data_collection, "\"deny\""),
+    FIELD(PP, "zdr", F_BOOL, zdr, "true"),
+    FIELD_LIST(PP, "only", only, n_only, "[ \"openai\", \"anthropic\" ]",
+        "(or remove it to allow every provider)"),
+    FIELD_LIST(PP, "ignore", ignore, n_ignore, "[ \"deepinfra\" ]",
+        "(or remove it to ignore none)"),
+    FIELD(PP, "max_price", F_MAX_PRICE, max_price, "{ prompt = 1.0; completion = 5.0; }"),
+};
+#undef PP
+
+/* In the order of enum ora_price_part: conf_policy.c maps the bits. */
+#define MP struct ora_max_price
+static const struct conf_field max_price_fields[] = {
+    FIELD(MP, "prompt", F_USD, usd[ORA_PRICE_PROMPT], "1.0"),
+    FIELD(MP, "completion", F_USD, usd[ORA_PRICE_COMPLETION], "5.0"),
+    FIELD(MP, "request", F_USD, usd[ORA_PRICE_REQUEST], "0.01"),
+    FIELD(MP, "image", F_USD, usd[ORA_PRICE_IMAGE], "0.01"),
+};
+#undef MP
 
 #define BS struct ora_budgets_conf
 static const struct conf_field budgets_fields[] = {
@@ -168,6 +204,9 @@ const struct conf_table conf_tables[CONF_N_TABLES] = {
         N_ELEMS(key_budget_fields)},
     [CONF_T_USER_BUDGET] = {"a setting of a budgets.users entry", user_budget_fields,
         N_ELEMS(user_budget_fields)},
+    [CONF_T_POLICY] = {"a policy setting", policy_fields, N_ELEMS(policy_fields)},
+    [CONF_T_PROVIDER] = {"a provider setting", provider_fields, N_ELEMS(provider_fields)},
+    [CONF_T_MAX_PRICE] = {"a max_price setting", max_price_fields, N_ELEMS(max_price_fields)},
 };
 
 /* Field order in role_fields, for the bits conf_parse_fields returns. */
@@ -361,6 +400,11 @@ conf_parse_root(struct conf_loader *ld, const config_setting_t *root)
 			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "aliases",
 			        "aliases = { fast = \"openai/gpt-4o-mini\"; };") == 0)
 				parse_aliases(ld, s);
+		} else if (strcmp(name, "policy") == 0) {
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "policy",
+			        "policy = { pass_fields = [ \"new_field\" ]; };") == 0)
+				conf_parse_fields(ld, s, "in policy", &conf_tables[CONF_T_POLICY],
+				    &ld->conf->policy);
 		} else if (strcmp(name, "budgets") == 0) {
 			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "budgets",
 			        "budgets = { global = { usd = 1000.0; }; };") == 0)

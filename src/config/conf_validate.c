@@ -342,6 +342,7 @@ conf_validate(struct conf_loader *ld)
 	warn_shadowed(ld);
 	warn_unknown_names(ld);
 	warn_default_model(ld);
+	conf_validate_policy(ld);
 	conf_validate_budgets(ld);
 	/* Unused-name warnings would only add noise to a file whose rules
 	 * did not even resolve. */

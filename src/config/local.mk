@@ -5,6 +5,7 @@ libora_common_a_SOURCES += \
 	src/config/conf_internal.h \
 	src/config/conf_fields.c \
 	src/config/conf_parse.c \
+	src/config/conf_policy.c \
 	src/config/conf_validate.c \
 	src/config/policy.c src/config/policy.h \
 	src/config/identity.c src/config/identity.h \

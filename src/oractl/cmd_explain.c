@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit/admit.h"
 #include "common/money.h"
 #include "common/period.h"
 #include "common/util.h"
@@ -180,6 +181,30 @@ explain_role(const struct ora_role *role)
 		printf("  concurrent requests: unlimited\n");
 }
 
+/* What the door enforces when billed to cc: the plugins the role or the
+ * centre grants, and the provider preferences sent with every request
+ * (computed by the admission core itself, src/admit). */
+static void
+explain_admission(const struct ora_role *role, const struct ora_cost_centre *cc)
+{
+	struct json_object *prefs = admit_site_provider(role, cc);
+	char list[EXPLAIN_LIST_MAX];
+	size_t len;
+
+	explain_list(list, sizeof(list), role->plugins, role->n_plugins, "");
+	len = strlen(list);
+	for (size_t k = 0; k < cc->n_plugins; k++)
+		if (!admit_plugin_granted(role, NULL, cc->plugins[k]))
+			len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
+			    "%s%s", len > 0 ? ", " : "", cc->plugins[k]);
+	printf("      plugins: %s\n", list[0] != '\0' ? list : "none");
+	printf("      provider preferences enforced: %s\n",
+	    prefs != NULL ? json_object_to_json_string_ext(prefs, JSON_C_TO_STRING_SPACED |
+	                        JSON_C_TO_STRING_NOSLASHESCAPE)
+	                  : "none (a request's own provider object is forwarded as sent)");
+	json_object_put(prefs);
+}
+
 static void
 explain_centres(const struct ora_rule *rule)
 {
@@ -195,6 +220,7 @@ explain_centres(const struct ora_rule *rule)
 		    cc->key ? cc->key : "-",
 		    cc->n_models > 0 ? "narrows models to: " : "models: whatever the role allows",
 		    list);
+		explain_admission(rule->role, cc);
 	}
 }
 

@@ -217,6 +217,12 @@ catalog_find(const struct orad_catalog *c, const char *id)
 	return m;
 }
 
+struct json_object *
+catalog_by_id(const struct orad_catalog *c)
+{
+	return c->by_id;
+}
+
 int64_t
 catalog_loaded_ms(const struct orad_catalog *c)
 {

@@ -31,6 +31,10 @@ struct json_object *catalog_models(const struct orad_catalog *c);
 /* The model object with this id, or NULL. Borrowed, as above. */
 struct json_object *catalog_find(const struct orad_catalog *c, const char *id);
 
+/* The models by id (a JSON object id -> model), NULL before the first
+ * fetch: the admission core's view of the catalog. Borrowed, as above. */
+struct json_object *catalog_by_id(const struct orad_catalog *c);
+
 /* Wall-clock milliseconds of the last good fetch, 0 if none. */
 int64_t catalog_loaded_ms(const struct orad_catalog *c);
 

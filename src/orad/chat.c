@@ -1,9 +1,11 @@
 /*
- * chat.c: admission of a chat completion. Everything a request asks for is
- * checked against the caller's rule before a byte goes upstream: the cost
- * centre, every model it could reach (model and the fallback list models),
- * the max_tokens cap and the rate limits. Then the body is rewritten with the
- * broker's own `user` field and sent with the cost centre's key.
+ * chat.c: the adapter between HTTP and admission. The rate limits come
+ * first (refusals count against them), then the cost centre header; the
+ * body is decided on by the pure admission core (src/admit/admit.h: every
+ * field, model, plugin, provider preference and the price); this file
+ * turns the decision into an error reply, or into a reservation, a ledger
+ * row and an exchange. Its evhttp touch points: the input headers and
+ * buffer, Retry-After and warning headers, and reply_error via refuse().
  */
 #include "config.h"
 
@@ -11,7 +13,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -20,13 +21,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "admit/admit.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "config/policy.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
 #include "orad/budget.h"
-#include "orad/estimate.h"
+#include "orad/catalog.h"
 #include "orad/exchange.h"
 #include "orad/journal.h"
 #include "orad/metrics.h"
@@ -44,9 +46,6 @@ static const char *const centre_header_lookalikes[] = {
 	"X-Ora-Cost-Center", "X-Ora-CostCentre", "X-Ora-CostCenter", "X-Ora-Cost_Centre",
 	"X-Ora-Centre", "X-Ora-Center", "X-Cost-Centre", "X-Cost-Center",
 };
-
-/* Fields that can make the upstream pick a model we did not check. */
-static const char *const forbidden_fields[] = { "preset" };
 
 /* One request being admitted. */
 struct admission {
@@ -156,130 +155,6 @@ pick_centre(struct admission *a)
 }
 
 static int
-check_model(struct admission *a, const char *field, const char *model)
-{
-	const struct orad_caller *c = a->caller;
-	char allowed[2048];
-
-	if (ora_policy_model_allowed(c->rule, a->cc, model) != NULL)
-		return 0;
-	ora_policy_describe_models(c->rule, a->cc, allowed, sizeof(allowed));
-	refuse(a, 403, ORA_ERR_MODEL_NOT_ALLOWED,
-	    "model '%s' (in \"%s\") is not allowed for you (user %s, role %s, cost centre %s); "
-	    "allowed: %s",
-	    model, field, c->id.user, c->rule->role->name, a->cc->name, allowed);
-	return -1;
-}
-
-/* Site aliases (ora.conf `aliases`) become the model they stand for before
- * any policy check, so an alias can never reach a model the role does not
- * allow. */
-static void
-resolve_alias(struct admission *a, struct json_object *body, const char *field,
-    struct json_object **value)
-{
-	const char *target = ora_conf_alias(a->caller->conf, json_object_get_string(*value));
-
-	if (target == NULL)
-		return;
-	*value = json_object_new_string(target);
-	json_object_object_add(body, field, *value);
-}
-
-/* The role's fallback models, as OpenRouter's native `models` list (the
- * requested model first), when the request has no list of its own. Only
- * fallbacks this cost centre allows are added; the list is then checked
- * like any other. */
-static void
-add_fallbacks(struct admission *a, struct json_object *body)
-{
-	const struct ora_role *role = a->caller->rule->role;
-	struct json_object *models;
-
-	if (role->n_fallbacks == 0 || json_object_object_get_ex(body, "models", NULL))
-		return;
-	models = json_object_new_array();
-	json_object_array_add(models, json_object_new_string(a->model));
-	for (size_t i = 0; i < role->n_fallbacks; i++)
-		if (strcmp(role->fallbacks[i], a->model) != 0 &&
-		    ora_policy_model_allowed(a->caller->rule, a->cc, role->fallbacks[i]) != NULL)
-			json_object_array_add(models, json_object_new_string(role->fallbacks[i]));
-	if (json_object_array_length(models) > 1)
-		json_object_object_add(body, "models", models);
-	else
-		json_object_put(models);
-}
-
-/* Checks and completes the model fields; sets a->model. */
-static int
-admit_models(struct admission *a, struct json_object *body)
-{
-	struct json_object *model, *models;
-	const struct ora_role *role = a->caller->rule->role;
-
-	if (!json_object_object_get_ex(body, "model", &model) || json_object_is_type(model, json_type_null)) {
-		model = json_object_new_string(role->default_model);
-		json_object_object_add(body, "model", model);
-	} else if (!json_object_is_type(model, json_type_string) || json_object_get_string_len(model) == 0) {
-		refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"model\" must be a model id such as \"%s\"",
-		    role->default_model);
-		return -1;
-	}
-	resolve_alias(a, body, "model", &model);
-	a->model = json_object_get_string(model);
-	if (check_model(a, "model", a->model) != 0)
-		return -1;
-	add_fallbacks(a, body);
-	if (json_object_object_get_ex(body, "models", &models) && !json_object_is_type(models, json_type_null)) {
-		if (!json_object_is_type(models, json_type_array)) {
-			refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"models\" must be an array of model ids");
-			return -1;
-		}
-		for (size_t i = 0; i < json_object_array_length(models); i++) {
-			struct json_object *m = json_object_array_get_idx(models, i);
-			if (!json_object_is_type(m, json_type_string)) {
-				refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"models\"[%zu] must be a model id string", i);
-				return -1;
-			}
-			const char *target = ora_conf_alias(a->caller->conf, json_object_get_string(m));
-			if (target != NULL) {
-				json_object_array_put_idx(models, i, json_object_new_string(target));
-				m = json_object_array_get_idx(models, i);
-			}
-			if (check_model(a, "models", json_object_get_string(m)) != 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-admit_max_tokens(struct admission *a, struct json_object *body)
-{
-	static const char *const fields[] = { "max_tokens", "max_completion_tokens" };
-	const struct ora_role *role = a->caller->rule->role;
-	int present = 0;
-
-	for (size_t i = 0; i < 2; i++) {
-		struct json_object *v;
-		if (!json_object_object_get_ex(body, fields[i], &v) || json_object_is_type(v, json_type_null))
-			continue;
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) <= 0) {
-			refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"%s\" must be a positive integer", fields[i]);
-			return -1;
-		}
-		present = 1;
-		/* Above the cap is lowered to the cap rather than refused: SDKs
-		 * often send a large default, and the cap is what policy wants. */
-		if (role->max_tokens > 0 && json_object_get_int64(v) > role->max_tokens)
-			json_object_object_add(body, fields[i], json_object_new_int64(role->max_tokens));
-	}
-	if (!present && role->max_tokens > 0)
-		json_object_object_add(body, "max_tokens", json_object_new_int64(role->max_tokens));
-	return 0;
-}
-
-static int
 admit_limits(struct admission *a)
 {
 	const struct ora_role *role = a->caller->rule->role;
@@ -306,110 +181,54 @@ admit_limits(struct admission *a)
 	return 0;
 }
 
-static void
-set_user_field(struct orad *d, const struct orad_caller *caller, struct json_object *body)
+/* What the upstream `user` field says about the caller (upstream.user_field);
+ * NULL when the field is removed. */
+static char *
+user_value(struct orad *d, const struct orad_caller *caller)
 {
 	const struct ora_upstream_conf *up = &caller->conf->upstream;
 	const char *prefix = up->user_prefix != NULL ? up->user_prefix : "";
-	char *value = NULL;
 
 	switch (up->user_field) {
 	case ORA_USER_FIELD_NONE:
-		json_object_object_del(body, "user");
-		return;
+		return NULL;
 	case ORA_USER_FIELD_UID:
-		value = ora_xasprintf("%s%u", prefix, (unsigned)caller->id.uid);
-		break;
+		return ora_xasprintf("%s%u", prefix, (unsigned)caller->id.uid);
 	case ORA_USER_FIELD_HASH: {
 		unsigned char h[8];
 		char hex[sizeof(h) * 2 + 1];
 		crypto_generichash(h, sizeof(h), (const unsigned char *)caller->id.user,
 		    strlen(caller->id.user), d->pseudonym_key, sizeof(d->pseudonym_key));
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-		value = ora_xasprintf("%s%s", prefix, hex);
-		break;
+		return ora_xasprintf("%s%s", prefix, hex);
 	}
 	case ORA_USER_FIELD_NAME:
 	default:
-		value = ora_xasprintf("%s%s", prefix, caller->id.user);
-		break;
+		return ora_xasprintf("%s%s", prefix, caller->id.user);
 	}
-	json_object_object_add(body, "user", json_object_new_string(value));
-	free(value);
 }
 
-static struct json_object *
-parse_body(struct admission *a)
+/* The body through the admission core; refused here when it says so. */
+static int
+admit_body(struct admission *a, struct admit_decision *dec)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(a->req);
 	size_t len = evbuffer_get_length(in);
-	long max_body = a->caller->conf->daemon.max_body_bytes;
-	struct json_tokener *tok;
-	struct json_object *body;
+	struct admit_caller c = { .conf = a->caller->conf, .rule = a->caller->rule, .cc = a->cc,
+		.user = a->caller->id.user };
+	struct admit_catalog cat = { .by_id = catalog_by_id(a->d->catalog) };
+	char *user = user_value(a->d, a->caller);
+	int r;
 
-	if ((long)len > max_body) {
-		refuse(a, 413, ORA_ERR_TOO_LARGE,
-		    "request body is %zu bytes; this broker accepts at most %ld (daemon.max_body_bytes)",
-		    len, max_body);
-		return NULL;
-	}
-	if (len == 0) {
-		refuse(a, 400, ORA_ERR_BAD_REQUEST, "empty request body; send a JSON object with \"messages\"");
-		return NULL;
-	}
-	tok = json_tokener_new();
-	body = json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1), (int)len);
-	if (body == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    (size_t)json_tokener_get_parse_end(tok) != len) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-		refuse(a, 400, ORA_ERR_BAD_REQUEST,
-		    "request body is not valid JSON (%s near byte %zu); send a JSON object with "
-		    "\"messages\"",
-		    e == json_tokener_success ? "trailing data after the object"
-		    : e == json_tokener_continue ? "unexpected end of input"
-		    : json_tokener_error_desc(e),
-		    json_tokener_get_parse_end(tok));
-		json_object_put(body);
-		body = NULL;
-	} else if (!json_object_is_type(body, json_type_object)) {
-		refuse(a, 400, ORA_ERR_BAD_REQUEST, "request body must be a JSON object with \"messages\"");
-		json_object_put(body);
-		body = NULL;
-	}
-	json_tokener_free(tok);
-	return body;
-}
-
-static int
-check_shape(struct admission *a, struct json_object *body)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(body, "messages", &v) || !json_object_is_type(v, json_type_array) ||
-	    json_object_array_length(v) == 0) {
-		refuse(a, 400, ORA_ERR_BAD_REQUEST,
-		    "\"messages\" must be a non-empty array, e.g. "
-		    "[{\"role\":\"user\",\"content\":\"Hello\"}]");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(forbidden_fields) / sizeof(char *); i++) {
-		if (json_object_object_get_ex(body, forbidden_fields[i], NULL)) {
-			refuse(a, 400, ORA_ERR_BAD_REQUEST,
-			    "\"%s\" is not accepted through this broker: it could select models "
-			    "that policy has not checked; name the model instead",
-			    forbidden_fields[i]);
-			return -1;
-		}
-	}
-	a->stream = 0;
-	if (json_object_object_get_ex(body, "stream", &v) && !json_object_is_type(v, json_type_null)) {
-		if (!json_object_is_type(v, json_type_boolean)) {
-			refuse(a, 400, ORA_ERR_BAD_REQUEST, "\"stream\" must be true or false");
-			return -1;
-		}
-		a->stream = json_object_get_boolean(v);
-	}
-	return 0;
+	c.user_value = user;
+	r = admit_request(&admit_shape_chat, (const char *)evbuffer_pullup(in, -1), len, &c, &cat,
+	    dec);
+	free(user);
+	a->model = dec->model;
+	a->stream = dec->stream;
+	if (r != 0)
+		refuse(a, dec->status, dec->type, "%s", dec->message);
+	return r;
 }
 
 /* Fail fast while the upstream is known to be down (the circuit breaker),
@@ -445,20 +264,22 @@ admit_upstream(struct admission *a, int *probe)
 
 /* Reserve the request's upper-bound cost against its budgets. */
 static int
-admit_budgets(struct admission *a, struct json_object *body, size_t body_len,
-    struct budget_hold *hold, ora_pico *estimate)
+admit_budgets(struct admission *a, const struct admit_decision *dec, struct budget_hold *hold,
+    ora_pico *estimate)
 {
 	struct budget_subject subject;
 	char why[1024], warning[512];
 
-	*estimate = 0;
+	*estimate = dec->estimate;
 	memset(hold, 0, sizeof(*hold));
 	budgets_subject(a->caller->conf, a->caller->rule, a->cc, a->caller->id.user, &subject);
 	if (!budgets_any(&subject))
 		return 0;
-	if (estimate_cost(a->d->catalog, body, body_len, estimate, why, sizeof(why)) != 0) {
+	if (!dec->priced) {
 		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "5");
-		refuse(a, 503, ORA_ERR_UNAVAILABLE, "%s", why);
+		refuse(a, 503, ORA_ERR_UNAVAILABLE,
+		    "the broker cannot price this request yet (no model list from the upstream), so "
+		    "it cannot check your budget; try again in a few seconds");
 		return -1;
 	}
 	if (budgets_admit(a->d->budgets, &subject, *estimate, time(NULL), hold, why, sizeof(why),
@@ -473,10 +294,9 @@ admit_budgets(struct admission *a, struct json_object *body, size_t body_len,
 
 /* Commit the ledger row before anything goes upstream. */
 static int
-admit_ledger(struct admission *a, struct json_object *body, ora_pico estimate, int64_t *id)
+admit_ledger(struct admission *a, const struct admit_decision *dec, ora_pico estimate, int64_t *id)
 {
 	struct ora_ledger_entry e;
-	struct json_object *models = NULL;
 	char match[ORA_NAME_MAX + 16];
 	struct ora_error err;
 
@@ -485,9 +305,7 @@ admit_ledger(struct admission *a, struct json_object *body, ora_pico estimate, i
 		return 0;
 	describe_request(a, &e, match, sizeof(match));
 	e.reserved = estimate;
-	if (json_object_object_get_ex(body, "models", &models) && json_object_is_type(models, json_type_array))
-		e.models_requested = json_object_to_json_string_ext(models, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE);
+	e.models_requested = dec->models_json;
 	if (ora_ledger_admit(a->d->ledger, &e, &err) != 0) {
 		ora_log_error("%s", err.msg);
 		reply_error(a->req, 503, ORA_ERR_UNAVAILABLE,
@@ -503,23 +321,17 @@ void
 chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *caller)
 {
 	struct admission a = { .d = d, .req = req, .caller = caller, .started_ms = ora_wall_ms() };
-	struct json_object *body = NULL, *usage;
+	struct admit_decision dec = { .status = 0 };
 	struct budget_hold hold = { .n = 0 };
 	ora_pico estimate = 0;
 	int64_t ledger_id = 0;
 	int probe = 0;
-	const char *text;
-	size_t len;
 
+	/* Limits first: every request counts, refused ones too, so a caller
+	 * cannot probe the policy faster than the role allows. */
+	if (admit_limits(&a) != 0)
+		goto out;
 	if (pick_centre(&a) != 0)
-		goto out;
-	if ((body = parse_body(&a)) == NULL)
-		goto out;
-	if (check_shape(&a, body) != 0)
-		goto out;
-	if (admit_models(&a, body) != 0)
-		goto out;
-	if (admit_max_tokens(&a, body) != 0)
 		goto out;
 	if (ora_keyring_get(d->keys, a.cc->key) == NULL) {
 		ora_log_error("cost centre %s names key %s, which is not loaded", a.cc->name, a.cc->key);
@@ -527,20 +339,13 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 		    a.cc->name, caller->conf->contact);
 		goto out;
 	}
-	if (admit_limits(&a) != 0)
+	if (admit_body(&a, &dec) != 0)
 		goto out;
 	if (admit_upstream(&a, &probe) != 0)
 		goto out;
-	set_user_field(d, caller, body);
-	/* Usage accounting on every request: the cost it reports is the truth. */
-	usage = json_object_new_object();
-	json_object_object_add(usage, "include", json_object_new_boolean(1));
-	json_object_object_add(body, "usage", usage);
-	text = json_object_to_json_string_length(body,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (admit_budgets(&a, body, len, &hold, &estimate) != 0)
+	if (admit_budgets(&a, &dec, &hold, &estimate) != 0)
 		goto release;
-	if (admit_ledger(&a, body, estimate, &ledger_id) != 0) {
+	if (admit_ledger(&a, &dec, estimate, &ledger_id) != 0) {
 		budgets_settle(d->budgets, &hold, 0);
 		goto release;
 	}
@@ -565,12 +370,13 @@ chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *call
 	who->in_flight++;
 	d->in_flight++;
 	d->requests_total++;
-	relay_admit(x, ora_xstrdup(text), len);
+	relay_admit(x, dec.body, dec.body_len);
+	dec.body = NULL; /* the exchange owns it */
 	goto out;
 release:
 	if (probe)
 		metrics_circuit_release(d->metrics);
 out:
-	json_object_put(body);
+	admit_decision_clear(&dec);
 	caller_clear(caller);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <stdio.h>
 
+#include "admit/admit.h"
 #include "common/money.h"
 #include "common/period.h"
 #include "config/policy.h"
@@ -92,6 +93,15 @@ info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *ca
 		json_object_object_add(c, "default", json_object_new_boolean(i == 0));
 		if (cc->n_models > 0)
 			json_object_object_add(c, "models", string_array(cc->models, cc->n_models));
+		/* What admission enforces when billed here (src/admit). */
+		struct json_object *prefs = admit_site_provider(role, cc), *plugins;
+		if (prefs != NULL)
+			json_object_object_add(c, "provider", prefs);
+		plugins = string_array(role->plugins, role->n_plugins);
+		for (size_t k = 0; k < cc->n_plugins; k++)
+			if (!admit_plugin_granted(role, NULL, cc->plugins[k]))
+				json_object_array_add(plugins, json_object_new_string(cc->plugins[k]));
+		json_object_object_add(c, "plugins", plugins);
 		json_object_array_add(centres, c);
 	}
 	json_object_object_add(root, "cost_centres", centres);

@@ -14,7 +14,6 @@ orad_SOURCES = \
 	src/orad/admin.c src/orad/metrics.c src/orad/metrics.h \
 	src/orad/usage.c src/orad/usage.h \
 	src/orad/budget.c src/orad/budget.h \
-	src/orad/estimate.c src/orad/estimate.h \
 	src/orad/reconcile.c src/orad/reconcile.h \
 	src/orad/journal.c src/orad/journal.h \
 	src/orad/catalog.c src/orad/catalog.h \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "admit/admit.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "ledger/ledger.h"
@@ -473,6 +474,21 @@ schedule_retry(struct orad_exchange *x, long delay_ms)
 
 /* Every way a transfer ends comes here once: libcurl's on_done, or one of
  * our phase timers (after aborting the transfer). */
+/* An upstream error names the paying account (user_id): relayed without
+ * it (src/admit/admit_scrub.c). */
+static void
+scrub_error_body(struct orad_exchange *x)
+{
+	size_t len = evbuffer_get_length(x->body), out_len;
+	char *out;
+
+	admit_scrub_upstream_error((const char *)evbuffer_pullup(x->body, -1), len, x->status, &out,
+	    &out_len);
+	evbuffer_drain(x->body, len);
+	evbuffer_add(x->body, out, out_len);
+	free(out);
+}
+
 static void
 transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum ending ending,
     int connected)
@@ -532,6 +548,8 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 		else
 			x->outcome = "upstream_status";
 		pass_headers(x->req, &x->h);
+		if (x->status >= 400)
+			scrub_error_body(x);
 		evhttp_add_header(evhttp_request_get_output_headers(x->req), "Content-Type",
 		    x->h.content_type[0] ? x->h.content_type : "application/json");
 		evhttp_send_reply(x->req, (int)x->status, reply_reason((int)x->status), x->body);

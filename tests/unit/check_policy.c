@@ -180,13 +180,19 @@ START_TEST(test_models_by_role)
 	/* Free variants of any model, and nothing else from that vendor. */
 	ck_assert_pstr_eq(
 	    ora_policy_model_allowed(staff, support, "mistralai/mistral-7b-instruct:free"),
-	    "*:free");
+	    "*/*:free");
 	ck_assert_ptr_null(
 	    ora_policy_model_allowed(staff, support, "mistralai/mistral-7b-instruct"));
 	ck_assert_ptr_null(
 	    ora_policy_model_allowed(staff, support, "mistralai/mistral-7b-instruct:free:nitro"));
 	ck_assert_ptr_null(ora_policy_model_allowed(staff, support, "openai/gpt-4o"));
 	ck_assert_ptr_null(ora_policy_model_allowed(staff, support, "anthropic/claude-3.5-sonnet"));
+	/* '*' never crosses '/', ':' or '@': variants, presets and paths
+	 * match only where a pattern names them (issue 11). */
+	ck_assert_ptr_null(ora_policy_model_allowed(eng, NULL, "openai/gpt-4o-mini:nitro"));
+	ck_assert_ptr_null(ora_policy_model_allowed(eng, NULL, "openai/../anthropic/x"));
+	ck_assert_ptr_null(ora_policy_model_allowed(staff, support, "meta-llama/llama-3.1-8b:online"));
+	ck_assert_ptr_null(ora_policy_model_allowed(eng, NULL, "openai/@preset/x"));
 	/* Case matters: the pattern names the slug exactly. */
 	ck_assert_ptr_null(ora_policy_model_allowed(staff, support, "OpenAI/gpt-4o-mini"));
 	ck_assert_ptr_null(ora_policy_model_allowed(staff, support, ""));

@@ -1,0 +1,97 @@
+/*
+ * admit-fuzzer.c: libFuzzer target for the admission core
+ * (src/admit/admit.h). Each input is a request body, admitted for a fixed
+ * caller (a role with patterns, a cap, plugins; a cost centre with
+ * provider preferences and a model restriction) against a fixed catalog.
+ * Besides the sanitizers it checks the core's promises: a decision is
+ * either a refusal with a status and a sentence, or a body that is valid
+ * JSON and names an allowed model.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admit/admit.h"
+#include "config/conf.h"
+
+static char *role_models[] = { "openai/*", "meta-llama/*", "*/*:free", "openrouter/auto",
+	"openai/gpt-4o-mini:online" };
+static char *role_plugins[] = { "web", "fusion", "auto-router", "file-parser",
+	"response-healing" };
+static char *centre_models[] = { "openai/*", "meta-llama/*", "openrouter/auto",
+	"openai/gpt-4o-mini:online", "meta-llama/llama-3.1-8b-instruct:free" };
+static char *ignore[] = { "deepinfra" };
+static char *fallbacks[] = { "meta-llama/llama-3.1-8b-instruct" };
+static char *pass[] = { "x_site_field" };
+
+static struct ora_role role = {
+	.name = "fuzz", .models = role_models, .n_models = 5, .default_model = "openai/gpt-4o-mini",
+	.max_tokens = 1000, .fallbacks = fallbacks, .n_fallbacks = 1, .plugins = role_plugins,
+	.n_plugins = 5,
+};
+static struct ora_cost_centre centre = {
+	.name = "prod", .key = "prod", .models = centre_models, .n_models = 5,
+	.provider = { .set = 1, .data_collection = ORA_DATA_DENY, .zdr = 1, .ignore = ignore,
+		.n_ignore = 1, .max_price = { .usd = { 1000000000000, 5000000000000 }, .set = 3 } },
+};
+static const struct ora_cost_centre *centres[] = { &centre };
+static struct ora_rule rule = { .kind = ORA_RULE_EVERYONE, .centres = centres, .n_centres = 1 };
+static struct ora_alias aliases[] = { { .name = "fast", .model = "openai/gpt-4o-mini" } };
+static struct ora_conf conf = {
+	.contact = "fuzz", .daemon = { .max_body_bytes = 1 << 20 }, .aliases = aliases,
+	.n_aliases = 1, .policy = { .pass_fields = pass, .n_pass_fields = 1 },
+};
+static struct json_object *catalog;
+
+static const char catalog_json[] =
+    "{\"openai/gpt-4o-mini\":{\"pricing\":{\"prompt\":\"0.00000015\",\"completion\":\"0.0000006\"},"
+    "\"top_provider\":{\"max_completion_tokens\":16384}},"
+    "\"openai/gpt-4o\":{\"pricing\":{\"prompt\":\"0.0000025\",\"completion\":\"0.00001\","
+    "\"request\":\"0.001\",\"image\":\"0.002\",\"web_search\":\"0.01\","
+    "\"internal_reasoning\":\"0.00002\",\"input_cache_write\":\"0.000003\"}},"
+    "\"meta-llama/llama-3.1-8b-instruct\":{\"pricing\":{\"prompt\":\"0.00000002\","
+    "\"completion\":\"0.00000005\"}},"
+    "\"meta-llama/llama-3.1-8b-instruct:free\":{\"pricing\":{\"prompt\":\"0\",\"completion\":\"0\"}},"
+    "\"anthropic/claude-opus-4.1\":{\"pricing\":{\"prompt\":\"0.000015\",\"completion\":\"0.000075\"}},"
+    "\"openrouter/auto\":{\"pricing\":{\"prompt\":\"-1\",\"completion\":\"-1\"}}}";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct admit_caller c = { .conf = &conf, .rule = &rule, .cc = &centre, .user = "fuzz",
+		.user_value = "fuzz" };
+	struct admit_catalog cat;
+	struct admit_decision d;
+	char *scrubbed;
+	size_t scrubbed_len;
+
+	if (catalog == NULL) {
+		rule.role = &role;
+		catalog = json_tokener_parse(catalog_json);
+	}
+	cat.by_id = (size & 1) ? NULL : catalog; /* with and without a catalog */
+	if (admit_request(&admit_shape_chat, (const char *)data, size, &c, &cat, &d) == 0) {
+		struct json_object *o = json_tokener_parse(d.body), *m;
+		if (o == NULL || d.status != 0 || d.model == NULL)
+			abort();
+		if (!json_object_object_get_ex(o, "model", &m) ||
+		    strcmp(json_object_get_string(m), d.model) != 0)
+			abort();
+		if (!admit_model_id_valid(d.model, strlen(d.model), NULL))
+			abort();
+		json_object_put(o);
+	} else if (d.status < 400 || d.status > 599 || d.message[0] == '\0' || d.body != NULL) {
+		abort();
+	}
+	admit_decision_clear(&d);
+	admit_scrub_upstream_error((const char *)data, size, 400, &scrubbed, &scrubbed_len);
+	if (strstr(scrubbed, "\"user_id\"") != NULL && size < 4096)
+		; /* a user_id inside a string value is text, not a key */
+	free(scrubbed);
+	return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * check_admit.h: shared by the admission tests: a fixed policy
+ * (tests/unit/data/conf/admit.conf) and catalog, and a way to admit one
+ * body as alice or bob in a cost centre.
+ */
+#ifndef CHECK_ADMIT_H
+#define CHECK_ADMIT_H
+
+#include <check.h>
+#include <json-c/json.h>
+
+#include "admit/admit.h"
+
+void admit_fixture_setup(void);
+void admit_fixture_teardown(void);
+
+/* Admit body as user ("alice": role staff, "bob": research) billed to
+ * centre ("dev" or "prod"); returns admit_request's result. */
+int try_admit(const char *user, const char *centre, const char *body, struct admit_decision *d);
+int try_admit_len(const char *user, const char *centre, const char *body, size_t len,
+    struct admit_decision *d);
+
+/* The body that would go upstream, parsed (new reference). */
+struct json_object *sent(const struct admit_decision *d);
+
+/* Value at a dotted path ("provider.zdr") of o, or NULL. */
+struct json_object *at(struct json_object *o, const char *path);
+
+void admit_policy_cases(Suite *s);
+
+#endif
