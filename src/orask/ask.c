@@ -154,28 +154,36 @@ build_request(
 	return req;
 }
 
-/* Only a complete answer is remembered: a conversation goes on from what
- * the model really said. */
+/* orad lowers a max_tokens above the role's limit without a word: say
+ * so, since an answer cut at the lower limit would otherwise puzzle. Asked
+ * only when --max-tokens was given. */
 static void
-remember(struct orask_memory *mem, const struct orask_options *o, const char *question,
-    const char *answer, const struct ora_reply *reply)
+note_max_tokens(struct ora_client *c, const struct orask_options *o)
 {
-	struct orask_conversation *conv = mem->conv;
-	char msg[1024];
+	struct ora_me *me;
 
-	if (mem->history == NULL || conv == NULL)
+	if (o->max_tokens <= 0 || ora_client_me(c, &me) != ORA_OK)
 		return;
-	if (o->model != NULL) {
-		free(conv->model);
-		conv->model = ora_xstrdup(o->model);
+	if (me->max_tokens > 0 && me->max_tokens < o->max_tokens)
+		orask_warn("note: the broker lowered max_tokens from %ld to %ld, your role's limit",
+		    o->max_tokens, me->max_tokens);
+	ora_me_free(me);
+}
+
+/* How an exchange that failed ended, for the history: one that may have
+ * been answered (and billed) in part is kept; a refusal is not. */
+static int
+outcome_of(enum ora_status r, enum orask_outcome *out)
+{
+	if (r == ORA_E_CANCELLED || orask_interrupted) {
+		*out = ORASK_OUTCOME_INTERRUPTED;
+		return 1;
 	}
-	if (o->system != NULL) {
-		free(conv->system);
-		conv->system = ora_xstrdup(o->system);
+	if (r == ORA_E_UPSTREAM_MIDSTREAM || r == ORA_E_TIMEOUT) {
+		*out = ORASK_OUTCOME_BROKEN;
+		return 1;
 	}
-	if (orask_history_record(mem->history, conv, mem->terminal, question,
-	        answer != NULL ? answer : "", reply, msg, sizeof(msg)) != ORASK_HISTORY_OK)
-		orask_warn("the answer was not remembered: %s", msg);
+	return 0;
 }
 
 int
@@ -185,7 +193,8 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	struct output out = {0};
 	struct ora_request *req;
 	struct ora_reply *reply = NULL;
-	const char *cid = mem->history != NULL && mem->conv != NULL ? mem->conv->id : NULL;
+	const char *cid;
+	enum orask_outcome outcome;
 	enum ora_status r;
 	int code = ORASK_EXIT_OK;
 
@@ -217,8 +226,12 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 		if (r == ORA_E_TOO_LARGE && mem->conv != NULL && mem->conv->n_messages > 0)
 			orask_warn("the conversation so far was sent too: start a new one "
 			           "(without -c or --cid)");
+		if (outcome_of(r, &outcome))
+			orask_memory_record(mem, o, question, out.text, NULL, outcome);
 	} else {
-		remember(mem, o, question, out.text, reply);
+		note_max_tokens(c, o);
+		orask_memory_record(mem, o, question, out.text, reply, ORASK_OUTCOME_COMPLETE);
+		cid = mem->dir != NULL && mem->conv != NULL ? mem->conv->id : NULL;
 		if (o->json)
 			print_json(reply, out.text, cid);
 		if (o->show_usage)

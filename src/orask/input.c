@@ -68,6 +68,22 @@ read_stdin(char **out, size_t *out_len)
 	return 0;
 }
 
+/* The model is sent JSON, which holds only UTF-8: text in another
+ * encoding would be mangled on the way or refused upstream (and billed as
+ * an upstream error), so it is refused here, where it can be fixed. */
+static int
+check_utf8(const char *what, const char *s, size_t len)
+{
+	long at = orask_utf8_invalid_at(s, len);
+
+	if (at < 0)
+		return 0;
+	orask_warn("%s is not valid UTF-8 at byte %ld; nothing was sent (convert it, e.g. "
+	           "iconv -f LATIN1 -t UTF-8)",
+	    what, at);
+	return ORASK_EXIT_USAGE;
+}
+
 static int
 blank(const char *s)
 {
@@ -84,8 +100,20 @@ orask_read_question(int argc, char **argv, char **out)
 	*out = NULL;
 	if (!isatty(STDIN_FILENO) && (r = read_stdin(&material, &material_len)) != 0)
 		return r;
-	for (i = 0; i < argc; i++)
+	if (material != NULL && (r = check_utf8("standard input", material, material_len)) != 0) {
+		free(material);
+		return r;
+	}
+	for (i = 0; i < argc; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "word %d of the question", i + 1);
+		if ((r = check_utf8(what, argv[i], strlen(argv[i]))) != 0) {
+			free(material);
+			return r;
+		}
 		len += strlen(argv[i]) + 1;
+	}
 	if (len + material_len > ORASK_MAX_INPUT) {
 		free(material);
 		return too_large();

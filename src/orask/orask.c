@@ -19,7 +19,7 @@
 #include "orask/orask.h"
 
 #define MAX_TOKENS_LIMIT 10000000UL
-#define TIMEOUT_LIMIT 86400UL /* seconds */
+#define TIMEOUT_LIMIT 86400.0 /* seconds */
 
 volatile sig_atomic_t orask_interrupted;
 
@@ -42,6 +42,7 @@ static const struct option long_options[] = {
     {"usage", no_argument, NULL, 'u'},
     {"continue", no_argument, NULL, 'c'},
     {"cid", required_argument, NULL, OPT_CID},
+    {"query", required_argument, NULL, 'q'},
     {"socket", required_argument, NULL, 'S'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
@@ -55,7 +56,9 @@ help(void)
 	printf("Usage: orask [OPTION]... QUESTION...\n"
 	       "       COMMAND | orask [OPTION]... [INSTRUCTION...]\n"
 	       "       orask [-S SOCKET] [-e COSTCENTRE] [--json] models|me|usage\n"
-	       "       orask [--json] log [N]\n"
+	       "       orask [--json] log [N] [-q TEXT] [--cid ID]\n"
+	       "       orask [--json] show ID\n"
+	       "       orask rm ID\n"
 	       "Ask a language model through the ora broker; the answer streams to standard\n"
 	       "output. Standard input, when it is not a terminal, is added after the\n"
 	       "arguments, separated by a blank line. Each question starts a new\n"
@@ -72,14 +75,16 @@ help(void)
 	       "      --cid=ID              continue conversation ID (or start it)\n"
 	       "  -u, --usage               print tokens, cost and budgets left on standard error\n"
 	       "  -S, --socket=PATH         broker socket (default: $ORA_SOCKET, else %s)\n"
-	       "      --timeout=SECONDS     give up after this long\n"
+	       "      --timeout=SECONDS     give up after this long (0.5 is half a second)\n"
+	       "  -q, --query=TEXT          with log: only exchanges holding every word of TEXT\n"
 	       "  -h, --help                show this help\n"
 	       "  -V, --version             show the version\n"
 	       "\n"
 	       "Commands: models (the models you may use, with prices per million tokens),\n"
 	       "me (who the broker thinks you are), usage (your budgets), log [N] (your last\n"
-	       "N exchanges, 20 by default). To ask a question that is one of these words,\n"
-	       "write: orask -- models\n"
+	       "N exchanges, 20 by default; -q searches them, --cid picks a conversation),\n"
+	       "show ID (a whole conversation), rm ID (remove one). These words are never\n"
+	       "sent as questions; to ask one, write: orask -- models\n"
 	       "\n"
 	       "Exit status: 0 answered, 2 usage error, 3 broker unreachable, 4 not permitted\n"
 	       "or model not allowed, 5 budget exhausted, 6 rate limited, 7 upstream error,\n"
@@ -190,16 +195,20 @@ int
 orask_fail(struct ora_client *c, enum ora_status status)
 {
 	long retry = ora_client_last_retry_after(c);
+	const char *msg;
 
 	/* An interruption was asked for: "cancelled" would only repeat it. */
 	if (orask_interrupted)
 		return orask_exit_for(status);
-	orask_warn("%s",
-	    *ora_client_last_error(c) != '\0' ? ora_client_last_error(c) : ora_status_str(status));
-	if (status == ORA_E_RATE_LIMITED && retry >= 0)
-		orask_warn("try again in %ld second%s", retry, retry == 1 ? "" : "s");
-	if (status == ORA_E_TOO_LARGE)
-		orask_warn("nothing was answered: send less input");
+	msg = *ora_client_last_error(c) != '\0' ? ora_client_last_error(c) : ora_status_str(status);
+	/* One message per refusal: the broker's sentence, with when to try
+	 * again only where it does not already say so. */
+	if (status == ORA_E_RATE_LIMITED && retry >= 0 && strstr(msg, "try again") == NULL)
+		orask_warn("%s; try again in %ld second%s", msg, retry, retry == 1 ? "" : "s");
+	else if (status == ORA_E_TOO_LARGE)
+		orask_warn("%s; nothing was answered: send less input", msg);
+	else
+		orask_warn("%s", msg);
 	return orask_exit_for(status);
 }
 
@@ -233,10 +242,11 @@ static int
 parse_options(int argc, char **argv, struct orask_options *o)
 {
 	unsigned long n;
+	double seconds;
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:hV", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:q:hV", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			o->model = optarg;
@@ -285,10 +295,16 @@ parse_options(int argc, char **argv, struct orask_options *o)
 			o->socket = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (ora_parse_ulong(optarg, TIMEOUT_LIMIT, &n) != 0)
-				return usage_error(
-				    "--timeout needs a number of seconds, not '%s'", optarg);
-			o->timeout_s = (long)n;
+			seconds = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(seconds >= 0 && seconds <= TIMEOUT_LIMIT))
+				return usage_error("--timeout needs a number of seconds from 0 to %.0f "
+				                   "(0.5 is half a second), not '%s'",
+				    TIMEOUT_LIMIT, optarg);
+			/* Rounded up: --timeout 0.0001 is a timeout, not none. */
+			o->timeout_ms = (long)(seconds * 1000.0 + 0.999);
+			break;
+		case 'q':
+			o->query = optarg;
 			break;
 		case 'h':
 			help();
@@ -300,70 +316,6 @@ parse_options(int argc, char **argv, struct orask_options *o)
 			fprintf(stderr, "Try 'orask --help'.\n");
 			return ORASK_EXIT_USAGE;
 		}
-	}
-	return 0;
-}
-
-#define LOG_DEFAULT 20
-#define LOG_LIMIT 100000UL
-
-/* A lone positional word that names a command is that command, unless a
- * "--" came before it; `log` may be followed by a count. */
-static const char *
-command(int argc, char **argv, struct orask_options *o)
-{
-	static const char *const names[] = {"models", "me", "usage", "log"};
-	int n = argc - optind;
-	size_t i;
-
-	if (n < 1 || n > 2 || strcmp(argv[optind - 1], "--") == 0)
-		return NULL;
-	if (n == 2 && (strcmp(argv[optind], "log") != 0 ||
-	                  ora_parse_ulong(argv[optind + 1], LOG_LIMIT, &o->log_count) != 0))
-		return NULL;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(argv[optind], names[i]) == 0)
-			return names[i];
-	return NULL;
-}
-
-/* Open the history and pick the conversation. A history open to others is
- * never used; one that cannot be had (no writable home) only matters when
- * -c or --cid asked for it. Returns 0 or an exit code. */
-static int
-open_memory(const struct orask_options *o, struct orask_memory *mem, char *key, size_t key_size)
-{
-	enum orask_history_status r;
-	int needed = o->cont || o->cid != NULL;
-	char msg[1024], *dir;
-
-	if ((dir = orask_history_default_dir()) == NULL) {
-		if (!needed)
-			return 0;
-		orask_warn("no home directory to keep conversations in: set XDG_STATE_HOME");
-		return ORASK_EXIT_FAIL;
-	}
-	r = orask_history_open(dir, &mem->history, msg, sizeof(msg));
-	free(dir);
-	if (r == ORASK_HISTORY_UNAVAILABLE && !needed) {
-		orask_warn("%s; the answer will not be remembered", msg);
-		return 0;
-	}
-	if (r != ORASK_HISTORY_OK) {
-		orask_warn("%s", msg);
-		return ORASK_EXIT_FAIL;
-	}
-	if (orask_history_terminal_key(key, key_size) == 0)
-		mem->terminal = key;
-	r = orask_history_start(
-	    mem->history, o->cid, o->cont ? mem->terminal : NULL, &mem->conv, msg, sizeof(msg));
-	if (r == ORASK_HISTORY_NOT_FOUND) {
-		orask_warn("%s", msg);
-		r = ORASK_HISTORY_OK;
-	}
-	if (r != ORASK_HISTORY_OK) {
-		orask_warn("%s", msg);
-		return ORASK_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -383,50 +335,86 @@ open_client(const struct orask_options *o, struct ora_client **c)
 	if (o->cost_centre != NULL &&
 	    (r = ora_client_set_cost_centre(*c, o->cost_centre)) != ORA_OK)
 		return usage_error("%s", ora_client_last_error(*c));
-	if (o->timeout_s > 0)
-		ora_client_set_timeout(*c, o->timeout_s * 1000);
+	if (o->timeout_ms > 0)
+		ora_client_set_timeout(*c, o->timeout_ms);
 	return 0;
+}
+
+/* The command the words after the options name; an exit code when they
+ * are a mistake rather than a question, or options do not go with it. */
+static int
+pick_command(int argc, char **argv, const struct orask_options *o, struct orask_command *cmd)
+{
+	int dashdash = optind > 0 && strcmp(argv[optind - 1], "--") == 0;
+	char msg[2048];
+
+	/* A person at a terminal who mistypes a command is asked; a script
+	 * (standard input not a terminal) gets what it wrote. */
+	if (orask_command_parse(argc - optind, argv + optind, dashdash, isatty(STDIN_FILENO), cmd,
+	        msg, sizeof(msg)) != 0)
+		return usage_error("%s", msg);
+	if (cmd->cmd != ORASK_CMD_NONE && cmd->cmd != ORASK_CMD_LOG && (o->cont || o->cid != NULL))
+		return usage_error("-c and --cid go with a question or log, not with '%s'",
+		    orask_command_name(cmd->cmd));
+	if (cmd->cmd == ORASK_CMD_LOG && o->cont)
+		return usage_error("-c goes with a question; to list a conversation: orask log --cid ID");
+	if (cmd->cmd != ORASK_CMD_LOG && o->query != NULL)
+		return usage_error("-q searches the history: orask log -q TEXT");
+	return 0;
+}
+
+static int
+run_command(struct ora_client *c, const struct orask_options *o, const struct orask_command *cmd)
+{
+	switch (cmd->cmd) {
+	case ORASK_CMD_MODELS:
+		return orask_models(c, o->json);
+	case ORASK_CMD_ME:
+		return orask_me(c, o->json);
+	case ORASK_CMD_USAGE:
+		return orask_usage(c, o->json);
+	default:
+		return ORASK_EXIT_FAIL;
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct orask_options o = {.stream = 1, .log_count = LOG_DEFAULT};
+	struct orask_options o = {.stream = 1};
 	struct orask_memory mem = {0};
+	struct orask_command cmd;
 	struct ora_client *c = NULL;
-	char key[ORASK_TERMINAL_KEY_MAX];
-	const char *cmd;
 	char *question = NULL;
 	int code;
 
 	catch_signals();
 	if ((code = parse_options(argc, argv, &o)) != 0)
 		return code;
-	cmd = command(argc, argv, &o);
-	if (cmd != NULL && (o.cont || o.cid != NULL))
-		return usage_error("-c and --cid go with a question, not with '%s'", cmd);
-	if (cmd != NULL && strcmp(cmd, "log") == 0)
-		return orask_log(&o);
-	if (cmd == NULL &&
+	if ((code = pick_command(argc, argv, &o, &cmd)) != 0)
+		return code;
+	/* The history's commands need no broker. */
+	if (cmd.cmd == ORASK_CMD_LOG)
+		return orask_log(&o, &cmd);
+	if (cmd.cmd == ORASK_CMD_SHOW)
+		return orask_show(&o, cmd.id);
+	if (cmd.cmd == ORASK_CMD_RM)
+		return orask_rm(cmd.id);
+	if (cmd.cmd == ORASK_CMD_NONE &&
 	    (code = orask_read_question(argc - optind, argv + optind, &question)) != 0)
 		return code;
 	/* Before anything is sent: a history that may not be used stops here. */
-	if (cmd == NULL && (code = open_memory(&o, &mem, key, sizeof(key))) != 0)
+	if (cmd.cmd == ORASK_CMD_NONE && (code = orask_memory_prepare(&o, &mem)) != 0)
 		goto out;
 	if ((code = open_client(&o, &c)) != 0)
 		goto out;
-	if (cmd == NULL)
+	if (cmd.cmd == ORASK_CMD_NONE)
 		code = orask_ask(c, &o, question, &mem);
-	else if (strcmp(cmd, "models") == 0)
-		code = orask_models(c, o.json);
-	else if (strcmp(cmd, "me") == 0)
-		code = orask_me(c, o.json);
 	else
-		code = orask_usage(c, o.json);
+		code = run_command(c, &o, &cmd);
 out:
 	ora_client_close(c);
-	orask_conversation_free(mem.conv);
-	orask_history_close(mem.history);
+	orask_memory_close(&mem);
 	free(question);
 	return code;
 }

@@ -1,10 +1,11 @@
 /*
  * orask.h: what the parts of orask share.
  *
- * orask.c parses the command line and maps results to exit codes; input.c
- * gathers the question; ask.c asks it; history.c keeps conversations and
- * the log; info.c answers `orask models`, `orask me`, `orask usage` and
- * `orask log`.
+ * orask.c parses the command line and maps results to exit codes;
+ * command.c tells commands from questions; input.c gathers the question;
+ * ask.c asks it; memory.c and history*.c keep conversations; info.c answers
+ * `orask models`, `orask me` and `orask usage`; conversations.c `orask
+ * log`, `orask show` and `orask rm`.
  */
 #ifndef ORA_ORASK_H
 #define ORA_ORASK_H
@@ -14,6 +15,7 @@
 #include <stdio.h>
 
 #include "ora/client.h"
+#include "orask/command.h"
 #include "orask/history.h"
 
 /* Exit codes, documented in orask(1): scripts depend on them. */
@@ -42,21 +44,24 @@ struct orask_options {
 	double temperature;
 	int has_temperature;
 	long max_tokens; /* 0: the broker's default */
-	long timeout_s;  /* 0: none */
-	const char *cid; /* --cid */
-	int cont;        /* -c */
+	long timeout_ms;   /* 0: none */
+	const char *cid;   /* --cid */
+	const char *query; /* log -q */
+	int cont;          /* -c */
 	int stream;
 	int json;
 	int show_usage;
-	unsigned long log_count; /* orask log N */
+	long keep_days, keep_conversations; /* history retention; 0: no limit */
 };
 
-/* Where the exchange is remembered; every field may be NULL (no history:
- * the home is not writable, say). */
+/* Where the exchange is remembered. */
 struct orask_memory {
-	struct orask_history *history;
-	struct orask_conversation *conv;
-	const char *terminal; /* this terminal's key */
+	struct orask_history *history;   /* NULL until needed */
+	struct orask_conversation *conv; /* the conversation the question goes to */
+	char *dir;                       /* the state directory; NULL: no history */
+	char terminal[ORASK_TERMINAL_KEY_MAX];
+	int has_terminal;
+	char unavailable[1024]; /* why there is no history */
 };
 
 /* The signal that asked orask to stop (SIGINT, SIGTERM), or 0. */
@@ -88,8 +93,20 @@ void orask_write_text(FILE *f, int tty, const char *text, size_t len);
  * exit code after printing why. */
 int orask_read_question(int argc, char **argv, char **out);
 
-/* ask.c: ask (continuing mem->conv when there is one), print the answer,
- * remember the exchange; returns the exit code. */
+/* memory.c: before the question is sent, pick its conversation (opening
+ * the history for -c and --cid; only checking it otherwise). Returns 0 or
+ * an exit code after printing why (an unsafe history). */
+int orask_memory_prepare(const struct orask_options *o, struct orask_memory *mem);
+
+/* After the answer: record the exchange (opening the history now if need
+ * be), or say once a day that there is no history. */
+void orask_memory_record(struct orask_memory *mem, const struct orask_options *o,
+    const char *question, const char *answer, const struct ora_reply *reply,
+    enum orask_outcome outcome);
+void orask_memory_close(struct orask_memory *mem);
+
+/* ask.c: ask (continuing mem->conv), print the answer, remember the
+ * exchange; returns the exit code. */
 int orask_ask(struct ora_client *c, const struct orask_options *o, const char *question,
     struct orask_memory *mem);
 
@@ -102,7 +119,18 @@ int orask_usage(struct ora_client *c, int json);
  * reports them (nothing when it has no /api/v1/usage). */
 void orask_print_budgets(struct ora_client *c);
 
-/* `orask log`: the last count exchanges, oldest first. */
-int orask_log(const struct orask_options *o);
+/* An amount in USD with at least two decimals: $10.00, $0.0000225; "-"
+ * when !have. */
+void orask_format_dollars(char *buf, size_t size, int have, double value);
+
+/* conversations.c: `orask log [N] [-q TEXT] [--cid ID]`, `orask show ID`,
+ * `orask rm ID`; each returns the exit code. */
+int orask_log(const struct orask_options *o, const struct orask_command *cmd);
+int orask_show(const struct orask_options *o, const char *id);
+int orask_rm(const char *id);
+
+/* input.c: the offset of the first byte of s (len bytes) that is not
+ * valid UTF-8, or -1 when all of it is. */
+long orask_utf8_invalid_at(const char *s, size_t len);
 
 #endif
