@@ -121,11 +121,12 @@ print_json(const struct ora_reply *reply, const char *text, const char *cid)
 	return ORASK_EXIT_OK;
 }
 
-/* The model and system prompt: those given now, else the conversation's. */
+/* The model and system prompt: those given now (or by a template), else
+ * the conversation's, else orask.conf's defaults. */
 static const char *
-pick(const char *given, const char *remembered)
+pick(const char *given, const char *remembered, const char *fallback)
 {
-	return given != NULL ? given : remembered;
+	return given != NULL ? given : remembered != NULL ? remembered : fallback;
 }
 
 static struct ora_request *
@@ -138,10 +139,10 @@ build_request(
 
 	if (req == NULL)
 		return NULL;
-	bad = ora_request_set_model(req, pick(o->model, conv != NULL ? conv->model : NULL)) !=
-	          ORA_OK ||
-	      ora_request_set_system(req, pick(o->system, conv != NULL ? conv->system : NULL)) !=
-	          ORA_OK;
+	bad = ora_request_set_model(req, pick(o->model, conv != NULL ? conv->model : NULL,
+	                                       o->default_model)) != ORA_OK ||
+	      ora_request_set_system(req, pick(o->system, conv != NULL ? conv->system : NULL,
+	                                        o->default_system)) != ORA_OK;
 	for (i = 0; conv != NULL && i < conv->n_messages && !bad; i++)
 		bad = ora_request_add_message(
 		          req, conv->messages[i].role, conv->messages[i].content) != ORA_OK;

@@ -35,6 +35,7 @@ static const struct command_def commands[] = {
     {ORASK_CMD_LOG, "log", "log [N] [-q TEXT] [--cid ID]", 0, 1},
     {ORASK_CMD_SHOW, "show", "show ID", 1, 1},
     {ORASK_CMD_RM, "rm", "rm ID", 1, 1},
+    {ORASK_CMD_TEMPLATES, "templates", "templates", 0, 0},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -29,9 +29,10 @@ outcome_name(enum orask_outcome o)
 	                                                                      : "unknown";
 }
 
-/* Open the history for reading; an exit code with the reason printed. */
+/* Open the history (applying the retention of orask.conf); an exit code
+ * with the reason printed. */
 static int
-open_history(struct orask_history **h)
+open_history(const struct orask_options *o, struct orask_history **h)
 {
 	char msg[1024], *dir;
 	enum orask_history_status r;
@@ -43,8 +44,12 @@ open_history(struct orask_history **h)
 	}
 	r = orask_history_open(dir, h, msg, sizeof(msg));
 	free(dir);
+	if (r == ORASK_HISTORY_OK)
+		r = orask_history_retain(*h, o->keep_days, o->keep_conversations, msg, sizeof(msg));
 	if (r != ORASK_HISTORY_OK) {
 		orask_warn("%s", msg);
+		orask_history_close(*h);
+		*h = NULL;
 		return ORASK_EXIT_FAIL;
 	}
 	return 0;
@@ -162,7 +167,7 @@ orask_log(const struct orask_options *o, const struct orask_command *cmd)
 	size_t i;
 	int code;
 
-	if ((code = open_history(&h)) != 0)
+	if ((code = open_history(o, &h)) != 0)
 		return code;
 	r = orask_history_log(h, cmd->has_count ? cmd->count : LOG_DEFAULT, o->cid, o->query, &x,
 	    msg, sizeof(msg));
@@ -229,7 +234,7 @@ orask_show(const struct orask_options *o, const char *id)
 	size_t i;
 	int code;
 
-	if ((code = open_history(&h)) != 0)
+	if ((code = open_history(o, &h)) != 0)
 		return code;
 	r = orask_history_show(h, id, &x, msg, sizeof(msg));
 	orask_history_close(h);
@@ -258,7 +263,7 @@ orask_show(const struct orask_options *o, const char *id)
 }
 
 int
-orask_rm(const char *id)
+orask_rm(const struct orask_options *o, const char *id)
 {
 	struct orask_history *h;
 	enum orask_history_status r;
@@ -266,7 +271,7 @@ orask_rm(const char *id)
 	size_t n;
 	int code;
 
-	if ((code = open_history(&h)) != 0)
+	if ((code = open_history(o, &h)) != 0)
 		return code;
 	r = orask_history_rm(h, id, &n, msg, sizeof(msg));
 	orask_history_close(h);

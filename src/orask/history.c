@@ -3,10 +3,11 @@
  * and the rules; history_files.c the checked directory, history_import.c
  * an older orask's files).
  *
- * The database is in WAL mode with synchronous=NORMAL: a question's
- * exchange is recorded without waiting for the disk (a crash may lose the
- * last exchanges, never corrupt the rest), which keeps orask's whole run
- * near the cost of the request itself. Writers take an immediate
+ * The database is in WAL mode with synchronous=NORMAL: safe from
+ * corruption, at the cost of a few fsyncs and a few milliseconds of CPU
+ * per opening. A plain question therefore never opens it: its exchange is
+ * appended to pending.jsonl (history_pending.c), and moved into the
+ * database by the next orask that opens it (log, show, rm, -c, --cid). Writers take an immediate
  * transaction and wait up to HIST_BUSY_TIMEOUT_MS for one another, so two
  * orask runs at once do not lose each other's exchanges.
  */
@@ -253,7 +254,8 @@ orask_history_open(const char *dir, struct orask_history **out, char *msg, size_
 		r = db_fail(h, msg, size);
 		goto out;
 	}
-	r = db_init(h, msg, size);
+	if ((r = db_init(h, msg, size)) == ORASK_HISTORY_OK)
+		r = hist_drain_pending(h, msg, size);
 out:
 	umask(old_mask);
 	free(path);
@@ -490,7 +492,8 @@ conversation_exists(struct orask_history *h, const char *id)
 }
 
 static enum orask_history_status
-terminal_set(struct orask_history *h, const char *key, const char *id, char *msg, size_t size)
+terminal_set(struct orask_history *h, const char *key, const char *id, long long when, char *msg,
+    size_t size)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -500,7 +503,7 @@ terminal_set(struct orask_history *h, const char *key, const char *id, char *msg
 		return db_fail(h, msg, size);
 	bind_text(st, 1, key);
 	bind_text(st, 2, id);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)when);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -518,36 +521,36 @@ terminal_set(struct orask_history *h, const char *key, const char *id, char *msg
 }
 
 enum orask_history_status
-orask_history_record(struct orask_history *h, struct orask_conversation *conv, const char *key,
-    const char *question, const char *answer, const struct ora_reply *reply,
-    enum orask_outcome outcome, char *msg, size_t size)
+hist_record_at(struct orask_history *h, struct orask_conversation *conv, const char *key,
+    long long when, const char *question, const char *answer, const char *served,
+    long prompt_tokens, long completion_tokens, const double *cost, enum orask_outcome outcome,
+    int in_transaction, char *msg, size_t size)
 {
 	enum orask_history_status r;
 	int tries = 0, exists;
 
-	if (begin(h) != SQLITE_OK)
+	if (!in_transaction && begin(h) != SQLITE_OK)
 		return db_fail(h, msg, size);
 	/* A made-up id that another conversation has: make up another. */
 	while (conv->fresh_id && conv->is_new && (exists = conversation_exists(h, conv->id)) != 0) {
 		if (exists < 0 || ++tries > 100) {
 			r = db_fail(h, msg, size);
-			rollback(h);
+			if (!in_transaction)
+				rollback(h);
 			return r;
 		}
 		fresh_id(conv->id, sizeof(conv->id));
 	}
-	r = hist_insert(h, conv->id, conv->model, conv->system, (long long)time(NULL), question,
-	    answer != NULL ? answer : "", reply != NULL ? reply->model : NULL,
-	    reply != NULL ? reply->usage.prompt_tokens : -1,
-	    reply != NULL ? reply->usage.completion_tokens : -1,
-	    reply != NULL && reply->usage.has_cost ? &reply->usage.cost : NULL, outcome, msg,
-	    size);
+	r = hist_insert(h, conv->id, conv->model, conv->system, when, question,
+	    answer != NULL ? answer : "", served, prompt_tokens, completion_tokens, cost, outcome,
+	    msg, size);
 	if (r == ORASK_HISTORY_OK && key != NULL)
-		r = terminal_set(h, key, conv->id, msg, size);
-	if (r == ORASK_HISTORY_OK && exec(h, "COMMIT") != SQLITE_OK)
+		r = terminal_set(h, key, conv->id, when, msg, size);
+	if (r == ORASK_HISTORY_OK && !in_transaction && exec(h, "COMMIT") != SQLITE_OK)
 		r = db_fail(h, msg, size);
 	if (r != ORASK_HISTORY_OK) {
-		rollback(h);
+		if (!in_transaction)
+			rollback(h);
 		return r;
 	}
 	conv->is_new = 0;
@@ -556,6 +559,18 @@ orask_history_record(struct orask_history *h, struct orask_conversation *conv, c
 		add_message(conv, "assistant", answer != NULL ? answer : "");
 	}
 	return ORASK_HISTORY_OK;
+}
+
+enum orask_history_status
+orask_history_record(struct orask_history *h, struct orask_conversation *conv, const char *key,
+    const char *question, const char *answer, const struct ora_reply *reply,
+    enum orask_outcome outcome, char *msg, size_t size)
+{
+	return hist_record_at(h, conv, key, (long long)time(NULL), question, answer,
+	    reply != NULL ? reply->model : NULL, reply != NULL ? reply->usage.prompt_tokens : -1,
+	    reply != NULL ? reply->usage.completion_tokens : -1,
+	    reply != NULL && reply->usage.has_cost ? &reply->usage.cost : NULL, outcome, 0, msg,
+	    size);
 }
 
 /* Run sql with up to two integer parameters; 0 or an SQLite code. */

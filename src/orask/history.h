@@ -16,6 +16,10 @@
  * use: a history that is not the caller's, or that others may read, is
  * refused with the chmod that fixes it. Nothing goes to /tmp.
  *
+ * A plain question does not open the database (a few milliseconds): its
+ * exchange waits in pending.jsonl (0600) until the next orask that opens
+ * the database moves it there.
+ *
  * Older orask versions kept JSON files (conversations/ID.json, log.jsonl):
  * they are imported the first time the database is created, and left where
  * they are.
@@ -112,6 +116,14 @@ enum orask_outcome {
 enum orask_history_status orask_history_record(struct orask_history *h,
     struct orask_conversation *conv, const char *key, const char *question, const char *answer,
     const struct ora_reply *reply, enum orask_outcome outcome, char *msg, size_t msg_size);
+
+/* Record an exchange without opening the database: append it to the
+ * pending file in dir, which the next orask_history_open() moves into the
+ * database. Cheap: for a plain question, whose conversation is new. */
+enum orask_history_status orask_history_append(const char *dir,
+    const struct orask_conversation *conv, const char *key, const char *question,
+    const char *answer, const struct ora_reply *reply, enum orask_outcome outcome, char *msg,
+    size_t msg_size);
 
 /* Drop conversations last updated more than max_days ago, then the least
  * recently updated past max_conversations; 0 means no limit. */

@@ -145,38 +145,23 @@ orask_history_check(const char *dir, char *msg, size_t size)
 	return r == ORASK_HISTORY_NOT_FOUND ? ORASK_HISTORY_OK : r;
 }
 
-/* Read file name in dfd (path for messages) whole, after checking it.
- * ORASK_HISTORY_NOT_FOUND when it does not exist. */
 enum orask_history_status
-hist_read_file(
-    int dfd, const char *name, const char *path, char **out, size_t *len, char *msg, size_t size)
+hist_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, char *msg, size_t size)
 {
-	enum orask_history_status r;
+	enum orask_history_status r = ORASK_HISTORY_OK;
 	size_t cap = 4096, n = 0;
 	char *buf;
 	ssize_t got;
-	int fd;
 
 	*out = NULL;
 	*len = 0;
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return ORASK_HISTORY_NOT_FOUND;
-		return hist_say(msg, size,
-		    errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
-		    "cannot open %s: %s", path, strerror(errno));
-	}
-	if ((r = hist_check_fd(fd, path, 0, msg, size)) != ORASK_HISTORY_OK) {
-		close(fd);
-		return r;
-	}
 	buf = ora_xmalloc(cap + 1);
 	for (;;) {
 		if (n == cap) {
-			if (cap >= HIST_FILE_READ_MAX) {
+			if (cap >= max) {
 				r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE,
-				    "%s is larger than %u MiB, which orask never writes: remove it",
-				    path, HIST_FILE_READ_MAX >> 20);
+				    "%s is larger than %zu MiB, which orask never writes: remove it",
+				    path, max >> 20);
 				break;
 			}
 			cap *= 2;
@@ -193,7 +178,6 @@ hist_read_file(
 		}
 		n += (size_t)got;
 	}
-	close(fd);
 	if (r != ORASK_HISTORY_OK) {
 		free(buf);
 		return r;
@@ -202,4 +186,45 @@ hist_read_file(
 	*out = buf;
 	*len = n;
 	return ORASK_HISTORY_OK;
+}
+
+/* Read file name in dfd (path for messages) whole, after checking it.
+ * ORASK_HISTORY_NOT_FOUND when it does not exist. */
+enum orask_history_status
+hist_read_file(
+    int dfd, const char *name, const char *path, char **out, size_t *len, char *msg, size_t size)
+{
+	enum orask_history_status r;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return ORASK_HISTORY_NOT_FOUND;
+		return hist_say(msg, size,
+		    errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
+		    "cannot open %s: %s", path, strerror(errno));
+	}
+	if ((r = hist_check_fd(fd, path, 0, msg, size)) == ORASK_HISTORY_OK)
+		r = hist_read_fd(fd, path, HIST_FILE_READ_MAX, out, len, msg, size);
+	close(fd);
+	return r;
+}
+
+int
+hist_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -21,6 +21,10 @@
 /* The largest old file read back; larger is damage. */
 #define HIST_FILE_READ_MAX (32u * 1024 * 1024)
 #define HIST_BUSY_TIMEOUT_MS 5000 /* another orask writing */
+#define HIST_PENDING_FILE "pending.jsonl"
+/* The most pending exchanges read back at once: a question and answer of
+ * the largest sizes orask sends, many times over. Larger is damage. */
+#define HIST_PENDING_READ_MAX (256u * 1024 * 1024)
 
 struct orask_history {
 	char *dir; /* for messages */
@@ -51,6 +55,23 @@ enum orask_history_status hist_check_file(
  * when it does not exist. *out is NUL-terminated; free() it. */
 enum orask_history_status hist_read_file(
     int dfd, const char *name, const char *path, char **out, size_t *len, char *msg, size_t size);
+
+int hist_write_all(int fd, const char *p, size_t n);
+
+/* Read the open, checked fd whole (at most max bytes; path for messages). */
+enum orask_history_status hist_read_fd(
+    int fd, const char *path, size_t max, char **out, size_t *len, char *msg, size_t size);
+
+/* history_pending.c: move the exchanges appended by plain questions into
+ * the database, in one transaction, then empty the file. */
+enum orask_history_status hist_drain_pending(struct orask_history *h, char *msg, size_t size);
+
+/* history.c, for the drain: record as orask_history_record() does, with
+ * the time of the exchange. */
+enum orask_history_status hist_record_at(struct orask_history *h, struct orask_conversation *conv,
+    const char *key, long long when, const char *question, const char *answer,
+    const char *served, long prompt_tokens, long completion_tokens, const double *cost,
+    enum orask_outcome outcome, int in_transaction, char *msg, size_t size);
 
 /* history_import.c: copy an older orask's conversations and log into h's
  * database (the caller holds a write transaction). */

@@ -385,3 +385,54 @@ orask_usage(struct ora_client *c, int json)
 	free(body);
 	return ORASK_EXIT_OK;
 }
+
+/* ---- templates ------------------------------------------------------------ */
+
+int
+orask_templates(const struct orask_settings *s, int json)
+{
+	int color = orask_use_color(STDOUT_FILENO), w = (int)strlen("TEMPLATE"), mw = (int)strlen("MODEL");
+	char first[80];
+	size_t i;
+
+	if (s->n_templates == 0) {
+		fprintf(stderr, "orask: no templates in %s (orask(1), CONFIGURATION)\n",
+		    s->path != NULL ? s->path : "orask.conf");
+		return ORASK_EXIT_OK;
+	}
+	for (i = 0; i < s->n_templates; i++) {
+		if ((int)strlen(s->templates[i].name) > w)
+			w = (int)strlen(s->templates[i].name);
+		if (s->templates[i].model != NULL && (int)strlen(s->templates[i].model) > mw)
+			mw = (int)strlen(s->templates[i].model);
+	}
+	if (!json)
+		printf("%s%-*s  %-*s  %s%s\n", color ? BOLD : "", w, "TEMPLATE", mw, "MODEL",
+		    "SYSTEM PROMPT", color ? RESET : "");
+	for (i = 0; i < s->n_templates; i++) {
+		const struct orask_template *t = &s->templates[i];
+		struct json_object *o;
+
+		if (json) {
+			o = json_object_new_object();
+			json_object_object_add(o, "name", json_object_new_string(t->name));
+			json_object_object_add(o, "model", t->model != NULL ? json_object_new_string(t->model) : NULL);
+			json_object_object_add(o, "system", t->system != NULL ? json_object_new_string(t->system) : NULL);
+			json_object_object_add(o, "cost_centre",
+			    t->cost_centre != NULL ? json_object_new_string(t->cost_centre) : NULL);
+			json_object_object_add(o, "temperature",
+			    t->has_temperature ? json_object_new_double(t->temperature) : NULL);
+			json_object_object_add(o, "max_tokens",
+			    t->max_tokens > 0 ? json_object_new_int64(t->max_tokens) : NULL);
+			puts(json_object_to_json_string_ext(
+			    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+			continue;
+		}
+		snprintf(first, sizeof(first), "%s", t->system != NULL ? t->system : "-");
+		first[strcspn(first, "\n")] = '\0';
+		sanitize(first);
+		printf("%-*s  %-*s  %s\n", w, t->name, mw, t->model != NULL ? t->model : "-", first);
+	}
+	return ORASK_EXIT_OK;
+}

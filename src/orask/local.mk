@@ -1,12 +1,13 @@
 # orask: ask a model from the shell, through the broker.
 bin_PROGRAMS += orask
 ORASK_HISTORY_SOURCES = src/orask/history.c src/orask/history.h src/orask/history_files.c \
-	src/orask/history_import.c src/orask/history_internal.h
+	src/orask/history_import.c src/orask/history_pending.c src/orask/history_internal.h
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
 	src/orask/input.c src/orask/command.c src/orask/command.h src/orask/memory.c \
-	src/orask/conversations.c src/orask/utf8.c $(ORASK_HISTORY_SOURCES)
-orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS)
-orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS)
+	src/orask/conversations.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
+	$(ORASK_HISTORY_SOURCES)
+orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS)
+orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS)
 dist_man_MANS += doc/orask.1
 
 bashcompletiondir = $(datadir)/bash-completion/completions

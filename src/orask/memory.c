@@ -1,11 +1,11 @@
 /*
  * memory.c: where a question's exchange is remembered.
  *
- * A new conversation needs nothing from the database before the answer:
- * only the directory is checked (an unsafe history stops orask before
- * anything is sent), and SQLite is opened after the answer has been
- * printed, so the wait a person sees is the request's alone. -c and --cid
- * open it first, since the earlier exchanges go with the question.
+ * A new conversation needs nothing from the database: only the directory
+ * is checked (an unsafe history stops orask before anything is sent), and
+ * the exchange is appended to the pending file after the answer, so the
+ * wait a person sees is the request's alone. -c and --cid open the
+ * database first, since the earlier exchanges go with the question.
  *
  * Without a home (or a state directory that cannot be created) there is no
  * history: a note says so after an answer, at most once a day, remembered
@@ -127,11 +127,6 @@ orask_memory_record(struct orask_memory *mem, const struct orask_options *o, con
 			orask_warn("%s (said once a day)", mem->unavailable);
 		return;
 	}
-	if (mem->history == NULL &&
-	    orask_history_open(mem->dir, &mem->history, msg, sizeof(msg)) != ORASK_HISTORY_OK) {
-		orask_warn("the answer was not remembered: %s", msg);
-		return;
-	}
 	if (o->model != NULL) {
 		free(conv->model);
 		conv->model = ora_xstrdup(o->model);
@@ -140,11 +135,18 @@ orask_memory_record(struct orask_memory *mem, const struct orask_options *o, con
 		free(conv->system);
 		conv->system = ora_xstrdup(o->system);
 	}
-	r = orask_history_record(mem->history, conv, mem->has_terminal ? mem->terminal : NULL,
-	    question, answer != NULL ? answer : "", reply, outcome, msg, sizeof(msg));
+	/* A new conversation: appended, for the next orask that opens the
+	 * database (history_pending.c); one already open: recorded. */
+	if (mem->history == NULL)
+		r = orask_history_append(mem->dir, conv, mem->has_terminal ? mem->terminal : NULL,
+		    question, answer != NULL ? answer : "", reply, outcome, msg, sizeof(msg));
+	else
+		r = orask_history_record(mem->history, conv,
+		    mem->has_terminal ? mem->terminal : NULL, question, answer != NULL ? answer : "",
+		    reply, outcome, msg, sizeof(msg));
 	if (r != ORASK_HISTORY_OK)
 		orask_warn("the answer was not remembered: %s", msg);
-	else if ((o->keep_days > 0 || o->keep_conversations > 0) &&
+	else if (mem->history != NULL && (o->keep_days > 0 || o->keep_conversations > 0) &&
 	         orask_history_retain(mem->history, o->keep_days, o->keep_conversations, msg,
 	             sizeof(msg)) != ORASK_HISTORY_OK)
 		orask_warn("old conversations were not removed: %s", msg);

@@ -22,6 +22,7 @@
 #define TIMEOUT_LIMIT 86400.0 /* seconds */
 
 volatile sig_atomic_t orask_interrupted;
+enum orask_color orask_color_choice;
 
 enum {
 	OPT_MAX_TOKENS = 256,
@@ -43,6 +44,7 @@ static const struct option long_options[] = {
     {"continue", no_argument, NULL, 'c'},
     {"cid", required_argument, NULL, OPT_CID},
     {"query", required_argument, NULL, 'q'},
+    {"template", required_argument, NULL, 'T'},
     {"socket", required_argument, NULL, 'S'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
@@ -77,14 +79,17 @@ help(void)
 	       "  -S, --socket=PATH         broker socket (default: $ORA_SOCKET, else %s)\n"
 	       "      --timeout=SECONDS     give up after this long (0.5 is half a second)\n"
 	       "  -q, --query=TEXT          with log: only exchanges holding every word of TEXT\n"
+	       "  -T, --template=NAME       a template of orask.conf: its system prompt, model\n"
+	       "                            and options (the command line still wins)\n"
 	       "  -h, --help                show this help\n"
 	       "  -V, --version             show the version\n"
 	       "\n"
 	       "Commands: models (the models you may use, with prices per million tokens),\n"
 	       "me (who the broker thinks you are), usage (your budgets), log [N] (your last\n"
 	       "N exchanges, 20 by default; -q searches them, --cid picks a conversation),\n"
-	       "show ID (a whole conversation), rm ID (remove one). These words are never\n"
-	       "sent as questions; to ask one, write: orask -- models\n"
+	       "show ID (a whole conversation), rm ID (remove one), templates (those of\n"
+	       "~/.config/ora/orask.conf). These words are never sent as questions; to ask\n"
+	       "one, write: orask -- models\n"
 	       "\n"
 	       "Exit status: 0 answered, 2 usage error, 3 broker unreachable, 4 not permitted\n"
 	       "or model not allowed, 5 budget exhausted, 6 rate limited, 7 upstream error,\n"
@@ -125,8 +130,11 @@ orask_use_color(int fd)
 {
 	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
 
-	return isatty(fd) && (no_color == NULL || *no_color == '\0') &&
-	       (term == NULL || strcmp(term, "dumb") != 0);
+	if ((no_color != NULL && *no_color != '\0') || orask_color_choice == ORASK_COLOR_NEVER)
+		return 0;
+	if (orask_color_choice == ORASK_COLOR_ALWAYS)
+		return 1;
+	return isatty(fd) && (term == NULL || strcmp(term, "dumb") != 0);
 }
 
 void
@@ -246,7 +254,7 @@ parse_options(int argc, char **argv, struct orask_options *o)
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:q:hV", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:q:T:hV", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			o->model = optarg;
@@ -306,6 +314,9 @@ parse_options(int argc, char **argv, struct orask_options *o)
 		case 'q':
 			o->query = optarg;
 			break;
+		case 'T':
+			o->template_name = optarg;
+			break;
 		case 'h':
 			help();
 			exit(ORASK_EXIT_OK);
@@ -363,6 +374,56 @@ pick_command(int argc, char **argv, const struct orask_options *o, struct orask_
 	return 0;
 }
 
+/* orask.conf, then -T: what the command line left unset. Returns 0 or
+ * an exit code after printing why. */
+static int
+apply_settings(struct orask_options *o, struct orask_settings *st)
+{
+	const struct orask_template *t = NULL;
+	char msg[2048], *path;
+	size_t i;
+	int r;
+
+	if ((path = orask_settings_path()) == NULL)
+		r = 0, memset(st, 0, sizeof(*st));
+	else
+		r = orask_settings_load(path, st, msg, sizeof(msg));
+	free(path);
+	if (r != 0) {
+		orask_warn("%s", msg);
+		return ORASK_EXIT_USAGE;
+	}
+	orask_color_choice = st->color;
+	if (o->template_name != NULL && (t = orask_settings_template(st, o->template_name)) == NULL) {
+		fprintf(stderr, "orask: no template '%s'", o->template_name);
+		for (i = 0; i < st->n_templates; i++)
+			fprintf(stderr, "%s%s", i == 0 ? "; there are: " : ", ", st->templates[i].name);
+		fprintf(stderr, "%s\n", st->n_templates == 0 ? " (orask.conf has none)" : "");
+		return ORASK_EXIT_USAGE;
+	}
+	if (t != NULL) {
+		if (o->model == NULL)
+			o->model = t->model;
+		if (o->system == NULL)
+			o->system = t->system;
+		if (o->cost_centre == NULL)
+			o->cost_centre = t->cost_centre;
+		if (!o->has_temperature && t->has_temperature) {
+			o->temperature = t->temperature;
+			o->has_temperature = 1;
+		}
+		if (o->max_tokens == 0)
+			o->max_tokens = t->max_tokens;
+	}
+	o->default_model = st->model;
+	o->default_system = st->system;
+	if (o->cost_centre == NULL)
+		o->cost_centre = st->cost_centre;
+	o->keep_days = st->keep_days;
+	o->keep_conversations = st->keep_conversations;
+	return 0;
+}
+
 static int
 run_command(struct ora_client *c, const struct orask_options *o, const struct orask_command *cmd)
 {
@@ -384,6 +445,7 @@ main(int argc, char **argv)
 	struct orask_options o = {.stream = 1};
 	struct orask_memory mem = {0};
 	struct orask_command cmd;
+	struct orask_settings st = {0};
 	struct ora_client *c = NULL;
 	char *question = NULL;
 	int code;
@@ -393,16 +455,20 @@ main(int argc, char **argv)
 		return code;
 	if ((code = pick_command(argc, argv, &o, &cmd)) != 0)
 		return code;
-	/* The history's commands need no broker. */
-	if (cmd.cmd == ORASK_CMD_LOG)
-		return orask_log(&o, &cmd);
-	if (cmd.cmd == ORASK_CMD_SHOW)
-		return orask_show(&o, cmd.id);
-	if (cmd.cmd == ORASK_CMD_RM)
-		return orask_rm(cmd.id);
+	if ((code = apply_settings(&o, &st)) != 0)
+		goto out;
+	/* These need no broker. */
+	if (cmd.cmd == ORASK_CMD_LOG || cmd.cmd == ORASK_CMD_SHOW || cmd.cmd == ORASK_CMD_RM ||
+	    cmd.cmd == ORASK_CMD_TEMPLATES) {
+		code = cmd.cmd == ORASK_CMD_LOG    ? orask_log(&o, &cmd)
+		       : cmd.cmd == ORASK_CMD_SHOW ? orask_show(&o, cmd.id)
+		       : cmd.cmd == ORASK_CMD_RM   ? orask_rm(&o, cmd.id)
+		                                   : orask_templates(&st, o.json);
+		goto out;
+	}
 	if (cmd.cmd == ORASK_CMD_NONE &&
 	    (code = orask_read_question(argc - optind, argv + optind, &question)) != 0)
-		return code;
+		goto out;
 	/* Before anything is sent: a history that may not be used stops here. */
 	if (cmd.cmd == ORASK_CMD_NONE && (code = orask_memory_prepare(&o, &mem)) != 0)
 		goto out;
@@ -415,6 +481,7 @@ main(int argc, char **argv)
 out:
 	ora_client_close(c);
 	orask_memory_close(&mem);
+	orask_settings_free(&st);
 	free(question);
 	return code;
 }

@@ -17,6 +17,7 @@
 #include "ora/client.h"
 #include "orask/command.h"
 #include "orask/history.h"
+#include "orask/settings.h"
 
 /* Exit codes, documented in orask(1): scripts depend on them. */
 enum {
@@ -37,8 +38,10 @@ enum {
 #define ORASK_MAX_INPUT (4u * 1024 * 1024)
 
 struct orask_options {
-	const char *model;
-	const char *system;
+	const char *model;  /* -m, or the template's */
+	const char *system; /* -s, or the template's */
+	const char *default_model, *default_system; /* orask.conf: when nothing else says */
+	const char *template_name; /* -T */
 	const char *cost_centre;
 	const char *socket;
 	double temperature;
@@ -76,9 +79,11 @@ int orask_exit_for(enum ora_status status);
 /* Print the client's last error and return the exit code for status. */
 int orask_fail(struct ora_client *c, enum ora_status status);
 
-/* Whether to colour output written to fd: a terminal, NO_COLOR unset or
- * empty, and TERM not "dumb". */
+/* Whether to colour output written to fd: never with NO_COLOR set and not
+ * empty; else as orask.conf's color says, "auto" meaning a terminal whose
+ * TERM is not "dumb". */
 int orask_use_color(int fd);
+extern enum orask_color orask_color_choice;
 
 /* cost in USD as a person writes it: 0.0000225, not 2.25e-05. */
 void orask_format_cost(char *buf, size_t size, double cost);
@@ -115,6 +120,9 @@ int orask_models(struct ora_client *c, int json);
 int orask_me(struct ora_client *c, int json);
 int orask_usage(struct ora_client *c, int json);
 
+/* `orask templates`: the templates of orask.conf. */
+int orask_templates(const struct orask_settings *s, int json);
+
 /* After an answer, with -u: the budgets left, on stderr, when the broker
  * reports them (nothing when it has no /api/v1/usage). */
 void orask_print_budgets(struct ora_client *c);
@@ -127,7 +135,7 @@ void orask_format_dollars(char *buf, size_t size, int have, double value);
  * `orask rm ID`; each returns the exit code. */
 int orask_log(const struct orask_options *o, const struct orask_command *cmd);
 int orask_show(const struct orask_options *o, const char *id);
-int orask_rm(const char *id);
+int orask_rm(const struct orask_options *o, const char *id);
 
 /* input.c: the offset of the first byte of s (len bytes) that is not
  * valid UTF-8, or -1 when all of it is. */

@@ -127,7 +127,7 @@ check "  ... every file in it is 0600" \
 	[ "$(find "$HIST" -type f ! -perm 600 | wc -l)" = 0 ]
 check "  ... the conversations in history.db" [ "$(mode "$HIST/history.db")" = 600 ]
 HOME=$T/home XDG_STATE_HOME= "$ORASK" "where does it go" >"$T/o" 2>"$T/e" </dev/null
-check "without XDG_STATE_HOME: ~/.local/state/ora" [ -f "$T/home/.local/state/ora/history.db" ]
+check "without XDG_STATE_HOME: ~/.local/state/ora" [ -f "$T/home/.local/state/ora/pending.jsonl" ]
 check "  ... ~/.local/state created 0700" [ "$(mode "$T/home/.local/state")" = 700 ]
 
 n=$(request_count)
@@ -247,8 +247,8 @@ if is_root; then
 	check "no rule for the caller: exit 4" [ "$rc" = 4 ]
 	check "  ... told whom to ask" grep -q '^orask: .*ora-test-admins' "$T/e"
 	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK_USERS" "first" >"$T/o" 2>"$T/e" </dev/null
-	check "another user's history is theirs" [ "$(stat -c %U "$T/xdg-slow/ora/history.db")" = "${PFX}slow" ]
-	if as stranger cat "$T/xdg-slow/ora/history.db" >/dev/null 2>&1; then
+	check "another user's history is theirs" [ "$(stat -c %U "$T/xdg-slow/ora/pending.jsonl")" = "${PFX}slow" ]
+	if as stranger cat "$T/xdg-slow/ora/pending.jsonl" >/dev/null 2>&1; then
 		not_ok "  ... and out of other users' reach"
 	else
 		ok "  ... and out of other users' reach"

@@ -152,6 +152,54 @@ XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=/proc/orask-more "$ORASK" -m anthropic/cla
 check "no history and a refusal: exit 4" [ $? = 4 ]
 check "  ... one line, the refusal alone" [ "$(wc -l <"$T/e")" = 1 ]
 
+# --- orask.conf: defaults and templates; the command line wins --------------
+export XDG_CONFIG_HOME="$T/config"
+mkdir -p "$XDG_CONFIG_HOME/ora"
+cat >"$XDG_CONFIG_HOME/ora/orask.conf" <<'CONF'
+# orask's own settings
+model = "meta-llama/llama-3.1-8b-instruct";
+system = "Answer briefly.";
+templates = {
+  review = { system = "You review code."; model = "openai/gpt-4o-mini"; temperature = 0.2; max_tokens = 300; };
+  plain = { };
+};
+CONF
+chmod 644 "$XDG_CONFIG_HOME/ora/orask.conf"
+rc=$(ask "with my defaults")
+check "orask.conf: its model and system prompt are used" \
+	[ "$(last_request '["body"]["model"] + "|" + d["data"][-1]["body"]["messages"][0]["content"]')" = "meta-llama/llama-3.1-8b-instruct|Answer briefly." ]
+rc=$(ask -m openai/gpt-4o-mini -s "Be loud." "command line wins")
+check "  ... the command line wins" \
+	[ "$(last_request '["body"]["model"] + "|" + d["data"][-1]["body"]["messages"][0]["content"]')" = "openai/gpt-4o-mini|Be loud." ]
+rc=$(ask -T review "diff here")
+check "-T review: the template's system prompt, model and options" \
+	[ "$(mock_get /mock/requests "$T/up.json" && json "$T/up.json" '[d["data"][-1]["body"][k] for k in ("model", "temperature", "max_tokens")] + [d["data"][-1]["body"]["messages"][0]["content"]]')" = '["openai/gpt-4o-mini", 0.2, 300, "You review code."]' ]
+rc=$(ask -T review -t 0.9 "diff again")
+check "  ... with -t still winning" [ "$(last_request '["body"]["temperature"]')" = 0.9 ]
+rc=$(ask -T nosuch "x")
+check "-T of no such template: exit 2, naming those there are" \
+	sh -c "[ '$rc' = 2 ] && grep -q \"no template 'nosuch'; there are: review, plain\" '$T/e'"
+rc=$(ask templates)
+check "orask templates: exit 0" [ "$rc" = 0 ]
+check "  ... a table of them" [ "$(sed 's/  */ /g' "$T/o")" = "TEMPLATE MODEL SYSTEM PROMPT
+review openai/gpt-4o-mini You review code.
+plain - -" ]
+chmod 664 "$XDG_CONFIG_HOME/ora/orask.conf"
+n=$(request_count)
+rc=$(ask "a group-writable orask.conf")
+check "orask.conf others may change: refused (exit 2)" [ "$rc" = 2 ]
+check "  ... with the chmod that fixes it" grep -q "run chmod go-w '$XDG_CONFIG_HOME/ora/orask.conf'" "$T/e"
+check "  ... before anything was sent" [ "$(request_count)" = "$n" ]
+chmod 600 "$XDG_CONFIG_HOME/ora/orask.conf"
+printf 'modle = "x";\n' >>"$XDG_CONFIG_HOME/ora/orask.conf"
+rc=$(ask "a typo in orask.conf")
+check "an unknown setting: exit 2, file and line" \
+	sh -c "[ '$rc' = 2 ] && grep -q \"orask.conf:8: unknown setting 'modle'\" '$T/e'"
+printf 'model = ;\n' >"$XDG_CONFIG_HOME/ora/orask.conf"
+rc=$(ask "a syntax error")
+check "a syntax error: exit 2, with the line" grep -q 'orask.conf:1: syntax error' "$T/e"
+unset XDG_CONFIG_HOME
+
 # --- an older orask's history is imported ------------------------------------
 OLD=$T/xdg-old/ora
 mkdir -p "$OLD/conversations"

@@ -286,6 +286,67 @@ START_TEST(history_log_search_show_rm)
 }
 END_TEST
 
+/* A plain question's exchange waits in pending.jsonl, without the
+ * database, until the next opening moves it there. */
+START_TEST(history_pending_exchanges_drained)
+{
+	struct orask_history *h;
+	struct orask_conversation *conv;
+	struct orask_exchanges x;
+	FILE *f;
+	char path[512];
+
+	ck_assert_int_eq(orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	conv->model = strdup("m/picked");
+	ck_assert_msg(orask_history_append(dir, conv, "tty-p", "pending question", "pending answer",
+	                  reply_of("m/served", 2, 3, 0.25), ORASK_OUTCOME_COMPLETE, msg,
+	                  sizeof(msg)) == ORASK_HISTORY_OK,
+	    "%s", msg);
+	ck_assert_int_eq(orask_history_append(dir, conv, NULL, "cut off", "so fa", NULL,
+	                     ORASK_OUTCOME_INTERRUPTED, msg, sizeof(msg)),
+	    ORASK_HISTORY_OK);
+	ck_assert_uint_eq(mode_of("pending.jsonl"), 0600);
+	ck_assert_int_ne(access(strcat(strcpy(path, dir), "/history.db"), F_OK), 0);
+	/* A line a crash cut short. */
+	snprintf(path, sizeof(path), "%s/pending.jsonl", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "a"));
+	fputs("{\"cid\":\"torn\",\"quest", f);
+	fclose(f);
+
+	h = open_ok();
+	ck_assert_int_eq(orask_history_show(h, conv->id, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_str_eq(x.model, "m/picked");
+	ck_assert_uint_eq(x.n, 2);
+	ck_assert_str_eq(x.items[0].answer, "pending answer");
+	ck_assert_str_eq(x.items[0].model, "m/served");
+	ck_assert(x.items[0].has_cost && x.items[0].cost == 0.25);
+	ck_assert_int_eq(x.items[1].outcome, ORASK_OUTCOME_INTERRUPTED);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(orask_history_show(h, "torn", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	orask_conversation_free(conv);
+	/* -c in that terminal finds it. */
+	ck_assert_int_eq(orask_history_start(h, NULL, "tty-p", &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(conv->n_messages, 2);
+	orask_conversation_free(conv);
+	orask_history_close(h);
+	/* Drained once: the file is empty, and a second opening adds nothing. */
+	ck_assert_uint_eq(mode_of("pending.jsonl"), 0600);
+	h = open_ok();
+	ck_assert_int_eq(orask_history_log(h, 100, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 2);
+	orask_exchanges_free(&x);
+	orask_history_close(h);
+	/* Open to others: refused like the rest. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(orask_history_open(dir, &h, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
+	ck_assert_int_eq(orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(orask_history_append(dir, conv, NULL, "q", "a", NULL,
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
+	    ORASK_HISTORY_UNSAFE);
+	orask_conversation_free(conv);
+}
+END_TEST
+
 static void
 write_file(const char *rel, const char *text)
 {
@@ -569,6 +630,7 @@ main(void)
 	tcase_add_test(tc, history_interrupted_kept_not_resent);
 	tcase_add_test(tc, history_log_search_show_rm);
 	tcase_add_test(tc, history_imports_the_old_files);
+	tcase_add_test(tc, history_pending_exchanges_drained);
 	tcase_add_test(tc, history_two_writers);
 	tcase_add_test(tc, history_terminal_key);
 	tcase_add_test(tc, history_default_dir);
