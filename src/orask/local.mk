@@ -10,8 +10,13 @@ orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LI
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS)
 dist_man_MANS += doc/orask.1
 
+# Shell completions for orask and oractl (kept together: one format each).
 bashcompletiondir = $(datadir)/bash-completion/completions
-dist_bashcompletion_DATA = contrib/bash-completion/orask
+dist_bashcompletion_DATA = contrib/bash-completion/orask contrib/bash-completion/oractl
+zshcompletiondir = $(datadir)/zsh/site-functions
+dist_zshcompletion_DATA = contrib/zsh-completion/_orask contrib/zsh-completion/_oractl
+fishcompletiondir = $(datadir)/fish/vendor_completions.d
+dist_fishcompletion_DATA = contrib/fish-completion/orask.fish contrib/fish-completion/oractl.fish
 
 # End to end through real orad and the mock upstream (tests/integration):
 # orask, and third-party clients (curl, httpx) on the same socket.

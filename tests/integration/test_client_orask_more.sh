@@ -200,6 +200,45 @@ rc=$(ask "a syntax error")
 check "a syntax error: exit 2, with the line" grep -q 'orask.conf:1: syntax error' "$T/e"
 unset XDG_CONFIG_HOME
 
+# --- completions: bash, zsh, fish; orask and oractl -------------------------
+mkdir -p "$T/bin" "$T/cfg-c/ora"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$ORASK" >"$T/bin/orask"
+printf '#!/bin/sh\nexec "%s" -c "%s" "$@"\n' "$ORACTL" "$CONF" >"$T/bin/oractl"
+chmod +x "$T/bin/orask" "$T/bin/oractl"
+printf 'templates = { review = { system = "Review."; }; summary = { system = "Sum up."; }; };\n' \
+	>"$T/cfg-c/ora/orask.conf"
+export XDG_CONFIG_HOME="$T/cfg-c"
+CDIR=$top_srcdir/contrib
+out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask -T ""); COMP_CWORD=2
+	_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$CDIR/bash-completion/orask")
+check "bash: -T completes template names" [ "$(echo $out)" = "review summary" ]
+out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(orask show lo); COMP_CWORD=2
+	_orask; printf "%s\n" "${COMPREPLY[@]}"' sh "$CDIR/bash-completion/orask")
+check "bash: show completes conversation ids" [ "$out" = long ]
+out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(oractl key r); COMP_CWORD=2
+	_oractl; printf "%s\n" "${COMPREPLY[@]}"' sh "$CDIR/bash-completion/oractl")
+check "bash: oractl key subcommands" [ "$(echo $out)" = "rotate rm" ]
+out=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(oractl key rm ""); COMP_CWORD=3
+	_oractl; printf "%s\n" "${COMPREPLY[@]}"' sh "$CDIR/bash-completion/oractl")
+check "bash: oractl key rm completes key names" [ "$(echo $out)" = "dev prod" ]
+if command -v zsh >/dev/null; then
+	check "zsh: _orask and _oractl parse" zsh -n "$CDIR/zsh-completion/_orask" "$CDIR/zsh-completion/_oractl"
+else
+	echo "ok - SKIP: zsh is not installed"
+fi
+if command -v fish >/dev/null; then
+	fc() { PATH="$T/bin:$PATH" HOME="$T" fish --no-config -c "source $CDIR/fish-completion/$1.fish; complete -C '$2'" 2>&1 | cut -f1; }
+	check "fish: orask commands" [ "$(fc orask 'orask t' | tr '\n' ' ')" = "templates " ]
+	check "fish: --cid completes conversation ids" [ "$(fc orask 'orask --cid lo' | tr '\n' ' ')" = "long " ]
+	check "fish: -T completes templates" [ "$(fc orask 'orask -T s' | tr '\n' ' ')" = "summary " ]
+	check "fish: -m completes models" [ "$(fc orask 'orask -m openai/' | tr '\n' ' ')" = "openai/gpt-4o-mini " ]
+	check "fish: oractl report --period" [ "$(fc oractl 'oractl report --period this-' | tr '\n' ' ')" = "this-month this-week this-year " ]
+	check "fish: oractl key rm completes key names" [ "$(fc oractl 'oractl key rm ' | tr '\n' ' ')" = "dev prod " ]
+else
+	echo "ok - SKIP: fish is not installed"
+fi
+unset XDG_CONFIG_HOME
+
 # --- an older orask's history is imported ------------------------------------
 OLD=$T/xdg-old/ora
 mkdir -p "$OLD/conversations"
