@@ -171,6 +171,20 @@ note_max_tokens(struct ora_client *c, const struct orask_options *o)
 	ora_me_free(me);
 }
 
+static void
+tally(struct orask_tally *t, const struct ora_reply *reply)
+{
+	t->exchanges++;
+	if (reply->usage.prompt_tokens > 0)
+		t->prompt_tokens += reply->usage.prompt_tokens;
+	if (reply->usage.completion_tokens > 0)
+		t->completion_tokens += reply->usage.completion_tokens;
+	if (reply->usage.has_cost) {
+		t->cost += reply->usage.cost;
+		t->has_cost = 1;
+	}
+}
+
 /* How an exchange that failed ended, for the history: one that may have
  * been answered (and billed) in part is kept; a refusal is not. */
 static int
@@ -231,6 +245,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 			orask_memory_record(mem, o, question, out.text, NULL, outcome);
 	} else {
 		note_max_tokens(c, o);
+		tally(&mem->tally, reply);
 		orask_memory_record(mem, o, question, out.text, reply, ORASK_OUTCOME_COMPLETE);
 		cid = mem->dir != NULL && mem->conv != NULL ? mem->conv->id : NULL;
 		if (o->json)

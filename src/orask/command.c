@@ -36,6 +36,7 @@ static const struct command_def commands[] = {
     {ORASK_CMD_SHOW, "show", "show ID", 1, 1},
     {ORASK_CMD_RM, "rm", "rm ID", 1, 1},
     {ORASK_CMD_TEMPLATES, "templates", "templates", 0, 0},
+    {ORASK_CMD_CHAT, "chat", "chat", 0, 0},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

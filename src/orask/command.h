@@ -1,6 +1,6 @@
 /*
  * command.h: the command words of orask (models, me, usage, log, show,
- * rm, templates) and how the words after the options are told apart from a question.
+ * rm, templates, chat) and how the words after the options are told apart from a question.
  */
 #ifndef ORA_ORASK_COMMAND_H
 #define ORA_ORASK_COMMAND_H
@@ -16,6 +16,7 @@ enum orask_cmd {
 	ORASK_CMD_SHOW,
 	ORASK_CMD_RM,
 	ORASK_CMD_TEMPLATES,
+	ORASK_CMD_CHAT,
 };
 
 struct orask_command {

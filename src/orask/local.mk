@@ -5,9 +5,12 @@ ORASK_HISTORY_SOURCES = src/orask/history.c src/orask/history.h src/orask/histor
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
 	src/orask/input.c src/orask/command.c src/orask/command.h src/orask/memory.c \
 	src/orask/conversations.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
+	src/orask/chat.c \
 	$(ORASK_HISTORY_SOURCES)
-orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS)
-orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS)
+orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS) \
+	$(LIBEDIT_LIBS)
+orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) \
+	$(LIBEDIT_CFLAGS)
 dist_man_MANS += doc/orask.1
 
 # Shell completions for orask and oractl (kept together: one format each).
@@ -21,8 +24,10 @@ dist_fishcompletion_DATA = contrib/fish-completion/orask.fish contrib/fish-compl
 # End to end through real orad and the mock upstream (tests/integration):
 # orask, and third-party clients (curl, httpx) on the same socket.
 TESTS += tests/integration/test_client_orask.sh tests/integration/test_client_orask_more.sh \
+	tests/integration/test_client_orask_chat.sh \
 	tests/integration/test_client_thirdparty.sh
 EXTRA_DIST += tests/integration/test_client_orask.sh tests/integration/test_client_orask_more.sh \
+	tests/integration/test_client_orask_chat.sh \
 	tests/integration/test_client_thirdparty.sh
 
 # The conversation history on a real file system (modes, refusals, search,

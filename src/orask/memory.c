@@ -32,7 +32,7 @@ int
 orask_memory_prepare(const struct orask_options *o, struct orask_memory *mem)
 {
 	enum orask_history_status r;
-	int needed = o->cont || o->cid != NULL;
+	int needed = o->cont || o->cid != NULL || o->chat;
 	char msg[1024];
 
 	if (orask_history_terminal_key(mem->terminal, sizeof(mem->terminal)) == 0)

@@ -61,6 +61,7 @@ help(void)
 	       "       orask [--json] log [N] [-q TEXT] [--cid ID]\n"
 	       "       orask [--json] show ID\n"
 	       "       orask rm ID\n"
+	       "       orask [OPTION]... chat    (or a bare orask on a terminal)\n"
 	       "Ask a language model through the ora broker; the answer streams to standard\n"
 	       "output. Standard input, when it is not a terminal, is added after the\n"
 	       "arguments, separated by a blank line. Each question starts a new\n"
@@ -88,7 +89,8 @@ help(void)
 	       "me (who the broker thinks you are), usage (your budgets), log [N] (your last\n"
 	       "N exchanges, 20 by default; -q searches them, --cid picks a conversation),\n"
 	       "show ID (a whole conversation), rm ID (remove one), templates (those of\n"
-	       "~/.config/ora/orask.conf). These words are never sent as questions; to ask\n"
+	       "~/.config/ora/orask.conf), chat (a conversation at a prompt; -c and --cid\n"
+	       "continue one). These words are never sent as questions; to ask\n"
 	       "one, write: orask -- models\n"
 	       "\n"
 	       "Exit status: 0 answered, 2 usage error, 3 broker unreachable, 4 not permitted\n"
@@ -364,7 +366,8 @@ pick_command(int argc, char **argv, const struct orask_options *o, struct orask_
 	if (orask_command_parse(argc - optind, argv + optind, dashdash, isatty(STDIN_FILENO), cmd,
 	        msg, sizeof(msg)) != 0)
 		return usage_error("%s", msg);
-	if (cmd->cmd != ORASK_CMD_NONE && cmd->cmd != ORASK_CMD_LOG && (o->cont || o->cid != NULL))
+	if (cmd->cmd != ORASK_CMD_NONE && cmd->cmd != ORASK_CMD_LOG && cmd->cmd != ORASK_CMD_CHAT &&
+	    (o->cont || o->cid != NULL))
 		return usage_error("-c and --cid go with a question or log, not with '%s'",
 		    orask_command_name(cmd->cmd));
 	if (cmd->cmd == ORASK_CMD_LOG && o->cont)
@@ -466,16 +469,29 @@ main(int argc, char **argv)
 		                                   : orask_templates(&st, o.json);
 		goto out;
 	}
+	/* A bare orask at a terminal is a chat. */
+	if (cmd.cmd == ORASK_CMD_NONE && argc == optind && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO))
+		cmd.cmd = ORASK_CMD_CHAT;
+	if (cmd.cmd == ORASK_CMD_CHAT && !isatty(STDIN_FILENO)) {
+		code = usage_error("chat reads from a terminal; to ask from a script: "
+		                   "orask QUESTION, or COMMAND | orask");
+		goto out;
+	}
+	o.chat = cmd.cmd == ORASK_CMD_CHAT;
 	if (cmd.cmd == ORASK_CMD_NONE &&
 	    (code = orask_read_question(argc - optind, argv + optind, &question)) != 0)
 		goto out;
 	/* Before anything is sent: a history that may not be used stops here. */
-	if (cmd.cmd == ORASK_CMD_NONE && (code = orask_memory_prepare(&o, &mem)) != 0)
+	if ((cmd.cmd == ORASK_CMD_NONE || cmd.cmd == ORASK_CMD_CHAT) &&
+	    (code = orask_memory_prepare(&o, &mem)) != 0)
 		goto out;
 	if ((code = open_client(&o, &c)) != 0)
 		goto out;
 	if (cmd.cmd == ORASK_CMD_NONE)
 		code = orask_ask(c, &o, question, &mem);
+	else if (cmd.cmd == ORASK_CMD_CHAT)
+		code = orask_chat(c, &o, &mem);
 	else
 		code = run_command(c, &o, &cmd);
 out:

@@ -54,11 +54,20 @@ struct orask_options {
 	int stream;
 	int json;
 	int show_usage;
+	int chat; /* orask chat: the history is opened at the start */
 	long keep_days, keep_conversations; /* history retention; 0: no limit */
+};
+
+/* What the answers of this run cost, for chat's /usage. */
+struct orask_tally {
+	long exchanges, prompt_tokens, completion_tokens;
+	double cost;
+	int has_cost;
 };
 
 /* Where the exchange is remembered. */
 struct orask_memory {
+	struct orask_tally tally;
 	struct orask_history *history;   /* NULL until needed */
 	struct orask_conversation *conv; /* the conversation the question goes to */
 	char *dir;                       /* the state directory; NULL: no history */
@@ -114,6 +123,9 @@ void orask_memory_close(struct orask_memory *mem);
  * exchange; returns the exit code. */
 int orask_ask(struct ora_client *c, const struct orask_options *o, const char *question,
     struct orask_memory *mem);
+
+/* chat.c: `orask chat`, until Ctrl-D or /exit; returns the exit code. */
+int orask_chat(struct ora_client *c, struct orask_options *o, struct orask_memory *mem);
 
 /* info.c: the subcommands; each returns the exit code. */
 int orask_models(struct ora_client *c, int json);
