@@ -45,6 +45,7 @@ static const struct option long_options[] = {
     {"cid", required_argument, NULL, OPT_CID},
     {"query", required_argument, NULL, 'q'},
     {"template", required_argument, NULL, 'T'},
+    {"file", required_argument, NULL, 'f'},
     {"socket", required_argument, NULL, 'S'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
@@ -80,6 +81,8 @@ help(void)
 	       "  -S, --socket=PATH         broker socket (default: $ORA_SOCKET, else %s)\n"
 	       "      --timeout=SECONDS     give up after this long (0.5 is half a second)\n"
 	       "  -q, --query=TEXT          with log: only exchanges holding every word of TEXT\n"
+	       "  -f, --file=FILE           add FILE (text) to the question, labelled with its\n"
+	       "                            name; repeatable; - is standard input\n"
 	       "  -T, --template=NAME       a template of orask.conf: its system prompt, model\n"
 	       "                            and options (the command line still wins)\n"
 	       "  -h, --help                show this help\n"
@@ -256,7 +259,7 @@ parse_options(int argc, char **argv, struct orask_options *o)
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:q:T:hV", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:q:T:f:hV", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			o->model = optarg;
@@ -319,6 +322,12 @@ parse_options(int argc, char **argv, struct orask_options *o)
 		case 'T':
 			o->template_name = optarg;
 			break;
+		case 'f':
+			if (o->n_files == ORASK_MAX_FILES)
+				return usage_error("at most %d files (-f) go with one question",
+				    ORASK_MAX_FILES);
+			o->files[o->n_files++] = optarg;
+			break;
 		case 'h':
 			help();
 			exit(ORASK_EXIT_OK);
@@ -372,6 +381,9 @@ pick_command(int argc, char **argv, const struct orask_options *o, struct orask_
 		    orask_command_name(cmd->cmd));
 	if (cmd->cmd == ORASK_CMD_LOG && o->cont)
 		return usage_error("-c goes with a question; to list a conversation: orask log --cid ID");
+	if (cmd->cmd != ORASK_CMD_NONE && o->n_files > 0)
+		return usage_error("-f adds a file to a question, not to '%s'",
+		    orask_command_name(cmd->cmd));
 	if (cmd->cmd != ORASK_CMD_LOG && o->query != NULL)
 		return usage_error("-q searches the history: orask log -q TEXT");
 	return 0;
@@ -470,7 +482,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* A bare orask at a terminal is a chat. */
-	if (cmd.cmd == ORASK_CMD_NONE && argc == optind && isatty(STDIN_FILENO) &&
+	if (cmd.cmd == ORASK_CMD_NONE && argc == optind && o.n_files == 0 && isatty(STDIN_FILENO) &&
 	    isatty(STDOUT_FILENO))
 		cmd.cmd = ORASK_CMD_CHAT;
 	if (cmd.cmd == ORASK_CMD_CHAT && !isatty(STDIN_FILENO)) {
@@ -480,7 +492,8 @@ main(int argc, char **argv)
 	}
 	o.chat = cmd.cmd == ORASK_CMD_CHAT;
 	if (cmd.cmd == ORASK_CMD_NONE &&
-	    (code = orask_read_question(argc - optind, argv + optind, &question)) != 0)
+	    (code = orask_read_question(argc - optind, argv + optind, o.files, o.n_files,
+	                 &question)) != 0)
 		goto out;
 	/* Before anything is sent: a history that may not be used stops here. */
 	if ((cmd.cmd == ORASK_CMD_NONE || cmd.cmd == ORASK_CMD_CHAT) &&

@@ -36,12 +36,15 @@ enum {
 /* The most input orask sends: the broker's default body limit. More is
  * refused before anything is sent, rather than cut. */
 #define ORASK_MAX_INPUT (4u * 1024 * 1024)
+#define ORASK_MAX_FILES 100 /* -f given more often is a mistake */
 
 struct orask_options {
 	const char *model;  /* -m, or the template's */
 	const char *system; /* -s, or the template's */
 	const char *default_model, *default_system; /* orask.conf: when nothing else says */
 	const char *template_name; /* -T */
+	char *files[ORASK_MAX_FILES]; /* -f, in order; "-" is standard input */
+	size_t n_files;
 	const char *cost_centre;
 	const char *socket;
 	double temperature;
@@ -102,10 +105,13 @@ void orask_format_cost(char *buf, size_t size, double cost);
 void orask_write_text(FILE *f, int tty, const char *text, size_t len);
 
 /* input.c: the question: the arguments joined by spaces (the instruction),
- * then, if standard input is not a terminal, its content (the material),
- * separated by a blank line. Returns 0 and sets *out (free() it), or an
- * exit code after printing why. */
-int orask_read_question(int argc, char **argv, char **out);
+ * then, if standard input is not a terminal and not named by -f -, its
+ * content (the material), then each file as a labelled part
+ * (<file name="...">...</file>), separated by blank lines. Text only:
+ * binary or non-UTF-8 input is refused (exit 2), more than
+ * ORASK_MAX_INPUT in all too (exit 8), before anything is sent. Returns 0
+ * and sets *out (free() it), or an exit code after printing why. */
+int orask_read_question(int argc, char **argv, char *const *files, size_t n_files, char **out);
 
 /* memory.c: before the question is sent, pick its conversation (opening
  * the history for -c and --cid; only checking it otherwise). Returns 0 or

@@ -152,6 +152,54 @@ XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=/proc/orask-more "$ORASK" -m anthropic/cla
 check "no history and a refusal: exit 4" [ $? = 4 ]
 check "  ... one line, the refusal alone" [ "$(wc -l <"$T/e")" = 1 ]
 
+# --- files: -f ---------------------------------------------------------------
+printf 'first note\n' >"$T/notes.txt"
+printf 'second "note"' >"$T/b.md"
+rc=$(ask -f "$T/notes.txt" "summarise")
+check "-f FILE: answered (exit 0)" [ "$rc" = 0 ]
+check "  ... the file as a labelled part after the instruction" \
+	[ "$(last_request '["body"]["messages"][-1]["content"]')" = "summarise
+
+<file name=\"$T/notes.txt\">
+first note
+</file>" ]
+printf 'piped material' | "$ORASK" -f "$T/notes.txt" -f "$T/b.md" "compare" >"$T/o" 2>"$T/e"
+check "two files and standard input: instruction, material, then each file in order" \
+	[ "$(last_request '["body"]["messages"][-1]["content"]')" = "compare
+
+piped material
+
+<file name=\"$T/notes.txt\">
+first note
+</file>
+
+<file name=\"$T/b.md\">
+second \"note\"
+</file>" ]
+printf 'from a pipe\n' | "$ORASK" -f - "what is this" >"$T/o" 2>"$T/e"
+check "-f - is standard input, labelled" \
+	[ "$(last_request '["body"]["messages"][-1]["content"]')" = "what is this
+
+<file name=\"standard input\">
+from a pipe
+</file>" ]
+n=$(request_count)
+printf 'ELF\000\001\002' >"$T/prog.bin"
+rc=$(ask -f "$T/prog.bin" "what does it do")
+check "-f of a binary file: refused (exit 2)" [ "$rc" = 2 ]
+check "  ... saying why" grep -q "^orask: $T/prog.bin is binary (a NUL byte at offset 3); orask sends text only" "$T/e"
+head -c 4194305 /dev/zero | tr '\0' a >"$T/huge.txt"
+rc=$(ask -f "$T/huge.txt" "too much")
+check "-f of more than 4 MiB: exit 8" [ "$rc" = 8 ]
+head -c 3000000 /dev/zero | tr '\0' a >"$T/big1.txt"
+rc=$(ask -f "$T/big1.txt" -f "$T/big1.txt" "two halves too much")
+check "  ... in all, across files: exit 8" [ "$rc" = 8 ]
+rc=$(ask -f "$T/no-such-file" "x")
+check "-f of a missing file: exit 2" [ "$rc" = 2 ]
+rc=$(ask -f "$T/notes.txt" models)
+check "-f with a command: exit 2" [ "$rc" = 2 ]
+check "  ... none of these was sent" [ "$(request_count)" = "$n" ]
+
 # --- orask.conf: defaults and templates; the command line wins --------------
 export XDG_CONFIG_HOME="$T/config"
 mkdir -p "$XDG_CONFIG_HOME/ora"
