@@ -7,8 +7,8 @@ orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/in
 	src/orask/conversations.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
 	src/orask/chat.c \
 	$(ORASK_HISTORY_SOURCES)
-orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS) \
-	$(LIBEDIT_LIBS)
+# libedit is dlopen()ed by chat.c: only its header is needed at build time.
+orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS)
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) \
 	$(LIBEDIT_CFLAGS)
 dist_man_MANS += doc/orask.1
