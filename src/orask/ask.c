@@ -10,7 +10,10 @@
 
 #include <json-c/json.h>
 
+#include <sys/ioctl.h>
+
 #include "common/util.h"
+#include "orask/markdown.h"
 #include "orask/orask.h"
 
 #define DIM "\033[2m"
@@ -26,6 +29,7 @@ struct output {
 	int show_reasoning; /* stderr is a terminal */
 	int color;
 	int in_reasoning; /* reasoning printed, answer not yet started */
+	struct orask_md *md; /* Markdown rendering, on a terminal */
 };
 
 static void
@@ -54,10 +58,15 @@ on_content(void *arg, const char *text, size_t len)
 		fputs(out->color ? RESET "\n\n" : "\n\n", stderr);
 		out->in_reasoning = 0;
 	}
+	out->wrote = 1;
+	if (out->md != NULL) {
+		orask_md_feed(out->md, text, len);
+		out->last = '\n'; /* rendered blocks end their lines */
+		return 0;
+	}
 	orask_write_text(stdout, out->tty, text, len);
 	/* Flushed per piece, so a pipe sees the answer as it arrives. */
 	fflush(stdout);
-	out->wrote = 1;
 	out->last = text[len - 1];
 	return 0;
 }
@@ -201,6 +210,20 @@ outcome_of(enum ora_status r, enum orask_outcome *out)
 	return 0;
 }
 
+/* Markdown is rendered only for a person: stdout a terminal with colour,
+ * and neither --raw nor markdown = "never". */
+static struct orask_md *
+markdown_for(const struct orask_options *o, int tty)
+{
+	struct winsize ws;
+
+	if (!tty || o->raw || o->json || o->markdown_never || !orask_use_color(STDOUT_FILENO))
+		return NULL;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0)
+		ws.ws_col = 0;
+	return orask_md_new(stdout, ws.ws_col);
+}
+
 int
 orask_ask(struct ora_client *c, const struct orask_options *o, const char *question,
     struct orask_memory *mem)
@@ -217,6 +240,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	out.tty = isatty(STDOUT_FILENO);
 	out.show_reasoning = isatty(STDERR_FILENO);
 	out.color = orask_use_color(STDERR_FILENO);
+	out.md = markdown_for(o, out.tty);
 	if ((req = build_request(o, question, mem->conv)) == NULL) {
 		orask_warn("cannot build the request (out of memory)");
 		return ORASK_EXIT_FAIL;
@@ -230,6 +254,8 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 
 	if (r == ORA_OK && !o->stream)
 		on_content(&out, reply->text, strlen(reply->text));
+	if (out.md != NULL)
+		orask_md_finish(out.md); /* the rest, also after an interruption */
 	/* End the answer with a newline, as every shell tool does; after an
 	 * interruption too, so the prompt starts on a fresh line. */
 	if ((out.wrote && out.last != '\n') || orask_interrupted)
@@ -260,6 +286,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	}
 	ora_reply_free(reply);
 	ora_request_free(req);
+	orask_md_free(out.md);
 	free(out.text);
 	return code;
 }

@@ -5,12 +5,13 @@ ORASK_HISTORY_SOURCES = src/orask/history.c src/orask/history.h src/orask/histor
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
 	src/orask/input.c src/orask/command.c src/orask/command.h src/orask/memory.c \
 	src/orask/conversations.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
-	src/orask/chat.c \
+	src/orask/chat.c src/orask/markdown.c src/orask/markdown.h \
 	$(ORASK_HISTORY_SOURCES)
 # libedit is dlopen()ed by chat.c: only its header is needed at build time.
-orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS)
+orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS) \
+	$(CMARK_LIBS)
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) \
-	$(LIBEDIT_CFLAGS)
+	$(LIBEDIT_CFLAGS) $(CMARK_CFLAGS)
 dist_man_MANS += doc/orask.1
 
 # Shell completions for orask and oractl (kept together: one format each).
@@ -48,3 +49,11 @@ tests_unit_check_orask_command_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFL
 	$(SQLITE_CFLAGS)
 tests_unit_check_orask_command_LDADD = libora_common.a $(CHECK_LIBS) $(JSONC_LIBS) \
 	$(SQLITE_LIBS)
+
+# Markdown rendering, checked against expected terminal output.
+check_PROGRAMS += tests/unit/check_orask_markdown
+TESTS += tests/unit/check_orask_markdown
+tests_unit_check_orask_markdown_SOURCES = tests/unit/check_orask_markdown.c \
+	src/orask/markdown.c src/orask/markdown.h
+tests_unit_check_orask_markdown_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CMARK_CFLAGS)
+tests_unit_check_orask_markdown_LDADD = libora_common.a $(CHECK_LIBS) $(CMARK_LIBS)

@@ -30,6 +30,7 @@ enum {
 	OPT_JSON,
 	OPT_TIMEOUT,
 	OPT_CID,
+	OPT_RAW,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
     {"temperature", required_argument, NULL, 't'},
     {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
     {"no-stream", no_argument, NULL, OPT_NO_STREAM},
+    {"raw", no_argument, NULL, OPT_RAW},
     {"json", no_argument, NULL, OPT_JSON},
     {"cost-centre", required_argument, NULL, 'e'},
     {"usage", no_argument, NULL, 'u'},
@@ -74,6 +76,8 @@ help(void)
 	       "      --max-tokens=N        longest answer, in tokens\n"
 	       "      --no-stream           print the answer when it is complete\n"
 	       "      --json                print one JSON object: text, model, usage, cost\n"
+	       "      --raw                 on a terminal too, the answer exactly as received\n"
+	       "                            (else Markdown is rendered there)\n"
 	       "  -e, --cost-centre=NAME    charge one of your other cost centres\n"
 	       "  -c, --continue            continue this terminal's last conversation\n"
 	       "      --cid=ID              continue conversation ID (or start it)\n"
@@ -288,6 +292,9 @@ parse_options(int argc, char **argv, struct orask_options *o)
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_RAW:
+			o->raw = 1;
+			break;
 		case 'e':
 			o->cost_centre = optarg;
 			break;
@@ -434,6 +441,7 @@ apply_settings(struct orask_options *o, struct orask_settings *st)
 	o->default_system = st->system;
 	if (o->cost_centre == NULL)
 		o->cost_centre = st->cost_centre;
+	o->markdown_never = st->markdown_never;
 	o->keep_days = st->keep_days;
 	o->keep_conversations = st->keep_conversations;
 	return 0;

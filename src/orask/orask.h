@@ -58,6 +58,8 @@ struct orask_options {
 	int json;
 	int show_usage;
 	int chat; /* orask chat: the history is opened at the start */
+	int raw;  /* --raw: the answer exactly as received, never rendered */
+	int markdown_never; /* orask.conf: markdown = "never" */
 	long keep_days, keep_conversations; /* history retention; 0: no limit */
 };
 

@@ -183,18 +183,23 @@ static int
 load_root(config_t *cfg, struct orask_settings *s, const char *path, char *msg, size_t size)
 {
 	static const char *const names[] = {
-	    "model", "system", "cost_centre", "color", "history", "templates", NULL};
+	    "model", "system", "cost_centre", "color", "markdown", "history", "templates", NULL};
 	static const char *const history_names[] = {"max_days", "max_conversations", NULL};
 	config_setting_t *root = config_root_setting(cfg), *g, *t;
-	const char *color = NULL;
+	const char *color = NULL, *markdown = NULL;
 	int i;
 
 	if (only_known(root, names, path, msg, size) != 0 ||
 	    get_string(root, "model", &s->model, path, msg, size) != 0 ||
 	    get_string(root, "system", &s->system, path, msg, size) != 0 ||
 	    get_string(root, "cost_centre", &s->cost_centre, path, msg, size) != 0 ||
-	    get_string(root, "color", &color, path, msg, size) != 0)
+	    get_string(root, "color", &color, path, msg, size) != 0 ||
+	    get_string(root, "markdown", &markdown, path, msg, size) != 0)
 		return -1;
+	if (markdown != NULL && strcmp(markdown, "auto") != 0 && strcmp(markdown, "never") != 0)
+		return say(msg, size, "%s: markdown must be \"auto\" or \"never\", not \"%s\"", path,
+		    markdown);
+	s->markdown_never = markdown != NULL && strcmp(markdown, "never") == 0;
 	if (color != NULL) {
 		if (strcmp(color, "auto") == 0)
 			s->color = ORASK_COLOR_AUTO;

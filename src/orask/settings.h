@@ -7,6 +7,7 @@
  *   system = "Answer briefly.";        # likewise, for -s
  *   cost_centre = "dev";               # when -e is not given
  *   color = "auto";                    # "auto", "always" or "never"
+ *   markdown = "auto";                 # "auto" (on a terminal) or "never"
  *   history = { max_days = 0; max_conversations = 0; };  # 0: keep all
  *   templates = {
  *     review = { system = "Review this diff."; model = "..."; temperature = 0.2;
@@ -38,6 +39,7 @@ struct orask_settings {
 	int found;
 	const char *model, *system, *cost_centre;
 	enum orask_color color;
+	int markdown_never; /* markdown = "never" (default "auto") */
 	long keep_days, keep_conversations;
 	struct orask_template *templates;
 	size_t n_templates;

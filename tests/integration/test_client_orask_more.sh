@@ -152,6 +152,32 @@ XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=/proc/orask-more "$ORASK" -m anthropic/cla
 check "no history and a refusal: exit 4" [ $? = 4 ]
 check "  ... one line, the refusal alone" [ "$(wc -l <"$T/e")" = 1 ]
 
+# --- Markdown on a terminal; the exact text everywhere else -------------------
+MD='# Plan\n\nFirst *step*, then **run**:\n\n```sh\nmake check\n```\n\n- one\n- two\n\nSee [docs](https://example.org/d).'
+ESC=$(printf '\033')
+mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
+script -qec "\"$ORASK\" 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+check "on a terminal, Markdown is rendered: the heading styled" grep -q "${ESC}\[1;35m${ESC}\[4mPlan" "$T/tty.out"
+check "  ... emphasis and strong" grep -q "First ${ESC}\[3mstep${ESC}\[23m, then ${ESC}\[1mrun${ESC}\[22m:" "$T/tty.out"
+check "  ... the code block with its language" grep -q "── sh ──" "$T/tty.out"
+check "  ... its code" grep -q "${ESC}\[36mmake check" "$T/tty.out"
+check "  ... list bullets" sh -c "grep -q '^• one' '$T/tty.out' && grep -q '^• two' '$T/tty.out'"
+check "  ... the link's address shown" grep -q "docs${ESC}\[24m${ESC}\[2m <https://example.org/d>" "$T/tty.out"
+no_md_syntax() { ! grep -qF '**run**' "$1" && ! grep -q '^# Plan' "$1" && ! grep -qF '```' "$1"; }
+check "  ... and no Markdown syntax left" no_md_syntax "$T/tty.out"
+printf "$MD" >"$T/md.expected"
+mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
+script -qec "\"$ORASK\" --raw 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+tr -d '\r' <"$T/tty.out" | head -c "$(wc -c <"$T/md.expected")" >"$T/tty.raw"
+check "--raw on a terminal: the text exactly as received" cmp -s "$T/tty.raw" "$T/md.expected"
+mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
+NO_COLOR=1 script -qec "\"$ORASK\" 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+tr -d '\r' <"$T/tty.out" | head -c "$(wc -c <"$T/md.expected")" >"$T/tty.raw"
+check "NO_COLOR on a terminal: the text exactly as received" cmp -s "$T/tty.raw" "$T/md.expected"
+mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
+"$ORASK" 'markdown please' </dev/null | head -c "$(wc -c <"$T/md.expected")" >"$T/pipe.out"
+check "to a pipe: the text exactly as received" cmp -s "$T/pipe.out" "$T/md.expected"
+
 # --- files: -f ---------------------------------------------------------------
 printf 'first note\n' >"$T/notes.txt"
 printf 'second "note"' >"$T/b.md"
