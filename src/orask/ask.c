@@ -28,7 +28,7 @@ struct output {
 	char last;          /* the last byte written there */
 	int show_reasoning; /* stderr is a terminal */
 	int color;
-	int in_reasoning; /* reasoning printed, answer not yet started */
+	int in_reasoning;    /* reasoning printed, answer not yet started */
 	struct orask_md *md; /* Markdown rendering, on a terminal */
 };
 
@@ -148,10 +148,10 @@ build_request(
 
 	if (req == NULL)
 		return NULL;
-	bad = ora_request_set_model(req, pick(o->model, conv != NULL ? conv->model : NULL,
-	                                       o->default_model)) != ORA_OK ||
-	      ora_request_set_system(req, pick(o->system, conv != NULL ? conv->system : NULL,
-	                                        o->default_system)) != ORA_OK;
+	bad = ora_request_set_model(req,
+	          pick(o->model, conv != NULL ? conv->model : NULL, o->default_model)) != ORA_OK ||
+	      ora_request_set_system(req,
+	          pick(o->system, conv != NULL ? conv->system : NULL, o->default_system)) != ORA_OK;
 	for (i = 0; conv != NULL && i < conv->n_messages && !bad; i++)
 		bad = ora_request_add_message(
 		          req, conv->messages[i].role, conv->messages[i].content) != ORA_OK;

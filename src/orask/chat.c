@@ -243,7 +243,8 @@ orask_chat(struct ora_client *c, struct orask_options *o, struct orask_memory *m
 	char *input;
 
 	if (load_libedit() != 0) {
-		orask_warn("orask chat needs libedit (%s): install the libedit2 package", LIBEDIT_SONAME);
+		orask_warn(
+		    "orask chat needs libedit (%s): install the libedit2 package", LIBEDIT_SONAME);
 		return ORASK_EXIT_FAIL;
 	}
 	if (ed.readline_name != NULL)

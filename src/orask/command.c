@@ -69,7 +69,8 @@ orask_command_near(const char *a, const char *b)
 		/* substitution, or two neighbours swapped */
 		if (strcasecmp(a + i + 1, b + i + 1) == 0)
 			return 1;
-		return i + 1 < la && tolower((unsigned char)a[i]) == tolower((unsigned char)b[i + 1]) &&
+		return i + 1 < la &&
+		       tolower((unsigned char)a[i]) == tolower((unsigned char)b[i + 1]) &&
 		       tolower((unsigned char)a[i + 1]) == tolower((unsigned char)b[i]) &&
 		       strcasecmp(a + i + 2, b + i + 2) == 0;
 	}
@@ -144,8 +145,8 @@ take_args(const struct command_def *def, int n, char **args, struct orask_comman
 }
 
 int
-orask_command_parse(int n, char **words, int dashdash, int check_near,
-    struct orask_command *out, char *msg, size_t size)
+orask_command_parse(int n, char **words, int dashdash, int check_near, struct orask_command *out,
+    char *msg, size_t size)
 {
 	char ask[1024];
 	struct orask_command probe;

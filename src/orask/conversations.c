@@ -97,7 +97,8 @@ exchange_json(const struct orask_exchange *e, int whole)
 
 	json_object_object_add(o, "time", json_object_new_int64(e->time));
 	json_object_object_add(o, "conversation", json_object_new_string(e->cid));
-	json_object_object_add(o, "model", e->model != NULL ? json_object_new_string(e->model) : NULL);
+	json_object_object_add(
+	    o, "model", e->model != NULL ? json_object_new_string(e->model) : NULL);
 	json_object_object_add(o, "prompt_tokens",
 	    e->prompt_tokens >= 0 ? json_object_new_int64(e->prompt_tokens) : NULL);
 	json_object_object_add(o, "completion_tokens",
@@ -169,8 +170,8 @@ orask_log(const struct orask_options *o, const struct orask_command *cmd)
 
 	if ((code = open_history(o, &h)) != 0)
 		return code;
-	r = orask_history_log(h, cmd->has_count ? cmd->count : LOG_DEFAULT, o->cid, o->query, &x,
-	    msg, sizeof(msg));
+	r = orask_history_log(
+	    h, cmd->has_count ? cmd->count : LOG_DEFAULT, o->cid, o->query, &x, msg, sizeof(msg));
 	orask_history_close(h);
 	if (r != ORASK_HISTORY_OK) {
 		orask_warn("%s", msg);
@@ -178,7 +179,8 @@ orask_log(const struct orask_options *o, const struct orask_command *cmd)
 	}
 	if (x.n == 0)
 		fprintf(stderr, "orask: %s\n",
-		    o->query != NULL || o->cid != NULL ? "no exchange matches" : "no exchanges yet");
+		    o->query != NULL || o->cid != NULL ? "no exchange matches"
+		                                       : "no exchanges yet");
 	else if (o->json)
 		for (i = 0; i < x.n; i++)
 			put_json(exchange_json(&x.items[i], 0));
@@ -279,7 +281,7 @@ orask_rm(const struct orask_options *o, const char *id)
 		orask_warn("%s", msg);
 		return ORASK_EXIT_FAIL;
 	}
-	fprintf(stderr, "orask: removed conversation %s (%zu exchange%s)\n", id, n,
-	    n == 1 ? "" : "s");
+	fprintf(
+	    stderr, "orask: removed conversation %s (%zu exchange%s)\n", id, n, n == 1 ? "" : "s");
 	return ORASK_EXIT_OK;
 }

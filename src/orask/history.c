@@ -117,8 +117,8 @@ orask_history_valid_id(const char *id)
 static enum orask_history_status
 db_fail(struct orask_history *h, char *msg, size_t size)
 {
-	return hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "%s/%s: %s", h->dir,
-	    ORASK_HISTORY_DB, sqlite3_errmsg(h->db));
+	return hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "%s/%s: %s", h->dir, ORASK_HISTORY_DB,
+	    sqlite3_errmsg(h->db));
 }
 
 static int
@@ -207,8 +207,8 @@ db_init(struct orask_history *h, char *msg, size_t size)
 static enum orask_history_status
 check_side_files(struct orask_history *h, char *msg, size_t size)
 {
-	static const char *const names[] = {ORASK_HISTORY_DB "-wal", ORASK_HISTORY_DB "-shm",
-	    ORASK_HISTORY_DB "-journal"};
+	static const char *const names[] = {
+	    ORASK_HISTORY_DB "-wal", ORASK_HISTORY_DB "-shm", ORASK_HISTORY_DB "-journal"};
 	enum orask_history_status r;
 	size_t i;
 
@@ -608,17 +608,20 @@ orask_history_retain(
 		rc = run(h, "UPDATE conversations SET updated = -1 WHERE updated < ?", cutoff, 0);
 	}
 	if (rc == 0 && max_conversations > 0)
-		rc = run(h, "UPDATE conversations SET updated = -1 WHERE id NOT IN"
-		            " (SELECT id FROM conversations WHERE updated >= 0"
-		            " ORDER BY updated DESC LIMIT ?)",
+		rc = run(h,
+		    "UPDATE conversations SET updated = -1 WHERE id NOT IN"
+		    " (SELECT id FROM conversations WHERE updated >= 0"
+		    " ORDER BY updated DESC LIMIT ?)",
 		    max_conversations, 0);
 	if (rc == 0)
-		rc = run(h, "DELETE FROM exchanges WHERE cid IN"
-		            " (SELECT id FROM conversations WHERE updated = -1)",
+		rc = run(h,
+		    "DELETE FROM exchanges WHERE cid IN"
+		    " (SELECT id FROM conversations WHERE updated = -1)",
 		    0, 0);
 	if (rc == 0)
-		rc = run(h, "DELETE FROM terminals WHERE cid IN"
-		            " (SELECT id FROM conversations WHERE updated = -1)",
+		rc = run(h,
+		    "DELETE FROM terminals WHERE cid IN"
+		    " (SELECT id FROM conversations WHERE updated = -1)",
 		    0, 0);
 	if (rc == 0)
 		rc = run(h, "DELETE FROM conversations WHERE updated = -1", 0, 0);
@@ -652,7 +655,7 @@ orask_exchanges_free(struct orask_exchanges *x)
 	memset(x, 0, sizeof(*x));
 }
 
-#define EXCHANGE_COLUMNS                                                                     \
+#define EXCHANGE_COLUMNS                                                                           \
 	"seq, time, cid, model, prompt_tokens, completion_tokens, cost, outcome, question, answer"
 
 static void
@@ -812,8 +815,7 @@ orask_history_show(
 }
 
 enum orask_history_status
-orask_history_rm(
-    struct orask_history *h, const char *id, size_t *n_removed, char *msg, size_t size)
+orask_history_rm(struct orask_history *h, const char *id, size_t *n_removed, char *msg, size_t size)
 {
 	static const char *const deletes[] = {"DELETE FROM exchanges WHERE cid = ?",
 	    "DELETE FROM terminals WHERE cid = ?", "DELETE FROM conversations WHERE id = ?"};
@@ -827,8 +829,9 @@ orask_history_rm(
 	if (exec(h, "PRAGMA secure_delete=ON") != SQLITE_OK || begin(h) != SQLITE_OK)
 		return db_fail(h, msg, size);
 	if ((exists = conversation_exists(h, id)) <= 0) {
-		r = exists == 0 ? hist_say(msg, size, ORASK_HISTORY_NOT_FOUND, "no conversation %s", id)
-		                : db_fail(h, msg, size);
+		r = exists == 0
+		        ? hist_say(msg, size, ORASK_HISTORY_NOT_FOUND, "no conversation %s", id)
+		        : db_fail(h, msg, size);
 		rollback(h);
 		return r;
 	}

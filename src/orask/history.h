@@ -50,8 +50,8 @@ struct orask_message {
 
 struct orask_conversation {
 	char id[ORASK_CID_MAX + 1];
-	char *model;  /* the model asked for; NULL: the role's default */
-	char *system; /* NULL: none */
+	char *model;                    /* the model asked for; NULL: the role's default */
+	char *system;                   /* NULL: none */
 	struct orask_message *messages; /* complete exchanges only, oldest first */
 	size_t n_messages;
 	int is_new;   /* no exchange recorded yet */
@@ -127,14 +127,14 @@ enum orask_history_status orask_history_append(const char *dir,
 
 /* Drop conversations last updated more than max_days ago, then the least
  * recently updated past max_conversations; 0 means no limit. */
-enum orask_history_status orask_history_retain(struct orask_history *h, long max_days,
-    long max_conversations, char *msg, size_t msg_size);
+enum orask_history_status orask_history_retain(
+    struct orask_history *h, long max_days, long max_conversations, char *msg, size_t msg_size);
 
 struct orask_exchange {
 	long long seq;  /* order of recording */
 	long long time; /* seconds since the epoch */
 	char cid[ORASK_CID_MAX + 1];
-	char *model;    /* served; NULL: unknown */
+	char *model;                           /* served; NULL: unknown */
 	long prompt_tokens, completion_tokens; /* -1: unknown */
 	double cost;
 	int has_cost;

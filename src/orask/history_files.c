@@ -119,11 +119,11 @@ hist_check_file(int dfd, const char *dir, const char *name, int create, char *ms
 
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
 	if (fd < 0) {
-		r = errno == ENOENT ? ORASK_HISTORY_NOT_FOUND
-		                    : hist_say(msg, size,
-		                          errno == ELOOP ? ORASK_HISTORY_UNSAFE
-		                                         : ORASK_HISTORY_UNAVAILABLE,
-		                          "cannot open %s: %s", path, strerror(errno));
+		r = errno == ENOENT
+		        ? ORASK_HISTORY_NOT_FOUND
+		        : hist_say(msg, size,
+		              errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
+		              "cannot open %s: %s", path, strerror(errno));
 	} else {
 		r = hist_check_fd(fd, path, 0, msg, size);
 		close(fd);
@@ -160,7 +160,8 @@ hist_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, char
 		if (n == cap) {
 			if (cap >= max) {
 				r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE,
-				    "%s is larger than %zu MiB, which orask never writes: remove it",
+				    "%s is larger than %zu MiB, which orask never writes: remove "
+				    "it",
 				    path, max >> 20);
 				break;
 			}

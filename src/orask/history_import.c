@@ -168,9 +168,10 @@ import_conversation(struct orask_history *h, int conv_dfd, const char *name, str
 		r = hist_insert(h, cid, str_of(root, "model"), str_of(root, "system"),
 		    line != NULL ? int_of(line, "time", updated) : updated, str_of(q, "content"),
 		    str_of(a, "content"), str_of(line, "model"),
-		    (long)int_of(line, "prompt_tokens", -1), (long)int_of(line, "completion_tokens", -1),
-		    line != NULL && cost_of(line, &cost) ? &cost : NULL, ORASK_OUTCOME_COMPLETE, msg,
-		    size);
+		    (long)int_of(line, "prompt_tokens", -1),
+		    (long)int_of(line, "completion_tokens", -1),
+		    line != NULL && cost_of(line, &cost) ? &cost : NULL, ORASK_OUTCOME_COMPLETE,
+		    msg, size);
 	}
 	json_object_put(root);
 	return r;
@@ -188,7 +189,8 @@ hist_import_old(struct orask_history *h, char *msg, size_t size)
 	int conv_dfd;
 
 	old_log_read(h, &log);
-	conv_dfd = openat(h->dfd, HIST_OLD_CONV_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	conv_dfd =
+	    openat(h->dfd, HIST_OLD_CONV_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (conv_dfd >= 0) {
 		char *path = ora_xasprintf("%s/%s", h->dir, HIST_OLD_CONV_DIR);
 
@@ -204,7 +206,8 @@ hist_import_old(struct orask_history *h, char *msg, size_t size)
 	while (r == ORASK_HISTORY_OK && dir != NULL && (d = readdir(dir)) != NULL) {
 		len = strlen(d->d_name);
 		if (d->d_name[0] == '.' || len <= strlen(HIST_OLD_CONV_SUFFIX) ||
-		    strcmp(d->d_name + len - strlen(HIST_OLD_CONV_SUFFIX), HIST_OLD_CONV_SUFFIX) != 0)
+		    strcmp(d->d_name + len - strlen(HIST_OLD_CONV_SUFFIX), HIST_OLD_CONV_SUFFIX) !=
+		        0)
 			continue;
 		r = import_conversation(h, conv_dfd, d->d_name, &log, msg, size);
 	}

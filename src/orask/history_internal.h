@@ -22,9 +22,6 @@
 #define HIST_FILE_READ_MAX (32u * 1024 * 1024)
 #define HIST_BUSY_TIMEOUT_MS 5000 /* another orask writing */
 #define HIST_PENDING_FILE "pending.jsonl"
-/* The most pending exchanges read back at once: a question and answer of
- * the largest sizes orask sends, many times over. Larger is damage. */
-#define HIST_PENDING_READ_MAX (256u * 1024 * 1024)
 
 struct orask_history {
 	char *dir; /* for messages */
@@ -69,18 +66,18 @@ enum orask_history_status hist_drain_pending(struct orask_history *h, char *msg,
 /* history.c, for the drain: record as orask_history_record() does, with
  * the time of the exchange. */
 enum orask_history_status hist_record_at(struct orask_history *h, struct orask_conversation *conv,
-    const char *key, long long when, const char *question, const char *answer,
-    const char *served, long prompt_tokens, long completion_tokens, const double *cost,
-    enum orask_outcome outcome, int in_transaction, char *msg, size_t size);
+    const char *key, long long when, const char *question, const char *answer, const char *served,
+    long prompt_tokens, long completion_tokens, const double *cost, enum orask_outcome outcome,
+    int in_transaction, char *msg, size_t size);
 
 /* history_import.c: copy an older orask's conversations and log into h's
  * database (the caller holds a write transaction). */
 enum orask_history_status hist_import_old(struct orask_history *h, char *msg, size_t size);
 
 /* history.c, for the import: insert one exchange as it was. */
-enum orask_history_status hist_insert(struct orask_history *h, const char *cid,
-    const char *model, const char *system, long long time, const char *question,
-    const char *answer, const char *served, long prompt_tokens, long completion_tokens,
-    const double *cost, enum orask_outcome outcome, char *msg, size_t size);
+enum orask_history_status hist_insert(struct orask_history *h, const char *cid, const char *model,
+    const char *system, long long time, const char *question, const char *answer,
+    const char *served, long prompt_tokens, long completion_tokens, const double *cost,
+    enum orask_outcome outcome, char *msg, size_t size);
 
 #endif

@@ -96,7 +96,8 @@ orask_history_append(const char *dir, const struct orask_conversation *conv, con
 		json_object_object_add(
 		    o, "completion_tokens", json_object_new_int64(reply->usage.completion_tokens));
 		if (reply->usage.has_cost)
-			json_object_object_add(o, "cost", json_object_new_double(reply->usage.cost));
+			json_object_object_add(
+			    o, "cost", json_object_new_double(reply->usage.cost));
 	}
 	text = json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -172,8 +173,9 @@ drain_line(struct orask_history *h, const char *line, char *msg, size_t size)
 		has_cost = 1;
 	}
 	r = hist_record_at(h, conv, str_of(o, "terminal"), int_of(o, "time", (long long)time(NULL)),
-	    question, str_of(o, "answer"), str_of(o, "served"), (long)int_of(o, "prompt_tokens", -1),
-	    (long)int_of(o, "completion_tokens", -1), has_cost ? &cost : NULL,
+	    question, str_of(o, "answer"), str_of(o, "served"),
+	    (long)int_of(o, "prompt_tokens", -1), (long)int_of(o, "completion_tokens", -1),
+	    has_cost ? &cost : NULL,
 	    (enum orask_outcome)int_of(o, "outcome", ORASK_OUTCOME_COMPLETE), 1, msg, size);
 out:
 	orask_conversation_free(conv);
@@ -185,9 +187,11 @@ enum orask_history_status
 hist_drain_pending(struct orask_history *h, char *msg, size_t size)
 {
 	enum orask_history_status r;
-	char *path, *text = NULL, *line, *next;
-	size_t len;
-	int fd;
+	char *path, *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f = NULL;
+	int fd, any = 0;
 
 	if ((r = open_pending(h->dfd, h->dir, 0, &fd, msg, size)) != ORASK_HISTORY_OK)
 		return r == ORASK_HISTORY_NOT_FOUND ? ORASK_HISTORY_OK : r;
@@ -197,22 +201,30 @@ hist_drain_pending(struct orask_history *h, char *msg, size_t size)
 		    strerror(errno));
 		goto out;
 	}
-	if ((r = hist_read_fd(fd, path, HIST_PENDING_READ_MAX, &text, &len, msg, size)) !=
-	        ORASK_HISTORY_OK ||
-	    len == 0)
-		goto out;
-	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "%s/%s: %s", h->dir,
-		    ORASK_HISTORY_DB, sqlite3_errmsg(h->db));
+	/* Line by line: however long the file has grown, one exchange at a
+	 * time is in memory. */
+	if ((f = fdopen(dup(fd), "r")) == NULL) {
+		r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot read %s: %s", path,
+		    strerror(errno));
 		goto out;
 	}
-	for (line = text; r == ORASK_HISTORY_OK && line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		else
+	while (r == ORASK_HISTORY_OK && (n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] != '\n')
 			break; /* no newline: cut short by a crash */
+		line[n - 1] = '\0';
+		if (!any && sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "%s/%s: %s", h->dir,
+			    ORASK_HISTORY_DB, sqlite3_errmsg(h->db));
+			goto out;
+		}
+		any = 1;
 		r = drain_line(h, line, msg, size);
 	}
+	if (r == ORASK_HISTORY_OK && ferror(f))
+		r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot read %s: %s", path,
+		    strerror(errno));
+	if (!any)
+		goto out;
 	if (r == ORASK_HISTORY_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "%s/%s: %s", h->dir,
 		    ORASK_HISTORY_DB, sqlite3_errmsg(h->db));
@@ -225,8 +237,10 @@ hist_drain_pending(struct orask_history *h, char *msg, size_t size)
 		r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot empty %s: %s", path,
 		    strerror(errno));
 out:
+	if (f != NULL)
+		fclose(f);
 	close(fd); /* and the lock with it */
-	free(text);
+	free(line);
 	free(path);
 	return r;
 }

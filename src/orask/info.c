@@ -83,7 +83,7 @@ print_aliases(struct ora_client *c, int color)
 		goto out;
 	printf("\n%s%-15s  %s%s\n", color ? BOLD : "", "ALIAS", "STANDS FOR", color ? RESET : "");
 	json_object_object_foreach(aliases, name, model)
-		printf("%-15s  %s\n", name, json_object_get_string(model));
+	    printf("%-15s  %s\n", name, json_object_get_string(model));
 out:
 	json_object_put(root);
 	free(body);
@@ -391,7 +391,8 @@ orask_usage(struct ora_client *c, int json)
 int
 orask_templates(const struct orask_settings *s, int json)
 {
-	int color = orask_use_color(STDOUT_FILENO), w = (int)strlen("TEMPLATE"), mw = (int)strlen("MODEL");
+	int color = orask_use_color(STDOUT_FILENO), w = (int)strlen("TEMPLATE"),
+	    mw = (int)strlen("MODEL");
 	char first[80];
 	size_t i;
 
@@ -416,8 +417,10 @@ orask_templates(const struct orask_settings *s, int json)
 		if (json) {
 			o = json_object_new_object();
 			json_object_object_add(o, "name", json_object_new_string(t->name));
-			json_object_object_add(o, "model", t->model != NULL ? json_object_new_string(t->model) : NULL);
-			json_object_object_add(o, "system", t->system != NULL ? json_object_new_string(t->system) : NULL);
+			json_object_object_add(
+			    o, "model", t->model != NULL ? json_object_new_string(t->model) : NULL);
+			json_object_object_add(o, "system",
+			    t->system != NULL ? json_object_new_string(t->system) : NULL);
 			json_object_object_add(o, "cost_centre",
 			    t->cost_centre != NULL ? json_object_new_string(t->cost_centre) : NULL);
 			json_object_object_add(o, "temperature",
@@ -432,7 +435,8 @@ orask_templates(const struct orask_settings *s, int json)
 		snprintf(first, sizeof(first), "%s", t->system != NULL ? t->system : "-");
 		first[strcspn(first, "\n")] = '\0';
 		sanitize(first);
-		printf("%-*s  %-*s  %s\n", w, t->name, mw, t->model != NULL ? t->model : "-", first);
+		printf(
+		    "%-*s  %-*s  %s\n", w, t->name, mw, t->model != NULL ? t->model : "-", first);
 	}
 	return ORASK_EXIT_OK;
 }

@@ -155,7 +155,7 @@ add_file(struct text *t, const char *name)
 	} else if ((fd = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
 		orask_warn("cannot read %s: %s; nothing was sent", name, strerror(errno));
 		return errno == ENOENT || errno == EACCES || errno == EISDIR ? ORASK_EXIT_USAGE
-		                                                              : ORASK_EXIT_FAIL;
+		                                                             : ORASK_EXIT_FAIL;
 	}
 	r = read_all(fd, label, &content, &len);
 	if (fd != STDIN_FILENO)
@@ -208,8 +208,7 @@ orask_read_question(int argc, char **argv, char *const *files, size_t n_files, c
 	/* Standard input is the material unless -f - names it as a file. */
 	if (r == 0 && !isatty(STDIN_FILENO) && !uses_stdin(files, n_files) &&
 	    (r = read_all(STDIN_FILENO, "standard input", &material, &material_len)) == 0 &&
-	    (r = check_text("standard input", material, material_len, 0)) == 0 &&
-	    !blank(material))
+	    (r = check_text("standard input", material, material_len, 0)) == 0 && !blank(material))
 		r = add_part(&t, material, material_len);
 	free(material);
 	for (i = 0; i < n_files && r == 0; i++)

@@ -174,8 +174,7 @@ list_item(struct walk *w, cmark_node *item)
 	int depth = w->list_depth < MD_MAX_DEPTH ? w->list_depth : MD_MAX_DEPTH;
 
 	if (list != NULL && cmark_node_get_list_type(list) == CMARK_ORDERED_LIST) {
-		snprintf(w->bullet_buf, sizeof(w->bullet_buf), "%d. ",
-		    w->counters[depth - 1]++);
+		snprintf(w->bullet_buf, sizeof(w->bullet_buf), "%d. ", w->counters[depth - 1]++);
 		w->bullet = w->bullet_buf;
 	} else {
 		w->bullet = "\u2022 ";
@@ -215,7 +214,8 @@ enter(struct walk *w, cmark_node *node)
 		break;
 	case CMARK_NODE_THEMATIC_BREAK:
 		sgr(w, SGR_DIM);
-		for (depth = 0; depth < (w->width < MD_RULE_MAX ? w->width : MD_RULE_MAX) / 2; depth++)
+		for (depth = 0; depth < (w->width < MD_RULE_MAX ? w->width : MD_RULE_MAX) / 2;
+		     depth++)
 			fputs("\u2500", w->out);
 		fputs(SGR_RESET, w->out);
 		end_block(w, node);

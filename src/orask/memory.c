@@ -39,7 +39,8 @@ orask_memory_prepare(const struct orask_options *o, struct orask_memory *mem)
 		mem->has_terminal = 1;
 	if ((mem->dir = orask_history_default_dir()) == NULL) {
 		if (needed) {
-			orask_warn("no home directory to keep conversations in: set XDG_STATE_HOME");
+			orask_warn(
+			    "no home directory to keep conversations in: set XDG_STATE_HOME");
 			return ORASK_EXIT_FAIL;
 		}
 		snprintf(mem->unavailable, sizeof(mem->unavailable),
@@ -63,8 +64,8 @@ orask_memory_prepare(const struct orask_options *o, struct orask_memory *mem)
 	}
 	if (!needed)
 		goto fresh;
-	r = orask_history_start(mem->history, o->cid, o->cont && mem->has_terminal ? mem->terminal : NULL,
-	    &mem->conv, msg, sizeof(msg));
+	r = orask_history_start(mem->history, o->cid,
+	    o->cont && mem->has_terminal ? mem->terminal : NULL, &mem->conv, msg, sizeof(msg));
 	if (r == ORASK_HISTORY_NOT_FOUND) {
 		orask_warn("%s", msg);
 		r = ORASK_HISTORY_OK;
@@ -142,8 +143,8 @@ orask_memory_record(struct orask_memory *mem, const struct orask_options *o, con
 		    question, answer != NULL ? answer : "", reply, outcome, msg, sizeof(msg));
 	else
 		r = orask_history_record(mem->history, conv,
-		    mem->has_terminal ? mem->terminal : NULL, question, answer != NULL ? answer : "",
-		    reply, outcome, msg, sizeof(msg));
+		    mem->has_terminal ? mem->terminal : NULL, question,
+		    answer != NULL ? answer : "", reply, outcome, msg, sizeof(msg));
 	if (r != ORASK_HISTORY_OK)
 		orask_warn("the answer was not remembered: %s", msg);
 	else if (mem->history != NULL && (o->keep_days > 0 || o->keep_conversations > 0) &&

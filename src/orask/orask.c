@@ -316,9 +316,11 @@ parse_options(int argc, char **argv, struct orask_options *o)
 			break;
 		case OPT_TIMEOUT:
 			seconds = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || !(seconds >= 0 && seconds <= TIMEOUT_LIMIT))
-				return usage_error("--timeout needs a number of seconds from 0 to %.0f "
-				                   "(0.5 is half a second), not '%s'",
+			if (end == optarg || *end != '\0' ||
+			    !(seconds >= 0 && seconds <= TIMEOUT_LIMIT))
+				return usage_error(
+				    "--timeout needs a number of seconds from 0 to %.0f "
+				    "(0.5 is half a second), not '%s'",
 				    TIMEOUT_LIMIT, optarg);
 			/* Rounded up: --timeout 0.0001 is a timeout, not none. */
 			o->timeout_ms = (long)(seconds * 1000.0 + 0.999);
@@ -331,8 +333,8 @@ parse_options(int argc, char **argv, struct orask_options *o)
 			break;
 		case 'f':
 			if (o->n_files == ORASK_MAX_FILES)
-				return usage_error("at most %d files (-f) go with one question",
-				    ORASK_MAX_FILES);
+				return usage_error(
+				    "at most %d files (-f) go with one question", ORASK_MAX_FILES);
 			o->files[o->n_files++] = optarg;
 			break;
 		case 'h':
@@ -387,10 +389,11 @@ pick_command(int argc, char **argv, const struct orask_options *o, struct orask_
 		return usage_error("-c and --cid go with a question or log, not with '%s'",
 		    orask_command_name(cmd->cmd));
 	if (cmd->cmd == ORASK_CMD_LOG && o->cont)
-		return usage_error("-c goes with a question; to list a conversation: orask log --cid ID");
+		return usage_error(
+		    "-c goes with a question; to list a conversation: orask log --cid ID");
 	if (cmd->cmd != ORASK_CMD_NONE && o->n_files > 0)
-		return usage_error("-f adds a file to a question, not to '%s'",
-		    orask_command_name(cmd->cmd));
+		return usage_error(
+		    "-f adds a file to a question, not to '%s'", orask_command_name(cmd->cmd));
 	if (cmd->cmd != ORASK_CMD_LOG && o->query != NULL)
 		return usage_error("-q searches the history: orask log -q TEXT");
 	return 0;
@@ -416,10 +419,12 @@ apply_settings(struct orask_options *o, struct orask_settings *st)
 		return ORASK_EXIT_USAGE;
 	}
 	orask_color_choice = st->color;
-	if (o->template_name != NULL && (t = orask_settings_template(st, o->template_name)) == NULL) {
+	if (o->template_name != NULL &&
+	    (t = orask_settings_template(st, o->template_name)) == NULL) {
 		fprintf(stderr, "orask: no template '%s'", o->template_name);
 		for (i = 0; i < st->n_templates; i++)
-			fprintf(stderr, "%s%s", i == 0 ? "; there are: " : ", ", st->templates[i].name);
+			fprintf(
+			    stderr, "%s%s", i == 0 ? "; there are: " : ", ", st->templates[i].name);
 		fprintf(stderr, "%s\n", st->n_templates == 0 ? " (orask.conf has none)" : "");
 		return ORASK_EXIT_USAGE;
 	}
@@ -499,9 +504,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	o.chat = cmd.cmd == ORASK_CMD_CHAT;
-	if (cmd.cmd == ORASK_CMD_NONE &&
-	    (code = orask_read_question(argc - optind, argv + optind, o.files, o.n_files,
-	                 &question)) != 0)
+	if (cmd.cmd == ORASK_CMD_NONE && (code = orask_read_question(argc - optind, argv + optind,
+	                                      o.files, o.n_files, &question)) != 0)
 		goto out;
 	/* Before anything is sent: a history that may not be used stops here. */
 	if ((cmd.cmd == ORASK_CMD_NONE || cmd.cmd == ORASK_CMD_CHAT) &&

@@ -39,17 +39,17 @@ enum {
 #define ORASK_MAX_FILES 100 /* -f given more often is a mistake */
 
 struct orask_options {
-	const char *model;  /* -m, or the template's */
-	const char *system; /* -s, or the template's */
+	const char *model;                          /* -m, or the template's */
+	const char *system;                         /* -s, or the template's */
 	const char *default_model, *default_system; /* orask.conf: when nothing else says */
-	const char *template_name; /* -T */
-	char *files[ORASK_MAX_FILES]; /* -f, in order; "-" is standard input */
+	const char *template_name;                  /* -T */
+	char *files[ORASK_MAX_FILES];               /* -f, in order; "-" is standard input */
 	size_t n_files;
 	const char *cost_centre;
 	const char *socket;
 	double temperature;
 	int has_temperature;
-	long max_tokens; /* 0: the broker's default */
+	long max_tokens;   /* 0: the broker's default */
 	long timeout_ms;   /* 0: none */
 	const char *cid;   /* --cid */
 	const char *query; /* log -q */
@@ -57,8 +57,8 @@ struct orask_options {
 	int stream;
 	int json;
 	int show_usage;
-	int chat; /* orask chat: the history is opened at the start */
-	int raw;  /* --raw: the answer exactly as received, never rendered */
+	int chat;           /* orask chat: the history is opened at the start */
+	int raw;            /* --raw: the answer exactly as received, never rendered */
 	int markdown_never; /* orask.conf: markdown = "never" */
 	long keep_days, keep_conversations; /* history retention; 0: no limit */
 };

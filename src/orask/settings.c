@@ -62,8 +62,8 @@ one_of(const char *name, const char *const *names)
 
 /* Every member of group is one of names; else a sentence naming it. */
 static int
-only_known(const config_setting_t *group, const char *const *names, const char *path,
-    char *msg, size_t size)
+only_known(const config_setting_t *group, const char *const *names, const char *path, char *msg,
+    size_t size)
 {
 	config_setting_t *m;
 	int i;
@@ -99,7 +99,8 @@ get_long(const config_setting_t *group, const char *name, long min, long max, lo
 
 	if (m == NULL)
 		return 0;
-	if (config_setting_type(m) != CONFIG_TYPE_INT && config_setting_type(m) != CONFIG_TYPE_INT64)
+	if (config_setting_type(m) != CONFIG_TYPE_INT &&
+	    config_setting_type(m) != CONFIG_TYPE_INT64)
 		return say(msg, size, "%s:%d: %s must be a whole number", path,
 		    config_setting_source_line(m), name);
 	v = config_setting_get_int64(m);
@@ -111,8 +112,8 @@ get_long(const config_setting_t *group, const char *name, long min, long max, lo
 }
 
 static int
-load_template(config_setting_t *t, struct orask_template *out, const char *path, char *msg,
-    size_t size)
+load_template(
+    config_setting_t *t, struct orask_template *out, const char *path, char *msg, size_t size)
 {
 	static const char *const names[] = {
 	    "model", "system", "cost_centre", "temperature", "max_tokens", NULL};
@@ -121,8 +122,9 @@ load_template(config_setting_t *t, struct orask_template *out, const char *path,
 	memset(out, 0, sizeof(*out));
 	out->name = config_setting_name(t);
 	if (!config_setting_is_group(t))
-		return say(msg, size, "%s:%d: template %s must be a group: %s = { system = \"...\"; };",
-		    path, config_setting_source_line(t), out->name, out->name);
+		return say(msg, size,
+		    "%s:%d: template %s must be a group: %s = { system = \"...\"; };", path,
+		    config_setting_source_line(t), out->name, out->name);
 	if (only_known(t, names, path, msg, size) != 0 ||
 	    get_string(t, "model", &out->model, path, msg, size) != 0 ||
 	    get_string(t, "system", &out->system, path, msg, size) != 0 ||
@@ -138,8 +140,8 @@ load_template(config_setting_t *t, struct orask_template *out, const char *path,
 		else
 			out->temperature = -1;
 		if (!(out->temperature >= 0 && out->temperature <= 2))
-			return say(msg, size, "%s:%d: temperature must be a number from 0 to 2", path,
-			    config_setting_source_line(m));
+			return say(msg, size, "%s:%d: temperature must be a number from 0 to 2",
+			    path, config_setting_source_line(m));
 		out->has_temperature = 1;
 	}
 	return 0;
@@ -197,8 +199,8 @@ load_root(config_t *cfg, struct orask_settings *s, const char *path, char *msg, 
 	    get_string(root, "markdown", &markdown, path, msg, size) != 0)
 		return -1;
 	if (markdown != NULL && strcmp(markdown, "auto") != 0 && strcmp(markdown, "never") != 0)
-		return say(msg, size, "%s: markdown must be \"auto\" or \"never\", not \"%s\"", path,
-		    markdown);
+		return say(msg, size, "%s: markdown must be \"auto\" or \"never\", not \"%s\"",
+		    path, markdown);
 	s->markdown_never = markdown != NULL && strcmp(markdown, "never") == 0;
 	if (color != NULL) {
 		if (strcmp(color, "auto") == 0)
@@ -208,8 +210,9 @@ load_root(config_t *cfg, struct orask_settings *s, const char *path, char *msg, 
 		else if (strcmp(color, "never") == 0)
 			s->color = ORASK_COLOR_NEVER;
 		else
-			return say(msg, size, "%s: color must be \"auto\", \"always\" or \"never\", not "
-			                      "\"%s\"",
+			return say(msg, size,
+			    "%s: color must be \"auto\", \"always\" or \"never\", not "
+			    "\"%s\"",
 			    path, color);
 	}
 	if ((g = config_setting_get_member(root, "history")) != NULL &&
@@ -218,14 +221,16 @@ load_root(config_t *cfg, struct orask_settings *s, const char *path, char *msg, 
 	        get_long(g, "max_conversations", 0, KEEP_LIMIT, &s->keep_conversations, path, msg,
 	            size) != 0))
 		return msg[0] != '\0' ? -1
-		                      : say(msg, size, "%s: history must be a group: history = "
-		                                       "{ max_days = 365; };",
+		                      : say(msg, size,
+		                            "%s: history must be a group: history = "
+		                            "{ max_days = 365; };",
 		                            path);
 	if ((g = config_setting_get_member(root, "templates")) == NULL)
 		return 0;
 	if (!config_setting_is_group(g))
-		return say(msg, size, "%s:%d: templates must be a group: templates = { NAME = { ... }; };",
-		    path, config_setting_source_line(g));
+		return say(msg, size,
+		    "%s:%d: templates must be a group: templates = { NAME = { ... }; };", path,
+		    config_setting_source_line(g));
 	s->n_templates = (size_t)config_setting_length(g);
 	s->templates = ora_xcalloc(s->n_templates + 1, sizeof(*s->templates));
 	for (i = 0; (t = config_setting_get_elem(g, (unsigned)i)) != NULL; i++)
@@ -253,7 +258,8 @@ orask_settings_load(const char *path, struct orask_settings *s, char *msg, size_
 	s->cfg = cfg;
 	if (config_read(cfg, f) != CONFIG_TRUE) {
 		fclose(f);
-		return say(msg, size, "%s:%d: %s", path, config_error_line(cfg), config_error_text(cfg));
+		return say(
+		    msg, size, "%s:%d: %s", path, config_error_line(cfg), config_error_text(cfg));
 	}
 	fclose(f);
 	return load_root(cfg, s, path, msg, size);

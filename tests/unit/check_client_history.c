@@ -178,22 +178,22 @@ START_TEST(history_keeps_everything_unless_told)
 	ck_assert_uint_eq(conv->n_messages, 300);
 	ck_assert_str_eq(conv->messages[0].content, "question 1");
 	orask_conversation_free(conv);
-	ck_assert_int_eq(orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)),
-	    ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 270);
 	orask_exchanges_free(&x);
 
 	/* Retention by count: the most recently updated stay. */
 	ck_assert_int_eq(orask_history_retain(h, 0, 10, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)),
-	    ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_le(x.n, 10 + 150);
 	ck_assert_uint_ge(x.n, 10);
 	orask_exchanges_free(&x);
 	/* By age: nothing here is a day old. */
 	ck_assert_int_eq(orask_history_retain(h, 1, 0, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)),
-	    ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_ge(x.n, 10);
 	orask_exchanges_free(&x);
 	orask_history_close(h);
@@ -207,13 +207,15 @@ START_TEST(history_interrupted_kept_not_resent)
 	struct orask_exchanges x;
 
 	record(h, "c", NULL, "first", "whole answer", NULL);
-	ck_assert_int_eq(orask_history_start(h, "c", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, "c", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_int_eq(orask_history_record(h, conv, NULL, "second", "half an ans", NULL,
 	                     ORASK_OUTCOME_INTERRUPTED, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	ck_assert_uint_eq(conv->n_messages, 2); /* not part of what goes on */
 	orask_conversation_free(conv);
-	ck_assert_int_eq(orask_history_start(h, "c", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, "c", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(conv->n_messages, 2);
 	orask_conversation_free(conv);
 	ck_assert_int_eq(orask_history_show(h, "c", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
@@ -238,7 +240,8 @@ START_TEST(history_log_search_show_rm)
 	record(h, "food", NULL, "A recipe with \"quotes\" AND or NOT", "Bake the quiche.", NULL);
 
 	/* The last N, oldest first; then one conversation's. */
-	ck_assert_int_eq(orask_history_log(h, 2, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 2, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 2);
 	ck_assert_str_eq(x.items[0].question, "And rfc-822?");
 	ck_assert_str_eq(x.items[1].cid, "food");
@@ -246,26 +249,31 @@ START_TEST(history_log_search_show_rm)
 	ck_assert_int_eq(x.items[1].prompt_tokens, 3);
 	ck_assert(x.items[1].has_cost && x.items[1].cost == 0.5);
 	orask_exchanges_free(&x);
-	ck_assert_int_eq(orask_history_log(h, 20, "mail", NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, "mail", NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 2);
 	orask_exchanges_free(&x);
 
 	/* Full text, in questions and answers, whatever the words hold. */
-	ck_assert_int_eq(orask_history_log(h, 20, NULL, "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 2);
 	orask_exchanges_free(&x);
-	ck_assert_int_eq(orask_history_log(h, 20, NULL, "quiche", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "quiche", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 1);
 	ck_assert_str_eq(x.items[0].cid, "food");
 	orask_exchanges_free(&x);
-	ck_assert_int_eq(orask_history_log(h, 20, NULL, "rfc-822", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "rfc-822", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 1);
 	orask_exchanges_free(&x);
 	ck_assert_int_eq(orask_history_log(h, 20, NULL, "\"quotes\" AND", &x, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 1);
 	orask_exchanges_free(&x);
-	ck_assert_int_eq(orask_history_log(h, 20, "food", "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, "food", "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 0);
 	orask_exchanges_free(&x);
 
@@ -273,13 +281,17 @@ START_TEST(history_log_search_show_rm)
 	ck_assert_uint_eq(x.n, 2);
 	ck_assert_str_eq(x.items[1].answer, "It is older.");
 	orask_exchanges_free(&x);
-	ck_assert_int_eq(orask_history_show(h, "nope", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(
+	    orask_history_show(h, "nope", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
 
 	ck_assert_int_eq(orask_history_rm(h, "mail", &n, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(orask_history_rm(h, "mail", &n, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
-	ck_assert_int_eq(orask_history_show(h, "mail", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
-	ck_assert_int_eq(orask_history_log(h, 20, NULL, "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_rm(h, "mail", &n, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(
+	    orask_history_show(h, "mail", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 0); /* gone from the index too */
 	orask_exchanges_free(&x);
 	orask_history_close(h);
@@ -296,7 +308,8 @@ START_TEST(history_pending_exchanges_drained)
 	FILE *f;
 	char path[512];
 
-	ck_assert_int_eq(orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	conv->model = strdup("m/picked");
 	ck_assert_msg(orask_history_append(dir, conv, "tty-p", "pending question", "pending answer",
 	                  reply_of("m/served", 2, 3, 0.25), ORASK_OUTCOME_COMPLETE, msg,
@@ -322,24 +335,28 @@ START_TEST(history_pending_exchanges_drained)
 	ck_assert(x.items[0].has_cost && x.items[0].cost == 0.25);
 	ck_assert_int_eq(x.items[1].outcome, ORASK_OUTCOME_INTERRUPTED);
 	orask_exchanges_free(&x);
-	ck_assert_int_eq(orask_history_show(h, "torn", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(
+	    orask_history_show(h, "torn", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
 	orask_conversation_free(conv);
 	/* -c in that terminal finds it. */
-	ck_assert_int_eq(orask_history_start(h, NULL, "tty-p", &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, NULL, "tty-p", &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(conv->n_messages, 2);
 	orask_conversation_free(conv);
 	orask_history_close(h);
 	/* Drained once: the file is empty, and a second opening adds nothing. */
 	ck_assert_uint_eq(mode_of("pending.jsonl"), 0600);
 	h = open_ok();
-	ck_assert_int_eq(orask_history_log(h, 100, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 100, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 2);
 	orask_exchanges_free(&x);
 	orask_history_close(h);
 	/* Open to others: refused like the rest. */
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_int_eq(orask_history_open(dir, &h, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
-	ck_assert_int_eq(orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_int_eq(orask_history_append(dir, conv, NULL, "q", "a", NULL,
 	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_UNSAFE);
@@ -373,7 +390,8 @@ START_TEST(history_imports_the_old_files)
 	snprintf(path, sizeof(path), "%s/conversations", dir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	write_file("conversations/proj-1.json",
-	    "{\"id\":\"proj-1\",\"model\":\"m/big\",\"system\":\"Be terse.\",\"updated\":1700000100,"
+	    "{\"id\":\"proj-1\",\"model\":\"m/big\",\"system\":\"Be "
+	    "terse.\",\"updated\":1700000100,"
 	    "\"messages\":[{\"role\":\"user\",\"content\":\"second q\"},"
 	    "{\"role\":\"assistant\",\"content\":\"second a\"}]}");
 	write_file("log.jsonl",
@@ -400,19 +418,22 @@ START_TEST(history_imports_the_old_files)
 	ck_assert(x.items[1].has_cost && x.items[1].cost == 0.5);
 	ck_assert_int_eq(x.items[1].time, 1700000100);
 	orask_exchanges_free(&x);
-	ck_assert_int_eq(orask_history_log(h, 20, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 3);
 	ck_assert_str_eq(x.items[0].cid, "gone1"); /* oldest first, by time */
 	ck_assert(!x.items[0].has_cost);
 	orask_exchanges_free(&x);
 	/* Continuing sends the exchange whose answer is known. */
-	ck_assert_int_eq(orask_history_start(h, "proj-1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_start(h, "proj-1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(conv->n_messages, 2);
 	orask_conversation_free(conv);
 	orask_history_close(h);
 	/* Once: opening again imports nothing more. */
 	h = open_ok();
-	ck_assert_int_eq(orask_history_log(h, 20, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_uint_eq(x.n, 3);
 	orask_exchanges_free(&x);
 	orask_history_close(h);
@@ -459,8 +480,7 @@ START_TEST(history_continues_per_terminal)
 	ck_assert_uint_eq(conv->n_messages, 0);
 	strcpy(first, conv->id);
 	ck_assert_int_eq(orask_history_record(h, conv, "tty-a", "My name is Ann.", "Hello Ann.",
-	                     reply_of("m/x", 5, 3, 0.1), ORASK_OUTCOME_COMPLETE, msg,
-	                     sizeof(msg)),
+	                     reply_of("m/x", 5, 3, 0.1), ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(conv);
 
@@ -511,9 +531,8 @@ START_TEST(history_model_and_system_kept)
 	    orask_history_start(h, "c1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	conv->model = strdup("meta-llama/llama-3.1-8b-instruct");
 	conv->system = strdup("Answer in French.");
-	ck_assert_int_eq(orask_history_record(
-	                     h, conv, NULL, "q", "a", reply_of("m/x", 1, 1, -1), ORASK_OUTCOME_COMPLETE, msg,
-	                     sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(h, conv, NULL, "q", "a", reply_of("m/x", 1, 1, -1),
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(conv);
 	ck_assert_int_eq(
@@ -536,13 +555,11 @@ START_TEST(history_two_writers)
 	    orask_history_start(h1, "shared", NULL, &a, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_int_eq(
 	    orask_history_start(h2, "shared", NULL, &b, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(
-	                     h1, a, NULL, "q1", "a1", reply_of("m/x", 1, 1, 0), ORASK_OUTCOME_COMPLETE, msg,
-	                     sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(h1, a, NULL, "q1", "a1", reply_of("m/x", 1, 1, 0),
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(
-	                     h2, b, NULL, "q2", "a2", reply_of("m/x", 1, 1, 0), ORASK_OUTCOME_COMPLETE, msg,
-	                     sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(h2, b, NULL, "q2", "a2", reply_of("m/x", 1, 1, 0),
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(a);
 	orask_conversation_free(b);

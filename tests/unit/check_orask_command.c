@@ -136,13 +136,14 @@ END_TEST
 START_TEST(utf8_checked)
 {
 	ck_assert_int_eq(orask_utf8_invalid_at("plain", 5), -1);
-	ck_assert_int_eq(orask_utf8_invalid_at("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), -1);
-	ck_assert_int_eq(orask_utf8_invalid_at("caf\xe9!", 5), 3);          /* Latin-1 */
-	ck_assert_int_eq(orask_utf8_invalid_at("ab\xc3", 3), 2);            /* cut short */
-	ck_assert_int_eq(orask_utf8_invalid_at("\xc0\xaf", 2), 0);          /* overlong */
-	ck_assert_int_eq(orask_utf8_invalid_at("x\xed\xa0\x80", 4), 1);     /* surrogate */
-	ck_assert_int_eq(orask_utf8_invalid_at("\xf4\x90\x80\x80", 4), 0);  /* > U+10FFFF */
-	ck_assert_int_eq(orask_utf8_invalid_at("\xe0\x80\x80", 3), 0);      /* overlong */
+	ck_assert_int_eq(
+	    orask_utf8_invalid_at("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), -1);
+	ck_assert_int_eq(orask_utf8_invalid_at("caf\xe9!", 5), 3);         /* Latin-1 */
+	ck_assert_int_eq(orask_utf8_invalid_at("ab\xc3", 3), 2);           /* cut short */
+	ck_assert_int_eq(orask_utf8_invalid_at("\xc0\xaf", 2), 0);         /* overlong */
+	ck_assert_int_eq(orask_utf8_invalid_at("x\xed\xa0\x80", 4), 1);    /* surrogate */
+	ck_assert_int_eq(orask_utf8_invalid_at("\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+	ck_assert_int_eq(orask_utf8_invalid_at("\xe0\x80\x80", 3), 0);     /* overlong */
 }
 END_TEST
 

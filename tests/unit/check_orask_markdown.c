@@ -48,19 +48,19 @@ stream(const char *md, size_t step, char **before_finish)
 	return out;
 }
 
-#define RENDERS(md, want)                                                                    \
-	do {                                                                                 \
-		char *got_ = render(md);                                                     \
-		ck_assert_msg(strcmp(got_, want) == 0, "rendering %s\ngot:  %s\nwant: %s", #md, \
-		    got_, want);                                                             \
-		free(got_);                                                                  \
+#define RENDERS(md, want)                                                                          \
+	do {                                                                                       \
+		char *got_ = render(md);                                                           \
+		ck_assert_msg(                                                                     \
+		    strcmp(got_, want) == 0, "rendering %s\ngot:  %s\nwant: %s", #md, got_, want); \
+		free(got_);                                                                        \
 	} while (0)
 
 START_TEST(md_inlines)
 {
 	RENDERS("Some *emphasis*, **strong** and `code`.\n",
-	    "Some " ESC "[3memphasis" ESC "[23m, " ESC "[1mstrong" ESC "[22m and " ESC "[36mcode" ESC
-	    "[0m.\n");
+	    "Some " ESC "[3memphasis" ESC "[23m, " ESC "[1mstrong" ESC "[22m and " ESC
+	    "[36mcode" ESC "[0m.\n");
 	RENDERS("See [the spec](https://spec.commonmark.org/).\n",
 	    "See " ESC "[4mthe spec" ESC "[24m" ESC "[2m <https://spec.commonmark.org/>" ESC
 	    "[0m.\n");
@@ -78,7 +78,7 @@ START_TEST(md_code_block_shows_its_language)
 {
 	RENDERS("```python\nprint(1)\nx = 2\n```\n",
 	    ESC "[2m\u2500\u2500 python \u2500\u2500" ESC "[0m\n" ESC "[36mprint(1)" ESC "[0m\n" ESC
-	    "[36mx = 2" ESC "[0m\n");
+	        "[36mx = 2" ESC "[0m\n");
 	RENDERS("    indented\n",
 	    ESC "[2m\u2500\u2500 code \u2500\u2500" ESC "[0m\n" ESC "[36mindented" ESC "[0m\n");
 }
