@@ -57,3 +57,11 @@ tests_unit_check_orask_markdown_SOURCES = tests/unit/check_orask_markdown.c \
 	src/orask/markdown.c src/orask/markdown.h
 tests_unit_check_orask_markdown_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CMARK_CFLAGS)
 tests_unit_check_orask_markdown_LDADD = libora_common.a $(CHECK_LIBS) $(CMARK_LIBS)
+
+# orask.conf: settings, templates and the mistakes people make in them.
+check_PROGRAMS += tests/unit/check_orask_settings
+TESTS += tests/unit/check_orask_settings
+tests_unit_check_orask_settings_SOURCES = tests/unit/check_orask_settings.c \
+	src/orask/settings.c src/orask/settings.h
+tests_unit_check_orask_settings_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBCONFIG_CFLAGS)
+tests_unit_check_orask_settings_LDADD = libora_common.a $(CHECK_LIBS) $(LIBCONFIG_LIBS)
