@@ -28,6 +28,7 @@
 
 #include "common/util.h"
 #include "orask/history_internal.h"
+#include "orask/history_sqlite.h"
 
 #define SCHEMA_VERSION 1
 
@@ -232,6 +233,10 @@ orask_history_open(const char *dir, struct orask_history **out, char *msg, size_
 	*out = NULL;
 	h->dir = ora_xstrdup(dir);
 	h->dfd = -1;
+	if (orask_sqlite_load(msg, size) != 0) {
+		orask_history_close(h);
+		return ORASK_HISTORY_UNAVAILABLE;
+	}
 	/* Whatever SQLite creates besides the database is private too. */
 	old_mask = umask(077);
 	if ((r = hist_open_dir(dir, &h->dfd, msg, size)) != ORASK_HISTORY_OK ||
@@ -272,7 +277,8 @@ orask_history_close(struct orask_history *h)
 {
 	if (h == NULL)
 		return;
-	sqlite3_close_v2(h->db);
+	if (h->db != NULL)
+		sqlite3_close_v2(h->db);
 	if (h->dfd >= 0)
 		close(h->dfd);
 	free(h->dir);

@@ -27,6 +27,7 @@
 
 #include "common/util.h"
 #include "orask/history_internal.h"
+#include "orask/history_sqlite.h"
 
 static struct json_object *
 str_or_null(const char *s)

@@ -1,14 +1,16 @@
 # orask: ask a model from the shell, through the broker.
 bin_PROGRAMS += orask
 ORASK_HISTORY_SOURCES = src/orask/history.c src/orask/history.h src/orask/history_files.c \
-	src/orask/history_import.c src/orask/history_pending.c src/orask/history_internal.h
+	src/orask/history_import.c src/orask/history_pending.c src/orask/history_internal.h \
+	src/orask/history_sqlite.c src/orask/history_sqlite.h
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
 	src/orask/input.c src/orask/command.c src/orask/command.h src/orask/memory.c \
 	src/orask/conversations.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
 	src/orask/chat.c src/orask/markdown.c src/orask/markdown.h \
 	$(ORASK_HISTORY_SOURCES)
-# libedit is dlopen()ed by chat.c: only its header is needed at build time.
-orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBCONFIG_LIBS) \
+# libedit and SQLite are dlopen()ed (chat.c, history_sqlite.c): only their
+# headers are needed at build time.
+orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(LIBCONFIG_LIBS) \
 	$(CMARK_LIBS)
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) \
 	$(LIBEDIT_CFLAGS) $(CMARK_CFLAGS)
