@@ -11,7 +11,7 @@ missing=""
 for m in libevent libcurl json-c libsodium libconfig sqlite3 check libedit libcmark; do
 	pkg-config --exists "$m" 2>/dev/null || missing="$missing $m"
 done
-for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd; do
+for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd tmux; do
 	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 python3 -c 'import httpx' 2>/dev/null || missing="$missing httpx"
