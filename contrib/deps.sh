@@ -5,17 +5,18 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
 libsqlite3-dev check python3 python3-httpx curl ca-certificates valgrind \
-util-linux passwd procps tzdata mandoc systemd"
+util-linux passwd procps tzdata mandoc systemd \
+libedit-dev libcmark-dev tmux zsh fish"
 # The SDK client tests (tests/integration/sdk) need node 20+ with npm. A
 # node already installed (e.g. NodeSource's, which bundles npm) is kept:
 # Debian's npm would conflict with it.
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 
 missing=""
-for m in libevent libcurl json-c libsodium libconfig sqlite3 check; do
+for m in libevent libcurl json-c libsodium libconfig sqlite3 check libedit libcmark; do
 	pkg-config --exists "$m" 2>/dev/null || missing="$missing $m"
 done
-for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd mandoc systemd-analyze; do
+for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd mandoc systemd-analyze tmux; do
 	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 python3 -c 'import httpx' 2>/dev/null || missing="$missing httpx"

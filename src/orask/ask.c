@@ -10,7 +10,10 @@
 
 #include <json-c/json.h>
 
+#include <sys/ioctl.h>
+
 #include "common/util.h"
+#include "orask/markdown.h"
 #include "orask/orask.h"
 
 #define DIM "\033[2m"
@@ -25,7 +28,8 @@ struct output {
 	char last;          /* the last byte written there */
 	int show_reasoning; /* stderr is a terminal */
 	int color;
-	int in_reasoning; /* reasoning printed, answer not yet started */
+	int in_reasoning;    /* reasoning printed, answer not yet started */
+	struct orask_md *md; /* Markdown rendering, on a terminal */
 };
 
 static void
@@ -54,10 +58,15 @@ on_content(void *arg, const char *text, size_t len)
 		fputs(out->color ? RESET "\n\n" : "\n\n", stderr);
 		out->in_reasoning = 0;
 	}
+	out->wrote = 1;
+	if (out->md != NULL) {
+		orask_md_feed(out->md, text, len);
+		out->last = '\n'; /* rendered blocks end their lines */
+		return 0;
+	}
 	orask_write_text(stdout, out->tty, text, len);
 	/* Flushed per piece, so a pipe sees the answer as it arrives. */
 	fflush(stdout);
-	out->wrote = 1;
 	out->last = text[len - 1];
 	return 0;
 }
@@ -121,11 +130,12 @@ print_json(const struct ora_reply *reply, const char *text, const char *cid)
 	return ORASK_EXIT_OK;
 }
 
-/* The model and system prompt: those given now, else the conversation's. */
+/* The model and system prompt: those given now (or by a template), else
+ * the conversation's, else orask.conf's defaults. */
 static const char *
-pick(const char *given, const char *remembered)
+pick(const char *given, const char *remembered, const char *fallback)
 {
-	return given != NULL ? given : remembered;
+	return given != NULL ? given : remembered != NULL ? remembered : fallback;
 }
 
 static struct ora_request *
@@ -138,10 +148,10 @@ build_request(
 
 	if (req == NULL)
 		return NULL;
-	bad = ora_request_set_model(req, pick(o->model, conv != NULL ? conv->model : NULL)) !=
-	          ORA_OK ||
-	      ora_request_set_system(req, pick(o->system, conv != NULL ? conv->system : NULL)) !=
-	          ORA_OK;
+	bad = ora_request_set_model(req,
+	          pick(o->model, conv != NULL ? conv->model : NULL, o->default_model)) != ORA_OK ||
+	      ora_request_set_system(req,
+	          pick(o->system, conv != NULL ? conv->system : NULL, o->default_system)) != ORA_OK;
 	for (i = 0; conv != NULL && i < conv->n_messages && !bad; i++)
 		bad = ora_request_add_message(
 		          req, conv->messages[i].role, conv->messages[i].content) != ORA_OK;
@@ -154,28 +164,64 @@ build_request(
 	return req;
 }
 
-/* Only a complete answer is remembered: a conversation goes on from what
- * the model really said. */
+/* orad lowers a max_tokens above the role's limit without a word: say
+ * so, since an answer cut at the lower limit would otherwise puzzle. Asked
+ * only when --max-tokens was given. */
 static void
-remember(struct orask_memory *mem, const struct orask_options *o, const char *question,
-    const char *answer, const struct ora_reply *reply)
+note_max_tokens(struct ora_client *c, const struct orask_options *o)
 {
-	struct orask_conversation *conv = mem->conv;
-	char msg[1024];
+	struct ora_me *me;
 
-	if (mem->history == NULL || conv == NULL)
+	if (o->max_tokens <= 0 || ora_client_me(c, &me) != ORA_OK)
 		return;
-	if (o->model != NULL) {
-		free(conv->model);
-		conv->model = ora_xstrdup(o->model);
+	if (me->max_tokens > 0 && me->max_tokens < o->max_tokens)
+		orask_warn("note: the broker lowered max_tokens from %ld to %ld, your role's limit",
+		    o->max_tokens, me->max_tokens);
+	ora_me_free(me);
+}
+
+static void
+tally(struct orask_tally *t, const struct ora_reply *reply)
+{
+	t->exchanges++;
+	if (reply->usage.prompt_tokens > 0)
+		t->prompt_tokens += reply->usage.prompt_tokens;
+	if (reply->usage.completion_tokens > 0)
+		t->completion_tokens += reply->usage.completion_tokens;
+	if (reply->usage.has_cost) {
+		t->cost += reply->usage.cost;
+		t->has_cost = 1;
 	}
-	if (o->system != NULL) {
-		free(conv->system);
-		conv->system = ora_xstrdup(o->system);
+}
+
+/* How an exchange that failed ended, for the history: one that may have
+ * been answered (and billed) in part is kept; a refusal is not. */
+static int
+outcome_of(enum ora_status r, enum orask_outcome *out)
+{
+	if (r == ORA_E_CANCELLED || orask_interrupted) {
+		*out = ORASK_OUTCOME_INTERRUPTED;
+		return 1;
 	}
-	if (orask_history_record(mem->history, conv, mem->terminal, question,
-	        answer != NULL ? answer : "", reply, msg, sizeof(msg)) != ORASK_HISTORY_OK)
-		orask_warn("the answer was not remembered: %s", msg);
+	if (r == ORA_E_UPSTREAM_MIDSTREAM || r == ORA_E_TIMEOUT) {
+		*out = ORASK_OUTCOME_BROKEN;
+		return 1;
+	}
+	return 0;
+}
+
+/* Markdown is rendered only for a person: stdout a terminal with colour,
+ * and neither --raw nor markdown = "never". */
+static struct orask_md *
+markdown_for(const struct orask_options *o, int tty)
+{
+	struct winsize ws;
+
+	if (!tty || o->raw || o->json || o->markdown_never || !orask_use_color(STDOUT_FILENO))
+		return NULL;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0)
+		ws.ws_col = 0;
+	return orask_md_new(stdout, ws.ws_col);
 }
 
 int
@@ -185,7 +231,8 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	struct output out = {0};
 	struct ora_request *req;
 	struct ora_reply *reply = NULL;
-	const char *cid = mem->history != NULL && mem->conv != NULL ? mem->conv->id : NULL;
+	const char *cid;
+	enum orask_outcome outcome;
 	enum ora_status r;
 	int code = ORASK_EXIT_OK;
 
@@ -193,6 +240,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	out.tty = isatty(STDOUT_FILENO);
 	out.show_reasoning = isatty(STDERR_FILENO);
 	out.color = orask_use_color(STDERR_FILENO);
+	out.md = markdown_for(o, out.tty);
 	if ((req = build_request(o, question, mem->conv)) == NULL) {
 		orask_warn("cannot build the request (out of memory)");
 		return ORASK_EXIT_FAIL;
@@ -206,6 +254,8 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 
 	if (r == ORA_OK && !o->stream)
 		on_content(&out, reply->text, strlen(reply->text));
+	if (out.md != NULL)
+		orask_md_finish(out.md); /* the rest, also after an interruption */
 	/* End the answer with a newline, as every shell tool does; after an
 	 * interruption too, so the prompt starts on a fresh line. */
 	if ((out.wrote && out.last != '\n') || orask_interrupted)
@@ -217,8 +267,13 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 		if (r == ORA_E_TOO_LARGE && mem->conv != NULL && mem->conv->n_messages > 0)
 			orask_warn("the conversation so far was sent too: start a new one "
 			           "(without -c or --cid)");
+		if (outcome_of(r, &outcome))
+			orask_memory_record(mem, o, question, out.text, NULL, outcome);
 	} else {
-		remember(mem, o, question, out.text, reply);
+		note_max_tokens(c, o);
+		tally(&mem->tally, reply);
+		orask_memory_record(mem, o, question, out.text, reply, ORASK_OUTCOME_COMPLETE);
+		cid = mem->dir != NULL && mem->conv != NULL ? mem->conv->id : NULL;
 		if (o->json)
 			print_json(reply, out.text, cid);
 		if (o->show_usage)
@@ -231,6 +286,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 	}
 	ora_reply_free(reply);
 	ora_request_free(req);
+	orask_md_free(out.md);
 	free(out.text);
 	return code;
 }

@@ -1,27 +1,32 @@
 /*
- * history.h: orask's conversations and its log of exchanges, in private
- * files under the user's XDG state directory.
+ * history.h: orask's conversations, in a private SQLite database under the
+ * user's XDG state directory, searchable with FTS5.
  *
  * In $XDG_STATE_HOME/ora (default ~/.local/state/ora), a directory of mode
- * 0700:
- *   conversations/ID.json  one conversation: requested model, system
- *                          prompt and messages, the newest last
- *   terminals.json         the last conversation of each terminal session
- *   log.jsonl              one line per exchange: time, conversation,
- *                          model, tokens, cost, the question's first line
- * Files have mode 0600 from the moment they exist (created with it, written
- * whole under a temporary name and renamed; the log is appended to).
- * Directories and files are checked on the open descriptor before use: a
- * history that is not the caller's, or that others may read, is refused
- * with the chmod that fixes it. Nothing goes to /tmp.
+ * 0700, the file history.db (mode 0600, like the -wal and -shm files SQLite
+ * keeps beside it) holds every conversation: its requested model and
+ * system prompt, and each exchange with its question, the answer as
+ * received, the model that served it, tokens and cost. An exchange that
+ * was interrupted (Ctrl-C, a timeout, an answer broken off) is kept with
+ * what was received, marked incomplete, and is not sent again when the
+ * conversation goes on. Nothing is dropped unless the user's retention
+ * settings say so (orask.conf: history_max_days, history_max_conversations).
+ *
+ * The directory and the database are checked on their descriptors before
+ * use: a history that is not the caller's, or that others may read, is
+ * refused with the chmod that fixes it. Nothing goes to /tmp.
+ *
+ * A plain question does not open the database (a few milliseconds): its
+ * exchange waits in pending.jsonl (0600) until the next orask that opens
+ * the database moves it there.
+ *
+ * Older orask versions kept JSON files (conversations/ID.json, log.jsonl):
+ * they are imported the first time the database is created, and left where
+ * they are.
  *
  * "This terminal" is the session the shell in it leads (getsid(0)),
  * together with the leader's start time so that a recycled process id is a
- * new terminal: every command typed in one terminal window, tmux pane or
- * ssh login shares it, pipelines and scripts included, whatever standard
- * input is.
- *
- * Everything is bounded: ORASK_HISTORY_* below.
+ * new terminal.
  */
 #ifndef ORA_ORASK_HISTORY_H
 #define ORA_ORASK_HISTORY_H
@@ -30,14 +35,11 @@
 
 #include "ora/client.h"
 
-#define ORASK_HISTORY_MAX_EXCHANGES 20         /* per conversation; older ones dropped */
-#define ORASK_HISTORY_MAX_BYTES (1024u * 1024) /* likewise; the newest always stays */
-#define ORASK_HISTORY_MAX_CONVERSATIONS 100    /* then the least recently used go, down to 90 */
-#define ORASK_HISTORY_MAX_TERMINALS 64         /* terminals remembered */
-#define ORASK_LOG_MAX_BYTES (256u * 1024)      /* then the older half of the log goes */
-#define ORASK_LOG_QUESTION_MAX 200             /* bytes of the question kept in the log */
-#define ORASK_CID_MAX 64                       /* letters, digits, '-', '_', '.' */
+#define ORASK_HISTORY_DB "history.db"
+#define ORASK_LOG_QUESTION_MAX 200 /* bytes of the question `orask log` shows */
+#define ORASK_CID_MAX 64           /* letters, digits, '-', '_', '.' */
 #define ORASK_TERMINAL_KEY_MAX 64
+#define ORASK_HISTORY_MAX_TERMINALS 64 /* terminals remembered */
 
 struct orask_history;
 
@@ -48,11 +50,12 @@ struct orask_message {
 
 struct orask_conversation {
 	char id[ORASK_CID_MAX + 1];
-	char *model;  /* the model asked for; NULL: the role's default */
-	char *system; /* NULL: none */
-	struct orask_message *messages;
+	char *model;                    /* the model asked for; NULL: the role's default */
+	char *system;                   /* NULL: none */
+	struct orask_message *messages; /* complete exchanges only, oldest first */
 	size_t n_messages;
-	int is_new; /* no exchange recorded yet */
+	int is_new;   /* no exchange recorded yet */
+	int fresh_id; /* the id was made up here: another may be taken if it clashes */
 };
 
 /* Failures of this module, for the caller to decide how fatal they are. */
@@ -72,9 +75,16 @@ char *orask_history_default_dir(void);
 /* This terminal's key (see above) into key; -1 if there is no session. */
 int orask_history_terminal_key(char *key, size_t size);
 
-/* Open (creating it, and missing parents, with mode 0700) the history in
- * dir. On failure *msg (static or in msgbuf) says why in one sentence,
- * with the command that fixes an unsafe mode. */
+/* Whether the history in dir may be used, without opening the database:
+ * creates dir (and missing parents) with mode 0700, checks it and, if it
+ * exists, the database file. Cheap enough to run before every question, so
+ * that an unsafe history stops orask before anything is sent. */
+enum orask_history_status orask_history_check(const char *dir, char *msg, size_t msg_size);
+
+/* Open (creating it with mode 0600) the database in dir, after the same
+ * checks; imports an older orask's files when it creates the database. On
+ * failure msg says why in one sentence, with the command that fixes an
+ * unsafe mode. */
 enum orask_history_status orask_history_open(
     const char *dir, struct orask_history **out, char *msg, size_t msg_size);
 void orask_history_close(struct orask_history *h);
@@ -85,33 +95,76 @@ int orask_history_valid_id(const char *id);
 /* The conversation to continue: id (which may not exist yet: it then
  * starts under that name), else the last one of terminal key, else a new
  * one with a fresh id (id NULL and key NULL). ORASK_HISTORY_NOT_FOUND when
- * key names a terminal with no conversation yet (*out is then a new one). */
+ * key names a terminal with no conversation yet (*out is then a new one).
+ * h may be NULL for a new conversation (the history is opened after the
+ * answer). */
 enum orask_history_status orask_history_start(struct orask_history *h, const char *id,
     const char *key, struct orask_conversation **out, char *msg, size_t msg_size);
 void orask_conversation_free(struct orask_conversation *conv);
 
-/* Record a complete exchange: append it to the conversation's messages (as
- * they are on disk now, should another orask have added to them meanwhile),
- * trim them to the limits, save them with conv's model and system prompt,
- * make the conversation terminal key's last (key may be NULL), log the
- * exchange, and prune old conversations. */
+/* How an exchange ended. */
+enum orask_outcome {
+	ORASK_OUTCOME_COMPLETE = 0,
+	ORASK_OUTCOME_INTERRUPTED, /* Ctrl-C or a signal */
+	ORASK_OUTCOME_BROKEN,      /* the answer broke off (upstream error, timeout) */
+};
+
+/* Record an exchange: the conversation (with conv's model and system
+ * prompt), the question and the answer as received (reply NULL when no
+ * usage is known), and make the conversation terminal key's last (key may
+ * be NULL). A complete exchange is appended to conv->messages too. */
 enum orask_history_status orask_history_record(struct orask_history *h,
     struct orask_conversation *conv, const char *key, const char *question, const char *answer,
-    const struct ora_reply *reply, char *msg, size_t msg_size);
+    const struct ora_reply *reply, enum orask_outcome outcome, char *msg, size_t msg_size);
 
-struct orask_log_entry {
+/* Record an exchange without opening the database: append it to the
+ * pending file in dir, which the next orask_history_open() moves into the
+ * database. Cheap: for a plain question, whose conversation is new. */
+enum orask_history_status orask_history_append(const char *dir,
+    const struct orask_conversation *conv, const char *key, const char *question,
+    const char *answer, const struct ora_reply *reply, enum orask_outcome outcome, char *msg,
+    size_t msg_size);
+
+/* Drop conversations last updated more than max_days ago, then the least
+ * recently updated past max_conversations; 0 means no limit. */
+enum orask_history_status orask_history_retain(
+    struct orask_history *h, long max_days, long max_conversations, char *msg, size_t msg_size);
+
+struct orask_exchange {
+	long long seq;  /* order of recording */
 	long long time; /* seconds since the epoch */
 	char cid[ORASK_CID_MAX + 1];
-	char model[128];
+	char *model;                           /* served; NULL: unknown */
 	long prompt_tokens, completion_tokens; /* -1: unknown */
 	double cost;
 	int has_cost;
-	char question[ORASK_LOG_QUESTION_MAX + 1];
+	enum orask_outcome outcome;
+	char *question;
+	char *answer;
 };
 
-/* The last at most max entries of the log, oldest first, into *out
- * (free() it); *n their number. */
-enum orask_history_status orask_history_log(struct orask_history *h, size_t max,
-    struct orask_log_entry **out, size_t *n, char *msg, size_t msg_size);
+struct orask_exchanges {
+	struct orask_exchange *items;
+	size_t n;
+	/* for orask_history_show(): the conversation's settings */
+	char *model, *system;
+};
+
+void orask_exchanges_free(struct orask_exchanges *x);
+
+/* The last at most max exchanges, oldest first: all of them, or those of
+ * conversation cid (may be NULL), or those whose question or answer holds
+ * every word of text (may be NULL; full-text search). */
+enum orask_history_status orask_history_log(struct orask_history *h, size_t max, const char *cid,
+    const char *text, struct orask_exchanges *out, char *msg, size_t msg_size);
+
+/* Every exchange of conversation id, oldest first; NOT_FOUND if none. */
+enum orask_history_status orask_history_show(struct orask_history *h, const char *id,
+    struct orask_exchanges *out, char *msg, size_t msg_size);
+
+/* Remove conversation id and its exchanges; *n_removed their number.
+ * NOT_FOUND if there is no such conversation. */
+enum orask_history_status orask_history_rm(
+    struct orask_history *h, const char *id, size_t *n_removed, char *msg, size_t msg_size);
 
 #endif

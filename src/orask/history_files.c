@@ -1,10 +1,12 @@
 /*
- * history_files.c: the checked directories and files of orask's history.
+ * history_files.c: the checked directory and files of orask's history.
  *
  * Every file is reached through the descriptor of a directory that was
  * checked (owned by the caller, no group or other bits), opened with
  * O_NOFOLLOW and checked again on its own descriptor: a history readable by
- * others is never written to, whatever its path looks like.
+ * others is never written to, whatever its path looks like. SQLite then
+ * opens the database by its path, inside that private directory, which no
+ * one else can change.
  */
 #include "config.h"
 
@@ -16,8 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <json-c/json.h>
 
 #include "common/util.h"
 #include "orask/history_internal.h"
@@ -104,75 +104,65 @@ make_parents(const char *path)
 }
 
 enum orask_history_status
-orask_history_open(const char *dir, struct orask_history **out, char *msg, size_t size)
+hist_open_dir(const char *dir, int *out, char *msg, size_t size)
 {
-	struct orask_history *h;
-	enum orask_history_status r;
-	char *conv_path;
-
-	*out = NULL;
-	h = ora_xcalloc(1, sizeof(*h));
-	h->dir = ora_xstrdup(dir);
-	h->dfd = h->conv_dfd = -1;
 	make_parents(dir);
-	if ((r = open_dir(AT_FDCWD, dir, dir, &h->dfd, msg, size)) == ORASK_HISTORY_OK) {
-		conv_path = ora_xasprintf("%s/%s", dir, HIST_CONV_DIR);
-		r = open_dir(h->dfd, HIST_CONV_DIR, conv_path, &h->conv_dfd, msg, size);
-		free(conv_path);
-	}
-	if (r != ORASK_HISTORY_OK) {
-		orask_history_close(h);
-		return r;
-	}
-	*out = h;
-	return ORASK_HISTORY_OK;
+	return open_dir(AT_FDCWD, dir, dir, out, msg, size);
 }
 
-void
-orask_history_close(struct orask_history *h)
-{
-	if (h == NULL)
-		return;
-	if (h->conv_dfd >= 0)
-		close(h->conv_dfd);
-	if (h->dfd >= 0)
-		close(h->dfd);
-	free(h->dir);
-	free(h);
-}
-
-/* Read file name in dfd (path for messages) whole, after checking it.
- * ORASK_HISTORY_NOT_FOUND when it does not exist. */
 enum orask_history_status
-hist_read_file(
-    int dfd, const char *name, const char *path, char **out, size_t *len, char *msg, size_t size)
+hist_check_file(int dfd, const char *dir, const char *name, int create, char *msg, size_t size)
 {
 	enum orask_history_status r;
+	char *path = ora_xasprintf("%s/%s", dir, name);
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	if (fd < 0) {
+		r = errno == ENOENT
+		        ? ORASK_HISTORY_NOT_FOUND
+		        : hist_say(msg, size,
+		              errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
+		              "cannot open %s: %s", path, strerror(errno));
+	} else {
+		r = hist_check_fd(fd, path, 0, msg, size);
+		close(fd);
+	}
+	free(path);
+	return r;
+}
+
+enum orask_history_status
+orask_history_check(const char *dir, char *msg, size_t size)
+{
+	enum orask_history_status r;
+	int dfd;
+
+	if ((r = hist_open_dir(dir, &dfd, msg, size)) != ORASK_HISTORY_OK)
+		return r;
+	r = hist_check_file(dfd, dir, ORASK_HISTORY_DB, 0, msg, size);
+	close(dfd);
+	return r == ORASK_HISTORY_NOT_FOUND ? ORASK_HISTORY_OK : r;
+}
+
+enum orask_history_status
+hist_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, char *msg, size_t size)
+{
+	enum orask_history_status r = ORASK_HISTORY_OK;
 	size_t cap = 4096, n = 0;
 	char *buf;
 	ssize_t got;
-	int fd;
 
 	*out = NULL;
 	*len = 0;
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return ORASK_HISTORY_NOT_FOUND;
-		return hist_say(msg, size,
-		    errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
-		    "cannot open %s: %s", path, strerror(errno));
-	}
-	if ((r = hist_check_fd(fd, path, 0, msg, size)) != ORASK_HISTORY_OK) {
-		close(fd);
-		return r;
-	}
 	buf = ora_xmalloc(cap + 1);
 	for (;;) {
 		if (n == cap) {
-			if (cap >= HIST_FILE_READ_MAX) {
+			if (cap >= max) {
 				r = hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE,
-				    "%s is larger than %u MiB, which orask never writes: remove it",
-				    path, HIST_FILE_READ_MAX >> 20);
+				    "%s is larger than %zu MiB, which orask never writes: remove "
+				    "it",
+				    path, max >> 20);
 				break;
 			}
 			cap *= 2;
@@ -189,7 +179,6 @@ hist_read_file(
 		}
 		n += (size_t)got;
 	}
-	close(fd);
 	if (r != ORASK_HISTORY_OK) {
 		free(buf);
 		return r;
@@ -198,6 +187,30 @@ hist_read_file(
 	*out = buf;
 	*len = n;
 	return ORASK_HISTORY_OK;
+}
+
+/* Read file name in dfd (path for messages) whole, after checking it.
+ * ORASK_HISTORY_NOT_FOUND when it does not exist. */
+enum orask_history_status
+hist_read_file(
+    int dfd, const char *name, const char *path, char **out, size_t *len, char *msg, size_t size)
+{
+	enum orask_history_status r;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return ORASK_HISTORY_NOT_FOUND;
+		return hist_say(msg, size,
+		    errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
+		    "cannot open %s: %s", path, strerror(errno));
+	}
+	if ((r = hist_check_fd(fd, path, 0, msg, size)) == ORASK_HISTORY_OK)
+		r = hist_read_fd(fd, path, HIST_FILE_READ_MAX, out, len, msg, size);
+	close(fd);
+	return r;
 }
 
 int
@@ -215,86 +228,4 @@ hist_write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
-}
-
-/* Write data to file name in dfd, which must be the caller's alone if it
- * exists. Replacing: to a temporary file created with mode 0600, then
- * renamed over it, so a reader sees the old file or the new one, never
- * half of one. In place (a new file, or one read only under the lock):
- * one file creation less, which is most of what the history costs a
- * short question on ext4. */
-enum orask_history_status
-hist_write_file(int dfd, const char *name, const char *path, const char *data, size_t len,
-    int in_place, char *msg, size_t size)
-{
-	enum orask_history_status r;
-	char tmp[ORASK_CID_MAX + 64];
-	struct stat st;
-	int fd, e = 0;
-
-	snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
-	fd = openat(dfd, in_place ? name : tmp,
-	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (in_place ? 0 : O_TRUNC), 0600);
-	if (fd < 0)
-		return hist_say(msg, size,
-		    errno == ELOOP ? ORASK_HISTORY_UNSAFE : ORASK_HISTORY_UNAVAILABLE,
-		    "cannot write %s: %s", path, strerror(errno));
-	if (in_place && ((r = hist_check_fd(fd, path, 0, msg, size)) != ORASK_HISTORY_OK ||
-	                    (fstat(fd, &st) == 0 && st.st_size > 0 && ftruncate(fd, 0) != 0 &&
-	                        (e = errno) != 0))) {
-		close(fd);
-		return e != 0 ? hist_say(msg, size, ORASK_HISTORY_UNAVAILABLE,
-		                    "cannot write %s: %s", path, strerror(e))
-		              : r;
-	}
-	if (hist_write_all(fd, data, len) != 0)
-		e = errno;
-	if (close(fd) != 0 && e == 0)
-		e = errno;
-	if (!in_place && e == 0 && renameat(dfd, tmp, dfd, name) != 0)
-		e = errno;
-	if (e != 0) {
-		if (!in_place)
-			unlinkat(dfd, tmp, 0);
-		return hist_say(
-		    msg, size, ORASK_HISTORY_UNAVAILABLE, "cannot write %s: %s", path, strerror(e));
-	}
-	return ORASK_HISTORY_OK;
-}
-
-/* ---- JSON helpers --------------------------------------------------------- */
-
-const char *
-hist_json_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-int64_t
-hist_json_int(struct json_object *o, const char *key, int64_t def)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return def;
-	return json_object_get_int64(v);
-}
-
-struct json_object *
-hist_json_string_or_null(const char *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-const char *
-hist_json_text(struct json_object *o)
-{
-	return json_object_to_json_string_ext(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }

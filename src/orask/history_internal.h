@@ -1,6 +1,8 @@
 /*
- * history_internal.h: what the parts of orask's history share (history.c,
- * history_files.c, history_log.c); the callers' contract is history.h.
+ * history_internal.h: what the parts of orask's history share (history.c
+ * the database, history_files.c the checked directory and files,
+ * history_import.c an older orask's JSON files); the callers' contract is
+ * history.h.
  */
 #ifndef ORA_ORASK_HISTORY_INTERNAL_H
 #define ORA_ORASK_HISTORY_INTERNAL_H
@@ -8,22 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
+#include <sqlite3.h>
 
 #include "orask/history.h"
 
-#define HIST_CONV_DIR "conversations"
-#define HIST_CONV_SUFFIX ".json"
-#define HIST_TERMINALS_FILE "terminals.json"
-#define HIST_LOG_FILE "log.jsonl"
-/* The largest history file read back: a conversation at its cap plus one
- * exchange of the largest question and a long answer. Larger is damage. */
+/* An older orask's files, imported once. */
+#define HIST_OLD_CONV_DIR "conversations"
+#define HIST_OLD_CONV_SUFFIX ".json"
+#define HIST_OLD_LOG_FILE "log.jsonl"
+/* The largest old file read back; larger is damage. */
 #define HIST_FILE_READ_MAX (32u * 1024 * 1024)
+#define HIST_BUSY_TIMEOUT_MS 5000 /* another orask writing */
+#define HIST_PENDING_FILE "pending.jsonl"
 
 struct orask_history {
-	char *dir;    /* for messages */
-	int dfd;      /* the state directory */
-	int conv_dfd; /* its conversations/ */
+	char *dir; /* for messages */
+	int dfd;   /* the state directory */
+	sqlite3 *db;
 };
 
 /* Write a sentence to msg; returns status. */
@@ -36,29 +39,45 @@ enum orask_history_status hist_say(char *msg, size_t size, enum orask_history_st
 enum orask_history_status hist_check_fd(
     int fd, const char *path, int want_dir, char *msg, size_t size);
 
+/* Create (with missing parents, mode 0700) and open the state directory
+ * dir, checked; *out its descriptor. */
+enum orask_history_status hist_open_dir(const char *dir, int *out, char *msg, size_t size);
+
+/* Check file name in dfd if it exists (NOT_FOUND if not); create it with
+ * mode 0600 first when create is set. */
+enum orask_history_status hist_check_file(
+    int dfd, const char *dir, const char *name, int create, char *msg, size_t size);
+
 /* Read file name in dfd whole, after checking it; ORASK_HISTORY_NOT_FOUND
  * when it does not exist. *out is NUL-terminated; free() it. */
 enum orask_history_status hist_read_file(
     int dfd, const char *name, const char *path, char **out, size_t *len, char *msg, size_t size);
 
-/* Write data to file name in dfd: replacing it through a temporary file
- * and a rename, or in_place (a new file, or one only read under the lock). */
-enum orask_history_status hist_write_file(int dfd, const char *name, const char *path,
-    const char *data, size_t len, int in_place, char *msg, size_t size);
-
 int hist_write_all(int fd, const char *p, size_t n);
 
-/* JSON: a string member or NULL; an integer member or def; a string or
- * JSON null; the compact text of o (owned by o). */
-const char *hist_json_str(struct json_object *o, const char *key);
-int64_t hist_json_int(struct json_object *o, const char *key, int64_t def);
-struct json_object *hist_json_string_or_null(const char *s);
-const char *hist_json_text(struct json_object *o);
+/* Read the open, checked fd whole (at most max bytes; path for messages). */
+enum orask_history_status hist_read_fd(
+    int fd, const char *path, size_t max, char **out, size_t *len, char *msg, size_t size);
 
-/* history_log.c: append one exchange to the log (the caller holds the
- * lock), and cut the log when it has grown past its cap. */
-enum orask_history_status hist_log_append(struct orask_history *h,
-    const struct orask_conversation *conv, const char *question, const struct ora_reply *reply,
-    char *msg, size_t size);
+/* history_pending.c: move the exchanges appended by plain questions into
+ * the database, in one transaction, then empty the file. */
+enum orask_history_status hist_drain_pending(struct orask_history *h, char *msg, size_t size);
+
+/* history.c, for the drain: record as orask_history_record() does, with
+ * the time of the exchange. */
+enum orask_history_status hist_record_at(struct orask_history *h, struct orask_conversation *conv,
+    const char *key, long long when, const char *question, const char *answer, const char *served,
+    long prompt_tokens, long completion_tokens, const double *cost, enum orask_outcome outcome,
+    int in_transaction, char *msg, size_t size);
+
+/* history_import.c: copy an older orask's conversations and log into h's
+ * database (the caller holds a write transaction). */
+enum orask_history_status hist_import_old(struct orask_history *h, char *msg, size_t size);
+
+/* history.c, for the import: insert one exchange as it was. */
+enum orask_history_status hist_insert(struct orask_history *h, const char *cid, const char *model,
+    const char *system, long long time, const char *question, const char *answer,
+    const char *served, long prompt_tokens, long completion_tokens, const double *cost,
+    enum orask_outcome outcome, char *msg, size_t size);
 
 #endif

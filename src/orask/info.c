@@ -1,6 +1,6 @@
 /*
- * info.c: `orask models`, `orask me`, `orask usage` and `orask log`, and the
- * budgets -u prints after an answer.
+ * info.c: `orask models`, `orask me` and `orask usage`, and the budgets -u
+ * prints after an answer.
  */
 #include "config.h"
 
@@ -83,7 +83,7 @@ print_aliases(struct ora_client *c, int color)
 		goto out;
 	printf("\n%s%-15s  %s%s\n", color ? BOLD : "", "ALIAS", "STANDS FOR", color ? RESET : "");
 	json_object_object_foreach(aliases, name, model)
-		printf("%-15s  %s\n", name, json_object_get_string(model));
+	    printf("%-15s  %s\n", name, json_object_get_string(model));
 out:
 	json_object_put(root);
 	free(body);
@@ -234,8 +234,8 @@ string_of(struct json_object *o, const char *key)
 
 /* An amount in USD with at least two decimals and no noise: $10.00,
  * $8.70, $0.0000225; "-" when unknown. */
-static void
-dollars(char *buf, size_t size, int have, double value)
+void
+orask_format_dollars(char *buf, size_t size, int have, double value)
 {
 	char *end;
 
@@ -276,10 +276,10 @@ budget_line(struct json_object *b, struct budget_line *l)
 		left = limit - spent - reserved;
 		has_left = 1;
 	}
-	dollars(l->limit, sizeof(l->limit), has_limit, limit);
-	dollars(l->spent, sizeof(l->spent), has_spent, spent);
-	dollars(l->reserved, sizeof(l->reserved), has_reserved, reserved);
-	dollars(l->left, sizeof(l->left), has_left, left);
+	orask_format_dollars(l->limit, sizeof(l->limit), has_limit, limit);
+	orask_format_dollars(l->spent, sizeof(l->spent), has_spent, spent);
+	orask_format_dollars(l->reserved, sizeof(l->reserved), has_reserved, reserved);
+	orask_format_dollars(l->left, sizeof(l->left), has_left, left);
 	snprintf(l->resets, sizeof(l->resets), "-");
 	if (json_object_object_get_ex(b, "resets_at", &v) && v == NULL) {
 		snprintf(l->resets, sizeof(l->resets), "never"); /* a total, not a period */
@@ -386,86 +386,57 @@ orask_usage(struct ora_client *c, int json)
 	return ORASK_EXIT_OK;
 }
 
-/* ---- the log ------------------------------------------------------------- */
-
-static void
-log_json(const struct orask_log_entry *e)
-{
-	struct json_object *o = json_object_new_object();
-	char cost[64];
-
-	json_object_object_add(o, "time", json_object_new_int64(e->time));
-	json_object_object_add(o, "conversation", json_object_new_string(e->cid));
-	json_object_object_add(o, "model", json_object_new_string(e->model));
-	json_object_object_add(o, "prompt_tokens", json_object_new_int64(e->prompt_tokens));
-	json_object_object_add(o, "completion_tokens", json_object_new_int64(e->completion_tokens));
-	orask_format_cost(cost, sizeof(cost), e->cost);
-	json_object_object_add(
-	    o, "cost", e->has_cost ? json_object_new_double_s(e->cost, cost) : NULL);
-	json_object_object_add(o, "question", json_object_new_string(e->question));
-	puts(json_object_to_json_string_ext(
-	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
+/* ---- templates ------------------------------------------------------------ */
 
 int
-orask_log(const struct orask_options *o)
+orask_templates(const struct orask_settings *s, int json)
 {
-	struct orask_history *h = NULL;
-	struct orask_log_entry *e = NULL;
-	int color = orask_use_color(STDOUT_FILENO), tty = isatty(STDOUT_FILENO);
-	int cid_w = (int)strlen("CONVERSATION"), model_w = (int)strlen("MODEL");
-	char msg[1024], when[32], tokens[32], cost[72], *dir;
-	enum orask_history_status r;
-	size_t i, n = 0;
-	struct tm tm;
-	time_t t;
+	int color = orask_use_color(STDOUT_FILENO), w = (int)strlen("TEMPLATE"),
+	    mw = (int)strlen("MODEL");
+	char first[80];
+	size_t i;
 
-	if ((dir = orask_history_default_dir()) == NULL) {
-		orask_warn("no home directory, so no history: set XDG_STATE_HOME");
-		return ORASK_EXIT_FAIL;
+	if (s->n_templates == 0) {
+		fprintf(stderr, "orask: no templates in %s (orask(1), CONFIGURATION)\n",
+		    s->path != NULL ? s->path : "orask.conf");
+		return ORASK_EXIT_OK;
 	}
-	r = orask_history_open(dir, &h, msg, sizeof(msg));
-	free(dir);
-	if (r == ORASK_HISTORY_OK)
-		r = orask_history_log(h, o->log_count, &e, &n, msg, sizeof(msg));
-	orask_history_close(h);
-	if (r != ORASK_HISTORY_OK) {
-		orask_warn("%s", msg);
-		return ORASK_EXIT_FAIL;
+	for (i = 0; i < s->n_templates; i++) {
+		if ((int)strlen(s->templates[i].name) > w)
+			w = (int)strlen(s->templates[i].name);
+		if (s->templates[i].model != NULL && (int)strlen(s->templates[i].model) > mw)
+			mw = (int)strlen(s->templates[i].model);
 	}
-	for (i = 0; i < n; i++) {
-		if ((int)strlen(e[i].cid) > cid_w)
-			cid_w = (int)strlen(e[i].cid);
-		if ((int)strlen(e[i].model) > model_w)
-			model_w = (int)strlen(e[i].model);
-	}
-	if (n > 0 && !o->json)
-		printf("%s%-16s  %-*s  %-*s  %7s  %-12s  %s%s\n", color ? BOLD : "", "TIME", cid_w,
-		    "CONVERSATION", model_w, "MODEL", "TOKENS", "COST", "QUESTION",
-		    color ? RESET : "");
-	for (i = 0; i < n; i++) {
-		if (o->json) {
-			log_json(&e[i]);
+	if (!json)
+		printf("%s%-*s  %-*s  %s%s\n", color ? BOLD : "", w, "TEMPLATE", mw, "MODEL",
+		    "SYSTEM PROMPT", color ? RESET : "");
+	for (i = 0; i < s->n_templates; i++) {
+		const struct orask_template *t = &s->templates[i];
+		struct json_object *o;
+
+		if (json) {
+			o = json_object_new_object();
+			json_object_object_add(o, "name", json_object_new_string(t->name));
+			json_object_object_add(
+			    o, "model", t->model != NULL ? json_object_new_string(t->model) : NULL);
+			json_object_object_add(o, "system",
+			    t->system != NULL ? json_object_new_string(t->system) : NULL);
+			json_object_object_add(o, "cost_centre",
+			    t->cost_centre != NULL ? json_object_new_string(t->cost_centre) : NULL);
+			json_object_object_add(o, "temperature",
+			    t->has_temperature ? json_object_new_double(t->temperature) : NULL);
+			json_object_object_add(o, "max_tokens",
+			    t->max_tokens > 0 ? json_object_new_int64(t->max_tokens) : NULL);
+			puts(json_object_to_json_string_ext(
+			    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
 			continue;
 		}
-		t = (time_t)e[i].time;
-		if (localtime_r(&t, &tm) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
-			snprintf(when, sizeof(when), "-");
-		if (e[i].prompt_tokens >= 0 && e[i].completion_tokens >= 0)
-			snprintf(tokens, sizeof(tokens), "%ld",
-			    e[i].prompt_tokens + e[i].completion_tokens);
-		else
-			snprintf(tokens, sizeof(tokens), "-");
-		dollars(cost, sizeof(cost), e[i].has_cost, e[i].cost);
-		printf("%-16s  %-*s  %-*s  %7s  %-12s  ", when, cid_w, e[i].cid, model_w,
-		    e[i].model, tokens, cost);
-		orask_write_text(stdout, tty, e[i].question, strlen(e[i].question));
-		putchar('\n');
+		snprintf(first, sizeof(first), "%s", t->system != NULL ? t->system : "-");
+		first[strcspn(first, "\n")] = '\0';
+		sanitize(first);
+		printf(
+		    "%-*s  %-*s  %s\n", w, t->name, mw, t->model != NULL ? t->model : "-", first);
 	}
-	if (n == 0)
-		fprintf(stderr, "orask: no exchanges yet\n");
-	free(e);
 	return ORASK_EXIT_OK;
 }

@@ -19,9 +19,10 @@
 #include "orask/orask.h"
 
 #define MAX_TOKENS_LIMIT 10000000UL
-#define TIMEOUT_LIMIT 86400UL /* seconds */
+#define TIMEOUT_LIMIT 86400.0 /* seconds */
 
 volatile sig_atomic_t orask_interrupted;
+enum orask_color orask_color_choice;
 
 enum {
 	OPT_MAX_TOKENS = 256,
@@ -29,6 +30,7 @@ enum {
 	OPT_JSON,
 	OPT_TIMEOUT,
 	OPT_CID,
+	OPT_RAW,
 };
 
 static const struct option long_options[] = {
@@ -37,11 +39,15 @@ static const struct option long_options[] = {
     {"temperature", required_argument, NULL, 't'},
     {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
     {"no-stream", no_argument, NULL, OPT_NO_STREAM},
+    {"raw", no_argument, NULL, OPT_RAW},
     {"json", no_argument, NULL, OPT_JSON},
     {"cost-centre", required_argument, NULL, 'e'},
     {"usage", no_argument, NULL, 'u'},
     {"continue", no_argument, NULL, 'c'},
     {"cid", required_argument, NULL, OPT_CID},
+    {"query", required_argument, NULL, 'q'},
+    {"template", required_argument, NULL, 'T'},
+    {"file", required_argument, NULL, 'f'},
     {"socket", required_argument, NULL, 'S'},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
@@ -55,7 +61,11 @@ help(void)
 	printf("Usage: orask [OPTION]... QUESTION...\n"
 	       "       COMMAND | orask [OPTION]... [INSTRUCTION...]\n"
 	       "       orask [-S SOCKET] [-e COSTCENTRE] [--json] models|me|usage\n"
-	       "       orask [--json] log [N]\n"
+	       "       orask [--json] log [N] [-q TEXT] [--cid ID]\n"
+	       "       orask [--json] show ID\n"
+	       "       orask rm ID\n"
+	       "       orask [--json] templates\n"
+	       "       orask [OPTION]... chat    (or a bare orask on a terminal)\n"
 	       "Ask a language model through the ora broker; the answer streams to standard\n"
 	       "output. Standard input, when it is not a terminal, is added after the\n"
 	       "arguments, separated by a blank line. Each question starts a new\n"
@@ -67,18 +77,28 @@ help(void)
 	       "      --max-tokens=N        longest answer, in tokens\n"
 	       "      --no-stream           print the answer when it is complete\n"
 	       "      --json                print one JSON object: text, model, usage, cost\n"
+	       "      --raw                 on a terminal too, the answer exactly as received\n"
+	       "                            (else Markdown is rendered there)\n"
 	       "  -e, --cost-centre=NAME    charge one of your other cost centres\n"
 	       "  -c, --continue            continue this terminal's last conversation\n"
 	       "      --cid=ID              continue conversation ID (or start it)\n"
 	       "  -u, --usage               print tokens, cost and budgets left on standard error\n"
 	       "  -S, --socket=PATH         broker socket (default: $ORA_SOCKET, else %s)\n"
-	       "      --timeout=SECONDS     give up after this long\n"
+	       "      --timeout=SECONDS     give up after this long (0.5 is half a second)\n"
+	       "  -q, --query=TEXT          with log: only exchanges holding every word of TEXT\n"
+	       "  -f, --file=FILE           add FILE (text) to the question, labelled with its\n"
+	       "                            name; repeatable; - is standard input\n"
+	       "  -T, --template=NAME       a template of orask.conf: its system prompt, model\n"
+	       "                            and options (the command line still wins)\n"
 	       "  -h, --help                show this help\n"
 	       "  -V, --version             show the version\n"
 	       "\n"
 	       "Commands: models (the models you may use, with prices per million tokens),\n"
 	       "me (who the broker thinks you are), usage (your budgets), log [N] (your last\n"
-	       "N exchanges, 20 by default). To ask a question that is one of these words,\n"
+	       "N exchanges, 20 by default; -q searches them, --cid picks a conversation),\n"
+	       "show ID (a whole conversation), rm ID (remove one), templates (those of\n"
+	       "~/.config/ora/orask.conf), chat (a conversation at a prompt; -c and --cid\n"
+	       "continue one). These words are never sent as questions; to ask one,\n"
 	       "write: orask -- models\n"
 	       "\n"
 	       "Exit status: 0 answered, 2 usage error, 3 broker unreachable, 4 not permitted\n"
@@ -120,8 +140,11 @@ orask_use_color(int fd)
 {
 	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
 
-	return isatty(fd) && (no_color == NULL || *no_color == '\0') &&
-	       (term == NULL || strcmp(term, "dumb") != 0);
+	if ((no_color != NULL && *no_color != '\0') || orask_color_choice == ORASK_COLOR_NEVER)
+		return 0;
+	if (orask_color_choice == ORASK_COLOR_ALWAYS)
+		return 1;
+	return isatty(fd) && (term == NULL || strcmp(term, "dumb") != 0);
 }
 
 void
@@ -190,16 +213,20 @@ int
 orask_fail(struct ora_client *c, enum ora_status status)
 {
 	long retry = ora_client_last_retry_after(c);
+	const char *msg;
 
 	/* An interruption was asked for: "cancelled" would only repeat it. */
 	if (orask_interrupted)
 		return orask_exit_for(status);
-	orask_warn("%s",
-	    *ora_client_last_error(c) != '\0' ? ora_client_last_error(c) : ora_status_str(status));
-	if (status == ORA_E_RATE_LIMITED && retry >= 0)
-		orask_warn("try again in %ld second%s", retry, retry == 1 ? "" : "s");
-	if (status == ORA_E_TOO_LARGE)
-		orask_warn("nothing was answered: send less input");
+	msg = *ora_client_last_error(c) != '\0' ? ora_client_last_error(c) : ora_status_str(status);
+	/* One message per refusal: the broker's sentence, with when to try
+	 * again only where it does not already say so. */
+	if (status == ORA_E_RATE_LIMITED && retry >= 0 && strstr(msg, "try again") == NULL)
+		orask_warn("%s; try again in %ld second%s", msg, retry, retry == 1 ? "" : "s");
+	else if (status == ORA_E_TOO_LARGE)
+		orask_warn("%s; nothing was answered: send less input", msg);
+	else
+		orask_warn("%s", msg);
 	return orask_exit_for(status);
 }
 
@@ -233,10 +260,11 @@ static int
 parse_options(int argc, char **argv, struct orask_options *o)
 {
 	unsigned long n;
+	double seconds;
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:hV", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:s:t:e:ucS:q:T:f:hV", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			o->model = optarg;
@@ -265,6 +293,9 @@ parse_options(int argc, char **argv, struct orask_options *o)
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_RAW:
+			o->raw = 1;
+			break;
 		case 'e':
 			o->cost_centre = optarg;
 			break;
@@ -285,10 +316,27 @@ parse_options(int argc, char **argv, struct orask_options *o)
 			o->socket = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (ora_parse_ulong(optarg, TIMEOUT_LIMIT, &n) != 0)
+			seconds = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' ||
+			    !(seconds >= 0 && seconds <= TIMEOUT_LIMIT))
 				return usage_error(
-				    "--timeout needs a number of seconds, not '%s'", optarg);
-			o->timeout_s = (long)n;
+				    "--timeout needs a number of seconds from 0 to %.0f "
+				    "(0.5 is half a second), not '%s'",
+				    TIMEOUT_LIMIT, optarg);
+			/* Rounded up: --timeout 0.0001 is a timeout, not none. */
+			o->timeout_ms = (long)(seconds * 1000.0 + 0.999);
+			break;
+		case 'q':
+			o->query = optarg;
+			break;
+		case 'T':
+			o->template_name = optarg;
+			break;
+		case 'f':
+			if (o->n_files == ORASK_MAX_FILES)
+				return usage_error(
+				    "at most %d files (-f) go with one question", ORASK_MAX_FILES);
+			o->files[o->n_files++] = optarg;
 			break;
 		case 'h':
 			help();
@@ -300,70 +348,6 @@ parse_options(int argc, char **argv, struct orask_options *o)
 			fprintf(stderr, "Try 'orask --help'.\n");
 			return ORASK_EXIT_USAGE;
 		}
-	}
-	return 0;
-}
-
-#define LOG_DEFAULT 20
-#define LOG_LIMIT 100000UL
-
-/* A lone positional word that names a command is that command, unless a
- * "--" came before it; `log` may be followed by a count. */
-static const char *
-command(int argc, char **argv, struct orask_options *o)
-{
-	static const char *const names[] = {"models", "me", "usage", "log"};
-	int n = argc - optind;
-	size_t i;
-
-	if (n < 1 || n > 2 || strcmp(argv[optind - 1], "--") == 0)
-		return NULL;
-	if (n == 2 && (strcmp(argv[optind], "log") != 0 ||
-	                  ora_parse_ulong(argv[optind + 1], LOG_LIMIT, &o->log_count) != 0))
-		return NULL;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(argv[optind], names[i]) == 0)
-			return names[i];
-	return NULL;
-}
-
-/* Open the history and pick the conversation. A history open to others is
- * never used; one that cannot be had (no writable home) only matters when
- * -c or --cid asked for it. Returns 0 or an exit code. */
-static int
-open_memory(const struct orask_options *o, struct orask_memory *mem, char *key, size_t key_size)
-{
-	enum orask_history_status r;
-	int needed = o->cont || o->cid != NULL;
-	char msg[1024], *dir;
-
-	if ((dir = orask_history_default_dir()) == NULL) {
-		if (!needed)
-			return 0;
-		orask_warn("no home directory to keep conversations in: set XDG_STATE_HOME");
-		return ORASK_EXIT_FAIL;
-	}
-	r = orask_history_open(dir, &mem->history, msg, sizeof(msg));
-	free(dir);
-	if (r == ORASK_HISTORY_UNAVAILABLE && !needed) {
-		orask_warn("%s; the answer will not be remembered", msg);
-		return 0;
-	}
-	if (r != ORASK_HISTORY_OK) {
-		orask_warn("%s", msg);
-		return ORASK_EXIT_FAIL;
-	}
-	if (orask_history_terminal_key(key, key_size) == 0)
-		mem->terminal = key;
-	r = orask_history_start(
-	    mem->history, o->cid, o->cont ? mem->terminal : NULL, &mem->conv, msg, sizeof(msg));
-	if (r == ORASK_HISTORY_NOT_FOUND) {
-		orask_warn("%s", msg);
-		r = ORASK_HISTORY_OK;
-	}
-	if (r != ORASK_HISTORY_OK) {
-		orask_warn("%s", msg);
-		return ORASK_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -383,50 +367,163 @@ open_client(const struct orask_options *o, struct ora_client **c)
 	if (o->cost_centre != NULL &&
 	    (r = ora_client_set_cost_centre(*c, o->cost_centre)) != ORA_OK)
 		return usage_error("%s", ora_client_last_error(*c));
-	if (o->timeout_s > 0)
-		ora_client_set_timeout(*c, o->timeout_s * 1000);
+	if (o->timeout_ms > 0)
+		ora_client_set_timeout(*c, o->timeout_ms);
 	return 0;
+}
+
+/* The command the words after the options name; an exit code when they
+ * are a mistake rather than a question, or options do not go with it. */
+static int
+pick_command(int argc, char **argv, const struct orask_options *o, struct orask_command *cmd)
+{
+	int dashdash = optind > 0 && strcmp(argv[optind - 1], "--") == 0;
+	char msg[2048];
+
+	/* A person at a terminal who mistypes a command is asked; a script
+	 * (standard input not a terminal) gets what it wrote. */
+	if (orask_command_parse(argc - optind, argv + optind, dashdash, isatty(STDIN_FILENO), cmd,
+	        msg, sizeof(msg)) != 0)
+		return usage_error("%s", msg);
+	if (cmd->cmd != ORASK_CMD_NONE && cmd->cmd != ORASK_CMD_LOG && cmd->cmd != ORASK_CMD_CHAT &&
+	    (o->cont || o->cid != NULL))
+		return usage_error("-c and --cid go with a question or log, not with '%s'",
+		    orask_command_name(cmd->cmd));
+	if (cmd->cmd == ORASK_CMD_LOG && o->cont)
+		return usage_error(
+		    "-c goes with a question; to list a conversation: orask log --cid ID");
+	if (cmd->cmd != ORASK_CMD_NONE && o->n_files > 0)
+		return usage_error(
+		    "-f adds a file to a question, not to '%s'", orask_command_name(cmd->cmd));
+	if (cmd->cmd != ORASK_CMD_LOG && o->query != NULL)
+		return usage_error("-q searches the history: orask log -q TEXT");
+	return 0;
+}
+
+/* orask.conf, then -T: what the command line left unset. Returns 0 or
+ * an exit code after printing why. */
+static int
+apply_settings(struct orask_options *o, struct orask_settings *st)
+{
+	const struct orask_template *t = NULL;
+	char msg[2048], *path;
+	size_t i;
+	int r;
+
+	if ((path = orask_settings_path()) == NULL)
+		r = 0, memset(st, 0, sizeof(*st));
+	else
+		r = orask_settings_load(path, st, msg, sizeof(msg));
+	free(path);
+	if (r != 0) {
+		orask_warn("%s", msg);
+		return ORASK_EXIT_USAGE;
+	}
+	orask_color_choice = st->color;
+	if (o->template_name != NULL &&
+	    (t = orask_settings_template(st, o->template_name)) == NULL) {
+		fprintf(stderr, "orask: no template '%s'", o->template_name);
+		for (i = 0; i < st->n_templates; i++)
+			fprintf(
+			    stderr, "%s%s", i == 0 ? "; there are: " : ", ", st->templates[i].name);
+		fprintf(stderr, "%s\n", st->n_templates == 0 ? " (orask.conf has none)" : "");
+		return ORASK_EXIT_USAGE;
+	}
+	if (t != NULL) {
+		if (o->model == NULL)
+			o->model = t->model;
+		if (o->system == NULL)
+			o->system = t->system;
+		if (o->cost_centre == NULL)
+			o->cost_centre = t->cost_centre;
+		if (!o->has_temperature && t->has_temperature) {
+			o->temperature = t->temperature;
+			o->has_temperature = 1;
+		}
+		if (o->max_tokens == 0)
+			o->max_tokens = t->max_tokens;
+	}
+	o->default_model = st->model;
+	o->default_system = st->system;
+	if (o->cost_centre == NULL)
+		o->cost_centre = st->cost_centre;
+	o->markdown_never = st->markdown_never;
+	o->keep_days = st->keep_days;
+	o->keep_conversations = st->keep_conversations;
+	return 0;
+}
+
+static int
+run_command(struct ora_client *c, const struct orask_options *o, const struct orask_command *cmd)
+{
+	switch (cmd->cmd) {
+	case ORASK_CMD_MODELS:
+		return orask_models(c, o->json);
+	case ORASK_CMD_ME:
+		return orask_me(c, o->json);
+	case ORASK_CMD_USAGE:
+		return orask_usage(c, o->json);
+	default:
+		return ORASK_EXIT_FAIL;
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct orask_options o = {.stream = 1, .log_count = LOG_DEFAULT};
+	struct orask_options o = {.stream = 1};
 	struct orask_memory mem = {0};
+	struct orask_command cmd;
+	struct orask_settings st = {0};
 	struct ora_client *c = NULL;
-	char key[ORASK_TERMINAL_KEY_MAX];
-	const char *cmd;
 	char *question = NULL;
 	int code;
 
 	catch_signals();
 	if ((code = parse_options(argc, argv, &o)) != 0)
 		return code;
-	cmd = command(argc, argv, &o);
-	if (cmd != NULL && (o.cont || o.cid != NULL))
-		return usage_error("-c and --cid go with a question, not with '%s'", cmd);
-	if (cmd != NULL && strcmp(cmd, "log") == 0)
-		return orask_log(&o);
-	if (cmd == NULL &&
-	    (code = orask_read_question(argc - optind, argv + optind, &question)) != 0)
+	if ((code = pick_command(argc, argv, &o, &cmd)) != 0)
 		return code;
+	if ((code = apply_settings(&o, &st)) != 0)
+		goto out;
+	/* These need no broker. */
+	if (cmd.cmd == ORASK_CMD_LOG || cmd.cmd == ORASK_CMD_SHOW || cmd.cmd == ORASK_CMD_RM ||
+	    cmd.cmd == ORASK_CMD_TEMPLATES) {
+		code = cmd.cmd == ORASK_CMD_LOG    ? orask_log(&o, &cmd)
+		       : cmd.cmd == ORASK_CMD_SHOW ? orask_show(&o, cmd.id)
+		       : cmd.cmd == ORASK_CMD_RM   ? orask_rm(&o, cmd.id)
+		                                   : orask_templates(&st, o.json);
+		goto out;
+	}
+	/* A bare orask at a terminal is a chat. */
+	if (cmd.cmd == ORASK_CMD_NONE && argc == optind && o.n_files == 0 && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO))
+		cmd.cmd = ORASK_CMD_CHAT;
+	if (cmd.cmd == ORASK_CMD_CHAT && !isatty(STDIN_FILENO)) {
+		code = usage_error("chat reads from a terminal; to ask from a script: "
+		                   "orask QUESTION, or COMMAND | orask");
+		goto out;
+	}
+	o.chat = cmd.cmd == ORASK_CMD_CHAT;
+	if (cmd.cmd == ORASK_CMD_NONE && (code = orask_read_question(argc - optind, argv + optind,
+	                                      o.files, o.n_files, &question)) != 0)
+		goto out;
 	/* Before anything is sent: a history that may not be used stops here. */
-	if (cmd == NULL && (code = open_memory(&o, &mem, key, sizeof(key))) != 0)
+	if ((cmd.cmd == ORASK_CMD_NONE || cmd.cmd == ORASK_CMD_CHAT) &&
+	    (code = orask_memory_prepare(&o, &mem)) != 0)
 		goto out;
 	if ((code = open_client(&o, &c)) != 0)
 		goto out;
-	if (cmd == NULL)
+	if (cmd.cmd == ORASK_CMD_NONE)
 		code = orask_ask(c, &o, question, &mem);
-	else if (strcmp(cmd, "models") == 0)
-		code = orask_models(c, o.json);
-	else if (strcmp(cmd, "me") == 0)
-		code = orask_me(c, o.json);
+	else if (cmd.cmd == ORASK_CMD_CHAT)
+		code = orask_chat(c, &o, &mem);
 	else
-		code = orask_usage(c, o.json);
+		code = run_command(c, &o, &cmd);
 out:
 	ora_client_close(c);
-	orask_conversation_free(mem.conv);
-	orask_history_close(mem.history);
+	orask_memory_close(&mem);
+	orask_settings_free(&st);
 	free(question);
 	return code;
 }

@@ -51,7 +51,7 @@ last_messages() {
 		json "$T/up.json" '"\n".join(m["role"] + ": " + m["content"] for m in d["data"][-1]["body"]["messages"])'
 }
 mode() { stat -c %a "$1"; }
-log_lines() { [ -f "$HIST/log.jsonl" ] && wc -l <"$HIST/log.jsonl" || echo 0; }
+log_lines() { "$ORASK" --json log 1000000 2>/dev/null </dev/null | wc -l; }
 request_count() { mock_get /mock/requests "$T/up.json" && json "$T/up.json" 'len(d["data"])'; }
 
 # --- answers ---------------------------------------------------------------
@@ -123,12 +123,11 @@ rc=$(ask -c models)
 check "-c with a command: exit 2" [ "$rc" = 2 ]
 
 check "history directory is 0700" [ "$(mode "$HIST")" = 700 ]
-check "  ... conversations/ too" [ "$(mode "$HIST/conversations")" = 700 ]
 check "  ... every file in it is 0600" \
 	[ "$(find "$HIST" -type f ! -perm 600 | wc -l)" = 0 ]
-check "  ... a file per conversation" [ -f "$HIST/conversations/proj-1.json" ]
+check "  ... the conversations in history.db" [ "$(mode "$HIST/history.db")" = 600 ]
 HOME=$T/home XDG_STATE_HOME= "$ORASK" "where does it go" >"$T/o" 2>"$T/e" </dev/null
-check "without XDG_STATE_HOME: ~/.local/state/ora" [ -f "$T/home/.local/state/ora/log.jsonl" ]
+check "without XDG_STATE_HOME: ~/.local/state/ora" [ -f "$T/home/.local/state/ora/pending.jsonl" ]
 check "  ... ~/.local/state created 0700" [ "$(mode "$T/home/.local/state")" = 700 ]
 
 n=$(request_count)
@@ -138,15 +137,19 @@ check "history directory open to others: refused (exit 1)" [ "$rc" = 1 ]
 check "  ... with the chmod that fixes it" grep -q "run: chmod 700 '$HIST'" "$T/e"
 check "  ... before anything was sent" [ "$(request_count)" = "$n" ]
 chmod 700 "$HIST"
-chmod 644 "$HIST/conversations/proj-1.json"
-rc=$(ask --cid proj-1 "still private?")
-check "conversation file open to others: refused (exit 1)" [ "$rc" = 1 ]
-check "  ... with the chmod that fixes it" grep -q "run: chmod 600 '$HIST/conversations/proj-1.json'" "$T/e"
-chmod 600 "$HIST/conversations/proj-1.json"
+chmod 644 "$HIST/history.db"
+rc=$(ask "still private?")
+check "history database open to others: refused (exit 1)" [ "$rc" = 1 ]
+check "  ... with the chmod that fixes it" grep -q "run: chmod 600 '$HIST/history.db'" "$T/e"
+check "  ... before anything was sent" [ "$(request_count)" = "$n" ]
+chmod 600 "$HIST/history.db"
 # Somewhere no one can create a directory, not even root.
-XDG_STATE_HOME=/proc/orask-test "$ORASK" "no place for history" >"$T/o" 2>"$T/e" </dev/null
+mkdir -p "$T/run" && chmod 700 "$T/run"
+XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=/proc/orask-test "$ORASK" "no place for history" >"$T/o" 2>"$T/e" </dev/null
 check "history cannot be created: still answered (exit 0)" [ $? = 0 ]
-check "  ... with a warning" grep -q "^orask: cannot create /proc/orask-test/ora: .*will not be remembered" "$T/e"
+check "  ... with a note after the answer" grep -q "^orask: cannot create /proc/orask-test/ora: .*answers are not remembered (said once a day)$" "$T/e"
+XDG_RUNTIME_DIR=$T/run XDG_STATE_HOME=/proc/orask-test "$ORASK" "again no place" >"$T/o" 2>"$T/e" </dev/null
+check "  ... said once a day, not every time" [ ! -s "$T/e" ]
 XDG_STATE_HOME=/proc/orask-test "$ORASK" -c "continue where" >"$T/o" 2>"$T/e" </dev/null
 check "  ... but -c fails (exit 1)" [ $? = 1 ]
 
@@ -249,8 +252,8 @@ if is_root; then
 	check "no rule for the caller: exit 4" [ "$rc" = 4 ]
 	check "  ... told whom to ask" grep -q '^orask: .*ora-test-admins' "$T/e"
 	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK_USERS" "first" >"$T/o" 2>"$T/e" </dev/null
-	check "another user's history is theirs" [ "$(stat -c %U "$T/xdg-slow/ora/log.jsonl")" = "${PFX}slow" ]
-	if as stranger cat "$T/xdg-slow/ora/log.jsonl" >/dev/null 2>&1; then
+	check "another user's history is theirs" [ "$(stat -c %U "$T/xdg-slow/ora/pending.jsonl")" = "${PFX}slow" ]
+	if as stranger cat "$T/xdg-slow/ora/pending.jsonl" >/dev/null 2>&1; then
 		not_ok "  ... and out of other users' reach"
 	else
 		ok "  ... and out of other users' reach"
@@ -258,6 +261,8 @@ if is_root; then
 	as slow env XDG_STATE_HOME="$T/xdg-slow" "$ORASK_USERS" "second" >"$T/o" 2>"$T/e" </dev/null
 	rc=$?
 	check "rate limited: exit 6" [ "$rc" = 6 ]
+	check "  ... one message, saying when to try again" \
+		[ "$(wc -l <"$T/e")" = 1 ] && grep -q 'try again in' "$T/e"
 fi
 
 # --- budgets, from a canned broker -------------------------------------------
@@ -377,7 +382,9 @@ rc=$?
 check "Ctrl-C: exit 130" [ "$rc" = 130 ]
 check "  ... the partial answer stays" grep -q '^Mock answer' "$T/cc.out"
 check "  ... and ends with a newline" [ "$(tail -c 1 "$T/cc.out" | od -An -c | tr -d ' ')" = '\n' ]
-check "  ... and the partial answer is not remembered" [ "$(log_lines)" = "$logged" ]
+check "  ... and the exchange is remembered, marked interrupted" [ "$(log_lines)" = $((logged + 1)) ]
+"$ORASK" log 1 >"$T/o" 2>"$T/e" </dev/null
+check "  ... in orask log" grep -q '(interrupted) please count one two' "$T/o"
 i=0
 until [ "$(mock_get /mock/generations "$T/g.json" && json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ] ||
 	[ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done

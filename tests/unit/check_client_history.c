@@ -1,9 +1,10 @@
 /*
- * check_client_history.c: orask's conversations and log (src/orask/
- * history.c) on a real file system: the modes files and directories are
- * created with whatever the umask, refusal of a history others may read or
- * that is not the caller's, continuation per terminal, the caps on
- * conversations, their number and the log, and two writers at once.
+ * check_client_history.c: orask's conversations (src/orask/history*.c, in
+ * SQLite) on a real file system: the modes of what is created whatever the
+ * umask, refusal of a history others may read or that is not the caller's,
+ * continuation per terminal, no silent caps (retention only as asked),
+ * interrupted exchanges kept but not sent again, full-text search, show
+ * and rm, the import of an older orask's JSON files, and two writers.
  */
 #include "config.h"
 
@@ -92,8 +93,8 @@ record(struct orask_history *h, const char *id, const char *key, const char *q, 
 
 	r = orask_history_start(h, id, NULL, &conv, msg, sizeof(msg));
 	ck_assert_msg(r == ORASK_HISTORY_OK, "%s", msg);
-	ck_assert_msg(orask_history_record(h, conv, key, q, a, reply_of("m/x", 3, 4, 0.5), msg,
-	                  sizeof(msg)) == ORASK_HISTORY_OK,
+	ck_assert_msg(orask_history_record(h, conv, key, q, a, reply_of("m/x", 3, 4, 0.5),
+	                  ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)) == ORASK_HISTORY_OK,
 	    "%s", msg);
 	if (out != NULL)
 		strcpy(out, conv->id);
@@ -104,17 +105,15 @@ START_TEST(history_modes_whatever_the_umask)
 {
 	struct orask_history *h;
 	mode_t old = umask(0);
-	char id[ORASK_CID_MAX + 1], rel[128];
+	char id[ORASK_CID_MAX + 1];
 
 	h = open_ok();
 	record(h, NULL, "t1", "hello", "hi there", id);
 	umask(old);
 	ck_assert_uint_eq(mode_of(""), 0700);
-	ck_assert_uint_eq(mode_of("conversations"), 0700);
-	ck_assert_uint_eq(mode_of("log.jsonl"), 0600);
-	ck_assert_uint_eq(mode_of("terminals.json"), 0600);
-	snprintf(rel, sizeof(rel), "conversations/%s.json", id);
-	ck_assert_uint_eq(mode_of(rel), 0600);
+	ck_assert_uint_eq(mode_of("history.db"), 0600);
+	ck_assert_uint_eq(mode_of("history.db-wal"), 0600);
+	ck_assert_uint_eq(mode_of("history.db-shm"), 0600);
 	/* The parents it had to create are private too (XDG asks for 0700). */
 	ck_assert_uint_eq(mode_of(".."), 0700);
 	orask_history_close(h);
@@ -124,48 +123,319 @@ END_TEST
 START_TEST(history_refuses_what_others_may_read)
 {
 	struct orask_history *h;
-	struct orask_conversation *conv;
-	char path[512], want[600], id[ORASK_CID_MAX + 1];
+	char path[512], want[600];
 
 	h = open_ok();
-	record(h, NULL, "t1", "secret question", "secret answer", id);
+	record(h, NULL, "t1", "secret question", "secret answer", NULL);
 	orask_history_close(h);
 
-	/* The directory. */
+	/* The directory: refused by the cheap check before a question too. */
 	ck_assert_int_eq(chmod(dir, 0750), 0);
 	ck_assert_int_eq(orask_history_open(dir, &h, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
 	ck_assert_ptr_null(h);
 	snprintf(want, sizeof(want), "run: chmod 700 '%s'", dir);
 	ck_assert_msg(strstr(msg, want) != NULL, "%s", msg);
 	ck_assert_msg(strstr(msg, "mode 0750") != NULL, "%s", msg);
+	ck_assert_int_eq(orask_history_check(dir, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
 	ck_assert_int_eq(chmod(dir, 0700), 0);
 
-	/* A conversation file. */
-	snprintf(path, sizeof(path), "%s/conversations/%s.json", dir, id);
+	/* The database, and the write-ahead log beside it. */
+	snprintf(path, sizeof(path), "%s/history.db", dir);
 	ck_assert_int_eq(chmod(path, 0604), 0);
-	h = open_ok();
-	ck_assert_int_eq(
-	    orask_history_start(h, id, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
+	ck_assert_int_eq(orask_history_open(dir, &h, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
 	snprintf(want, sizeof(want), "run: chmod 600 '%s'", path);
 	ck_assert_msg(strstr(msg, want) != NULL, "%s", msg);
+	ck_assert_int_eq(orask_history_check(dir, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
 	ck_assert_int_eq(chmod(path, 0600), 0);
-
-	/* The terminals index, on the way to the last conversation. */
-	snprintf(path, sizeof(path), "%s/terminals.json", dir);
+	snprintf(path, sizeof(path), "%s/history.db-wal", dir);
+	ck_assert_int_eq(close(open(path, O_CREAT | O_WRONLY, 0600)), 0);
 	ck_assert_int_eq(chmod(path, 0640), 0);
-	ck_assert_int_eq(
-	    orask_history_start(h, NULL, "t1", &conv, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
+	ck_assert_int_eq(orask_history_open(dir, &h, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
 	ck_assert_int_eq(chmod(path, 0600), 0);
+	h = open_ok();
+	orask_history_close(h);
+}
+END_TEST
 
-	/* The log. */
-	snprintf(path, sizeof(path), "%s/log.jsonl", dir);
-	ck_assert_int_eq(chmod(path, 0644), 0);
+/* No silent caps: every exchange of a long conversation is kept and sent
+ * again, however many; only the retention asked for removes any. */
+START_TEST(history_keeps_everything_unless_told)
+{
+	struct orask_history *h = open_ok();
+	struct orask_conversation *conv;
+	struct orask_exchanges x;
+	char q[32];
+	int i;
+
+	for (i = 1; i <= 150; i++) {
+		snprintf(q, sizeof(q), "question %d", i);
+		record(h, "long", NULL, q, "answer", NULL);
+	}
+	for (i = 0; i < 120; i++)
+		record(h, NULL, NULL, "q", "a", NULL);
 	ck_assert_int_eq(
-	    orask_history_start(h, id, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(
-	                     h, conv, "t1", "q", "a", reply_of("m/x", 1, 1, 0), msg, sizeof(msg)),
+	    orask_history_start(h, "long", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(conv->n_messages, 300);
+	ck_assert_str_eq(conv->messages[0].content, "question 1");
+	orask_conversation_free(conv);
+	ck_assert_int_eq(
+	    orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 270);
+	orask_exchanges_free(&x);
+
+	/* Retention by count: the most recently updated stay. */
+	ck_assert_int_eq(orask_history_retain(h, 0, 10, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_le(x.n, 10 + 150);
+	ck_assert_uint_ge(x.n, 10);
+	orask_exchanges_free(&x);
+	/* By age: nothing here is a day old. */
+	ck_assert_int_eq(orask_history_retain(h, 1, 0, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(
+	    orask_history_log(h, 100000, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_ge(x.n, 10);
+	orask_exchanges_free(&x);
+	orask_history_close(h);
+}
+END_TEST
+
+START_TEST(history_interrupted_kept_not_resent)
+{
+	struct orask_history *h = open_ok();
+	struct orask_conversation *conv;
+	struct orask_exchanges x;
+
+	record(h, "c", NULL, "first", "whole answer", NULL);
+	ck_assert_int_eq(
+	    orask_history_start(h, "c", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(orask_history_record(h, conv, NULL, "second", "half an ans", NULL,
+	                     ORASK_OUTCOME_INTERRUPTED, msg, sizeof(msg)),
+	    ORASK_HISTORY_OK);
+	ck_assert_uint_eq(conv->n_messages, 2); /* not part of what goes on */
+	orask_conversation_free(conv);
+	ck_assert_int_eq(
+	    orask_history_start(h, "c", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(conv->n_messages, 2);
+	orask_conversation_free(conv);
+	ck_assert_int_eq(orask_history_show(h, "c", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 2);
+	ck_assert_int_eq(x.items[1].outcome, ORASK_OUTCOME_INTERRUPTED);
+	ck_assert_str_eq(x.items[1].answer, "half an ans");
+	ck_assert(!x.items[1].has_cost);
+	ck_assert_int_eq(x.items[1].prompt_tokens, -1);
+	orask_exchanges_free(&x);
+	orask_history_close(h);
+}
+END_TEST
+
+START_TEST(history_log_search_show_rm)
+{
+	struct orask_history *h = open_ok();
+	struct orask_exchanges x;
+	size_t n;
+
+	record(h, "mail", NULL, "What does RFC 5322 say about headers?", "Header fields...", NULL);
+	record(h, "mail", NULL, "And rfc-822?", "It is older.", NULL);
+	record(h, "food", NULL, "A recipe with \"quotes\" AND or NOT", "Bake the quiche.", NULL);
+
+	/* The last N, oldest first; then one conversation's. */
+	ck_assert_int_eq(
+	    orask_history_log(h, 2, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 2);
+	ck_assert_str_eq(x.items[0].question, "And rfc-822?");
+	ck_assert_str_eq(x.items[1].cid, "food");
+	ck_assert_str_eq(x.items[1].model, "m/x");
+	ck_assert_int_eq(x.items[1].prompt_tokens, 3);
+	ck_assert(x.items[1].has_cost && x.items[1].cost == 0.5);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, "mail", NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 2);
+	orask_exchanges_free(&x);
+
+	/* Full text, in questions and answers, whatever the words hold. */
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 2);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "quiche", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 1);
+	ck_assert_str_eq(x.items[0].cid, "food");
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "rfc-822", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 1);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(orask_history_log(h, 20, NULL, "\"quotes\" AND", &x, msg, sizeof(msg)),
+	    ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 1);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, "food", "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 0);
+	orask_exchanges_free(&x);
+
+	ck_assert_int_eq(orask_history_show(h, "mail", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 2);
+	ck_assert_str_eq(x.items[1].answer, "It is older.");
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(
+	    orask_history_show(h, "nope", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+
+	ck_assert_int_eq(orask_history_rm(h, "mail", &n, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(
+	    orask_history_rm(h, "mail", &n, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(
+	    orask_history_show(h, "mail", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, "rfc", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 0); /* gone from the index too */
+	orask_exchanges_free(&x);
+	orask_history_close(h);
+}
+END_TEST
+
+/* A plain question's exchange waits in pending.jsonl, without the
+ * database, until the next opening moves it there. */
+START_TEST(history_pending_exchanges_drained)
+{
+	struct orask_history *h;
+	struct orask_conversation *conv;
+	struct orask_exchanges x;
+	FILE *f;
+	char path[512];
+
+	ck_assert_int_eq(
+	    orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	conv->model = strdup("m/picked");
+	ck_assert_msg(orask_history_append(dir, conv, "tty-p", "pending question", "pending answer",
+	                  reply_of("m/served", 2, 3, 0.25), ORASK_OUTCOME_COMPLETE, msg,
+	                  sizeof(msg)) == ORASK_HISTORY_OK,
+	    "%s", msg);
+	ck_assert_int_eq(orask_history_append(dir, conv, NULL, "cut off", "so fa", NULL,
+	                     ORASK_OUTCOME_INTERRUPTED, msg, sizeof(msg)),
+	    ORASK_HISTORY_OK);
+	ck_assert_uint_eq(mode_of("pending.jsonl"), 0600);
+	ck_assert_int_ne(access(strcat(strcpy(path, dir), "/history.db"), F_OK), 0);
+	/* A line a crash cut short. */
+	snprintf(path, sizeof(path), "%s/pending.jsonl", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "a"));
+	fputs("{\"cid\":\"torn\",\"quest", f);
+	fclose(f);
+
+	h = open_ok();
+	ck_assert_int_eq(orask_history_show(h, conv->id, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_str_eq(x.model, "m/picked");
+	ck_assert_uint_eq(x.n, 2);
+	ck_assert_str_eq(x.items[0].answer, "pending answer");
+	ck_assert_str_eq(x.items[0].model, "m/served");
+	ck_assert(x.items[0].has_cost && x.items[0].cost == 0.25);
+	ck_assert_int_eq(x.items[1].outcome, ORASK_OUTCOME_INTERRUPTED);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(
+	    orask_history_show(h, "torn", &x, msg, sizeof(msg)), ORASK_HISTORY_NOT_FOUND);
+	orask_conversation_free(conv);
+	/* -c in that terminal finds it. */
+	ck_assert_int_eq(
+	    orask_history_start(h, NULL, "tty-p", &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(conv->n_messages, 2);
+	orask_conversation_free(conv);
+	orask_history_close(h);
+	/* Drained once: the file is empty, and a second opening adds nothing. */
+	ck_assert_uint_eq(mode_of("pending.jsonl"), 0600);
+	h = open_ok();
+	ck_assert_int_eq(
+	    orask_history_log(h, 100, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 2);
+	orask_exchanges_free(&x);
+	orask_history_close(h);
+	/* Open to others: refused like the rest. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(orask_history_open(dir, &h, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
+	ck_assert_int_eq(
+	    orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_int_eq(orask_history_append(dir, conv, NULL, "q", "a", NULL,
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_UNSAFE);
 	orask_conversation_free(conv);
+}
+END_TEST
+
+static void
+write_file(const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+}
+
+/* An older orask's files: conversations/ID.json (the last exchanges) and
+ * log.jsonl (every exchange's numbers and first line). */
+START_TEST(history_imports_the_old_files)
+{
+	struct orask_history *h;
+	struct orask_conversation *conv;
+	struct orask_exchanges x;
+	char path[512];
+
+	ck_assert_int_eq(orask_history_check(dir, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	snprintf(path, sizeof(path), "%s/conversations", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	write_file("conversations/proj-1.json",
+	    "{\"id\":\"proj-1\",\"model\":\"m/big\",\"system\":\"Be "
+	    "terse.\",\"updated\":1700000100,"
+	    "\"messages\":[{\"role\":\"user\",\"content\":\"second q\"},"
+	    "{\"role\":\"assistant\",\"content\":\"second a\"}]}");
+	write_file("log.jsonl",
+	    "{\"time\":1700000000,\"cid\":\"proj-1\",\"model\":\"m/big\",\"prompt_tokens\":5,"
+	    "\"completion_tokens\":6,\"cost\":0.25,\"question\":\"first q\"}\n"
+	    "{\"time\":1700000100,\"cid\":\"proj-1\",\"model\":\"m/big\",\"prompt_tokens\":7,"
+	    "\"completion_tokens\":8,\"cost\":0.5,\"question\":\"second q\"}\n"
+	    "{\"time\":1699999000,\"cid\":\"gone1\",\"model\":\"m/x\",\"prompt_tokens\":1,"
+	    "\"completion_tokens\":1,\"cost\":null,\"question\":\"pruned long ago\"}\n"
+	    "not json\n");
+	h = open_ok();
+	ck_assert_int_eq(orask_history_show(h, "proj-1", &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_str_eq(x.model, "m/big");
+	ck_assert_str_eq(x.system, "Be terse.");
+	ck_assert_uint_eq(x.n, 2);
+	/* The dropped first exchange: its log line, no answer. */
+	ck_assert_str_eq(x.items[0].question, "first q");
+	ck_assert_ptr_null(x.items[0].answer);
+	ck_assert_int_eq(x.items[0].prompt_tokens, 5);
+	/* The kept one, with its numbers from the log. */
+	ck_assert_str_eq(x.items[1].question, "second q");
+	ck_assert_str_eq(x.items[1].answer, "second a");
+	ck_assert_int_eq(x.items[1].completion_tokens, 8);
+	ck_assert(x.items[1].has_cost && x.items[1].cost == 0.5);
+	ck_assert_int_eq(x.items[1].time, 1700000100);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 3);
+	ck_assert_str_eq(x.items[0].cid, "gone1"); /* oldest first, by time */
+	ck_assert(!x.items[0].has_cost);
+	orask_exchanges_free(&x);
+	/* Continuing sends the exchange whose answer is known. */
+	ck_assert_int_eq(
+	    orask_history_start(h, "proj-1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(conv->n_messages, 2);
+	orask_conversation_free(conv);
+	orask_history_close(h);
+	/* Once: opening again imports nothing more. */
+	h = open_ok();
+	ck_assert_int_eq(
+	    orask_history_log(h, 20, NULL, NULL, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 3);
+	orask_exchanges_free(&x);
 	orask_history_close(h);
 }
 END_TEST
@@ -173,18 +443,17 @@ END_TEST
 START_TEST(history_refuses_links_and_strangers)
 {
 	struct orask_history *h;
-	struct orask_conversation *conv;
 	char path[512], other[512];
 
-	h = open_ok();
-	/* A conversation that is a symbolic link to a file elsewhere. */
+	/* The database as a symbolic link to a file elsewhere. */
+	ck_assert_int_eq(orask_history_check(dir, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	snprintf(other, sizeof(other), "%s/elsewhere", base);
 	ck_assert_int_eq(close(open(other, O_CREAT | O_WRONLY, 0600)), 0);
-	snprintf(path, sizeof(path), "%s/conversations/linked.json", dir);
+	snprintf(path, sizeof(path), "%s/history.db", dir);
 	ck_assert_int_eq(symlink(other, path), 0);
-	ck_assert_int_eq(
-	    orask_history_start(h, "linked", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
-	orask_history_close(h);
+	ck_assert_int_eq(orask_history_open(dir, &h, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
+	ck_assert_int_eq(orask_history_check(dir, msg, sizeof(msg)), ORASK_HISTORY_UNSAFE);
+	ck_assert_int_eq(unlink(path), 0);
 
 	/* Another user's directory (only root can make one to test with). */
 	if (getuid() == 0) {
@@ -211,7 +480,7 @@ START_TEST(history_continues_per_terminal)
 	ck_assert_uint_eq(conv->n_messages, 0);
 	strcpy(first, conv->id);
 	ck_assert_int_eq(orask_history_record(h, conv, "tty-a", "My name is Ann.", "Hello Ann.",
-	                     reply_of("m/x", 5, 3, 0.1), msg, sizeof(msg)),
+	                     reply_of("m/x", 5, 3, 0.1), ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(conv);
 
@@ -262,8 +531,8 @@ START_TEST(history_model_and_system_kept)
 	    orask_history_start(h, "c1", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	conv->model = strdup("meta-llama/llama-3.1-8b-instruct");
 	conv->system = strdup("Answer in French.");
-	ck_assert_int_eq(orask_history_record(
-	                     h, conv, NULL, "q", "a", reply_of("m/x", 1, 1, -1), msg, sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(h, conv, NULL, "q", "a", reply_of("m/x", 1, 1, -1),
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(conv);
 	ck_assert_int_eq(
@@ -271,150 +540,6 @@ START_TEST(history_model_and_system_kept)
 	ck_assert_str_eq(conv->model, "meta-llama/llama-3.1-8b-instruct");
 	ck_assert_str_eq(conv->system, "Answer in French.");
 	orask_conversation_free(conv);
-	orask_history_close(h);
-}
-END_TEST
-
-START_TEST(history_conversation_capped)
-{
-	struct orask_history *h = open_ok();
-	struct orask_conversation *conv;
-	char q[32], *big;
-	int i;
-
-	for (i = 1; i <= ORASK_HISTORY_MAX_EXCHANGES + 5; i++) {
-		snprintf(q, sizeof(q), "question %d", i);
-		record(h, "long", NULL, q, "answer", NULL);
-	}
-	ck_assert_int_eq(
-	    orask_history_start(h, "long", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_uint_eq(conv->n_messages, 2 * ORASK_HISTORY_MAX_EXCHANGES);
-	ck_assert_str_eq(conv->messages[0].content, "question 6"); /* the oldest five went */
-	snprintf(q, sizeof(q), "question %d", ORASK_HISTORY_MAX_EXCHANGES + 5);
-	ck_assert_str_eq(conv->messages[conv->n_messages - 2].content, q);
-	orask_conversation_free(conv);
-
-	/* By size: two exchanges of 600 KiB do not fit 1 MiB; the newest,
-	 * however large, stays. */
-	big = malloc(600 * 1024 + 1);
-	memset(big, 'a', 600 * 1024);
-	big[600 * 1024] = '\0';
-	record(h, "big", NULL, big, "1", NULL);
-	record(h, "big", NULL, big, "2", NULL);
-	ck_assert_int_eq(
-	    orask_history_start(h, "big", NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_uint_eq(conv->n_messages, 2);
-	ck_assert_str_eq(conv->messages[1].content, "2");
-	orask_conversation_free(conv);
-	free(big);
-	orask_history_close(h);
-}
-END_TEST
-
-static int
-count_conversations(void)
-{
-	char cmd[300];
-	FILE *p;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "ls '%s/conversations' | grep -c '\\.json$'", dir);
-	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
-	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
-	pclose(p);
-	return n;
-}
-
-START_TEST(history_old_conversations_pruned)
-{
-	struct orask_history *h = open_ok();
-	struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
-	char id[ORASK_CID_MAX + 1], path[512];
-	int i;
-
-	record(h, "the-oldest", NULL, "q", "a", NULL);
-	snprintf(path, sizeof(path), "%s/conversations/the-oldest.json", dir);
-	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
-	for (i = 0; i < ORASK_HISTORY_MAX_CONVERSATIONS + 4; i++)
-		record(h, NULL, NULL, "q", "a", id);
-	/* Never more than the cap; pruned a tenth below it at once. */
-	ck_assert_int_le(count_conversations(), ORASK_HISTORY_MAX_CONVERSATIONS);
-	ck_assert_int_ge(count_conversations(),
-	    ORASK_HISTORY_MAX_CONVERSATIONS - ORASK_HISTORY_MAX_CONVERSATIONS / 10);
-	ck_assert_int_ne(access(path, F_OK), 0);
-	snprintf(path, sizeof(path), "%s/conversations/%s.json", dir, id);
-	ck_assert_int_eq(access(path, F_OK), 0); /* the newest stays */
-	orask_history_close(h);
-}
-END_TEST
-
-START_TEST(history_log_lines)
-{
-	struct orask_history *h = open_ok();
-	struct orask_log_entry *e;
-	char q[400], id[ORASK_CID_MAX + 1];
-	size_t n, i;
-
-	record(h, NULL, NULL, "first line\nsecond line", "a", id);
-	/* 190 ASCII bytes, then 'é' (2 bytes) repeated: the cut at 200 bytes
-	 * must not split one. Then a tab, which becomes a space. */
-	memset(q, 'x', 191);
-	for (i = 191; i < 231; i += 2) {
-		q[i] = (char)0xc3;
-		q[i + 1] = (char)0xa9;
-	}
-	q[231] = '\0';
-	q[0] = '\t';
-	record(h, "second", NULL, q, "a", NULL);
-	ck_assert_int_eq(orask_history_log(h, 20, &e, &n, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(e[0].cid, id);
-	ck_assert_str_eq(e[0].question, "first line");
-	ck_assert_str_eq(e[0].model, "m/x");
-	ck_assert_int_eq(e[0].prompt_tokens, 3);
-	ck_assert_int_eq(e[0].completion_tokens, 4);
-	ck_assert(e[0].has_cost && e[0].cost == 0.5);
-	ck_assert_str_eq(e[1].cid, "second");
-	ck_assert_uint_eq(strlen(e[1].question), 199); /* 191 + 4 whole 'é' */
-	ck_assert_int_eq(e[1].question[0], ' ');
-	free(e);
-	ck_assert_int_eq(orask_history_log(h, 1, &e, &n, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(e[0].cid, "second");
-	free(e);
-	orask_history_close(h);
-}
-END_TEST
-
-START_TEST(history_log_bounded)
-{
-	struct orask_history *h = open_ok();
-	struct orask_log_entry *e;
-	char path[512], line[256];
-	struct stat st;
-	size_t n;
-	FILE *f;
-	int fd, i;
-
-	snprintf(path, sizeof(path), "%s/log.jsonl", dir);
-	ck_assert_int_ge(fd = open(path, O_CREAT | O_WRONLY, 0600), 0);
-	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
-	for (i = 0; (size_t)ftell(f) < ORASK_LOG_MAX_BYTES; i++) {
-		snprintf(line, sizeof(line),
-		    "{\"time\":%d,\"cid\":\"old\",\"model\":\"m/x\",\"prompt_tokens\":1,"
-		    "\"completion_tokens\":1,\"cost\":0.1,\"question\":\"number %d\"}\n",
-		    i, i);
-		fputs(line, f);
-	}
-	fclose(f);
-	record(h, "new", NULL, "the newest", "a", NULL);
-	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_uint_le((size_t)st.st_size, ORASK_LOG_MAX_BYTES / 2 + 1024);
-	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	ck_assert_int_eq(orask_history_log(h, 1, &e, &n, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(e[0].question, "the newest");
-	free(e);
 	orask_history_close(h);
 }
 END_TEST
@@ -430,11 +555,11 @@ START_TEST(history_two_writers)
 	    orask_history_start(h1, "shared", NULL, &a, msg, sizeof(msg)), ORASK_HISTORY_OK);
 	ck_assert_int_eq(
 	    orask_history_start(h2, "shared", NULL, &b, msg, sizeof(msg)), ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(
-	                     h1, a, NULL, "q1", "a1", reply_of("m/x", 1, 1, 0), msg, sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(h1, a, NULL, "q1", "a1", reply_of("m/x", 1, 1, 0),
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
-	ck_assert_int_eq(orask_history_record(
-	                     h2, b, NULL, "q2", "a2", reply_of("m/x", 1, 1, 0), msg, sizeof(msg)),
+	ck_assert_int_eq(orask_history_record(h2, b, NULL, "q2", "a2", reply_of("m/x", 1, 1, 0),
+	                     ORASK_OUTCOME_COMPLETE, msg, sizeof(msg)),
 	    ORASK_HISTORY_OK);
 	orask_conversation_free(a);
 	orask_conversation_free(b);
@@ -513,19 +638,20 @@ main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, history_modes_whatever_the_umask);
 	tcase_add_test(tc, history_refuses_what_others_may_read);
 	tcase_add_test(tc, history_refuses_links_and_strangers);
 	tcase_add_test(tc, history_continues_per_terminal);
 	tcase_add_test(tc, history_model_and_system_kept);
-	tcase_add_test(tc, history_conversation_capped);
-	tcase_add_test(tc, history_old_conversations_pruned);
-	tcase_add_test(tc, history_log_lines);
-	tcase_add_test(tc, history_log_bounded);
+	tcase_add_test(tc, history_keeps_everything_unless_told);
+	tcase_add_test(tc, history_interrupted_kept_not_resent);
+	tcase_add_test(tc, history_log_search_show_rm);
+	tcase_add_test(tc, history_imports_the_old_files);
+	tcase_add_test(tc, history_pending_exchanges_drained);
 	tcase_add_test(tc, history_two_writers);
 	tcase_add_test(tc, history_terminal_key);
 	tcase_add_test(tc, history_default_dir);
+	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
