@@ -21,9 +21,11 @@ write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }"
 seal_keys || exit 1
 start_orad
 
-# Slow answers: headers (with the generation id) first, then the body
-# after a while, so that every request is mid-flight when orad dies.
-mock_post /mock/faults '{"times":0,"delay_events_ms":400,"whitespace_prefix":true}'
+# Held answers: headers (with the generation id) and a first event or the
+# whitespace keep-alive go out, then the mock holds every answer until it
+# is told to resume, so that all 50 are mid-flight when orad dies however
+# slowly a loaded machine admits them.
+mock_post /mock/faults '{"times":0,"pause_after_events":1,"whitespace_prefix":true}'
 CLIENTS=""
 i=0
 while [ $i -lt 50 ]; do
@@ -44,6 +46,7 @@ check "the ledger holds 50 open rows after kill -9" \
 for c in $CLIENTS; do wait "$c"; done # the clients see their connections drop
 
 # Let the mock finish (and bill) every generation, then restart.
+mock_post /mock/resume '{}'
 mock_idle() { mock_get /mock/stats "$T/stats.json" && [ "$(json "$T/stats.json" 'd["active_streams"]')" = 0 ]; }
 check "the mock finished every generation it had started" wait_until 20 mock_idle
 sleep 0.5
