@@ -44,18 +44,53 @@ ora_log_level_parse(const char *name, enum ora_log_level *out)
 	return -1;
 }
 
+size_t
+ora_log_escape(char *out, size_t size, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char cut[] = "...";
+	size_t o = 0;
+
+	if (size == 0)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+		/* Room for the longest escape, the marker and the NUL. */
+		if (o + 4 + sizeof(cut) > size) {
+			memcpy(out + o, cut, sizeof(cut));
+			return o + sizeof(cut) - 1;
+		}
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			out[o++] = '\\';
+			if (*p == '\\') {
+				out[o++] = '\\';
+			} else {
+				out[o++] = 'x';
+				out[o++] = hex[*p >> 4];
+				out[o++] = hex[*p & 0xf];
+			}
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 void
 ora_log(enum ora_log_level level, const char *fmt, ...)
 {
 	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char line[2048];
+	char raw[ORA_LOG_LINE_MAX], line[ORA_LOG_LINE_MAX];
 	va_list ap;
 
 	if (level > log_state.level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Every line is escaped here, once, so that no caller can let a
+	 * newline (or a terminal escape) that a user sent forge a line. */
+	ora_log_escape(line, sizeof(line), raw);
 
 	if (!log_state.to_stderr) {
 		syslog(syslog_prio[level], "%s", line);

@@ -8,6 +8,13 @@
 #ifndef ORA_LOG_H
 #define ORA_LOG_H
 
+#include <stddef.h>
+
+/* The longest line written, escapes included; longer ones end in "...".
+ * Strings users control (model names, reasons) are therefore bounded in
+ * the log whatever their size. */
+#define ORA_LOG_LINE_MAX 1024
+
 enum ora_log_level {
 	ORA_LOG_ERROR = 0,
 	ORA_LOG_WARNING,
@@ -24,6 +31,12 @@ void ora_log_set_level(enum ora_log_level level);
 
 /* Parse "error", "warning", "info" or "debug"; -1 if none of them. */
 int ora_log_level_parse(const char *name, enum ora_log_level *out);
+
+/* Copy in to out (size bytes, NUL included) with every control character
+ * and DEL written as \xNN and a backslash doubled, so that one event is one
+ * line however its text was made; cut with "..." when out is too small.
+ * Returns the length written. Every ora_log() line goes through it. */
+size_t ora_log_escape(char *out, size_t size, const char *in);
 
 void ora_log(enum ora_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

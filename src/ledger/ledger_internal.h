@@ -54,6 +54,15 @@ struct ora_ledger {
 	pthread_cond_t wake;
 	int stopping;
 	int wake_now;
+	/* While set (under lock), the checkpointer is restarting the WAL and
+	 * the broker keeps its writes in the intent log: a fold would wait
+	 * for the checkpoint's lock, and the checkpoint could never catch up
+	 * with a writer that never stops. */
+	int holding;
+	int wal_pages_limit;         /* the WAL size that wakes the checkpointer */
+	int wal_over;                /* the broker's thread only: it passed it */
+	uint64_t checkpoints_full;   /* checkpoints that restarted the WAL */
+	uint64_t checkpoints_busy;   /* ... that could not (a reader held it) */
 };
 
 /* Apply one write to SQLite, inside the current batch (opened if need be).

@@ -6,6 +6,8 @@ EXTRA_DIST += tests/integration/lib.sh tests/integration/test_orad_api.sh \
 	tests/integration/test_orad_valgrind.sh
 TESTS += tests/integration/test_orad_users.sh
 TESTS += tests/integration/test_orad_revocation.sh
+TESTS += tests/integration/test_ledger_sustained.sh
+EXTRA_DIST += tests/integration/test_ledger_sustained.sh
 EXTRA_DIST += tests/integration/test_orad_revocation.sh
 EXTRA_DIST += tests/integration/test_orad_users.sh
 TESTS += tests/integration/test_orad_secrets.sh
