@@ -41,6 +41,13 @@ size_t ora_log_escape(char *out, size_t size, const char *in);
 void ora_log(enum ora_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A refusal of uid, logged at info like any line, except that a uid gets
+ * at most ORA_LOG_REFUSALS_PER_MINUTE such lines a minute, then one that
+ * says the rest are not logged: a user's loop of refused requests cannot
+ * fill the disk through the log (the ledger counts them all). */
+#define ORA_LOG_REFUSALS_PER_MINUTE 10
+void ora_log_refusal(unsigned uid, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define ora_log_error(...) ora_log(ORA_LOG_ERROR, __VA_ARGS__)
 #define ora_log_warning(...) ora_log(ORA_LOG_WARNING, __VA_ARGS__)
 #define ora_log_info(...) ora_log(ORA_LOG_INFO, __VA_ARGS__)

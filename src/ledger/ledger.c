@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -47,6 +49,8 @@ _Static_assert(LEDGER_WAL_MAX_BYTES == 67108864, "journal_size_limit in ora_ledg
  * gives up until the next round; the broker's folds wait as long. */
 #define LEDGER_CHECKPOINT_WAIT_MS 250
 
+static int write_counts(struct ora_ledger *l, struct ora_error *err);
+
 /* A log more than this fraction full is folded at once. */
 #define LEDGER_FOLD_FRACTION 4
 
@@ -64,7 +68,7 @@ static const char schema_sql[] =
     " cost_pico INTEGER NOT NULL DEFAULT 0, cost_text TEXT,"
     " reserved_pico INTEGER NOT NULL DEFAULT 0, estimated INTEGER NOT NULL DEFAULT 0,"
     " http_status INTEGER, outcome TEXT, reason TEXT, latency_ms REAL, ttfb_ms REAL,"
-    " client_pid INTEGER, client_exe TEXT);"
+    " client_pid INTEGER, client_exe TEXT, count INTEGER NOT NULL DEFAULT 1);"
     "CREATE INDEX IF NOT EXISTS requests_started ON requests(started_ms);"
     "CREATE INDEX IF NOT EXISTS requests_user ON requests(user, started_ms);"
     "DROP INDEX IF EXISTS requests_pending;"
@@ -95,6 +99,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " reasoning_tokens = MAX(reasoning_tokens, ?7), model_served = COALESCE(?8, model_served),"
 	    " estimated = ?9, reason = COALESCE(?10, reason) WHERE id = ?1",
 	[STMT_FOLDED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_folded_seq', ?1)",
+	[STMT_REFUSALS] = "UPDATE requests SET count = ?2 WHERE id = ?1",
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_AUDIT] =
@@ -257,6 +262,26 @@ create_private(const char *path, struct ora_error *err)
 	return 0;
 }
 
+/* A ledger made before refusals were collapsed has no count column: every
+ * row in it stands for one request, which is the column's default. */
+static int
+add_count_column(struct ora_ledger *l, struct ora_error *err)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM pragma_table_info('requests') WHERE name = 'count'",
+	        -1, &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "read the schema");
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (!found && sqlite3_exec(l->db,
+	                  "ALTER TABLE requests ADD COLUMN count INTEGER NOT NULL DEFAULT 1", NULL,
+	                  NULL, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "add the count column");
+	return 0;
+}
+
 int
 ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger **out,
     struct ora_error *err)
@@ -295,6 +320,8 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 			sqlite3_free(msg);
 			goto fail;
 		}
+		if (add_count_column(l, err) != 0)
+			goto fail;
 		for (int i = 0; i < STMT_COUNT; i++) {
 			if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 			        &l->stmt[i], NULL) != SQLITE_OK) {
@@ -326,6 +353,7 @@ ora_ledger_close(struct ora_ledger *l)
 	if (ora_ledger_dirty(l) && ora_ledger_commit(l, &err) != 0)
 		ora_log_error("%s", err.msg);
 	stop_checkpointer(l);
+	free(l->refusals);
 	ora_ledger_log_close(l->log);
 	ledger_fold_free(l);
 	for (int i = 0; i < STMT_COUNT; i++)
@@ -383,6 +411,8 @@ ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
 {
 	int r;
 
+	if (write_counts(l, err) != 0)
+		return -1;
 	if (l->log == NULL)
 		return ledger_end_batch(l, err);
 	if (!l->checkpointer_running)
@@ -404,6 +434,8 @@ ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
 int
 ora_ledger_dirty(const struct ora_ledger *l)
 {
+	if (l->refusals_dirty)
+		return 1;
 	if (l->log != NULL)
 		return ora_ledger_log_last_seq(l->log) > l->folded_seq;
 	return l->in_batch;
@@ -580,6 +612,10 @@ ledger_apply(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_ent
 		return update_settled(l, e, err);
 	case LEDGER_RECONCILED:
 		return update_reconciled(l, e, err);
+	case LEDGER_COUNT:
+		sqlite3_bind_int64(l->stmt[STMT_REFUSALS], 1, e->id);
+		sqlite3_bind_int64(l->stmt[STMT_REFUSALS], 2, e->count);
+		return run(l, l->stmt[STMT_REFUSALS], err, "count refusals");
 	}
 	return ora_error_set(err, "ledger: unknown write %d", (int)what);
 }
@@ -591,19 +627,60 @@ ledger_note_folded(struct ora_ledger *l, uint64_t seq, struct ora_error *err)
 	return run(l, l->stmt[STMT_FOLDED], err, "note the log position");
 }
 
+/* The text columns whose content a caller, or the upstream, chooses. */
+static const size_t bounded_strings[] = {
+	offsetof(struct ora_ledger_entry, model_requested),
+	offsetof(struct ora_ledger_entry, models_requested),
+	offsetof(struct ora_ledger_entry, model_served),
+	offsetof(struct ora_ledger_entry, provider),
+	offsetof(struct ora_ledger_entry, generation_id),
+	offsetof(struct ora_ledger_entry, cost_text),
+	offsetof(struct ora_ledger_entry, outcome),
+	offsetof(struct ora_ledger_entry, reason),
+	offsetof(struct ora_ledger_entry, client_exe),
+};
+#define BOUNDED_STRINGS (sizeof(bounded_strings) / sizeof(bounded_strings[0]))
+
+/* Point every long string of e at a copy cut to ORA_LEDGER_TEXT_MAX bytes,
+ * at the start of a UTF-8 character, in cut[i]. */
+static void
+bound_strings(struct ora_ledger_entry *e, char cut[][ORA_LEDGER_TEXT_MAX + 1])
+{
+	for (size_t i = 0; i < BOUNDED_STRINGS; i++) {
+		const char **f = (const char **)(void *)((char *)e + bounded_strings[i]);
+		size_t n = ORA_LEDGER_TEXT_MAX;
+
+		if (*f == NULL || strnlen(*f, n + 1) <= n)
+			continue;
+		while (n > 0 && ((unsigned char)(*f)[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(cut[i], *f, n);
+		cut[i][n] = '\0';
+		*f = cut[i];
+	}
+}
+
 /* One write: into the intent log (the broker), or straight into the batch
  * (oractl and tools). */
 static int
 write_entry(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_entry *e,
     struct ora_error *err)
 {
+	char cut[BOUNDED_STRINGS][ORA_LEDGER_TEXT_MAX + 1];
+	struct ora_ledger_entry bounded = *e;
+	int r;
+
 	if (l->mode == ORA_LEDGER_READ_ONLY)
 		return ora_error_set(err, "ledger: %s is open read-only", l->path);
-	if (l->log == NULL)
-		return ledger_apply(l, what, e, err);
+	bound_strings(&bounded, cut);
+	if (l->log == NULL) {
+		r = ledger_apply(l, what, &bounded, err);
+		e->id = bounded.id;
+		return r;
+	}
 	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
-		e->id = l->next_id;
-	if (ledger_log_write(l, what, e, err) != 0)
+		e->id = bounded.id = l->next_id;
+	if (ledger_log_write(l, what, &bounded, err) != 0)
 		return -1;
 	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
 		l->next_id++;
@@ -618,13 +695,144 @@ ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_er
 	return write_entry(l, LEDGER_ADMIT, e, err);
 }
 
+/* How often the free space is looked at (a statvfs), at most. */
+#define LEDGER_SPACE_CHECK_MS 1000
+/* Buckets for counting refusals: a uid and reason whose bucket another
+ * takes has its count written first, then starts afresh. */
+#define LEDGER_REFUSAL_BUCKETS 256
+#define LEDGER_MINUTE_MS 60000
+
+struct ledger_refusal_bucket {
+	int used;
+	uint32_t uid;
+	int64_t minute;
+	char outcome[48];
+	uint32_t seen;       /* refusals this minute */
+	int64_t row;         /* the row that counts the rest, 0: none yet */
+	int64_t count;       /* refusals that row stands for */
+	int64_t written;     /* the count last written */
+};
+
+struct ledger_refusals {
+	struct ledger_refusal_bucket b[LEDGER_REFUSAL_BUCKETS];
+};
+
+/* Write the count of b's row if it changed. */
+static int
+write_count(struct ora_ledger *l, struct ledger_refusal_bucket *b, struct ora_error *err)
+{
+	struct ora_ledger_entry e = { .id = b->row, .count = b->count };
+
+	if (b->row == 0 || b->count == b->written)
+		return 0;
+	if (write_entry(l, LEDGER_COUNT, &e, err) != 0)
+		return -1;
+	b->written = b->count;
+	return 0;
+}
+
+static int
+write_counts(struct ora_ledger *l, struct ora_error *err)
+{
+	if (l->refusals == NULL || !l->refusals_dirty)
+		return 0;
+	for (size_t i = 0; i < LEDGER_REFUSAL_BUCKETS; i++)
+		if (write_count(l, &l->refusals->b[i], err) != 0)
+			return -1;
+	l->refusals_dirty = 0;
+	return 0;
+}
+
+/* Free space on the ledger's filesystem, looked at once a second: says so
+ * once when it falls below ORA_LEDGER_MIN_FREE_BYTES, and once when it is
+ * back. */
+static void
+check_space(struct ora_ledger *l, int64_t now_ms)
+{
+	struct statvfs st;
+	long long avail;
+
+	if (now_ms - l->space_checked_ms < LEDGER_SPACE_CHECK_MS && l->space_checked_ms != 0)
+		return;
+	l->space_checked_ms = now_ms;
+	if (statvfs(l->path, &st) != 0)
+		return;
+	avail = (long long)st.f_bavail * (long long)st.f_frsize;
+	if (!l->low_space && avail < ORA_LEDGER_MIN_FREE_BYTES) {
+		l->low_space = 1;
+		ora_log_error("ledger: ALERT: only %lld MiB free for %s (less than %lld MiB): refusals "
+		              "are now only counted, one row per user, reason and minute; free some "
+		              "space",
+		    avail >> 20, l->path, ORA_LEDGER_MIN_FREE_BYTES >> 20);
+	} else if (l->low_space && avail >= ORA_LEDGER_MIN_FREE_BYTES) {
+		l->low_space = 0;
+		ora_log_warning("ledger: %lld MiB free for %s again: refusals are recorded one by one "
+		                "again",
+		    avail >> 20, l->path);
+	}
+}
+
+static struct ledger_refusal_bucket *
+refusal_bucket(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
+{
+	const char *outcome = e->outcome != NULL ? e->outcome : "";
+	int64_t minute = e->started_ms / LEDGER_MINUTE_MS;
+	uint32_t h = e->uid * 2654435761u;
+	struct ledger_refusal_bucket *b;
+
+	for (const char *p = outcome; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (l->refusals == NULL)
+		l->refusals = ora_xcalloc(1, sizeof(*l->refusals));
+	b = &l->refusals->b[h % LEDGER_REFUSAL_BUCKETS];
+	if (b->used && b->uid == e->uid && b->minute == minute &&
+	    strncmp(b->outcome, outcome, sizeof(b->outcome)) == 0)
+		return b;
+	if (b->used && write_count(l, b, err) != 0)
+		return NULL;
+	memset(b, 0, sizeof(*b));
+	b->used = 1;
+	b->uid = e->uid;
+	b->minute = minute;
+	snprintf(b->outcome, sizeof(b->outcome), "%s", outcome);
+	return b;
+}
+
 int
 ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
 {
+	struct ledger_refusal_bucket *b;
+	uint32_t individual = ORA_LEDGER_REFUSALS_PER_MINUTE;
+
 	if (e->settled_ms == 0)
 		e->settled_ms = e->started_ms;
 	e->id = 0;
-	return write_entry(l, LEDGER_REFUSE, e, err);
+	e->count = 1;
+	if (l->mode == ORA_LEDGER_READ_ONLY)
+		return ora_error_set(err, "ledger: %s is open read-only", l->path);
+	check_space(l, e->started_ms);
+	if (l->low_space)
+		individual = 0;
+	if ((b = refusal_bucket(l, e, err)) == NULL)
+		return -1;
+	if (++b->seen <= individual)
+		return write_entry(l, LEDGER_REFUSE, e, err);
+	if (b->row != 0) {
+		/* Counted in the bucket's row; written at the next commit. */
+		b->count++;
+		l->refusals_dirty = 1;
+		return 0;
+	}
+	if (write_entry(l, LEDGER_REFUSE, e, err) != 0)
+		return -1;
+	b->row = e->id;
+	b->count = b->written = 1;
+	ora_log_info("ledger: uid=%u refused %s%s more than %u times this minute; the rest of "
+	             "this minute's are counted in row %lld",
+	    (unsigned)e->uid, e->outcome != NULL ? "as " : "", e->outcome != NULL ? e->outcome : "",
+	    individual, (long long)e->id);
+	e->id = 0;
+	return 0;
 }
 
 int
