@@ -4,11 +4,11 @@
 set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
-libsqlite3-dev check python3 python3-httpx curl ca-certificates valgrind \
+libsqlite3-dev libseccomp-dev check python3 python3-httpx curl ca-certificates valgrind \
 util-linux passwd procps tzdata"
 
 missing=""
-for m in libevent libcurl json-c libsodium libconfig sqlite3 check; do
+for m in libevent libcurl json-c libsodium libconfig sqlite3 libseccomp check; do
 	pkg-config --exists "$m" 2>/dev/null || missing="$missing $m"
 done
 for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd; do
