@@ -309,10 +309,12 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 		 * through a crash of the process (kill -9); only a power loss
 		 * can take the last transactions, not the file's integrity.
 		 * journal_size_limit: a burst may grow the WAL, but once
-		 * checkpointed it shrinks back. */
+		 * checkpointed it shrinks back. temp_store: sorts stay in
+		 * memory, so the broker writes nothing outside state_dir
+		 * (its sandbox allows nothing else). */
 		if (sqlite3_exec(l->db,
 		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;"
+		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
 		        "PRAGMA journal_size_limit=67108864;",
 		        NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
