@@ -35,7 +35,7 @@ static const char *const sandbox_allowed[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "lseek",
 	"close", "close_range", "dup", "dup2", "dup3", "open", "openat", "openat2", "stat", "fstat",
 	"lstat", "newfstatat", "statx", "statfs", "fstatfs", "access", "faccessat", "faccessat2",
-	"readlink", "readlinkat", "getdents64", "getcwd", "fcntl", "flock", "fsync", "fdatasync",
+	"readlink", "readlinkat", "getdents", "getdents64", "getcwd", "fcntl", "flock", "fsync", "fdatasync",
 	"ftruncate", "fallocate", "unlink", "unlinkat", "rename", "renameat", "renameat2", "fchmod",
 	"fchown", "umask", "mkdir", "mkdirat", "rmdir", "utimensat", "fadvise64", "sendfile",
 	"copy_file_range", "pipe", "pipe2", "eventfd2", "timerfd_create", "timerfd_settime",
@@ -216,6 +216,10 @@ apply_seccomp(char *said, size_t size, struct ora_error *err)
 	seccomp_rule_add(ctx, SCMP_ACT_TRAP, SCMP_SYS(execve), 0);
 	seccomp_rule_add(ctx, SCMP_ACT_TRAP, SCMP_SYS(execveat), 0);
 #endif
+	/* A binary tree of the allowed calls rather than a list: fewer
+	 * comparisons for each system call (libseccomp 2.5; older ones keep
+	 * the list). */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	/* Every thread, those running already (the checkpointer) included. */
 	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
 		seccomp_release(ctx);
