@@ -4,7 +4,7 @@
 set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
-libsqlite3-dev check python3 python3-httpx curl ca-certificates valgrind \
+libsqlite3-dev libseccomp-dev check python3 python3-httpx curl ca-certificates valgrind \
 util-linux passwd procps tzdata mandoc systemd \
 libedit-dev libcmark-dev tmux zsh fish"
 # The SDK client tests (tests/integration/sdk) need node 20+ with npm. A
@@ -13,7 +13,7 @@ libedit-dev libcmark-dev tmux zsh fish"
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 
 missing=""
-for m in libevent libcurl json-c libsodium libconfig sqlite3 check libedit libcmark; do
+for m in libevent libcurl json-c libsodium libconfig sqlite3 libseccomp check libedit libcmark; do
 	pkg-config --exists "$m" 2>/dev/null || missing="$missing $m"
 done
 for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd mandoc systemd-analyze tmux; do

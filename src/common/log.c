@@ -44,18 +44,103 @@ ora_log_level_parse(const char *name, enum ora_log_level *out)
 	return -1;
 }
 
+size_t
+ora_log_escape(char *out, size_t size, const char *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char cut[] = "...";
+	size_t o = 0;
+
+	if (size == 0)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+		/* Room for the longest escape, the marker and the NUL. */
+		if (o + 4 + sizeof(cut) > size) {
+			memcpy(out + o, cut, sizeof(cut));
+			return o + sizeof(cut) - 1;
+		}
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			out[o++] = '\\';
+			if (*p == '\\') {
+				out[o++] = '\\';
+			} else {
+				out[o++] = 'x';
+				out[o++] = hex[*p >> 4];
+				out[o++] = hex[*p & 0xf];
+			}
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static void
+log_line(enum ora_log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 void
 ora_log(enum ora_log_level level, const char *fmt, ...)
 {
-	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char line[2048];
 	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(level, fmt, ap);
+	va_end(ap);
+}
+
+/* Refusal lines per uid and minute: uids share slots by hash, and a slot
+ * taken by another uid starts afresh (a few more lines, never fewer). */
+#define REFUSAL_SLOTS 256
+static struct {
+	unsigned uid;
+	long minute;
+	unsigned lines;
+} refusal_slots[REFUSAL_SLOTS];
+
+void
+ora_log_refusal(unsigned uid, const char *fmt, ...)
+{
+	struct timespec now;
+	long minute;
+	va_list ap;
+	unsigned slot = (uid * 2654435761u) % REFUSAL_SLOTS;
+
+	if (ORA_LOG_INFO > log_state.level)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	minute = (long)(now.tv_sec / 60) + 1; /* 0: a slot never used */
+	if (refusal_slots[slot].minute != minute || refusal_slots[slot].uid != uid) {
+		refusal_slots[slot].uid = uid;
+		refusal_slots[slot].minute = minute;
+		refusal_slots[slot].lines = 0;
+	}
+	if (++refusal_slots[slot].lines > ORA_LOG_REFUSALS_PER_MINUTE) {
+		if (refusal_slots[slot].lines == ORA_LOG_REFUSALS_PER_MINUTE + 1)
+			ora_log(ORA_LOG_INFO,
+			    "uid=%u: more than %d refusals this minute; the rest of this minute's are "
+			    "not logged (the ledger counts them)",
+			    uid, ORA_LOG_REFUSALS_PER_MINUTE);
+		return;
+	}
+	va_start(ap, fmt);
+	log_line(ORA_LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+static void
+log_line(enum ora_log_level level, const char *fmt, va_list ap)
+{
+	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char raw[ORA_LOG_LINE_MAX], line[ORA_LOG_LINE_MAX];
 
 	if (level > log_state.level)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* Every line is escaped here, once, so that no caller can let a
+	 * newline (or a terminal escape) that a user sent forge a line. */
+	ora_log_escape(line, sizeof(line), raw);
 
 	if (!log_state.to_stderr) {
 		syslog(syslog_prio[level], "%s", line);

@@ -8,6 +8,13 @@
 #ifndef ORA_LOG_H
 #define ORA_LOG_H
 
+#include <stddef.h>
+
+/* The longest line written, escapes included; longer ones end in "...".
+ * Strings users control (model names, reasons) are therefore bounded in
+ * the log whatever their size. */
+#define ORA_LOG_LINE_MAX 1024
+
 enum ora_log_level {
 	ORA_LOG_ERROR = 0,
 	ORA_LOG_WARNING,
@@ -25,8 +32,21 @@ void ora_log_set_level(enum ora_log_level level);
 /* Parse "error", "warning", "info" or "debug"; -1 if none of them. */
 int ora_log_level_parse(const char *name, enum ora_log_level *out);
 
+/* Copy in to out (size bytes, NUL included) with every control character
+ * and DEL written as \xNN and a backslash doubled, so that one event is one
+ * line however its text was made; cut with "..." when out is too small.
+ * Returns the length written. Every ora_log() line goes through it. */
+size_t ora_log_escape(char *out, size_t size, const char *in);
+
 void ora_log(enum ora_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A refusal of uid, logged at info like any line, except that a uid gets
+ * at most ORA_LOG_REFUSALS_PER_MINUTE such lines a minute, then one that
+ * says the rest are not logged: a user's loop of refused requests cannot
+ * fill the disk through the log (the ledger counts them all). */
+#define ORA_LOG_REFUSALS_PER_MINUTE 10
+void ora_log_refusal(unsigned uid, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define ora_log_error(...) ora_log(ORA_LOG_ERROR, __VA_ARGS__)
 #define ora_log_warning(...) ora_log(ORA_LOG_WARNING, __VA_ARGS__)

@@ -204,6 +204,7 @@ set_defaults(struct ora_conf *conf)
 	d->max_connections_per_uid = ORA_DEFAULT_MAX_CONN_PER_UID;
 	d->shutdown_grace = ORA_DEFAULT_SHUTDOWN_GRACE_S;
 	d->ledger = 1;
+	d->sandbox = 1;
 	u->base_url = ora_xstrdup(ORA_DEFAULT_UPSTREAM);
 	u->connect_timeout = ORA_DEFAULT_CONNECT_TIMEOUT_S;
 	u->catalog_refresh = ORA_DEFAULT_CATALOG_REFRESH_S;

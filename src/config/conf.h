@@ -162,6 +162,7 @@ struct ora_daemon_conf {
 	long max_connections_per_uid;
 	long shutdown_grace;  /* seconds SIGTERM waits for in-flight requests */
 	int ledger;           /* record requests in state_dir/ledger.db (default 1) */
+	int sandbox;          /* seccomp and Landlock after start-up (default 1) */
 };
 
 struct ora_upstream_conf {

@@ -49,6 +49,7 @@ static const struct conf_field daemon_fields[] = {
     FIELD_LONG(D, "max_connections_per_uid", max_connections_per_uid, 1, "64", NULL),
     FIELD_LONG(D, "shutdown_grace", shutdown_grace, 0, "30", "0 stops at once"),
     FIELD(D, "ledger", F_BOOL, ledger, "true"),
+    FIELD(D, "sandbox", F_BOOL, sandbox, "true"),
 };
 #undef D
 

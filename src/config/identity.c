@@ -86,12 +86,14 @@ resolve_user(uid_t uid, struct nss_buf *b, struct passwd *pw, struct ora_error *
 	return 0;
 }
 
-/* Every group of the user: the primary group of the passwd entry, every
- * group that lists them, and gid (the caller's effective group, which is
- * first in the result). */
+/* Every group of the user: the primary group of the passwd entry (first)
+ * and every group that lists them, as the group database says now. The
+ * caller's effective gid is deliberately not one of them: a process started
+ * under `sg grp` or a setgid program keeps that gid after the user is
+ * removed from grp, and counting it would make the removal revoke nothing
+ * for such a process. */
 static int
-resolve_gids(
-    const char *name, gid_t pw_gid, gid_t gid, struct ora_identity *id, struct ora_error *err)
+resolve_gids(const char *name, gid_t pw_gid, struct ora_identity *id, struct ora_error *err)
 {
 	int n = 32, got;
 	gid_t *list = NULL;
@@ -112,7 +114,7 @@ resolve_gids(
 		n = got;
 	}
 	id->gids = ora_xcalloc((size_t)got + 1, sizeof(*id->gids));
-	id->gids[0] = gid;
+	id->gids[0] = pw_gid;
 	id->n_groups = 1;
 	for (int i = 0; i < got; i++) {
 		size_t k;
@@ -178,7 +180,7 @@ ora_identity_resolve(uid_t uid, gid_t gid, struct ora_identity *id, struct ora_e
 	id->gid = gid;
 	ora_strlcpy(id->user, pw.pw_name, sizeof(id->user));
 	/* pw points into b, which the group look-ups reuse: copy first. */
-	if (resolve_gids(id->user, pw.pw_gid, gid, id, err) != 0)
+	if (resolve_gids(id->user, pw.pw_gid, id, err) != 0)
 		goto out;
 	if (resolve_group_names(id, &b, err) != 0)
 		goto out;
@@ -211,9 +213,10 @@ ora_identity_from_socket(int fd, struct ora_identity *id, struct ora_error *err)
 	if (len != sizeof(cred))
 		return ora_error_set(err, "the kernel gave short credentials for this connection");
 	/*
-	 * cred.gid is the caller's effective group when it connected, so a
-	 * process running under `sg developers` or a setgid program counts as
-	 * in that group, as the kernel treats it for file access.
+	 * cred.gid (the caller's effective group when it connected) is kept
+	 * in id->gid for the record but grants nothing: only the group
+	 * database does, so that removing a user from a group revokes every
+	 * process of theirs, `sg grp` ones included (see resolve_gids).
 	 */
 	if (ora_identity_resolve(cred.uid, cred.gid, id, err) != 0)
 		return -1;

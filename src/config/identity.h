@@ -18,10 +18,11 @@
 
 struct ora_identity {
 	uid_t uid;
-	gid_t gid;
+	gid_t gid;        /* the peer's effective gid: recorded, grants nothing */
 	pid_t pid;
 	char user[ORA_NAME_MAX];
-	gid_t *gids;      /* every group, primary first */
+	gid_t *gids;      /* the passwd entry's primary group first, then every
+	                     group that lists the user (NSS, now) */
 	char **groups;    /* names, parallel to gids; a gid with no name is
 	                     kept as its number in decimal */
 	size_t n_groups;

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -20,10 +22,34 @@
 #define LEDGER_BUSY_TIMEOUT_MS 2000
 #define LEDGER_LOGGED_BUSY_TIMEOUT_MS 5
 
-/* The WAL is copied back into the database by a thread of its own, every
- * so often: a checkpoint fsyncs, and the event loop must never wait for a
- * disk. */
+/* The WAL is copied back into the database by a thread of its own: a
+ * checkpoint fsyncs, and the event loop must never wait for a disk.
+ *
+ * A checkpoint that merely copies (PASSIVE) never lets the WAL start over
+ * while the broker keeps writing: SQLite restarts the log only once every
+ * frame in it has been copied, and there is always a newer one. Measured,
+ * it grew by ~5 KB a request for as long as the load lasted (1 GB after
+ * three minutes at 3,000 requests/s). So each round copies what it can
+ * while the broker writes on (PASSIVE), then asks the broker to hold its
+ * folds (its writes are safe in the intent log meanwhile) and runs a
+ * TRUNCATE checkpoint, which copies the rest and empties the file. A
+ * round runs every LEDGER_CHECKPOINT_INTERVAL_S, and at once when a commit
+ * leaves the WAL over LEDGER_WAL_CHECKPOINT_BYTES: the WAL then stays
+ * under that plus what the broker writes during one PASSIVE pass, well
+ * inside LEDGER_WAL_MAX_BYTES (the bound test_ledger_sustained.sh checks),
+ * unless a reader keeps a snapshot open for longer than
+ * LEDGER_CHECKPOINT_WAIT_MS at every try: SQLite cannot restart a log that
+ * a reader still reads. */
 #define LEDGER_CHECKPOINT_INTERVAL_S 5
+#define LEDGER_WAL_CHECKPOINT_BYTES (16 << 20)
+/* The stated bound, also SQLite's journal_size_limit. */
+#define LEDGER_WAL_MAX_BYTES (64 << 20)
+_Static_assert(LEDGER_WAL_MAX_BYTES == 67108864, "journal_size_limit in ora_ledger_open()");
+/* How long the TRUNCATE checkpoint waits for readers (reports) before it
+ * gives up until the next round; the broker's folds wait as long. */
+#define LEDGER_CHECKPOINT_WAIT_MS 250
+
+static int write_counts(struct ora_ledger *l, struct ora_error *err);
 
 /* A log more than this fraction full is folded at once. */
 #define LEDGER_FOLD_FRACTION 4
@@ -73,11 +99,41 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " reasoning_tokens = MAX(reasoning_tokens, ?7), model_served = COALESCE(?8, model_served),"
 	    " estimated = ?9, reason = COALESCE(?10, reason) WHERE id = ?1",
 	[STMT_FOLDED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_folded_seq', ?1)",
+	[STMT_REFUSALS] = "UPDATE requests SET count = ?2 WHERE id = ?1",
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_AUDIT] =
 	    "INSERT INTO audit (time_ms, uid, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
+
+static void
+set_holding(struct ora_ledger *l, int on)
+{
+	pthread_mutex_lock(&l->lock);
+	l->holding = on;
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* One round; see LEDGER_CHECKPOINT_INTERVAL_S. */
+static void
+checkpoint_round(struct ora_ledger *l, sqlite3 *db)
+{
+	int rc;
+
+	/* Copies what it can without waiting for, or blocking, the writer. */
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	/* The broker takes the lock for a whole fold, so once this returns
+	 * no fold is under way and none starts until the hold ends. */
+	set_holding(l, 1);
+	rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	set_holding(l, 0);
+	pthread_mutex_lock(&l->lock);
+	if (rc == SQLITE_OK)
+		l->checkpoints_full++;
+	else
+		l->checkpoints_busy++;
+	pthread_mutex_unlock(&l->lock);
+}
 
 static void *
 checkpoint_loop(void *arg)
@@ -91,7 +147,7 @@ checkpoint_loop(void *arg)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, LEDGER_BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(db, LEDGER_CHECKPOINT_WAIT_MS);
 	/* A connection learns that the file is in WAL mode only when it first
 	 * reads it; until then a checkpoint does nothing and says so only by
 	 * leaving its counts at -1. */
@@ -101,13 +157,14 @@ checkpoint_loop(void *arg)
 	while (!l->stopping) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += LEDGER_CHECKPOINT_INTERVAL_S;
-		pthread_cond_timedwait(&l->wake, &l->lock, &until);
+		while (!l->stopping && !l->wake_now &&
+		    pthread_cond_timedwait(&l->wake, &l->lock, &until) == 0)
+			;
 		if (l->stopping)
 			break;
+		l->wake_now = 0;
 		pthread_mutex_unlock(&l->lock);
-		/* PASSIVE: copies what it can without waiting for, or
-		 * blocking, the writer. */
-		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		checkpoint_round(l, db);
 		pthread_mutex_lock(&l->lock);
 	}
 	pthread_mutex_unlock(&l->lock);
@@ -115,15 +172,51 @@ checkpoint_loop(void *arg)
 	return NULL;
 }
 
+/* SQLite calls this after each commit on the broker's connection with the
+ * WAL's size in pages. It runs inside a fold, under l->lock: it only
+ * notes a WAL grown past the mark, and ora_ledger_commit() wakes the
+ * checkpointer once the fold is over. */
+static int
+on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct ora_ledger *l = arg;
+
+	if (pages >= l->wal_pages_limit)
+		l->wal_over = 1;
+	return SQLITE_OK;
+}
+
+static void
+wake_checkpointer(struct ora_ledger *l)
+{
+	if (!l->wal_over)
+		return;
+	l->wal_over = 0;
+	pthread_mutex_lock(&l->lock);
+	l->wake_now = 1;
+	pthread_cond_signal(&l->wake);
+	pthread_mutex_unlock(&l->lock);
+}
+
 static void
 start_checkpointer(struct ora_ledger *l)
 {
+	sqlite3_stmt *s;
+	int page = 4096;
+
+	if (sqlite3_prepare_v2(l->db, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0)
+			page = sqlite3_column_int(s, 0);
+		sqlite3_finalize(s);
+	}
+	l->wal_pages_limit = LEDGER_WAL_CHECKPOINT_BYTES / page;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->wake, NULL);
 	if (pthread_create(&l->checkpointer, NULL, checkpoint_loop, l) == 0) {
 		l->checkpointer_running = 1;
-		/* Only now stop SQLite from checkpointing on the loop itself. */
-		sqlite3_exec(l->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+		/* Only now stop SQLite from checkpointing on the loop itself
+		 * (the hook replaces its automatic checkpoints). */
+		sqlite3_wal_hook(l->db, on_wal_commit, l);
 	} else {
 		ora_log_warning("ledger: no checkpoint thread; checkpointing inline");
 	}
@@ -196,10 +289,12 @@ ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger *
 		 * through a crash of the process (kill -9); only a power loss
 		 * can take the last transactions, not the file's integrity.
 		 * journal_size_limit: a burst may grow the WAL, but once
-		 * checkpointed it shrinks back. */
+		 * checkpointed it shrinks back. temp_store: sorts stay in
+		 * memory, so the broker writes nothing outside state_dir
+		 * (its sandbox allows nothing else). */
 		if (sqlite3_exec(l->db,
 		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;"
+		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
 		        "PRAGMA journal_size_limit=67108864;",
 		        NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -240,6 +335,7 @@ ora_ledger_close(struct ora_ledger *l)
 	if (ora_ledger_dirty(l) && ora_ledger_commit(l, &err) != 0)
 		ora_log_error("%s", err.msg);
 	stop_checkpointer(l);
+	free(l->refusals);
 	ora_ledger_log_close(l->log);
 	ledger_fold_free(l);
 	for (int i = 0; i < STMT_COUNT; i++)
@@ -295,12 +391,33 @@ ledger_abort_batch(struct ora_ledger *l)
 int
 ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
 {
-	return l->log != NULL ? ledger_fold(l, err) : ledger_end_batch(l, err);
+	int r;
+
+	if (write_counts(l, err) != 0)
+		return -1;
+	if (l->log == NULL)
+		return ledger_end_batch(l, err);
+	if (!l->checkpointer_running)
+		return ledger_fold(l, err);
+	/* Held for the whole fold: see checkpoint_round(). While the
+	 * checkpointer restarts the WAL, the writes wait in the log (they
+	 * are durable there already), unless the log is filling up. */
+	pthread_mutex_lock(&l->lock);
+	if (l->holding && !ora_ledger_fold_due(l)) {
+		pthread_mutex_unlock(&l->lock);
+		return 0;
+	}
+	r = ledger_fold(l, err);
+	pthread_mutex_unlock(&l->lock);
+	wake_checkpointer(l);
+	return r;
 }
 
 int
 ora_ledger_dirty(const struct ora_ledger *l)
 {
+	if (l->refusals_dirty)
+		return 1;
 	if (l->log != NULL)
 		return ora_ledger_log_last_seq(l->log) > l->folded_seq;
 	return l->in_batch;
@@ -477,6 +594,10 @@ ledger_apply(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_ent
 		return update_settled(l, e, err);
 	case LEDGER_RECONCILED:
 		return update_reconciled(l, e, err);
+	case LEDGER_COUNT:
+		sqlite3_bind_int64(l->stmt[STMT_REFUSALS], 1, e->id);
+		sqlite3_bind_int64(l->stmt[STMT_REFUSALS], 2, e->count);
+		return run(l, l->stmt[STMT_REFUSALS], err, "count refusals");
 	}
 	return ora_error_set(err, "ledger: unknown write %d", (int)what);
 }
@@ -488,19 +609,60 @@ ledger_note_folded(struct ora_ledger *l, uint64_t seq, struct ora_error *err)
 	return run(l, l->stmt[STMT_FOLDED], err, "note the log position");
 }
 
+/* The text columns whose content a caller, or the upstream, chooses. */
+static const size_t bounded_strings[] = {
+	offsetof(struct ora_ledger_entry, model_requested),
+	offsetof(struct ora_ledger_entry, models_requested),
+	offsetof(struct ora_ledger_entry, model_served),
+	offsetof(struct ora_ledger_entry, provider),
+	offsetof(struct ora_ledger_entry, generation_id),
+	offsetof(struct ora_ledger_entry, cost_text),
+	offsetof(struct ora_ledger_entry, outcome),
+	offsetof(struct ora_ledger_entry, reason),
+	offsetof(struct ora_ledger_entry, client_exe),
+};
+#define BOUNDED_STRINGS (sizeof(bounded_strings) / sizeof(bounded_strings[0]))
+
+/* Point every long string of e at a copy cut to ORA_LEDGER_TEXT_MAX bytes,
+ * at the start of a UTF-8 character, in cut[i]. */
+static void
+bound_strings(struct ora_ledger_entry *e, char cut[][ORA_LEDGER_TEXT_MAX + 1])
+{
+	for (size_t i = 0; i < BOUNDED_STRINGS; i++) {
+		const char **f = (const char **)(void *)((char *)e + bounded_strings[i]);
+		size_t n = ORA_LEDGER_TEXT_MAX;
+
+		if (*f == NULL || strnlen(*f, n + 1) <= n)
+			continue;
+		while (n > 0 && ((unsigned char)(*f)[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(cut[i], *f, n);
+		cut[i][n] = '\0';
+		*f = cut[i];
+	}
+}
+
 /* One write: into the intent log (the broker), or straight into the batch
  * (oractl and tools). */
 static int
 write_entry(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_entry *e,
     struct ora_error *err)
 {
+	char cut[BOUNDED_STRINGS][ORA_LEDGER_TEXT_MAX + 1];
+	struct ora_ledger_entry bounded = *e;
+	int r;
+
 	if (l->mode == ORA_LEDGER_READ_ONLY)
 		return ora_error_set(err, "ledger: %s is open read-only", l->path);
-	if (l->log == NULL)
-		return ledger_apply(l, what, e, err);
+	bound_strings(&bounded, cut);
+	if (l->log == NULL) {
+		r = ledger_apply(l, what, &bounded, err);
+		e->id = bounded.id;
+		return r;
+	}
 	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
-		e->id = l->next_id;
-	if (ledger_log_write(l, what, e, err) != 0)
+		e->id = bounded.id = l->next_id;
+	if (ledger_log_write(l, what, &bounded, err) != 0)
 		return -1;
 	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
 		l->next_id++;
@@ -515,13 +677,144 @@ ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_er
 	return write_entry(l, LEDGER_ADMIT, e, err);
 }
 
+/* How often the free space is looked at (a statvfs), at most. */
+#define LEDGER_SPACE_CHECK_MS 1000
+/* Buckets for counting refusals: a uid and reason whose bucket another
+ * takes has its count written first, then starts afresh. */
+#define LEDGER_REFUSAL_BUCKETS 256
+#define LEDGER_MINUTE_MS 60000
+
+struct ledger_refusal_bucket {
+	int used;
+	uint32_t uid;
+	int64_t minute;
+	char outcome[48];
+	uint32_t seen;       /* refusals this minute */
+	int64_t row;         /* the row that counts the rest, 0: none yet */
+	int64_t count;       /* refusals that row stands for */
+	int64_t written;     /* the count last written */
+};
+
+struct ledger_refusals {
+	struct ledger_refusal_bucket b[LEDGER_REFUSAL_BUCKETS];
+};
+
+/* Write the count of b's row if it changed. */
+static int
+write_count(struct ora_ledger *l, struct ledger_refusal_bucket *b, struct ora_error *err)
+{
+	struct ora_ledger_entry e = { .id = b->row, .count = b->count };
+
+	if (b->row == 0 || b->count == b->written)
+		return 0;
+	if (write_entry(l, LEDGER_COUNT, &e, err) != 0)
+		return -1;
+	b->written = b->count;
+	return 0;
+}
+
+static int
+write_counts(struct ora_ledger *l, struct ora_error *err)
+{
+	if (l->refusals == NULL || !l->refusals_dirty)
+		return 0;
+	for (size_t i = 0; i < LEDGER_REFUSAL_BUCKETS; i++)
+		if (write_count(l, &l->refusals->b[i], err) != 0)
+			return -1;
+	l->refusals_dirty = 0;
+	return 0;
+}
+
+/* Free space on the ledger's filesystem, looked at once a second: says so
+ * once when it falls below ORA_LEDGER_MIN_FREE_BYTES, and once when it is
+ * back. */
+static void
+check_space(struct ora_ledger *l, int64_t now_ms)
+{
+	struct statvfs st;
+	long long avail;
+
+	if (now_ms - l->space_checked_ms < LEDGER_SPACE_CHECK_MS && l->space_checked_ms != 0)
+		return;
+	l->space_checked_ms = now_ms;
+	if (statvfs(l->path, &st) != 0)
+		return;
+	avail = (long long)st.f_bavail * (long long)st.f_frsize;
+	if (!l->low_space && avail < ORA_LEDGER_MIN_FREE_BYTES) {
+		l->low_space = 1;
+		ora_log_error("ledger: ALERT: only %lld MiB free for %s (less than %lld MiB): refusals "
+		              "are now only counted, one row per user, reason and minute; free some "
+		              "space",
+		    avail >> 20, l->path, ORA_LEDGER_MIN_FREE_BYTES >> 20);
+	} else if (l->low_space && avail >= ORA_LEDGER_MIN_FREE_BYTES) {
+		l->low_space = 0;
+		ora_log_warning("ledger: %lld MiB free for %s again: refusals are recorded one by one "
+		                "again",
+		    avail >> 20, l->path);
+	}
+}
+
+static struct ledger_refusal_bucket *
+refusal_bucket(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
+{
+	const char *outcome = e->outcome != NULL ? e->outcome : "";
+	int64_t minute = e->started_ms / LEDGER_MINUTE_MS;
+	uint32_t h = e->uid * 2654435761u;
+	struct ledger_refusal_bucket *b;
+
+	for (const char *p = outcome; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if (l->refusals == NULL)
+		l->refusals = ora_xcalloc(1, sizeof(*l->refusals));
+	b = &l->refusals->b[h % LEDGER_REFUSAL_BUCKETS];
+	if (b->used && b->uid == e->uid && b->minute == minute &&
+	    strncmp(b->outcome, outcome, sizeof(b->outcome)) == 0)
+		return b;
+	if (b->used && write_count(l, b, err) != 0)
+		return NULL;
+	memset(b, 0, sizeof(*b));
+	b->used = 1;
+	b->uid = e->uid;
+	b->minute = minute;
+	snprintf(b->outcome, sizeof(b->outcome), "%s", outcome);
+	return b;
+}
+
 int
 ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
 {
+	struct ledger_refusal_bucket *b;
+	uint32_t individual = ORA_LEDGER_REFUSALS_PER_MINUTE;
+
 	if (e->settled_ms == 0)
 		e->settled_ms = e->started_ms;
 	e->id = 0;
-	return write_entry(l, LEDGER_REFUSE, e, err);
+	e->count = 1;
+	if (l->mode == ORA_LEDGER_READ_ONLY)
+		return ora_error_set(err, "ledger: %s is open read-only", l->path);
+	check_space(l, e->started_ms);
+	if (l->low_space)
+		individual = 0;
+	if ((b = refusal_bucket(l, e, err)) == NULL)
+		return -1;
+	if (++b->seen <= individual)
+		return write_entry(l, LEDGER_REFUSE, e, err);
+	if (b->row != 0) {
+		/* Counted in the bucket's row; written at the next commit. */
+		b->count++;
+		l->refusals_dirty = 1;
+		return 0;
+	}
+	if (write_entry(l, LEDGER_REFUSE, e, err) != 0)
+		return -1;
+	b->row = e->id;
+	b->count = b->written = 1;
+	ora_log_info("ledger: uid=%u refused %s%s more than %u times this minute; the rest of "
+	             "this minute's are counted in row %lld",
+	    (unsigned)e->uid, e->outcome != NULL ? "as " : "", e->outcome != NULL ? e->outcome : "",
+	    individual, (long long)e->id);
+	e->id = 0;
+	return 0;
 }
 
 int

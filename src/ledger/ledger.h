@@ -21,7 +21,7 @@
  *            generation_id, stream, prompt_tokens, completion_tokens,
  *            reasoning_tokens, cached_tokens, cost_pico, cost_text,
  *            reserved_pico, estimated, http_status, outcome, reason,
- *            latency_ms, ttfb_ms, client_pid, client_exe)
+ *            latency_ms, ttfb_ms, client_pid, client_exe, count)
  *   audit(id INTEGER PRIMARY KEY, time_ms, uid, user, action, detail)
  *   meta(key PRIMARY KEY, value)
  *   pruned(id INTEGER PRIMARY KEY, time_ms, uid, before_ms, rows, cost_pico)
@@ -32,6 +32,10 @@
  * the cost is not known yet: being reconciled), 'settled', or 'refused'
  * (never sent upstream; reason says why). estimated = 1 marks a cost that
  * could not be learned from the upstream and was set to the reservation.
+ * count is how many requests the row stands for: 1, except for a refused
+ * row that collapses a flood of refusals (see ora_ledger_refuse); count
+ * refusals with SUM(count), not COUNT(*). Text a user controls (model
+ * names, reasons, program names) is cut to ORA_LEDGER_TEXT_MAX bytes.
  */
 #ifndef ORA_LEDGER_H
 #define ORA_LEDGER_H
@@ -47,7 +51,21 @@
 /* Kept in PRAGMA user_version (and meta 'schema_version'). A read-write
  * open upgrades an older ledger in place (ledger_maint.c) and refuses a
  * newer one. 2: the pruned table. */
-#define ORA_LEDGER_SCHEMA_VERSION 2
+#define ORA_LEDGER_SCHEMA_VERSION 3
+
+/* The longest text column a write stores, in bytes (cut at a character
+ * boundary): a user who sends a megabyte of model name must not make the
+ * ledger, or its intent log, a megabyte larger. */
+#define ORA_LEDGER_TEXT_MAX 256
+
+/* Refusals of one uid for one reason (outcome) in one minute that get a
+ * row each; the rest of that minute's are counted in one row. */
+#define ORA_LEDGER_REFUSALS_PER_MINUTE 10
+
+/* Below this much free space on the ledger's filesystem, refusals are not
+ * recorded one by one at all (only counted), and an alert is logged once;
+ * once more when space is back. */
+#define ORA_LEDGER_MIN_FREE_BYTES (256LL << 20)
 
 struct ora_ledger;
 
@@ -85,6 +103,7 @@ struct ora_ledger_entry {
 	double ttfb_ms;
 	int32_t client_pid;
 	const char *client_exe;
+	int64_t count; /* refused rows: how many refusals it stands for */
 };
 
 enum ora_ledger_mode {
@@ -137,7 +156,13 @@ int ora_ledger_reconciled(struct ora_ledger *l, int64_t id, ora_pico cost, const
     int64_t prompt_tokens, int64_t completion_tokens, int64_t reasoning_tokens,
     const char *model, int estimated, const char *reason, struct ora_error *err);
 
-/* Insert a request refused before it was sent (state 'refused'). */
+/* Record a request refused before it was sent (state 'refused'). The
+ * first ORA_LEDGER_REFUSALS_PER_MINUTE refusals of a uid for one reason
+ * (e->outcome) in a minute get a row each (e->id set); the rest of that
+ * minute's are counted in one more row (its count column, written at the
+ * next commit) and e->id is left 0, so that a caller can leave such a
+ * refusal out of its log too. With less than ORA_LEDGER_MIN_FREE_BYTES free
+ * on the ledger's filesystem, every refusal is counted, none recorded. */
 int ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err);
 
 /* Call fn for every row in state 'open' or 'unsettled', oldest first. The

@@ -15,7 +15,9 @@
 #include "ledger/ledger_internal.h"
 
 /* A record: the numbers of an entry, then its strings, each followed by
- * its terminating NUL, in the order below. */
+ * its terminating NUL, in the order below; a LEDGER_COUNT record then ends
+ * with the row's count (int64_t), so records of the other types read as
+ * they always did. */
 struct entry_numbers {
 	int64_t id, started_ms, settled_ms;
 	int64_t prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens;
@@ -96,7 +98,7 @@ ledger_log_write(struct ora_ledger *l, enum ledger_write what, const struct ora_
 		.http_status = e->http_status,
 		.client_pid = e->client_pid,
 	};
-	size_t len = sizeof(n);
+	size_t len = sizeof(n), tail = what == LEDGER_COUNT ? sizeof(e->count) : 0;
 	char *p, *out;
 
 	for (size_t i = 0; i < ENTRY_STRINGS; i++) {
@@ -108,6 +110,7 @@ ledger_log_write(struct ora_ledger *l, enum ledger_write what, const struct ora_
 		n.lengths[i] = s != NULL ? (uint32_t)sl : NO_STRING;
 		len += s != NULL ? sl + 1 : 0;
 	}
+	len += tail;
 	out = ora_ledger_log_reserve(l->log, len, room_for(l, what));
 	if (out == NULL)
 		return ora_error_set(err,
@@ -123,18 +126,21 @@ ledger_log_write(struct ora_ledger *l, enum ledger_write what, const struct ora_
 		p += n.lengths[i];
 		*p++ = '\0';
 	}
+	if (tail != 0)
+		memcpy(p, &e->count, tail);
 	ora_ledger_log_append(l->log, (uint32_t)what, len);
 	return 0;
 }
 
 /* The entry a record holds; its strings point into the record. */
 static int
-decode(const void *data, size_t len, struct ora_ledger_entry *e)
+decode(uint32_t type, const void *data, size_t len, struct ora_ledger_entry *e)
 {
 	struct entry_numbers n;
-	const char *p = (const char *)data + sizeof(n), *end = (const char *)data + len;
+	size_t tail = type == LEDGER_COUNT ? sizeof(e->count) : 0;
+	const char *p = (const char *)data + sizeof(n), *end = (const char *)data + len - tail;
 
-	if (len < sizeof(n))
+	if (len < sizeof(n) + tail)
 		return -1;
 	memcpy(&n, data, sizeof(n));
 	*e = (struct ora_ledger_entry){
@@ -164,6 +170,8 @@ decode(const void *data, size_t len, struct ora_ledger_entry *e)
 		*string_field(e, i) = p;
 		p += n.lengths[i] + 1;
 	}
+	if (tail != 0)
+		memcpy(&e->count, end, tail);
 	return p == end ? 0 : -1;
 }
 
@@ -292,15 +300,15 @@ fold_one(struct ora_ledger *l, const struct ledger_queued *q, struct ora_error *
 
 	if (q->merged)
 		return 0;
-	if (q->type < LEDGER_ADMIT || q->type > LEDGER_RECONCILED || decode(q->data, q->len, &e) != 0)
+	if (q->type < LEDGER_ADMIT || q->type > LEDGER_COUNT || decode(q->type, q->data, q->len, &e) != 0)
 		return unreadable(l, q);
 	if (q->note != NULL) {
-		if (decode(q->note->data, q->note->len, &more) != 0)
+		if (decode(q->note->type, q->note->data, q->note->len, &more) != 0)
 			return unreadable(l, q->note);
 		e.generation_id = more.generation_id;
 	}
 	if (q->settlement != NULL) {
-		if (decode(q->settlement->data, q->settlement->len, &more) != 0)
+		if (decode(q->settlement->type, q->settlement->data, q->settlement->len, &more) != 0)
 			return unreadable(l, q->settlement);
 		merge_settlement(&e, &more);
 		return ledger_insert_settled(l, &e, err);

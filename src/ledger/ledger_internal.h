@@ -18,6 +18,7 @@ enum stmt_id {
 	STMT_AUDIT,
 	STMT_RECONCILED,
 	STMT_FOLDED,
+	STMT_REFUSALS,
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_COUNT,
@@ -30,6 +31,7 @@ enum ledger_write {
 	LEDGER_GENERATION,
 	LEDGER_SETTLE,
 	LEDGER_RECONCILED,
+	LEDGER_COUNT, /* a collapsed refusal row's count (see ora_ledger_refuse) */
 };
 
 struct ora_ledger {
@@ -54,6 +56,21 @@ struct ora_ledger {
 	pthread_cond_t wake;
 	int stopping;
 	int wake_now;
+	/* While set (under lock), the checkpointer is restarting the WAL and
+	 * the broker keeps its writes in the intent log: a fold would wait
+	 * for the checkpoint's lock, and the checkpoint could never catch up
+	 * with a writer that never stops. */
+	int holding;
+	int wal_pages_limit;         /* the WAL size that wakes the checkpointer */
+	int wal_over;                /* the broker's thread only: it passed it */
+	uint64_t checkpoints_full;   /* checkpoints that restarted the WAL */
+	uint64_t checkpoints_busy;   /* ... that could not (a reader held it) */
+	/* Refusals, counted per (uid, reason) and minute: see
+	 * ora_ledger_refuse(). The broker's thread only. */
+	struct ledger_refusals *refusals;
+	int refusals_dirty;          /* a count not yet written */
+	int low_space;               /* under LEDGER_MIN_FREE_BYTES */
+	int64_t space_checked_ms;
 };
 
 /* Apply one write to SQLite, inside the current batch (opened if need be).

@@ -37,6 +37,9 @@ static const char *const upgrades[ORA_LEDGER_SCHEMA_VERSION] = {
 	[1] = "CREATE TABLE IF NOT EXISTS pruned ("
 	      " id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, uid INTEGER NOT NULL,"
 	      " before_ms INTEGER NOT NULL, rows INTEGER NOT NULL, cost_pico INTEGER NOT NULL);",
+	/* 2 -> 3: a row may stand for several refusals of one uid for one
+	 * reason in one minute (ledger.c collapses them). */
+	[2] = "ALTER TABLE requests ADD COLUMN count INTEGER NOT NULL DEFAULT 1;",
 };
 
 static int

@@ -44,7 +44,7 @@ static const struct report_dim {
  * being reconciled show their reservation apart, never as spend. */
 static const char report_sums_sql[] =
     "SUM(CASE WHEN state = 'settled' THEN cost_pico ELSE 0 END),"
-    " SUM(state <> 'refused'), SUM(state = 'refused'),"
+    " SUM(state <> 'refused'), SUM(CASE WHEN state = 'refused' THEN count ELSE 0 END),"
     " SUM(prompt_tokens), SUM(completion_tokens), SUM(reasoning_tokens),"
     " SUM(estimated = 1), SUM(state IN ('open', 'unsettled')),"
     " SUM(CASE WHEN state IN ('open', 'unsettled') THEN reserved_pico ELSE 0 END)";

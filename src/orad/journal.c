@@ -32,6 +32,10 @@ fold(struct orad *d)
 	if (d->journal_failing)
 		ora_log_warning("ledger: writes reach the database again");
 	d->journal_failing = 0;
+	/* The ledger may have kept the writes in its log while its
+	 * checkpointer restarts the WAL: fold them at the next chance. */
+	if (ora_ledger_dirty(d->ledger))
+		journal_touch(d);
 }
 
 static void

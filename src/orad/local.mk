@@ -17,9 +17,10 @@ orad_SOURCES = \
 	src/orad/reconcile.c src/orad/reconcile.h \
 	src/orad/journal.c src/orad/journal.h \
 	src/orad/catalog.c src/orad/catalog.h \
-	src/orad/upstream.c src/orad/upstream.h
+	src/orad/upstream.c src/orad/upstream.h \
+	src/orad/sandbox.c src/orad/sandbox.h
 orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCURL_CFLAGS) $(JSONC_CFLAGS) \
-	$(SODIUM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS)
+	$(SODIUM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(LIBSECCOMP_CFLAGS)
 orad_LDADD = libora_common.a $(LIBEVENT_LIBS) $(LIBCURL_LIBS) $(JSONC_LIBS) \
-	$(SODIUM_LIBS) $(LIBCONFIG_LIBS) $(SQLITE_LIBS)
+	$(SODIUM_LIBS) $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(LIBSECCOMP_LIBS)
 man_MANS += doc/orad.8

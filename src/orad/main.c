@@ -37,6 +37,7 @@
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/privdrop.h"
+#include "orad/sandbox.h"
 #include "orad/server.h"
 #include "orad/upstream.h"
 #include "orad/usage.h"
@@ -428,6 +429,8 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	if (load_keys(d, d->conf, &d->keys, err) != 0)
 		return -1;
 	if (privdrop(dc->user, dc->group, err) != 0)
+		return -1;
+	if (sandbox_apply(d, err) != 0)
 		return -1;
 	if ((d->base = new_base(err)) == NULL)
 		return -1;

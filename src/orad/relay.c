@@ -167,6 +167,10 @@ exchange_free(struct orad_exchange *x)
 	struct orad *d = x->d;
 
 	unwatch_client(x);
+	/* A client gone before the upstream had the whole request: nothing
+	 * can have been billed, so nothing is charged. */
+	if (x->xfer != NULL)
+		x->request_sent = upstream_xfer_request_sent(x->xfer);
 	upstream_xfer_abort(x->xfer);
 	x->xfer = NULL;
 	if (x->probe)
@@ -572,11 +576,13 @@ static void
 on_phase_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct orad_exchange *x = arg;
+	int sent = upstream_xfer_request_sent(x->xfer);
 
 	/* Closing the connection tells the upstream to stop generating. */
 	upstream_xfer_abort(x->xfer);
 	x->xfer = NULL;
-	transfer_ended(x, 0, "timed out", x->phase == PHASE_FIRST_BYTE ? END_FIRST_BYTE : END_IDLE, 1);
+	transfer_ended(
+	    x, 0, "timed out", x->phase == PHASE_FIRST_BYTE ? END_FIRST_BYTE : END_IDLE, sent);
 }
 
 /* The upstream request: the cost centre's key (a header line kept in locked

@@ -145,7 +145,8 @@ on_request(struct evhttp_request *req, void *arg)
 		}
 	} else if (caller.rule == NULL && !(route != NULL && route->kind == ROUTE_USAGE &&
 	                                       caller_is_admin(&caller))) {
-		ora_log_info("refused uid=%u user=%s: no rule matches", (unsigned)caller.id.uid, caller.id.user);
+		ora_log_refusal((unsigned)caller.id.uid, "refused uid=%u user=%s: no rule matches",
+		    (unsigned)caller.id.uid, caller.id.user);
 		refuse_unmatched(req, &caller);
 		goto out;
 	}

@@ -35,6 +35,7 @@ struct upstream_xfer {
 	struct upstream_headers h;
 	int headers_done;
 	int cancelled; /* aborted from inside a curl callback: free when curl lets go */
+	curl_off_t body_len; /* of the request, to tell when all of it was sent */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -329,9 +330,7 @@ check_done(struct orad_upstream *u)
 		ora_strlcpy(message,
 		    code == CURLE_OK ? "" : (x->errbuf[0] ? x->errbuf : curl_easy_strerror(code)),
 		    sizeof(message));
-		curl_off_t connect_us = 0;
-		curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-		x->cb.on_done(x->ctx, (int)code, message, connect_us > 0 || x->headers_done);
+		x->cb.on_done(x->ctx, (int)code, message, upstream_xfer_request_sent(x));
 	}
 }
 
@@ -371,6 +370,7 @@ upstream_start(struct orad_upstream *u, const struct upstream_request *r,
 	/* Only ever talk HTTP(S) upstream, whatever the base URL says. */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (strcmp(r->method, "POST") == 0) {
+		x->body_len = (curl_off_t)r->body_len;
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
 		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->body != NULL ? r->body : "");
 	}
@@ -381,6 +381,25 @@ upstream_start(struct orad_upstream *u, const struct upstream_request *r,
 	}
 	u->active++;
 	return x;
+}
+
+int
+upstream_xfer_request_sent(const struct upstream_xfer *x)
+{
+	curl_off_t body = 0;
+	long head = 0;
+
+	if (x == NULL)
+		return 0;
+	if (x->headers_done)
+		return 1;
+	/* libcurl counts the request's header bytes (with a small body sent
+	 * in the same write) once they are written to the connection, and
+	 * the body's bytes as they are written. */
+	if (curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &head) != CURLE_OK ||
+	    curl_easy_getinfo(x->easy, CURLINFO_SIZE_UPLOAD_T, &body) != CURLE_OK)
+		return 0;
+	return head > 0 && body >= x->body_len;
 }
 
 void

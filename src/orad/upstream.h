@@ -35,9 +35,10 @@ struct upstream_callbacks {
 	/* Body bytes, as they arrive. */
 	void (*on_data)(void *ctx, const char *data, size_t len);
 	/* The transfer ended. curl_code is a CURLcode (0 on success) and
-	 * message says what failed in words; connected says whether a
-	 * connection to the upstream was made (if not, it never saw the
-	 * request). The transfer is already detached from the multi handle;
+	 * message says what failed in words; connected says whether the
+	 * upstream got the whole request (upstream_xfer_request_sent): if
+	 * not, it cannot have acted on it, and nothing was billed. The
+	 * transfer is already detached from the multi handle;
 	 * the callee frees it with upstream_xfer_free. */
 	void (*on_done)(void *ctx, int curl_code, const char *message, int connected);
 };
@@ -66,6 +67,13 @@ struct upstream_request {
 struct upstream_xfer *upstream_start(struct orad_upstream *u,
     const struct upstream_request *r, const struct upstream_callbacks *cb, void *ctx,
     struct ora_error *err);
+
+/* 1 once the whole request (headers and body) has been written to the
+ * upstream's connection, or an answer has begun: from then on the upstream
+ * may be generating, and billing. Before it, a transfer that ends or is
+ * aborted cost nothing: the upstream cannot act on a request it does not
+ * have in full. NULL: 0. */
+int upstream_xfer_request_sent(const struct upstream_xfer *x);
 
 /* Stop a transfer at once (closing its connection, which tells the upstream
  * to stop generating) and free it. No callback follows. NULL is fine. */

@@ -69,7 +69,7 @@ stop_all() {
 }
 # sanitizer_clean: no AddressSanitizer/UBSan/LeakSanitizer report in any log.
 sanitizer_clean() {
-	! grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T"/*.log 2>/dev/null
+	! grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|Sanitizer has encountered a fatal error' "$T"/*.log 2>/dev/null
 }
 finish() {
 	stop_all

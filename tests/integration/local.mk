@@ -5,6 +5,16 @@ TESTS += \
 EXTRA_DIST += tests/integration/lib.sh tests/integration/test_orad_api.sh \
 	tests/integration/test_orad_valgrind.sh
 TESTS += tests/integration/test_orad_users.sh
+TESTS += tests/integration/test_orad_revocation.sh
+TESTS += tests/integration/test_ledger_sustained.sh
+TESTS += tests/integration/test_orad_disk.sh
+TESTS += tests/integration/test_money_honest.sh
+TESTS += tests/integration/test_orad_sandbox.sh
+EXTRA_DIST += tests/integration/test_orad_sandbox.sh
+EXTRA_DIST += tests/integration/test_money_honest.sh
+EXTRA_DIST += tests/integration/test_orad_disk.sh
+EXTRA_DIST += tests/integration/test_ledger_sustained.sh
+EXTRA_DIST += tests/integration/test_orad_revocation.sh
 EXTRA_DIST += tests/integration/test_orad_users.sh
 TESTS += tests/integration/test_orad_secrets.sh
 EXTRA_DIST += tests/integration/test_orad_secrets.sh

@@ -106,5 +106,5 @@ check "the pool is not overspent" \
 check "no user's budget is overspent" \
 	[ "$(ledger_sql "SELECT COUNT(*) FROM (SELECT user, SUM(cost_pico) s FROM requests GROUP BY user) WHERE s > $user_pico")" -eq 0 ]
 check "refusals are in the ledger with their reason" \
-	[ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state='refused' AND reason LIKE 'budget exhausted%'")" -eq 168 ]
+	[ "$(ledger_sql "SELECT SUM(count) FROM requests WHERE state='refused' AND reason LIKE 'budget exhausted%'")" -eq 168 ]
 finish

@@ -1131,7 +1131,7 @@ START_TEST(test_log_full)
 		/* Records of one size. */
 		e = admission(0);
 		e.started_ms += (int64_t)admitted;
-		e.models_requested = big;
+		e.role = big; /* configuration text: never cut */
 		if (ora_ledger_admit(l, &e, &err) != 0)
 			break;
 		admitted++;
@@ -1144,7 +1144,7 @@ START_TEST(test_log_full)
 	    "'%s' does not say that %s is full", err.msg, test_log);
 	ck_assert_int_eq(ora_ledger_pending(l), admitted);
 	e = admission(0);
-	e.reason = big;
+	e.role = big;
 	ck_assert_int_eq(ora_ledger_refuse(l, &e, &err), -1);
 
 	/* Admissions stopped at three quarters, with the next one not
@@ -1184,12 +1184,12 @@ START_TEST(test_log_full)
 	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests WHERE state = "
 	                                             "'settled'"),
 	    7);
+	/* A reason (text a caller may choose) is cut; a role is not. */
 	ck_assert_int_eq(
 	    query_int(ora_ledger_db(l), "SELECT length(reason) FROM requests WHERE id = 7"),
-	    BIG_STRING);
+	    ORA_LEDGER_TEXT_MAX);
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT length(models_requested) FROM requests "
-	                                "WHERE id = 1"),
+	    query_int(ora_ledger_db(l), "SELECT length(role) FROM requests WHERE id = 1"),
 	    BIG_STRING);
 	ora_ledger_close(l);
 	free(big);
@@ -1553,7 +1553,14 @@ START_TEST(test_admit_after_settlements)
 	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
 	for (;;) {
 		e = admission(0);
-		e.models_requested = big;
+		e.role = big;
+		if (ora_ledger_admit(l, &e, &err) != 0)
+			break;
+	}
+	/* Up to three quarters with small ones too (a settlement's text is
+	 * cut, so it no longer fills the rest by itself). */
+	for (;;) {
+		e = admission(0);
 		if (ora_ledger_admit(l, &e, &err) != 0)
 			break;
 	}
@@ -1569,7 +1576,7 @@ START_TEST(test_admit_after_settlements)
 			break;
 	}
 	e = admission(1);
-	e.reason = big;
+	e.role = big;
 	ck_assert_int_eq(ora_ledger_admit(l, &e, &err), -1);
 	ora_ledger_close(l);
 	free(big);
@@ -1631,6 +1638,142 @@ START_TEST(test_merge_with_writes_between)
 }
 END_TEST
 
+
+/* The checkpointer restarts the WAL while the broker never stops writing:
+ * a commit every millisecond or so, and the file still goes back to empty
+ * (a PASSIVE checkpoint alone never let it). */
+START_TEST(test_wal_restarts_while_writing)
+{
+	struct ora_ledger *l;
+	struct ora_error err;
+	struct ora_ledger_entry e, s;
+	char wal[160];
+	off_t size, largest = 0;
+	int restarted = 0;
+	uint64_t until;
+
+	snprintf(wal, sizeof(wal), "%s-wal", test_db);
+	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
+	until = ora_now_us() + (uint64_t)(CHECKPOINT_WAIT_S + 5) * 1000000;
+	for (int i = 0; !restarted && ora_now_us() < until; i++) {
+		e = admission(i % 1000);
+		OK(ora_ledger_admit(l, &e, &err));
+		s = settlement(e.id, i % 1000, "settled", "gen");
+		OK(ora_ledger_settle(l, &s, &err));
+		OK(ora_ledger_commit(l, &err));
+		size = file_size(wal);
+		if (size > largest)
+			largest = size;
+		restarted = largest > 64 * 1024 && size < largest / 2;
+	}
+	ck_assert_msg(restarted, "the WAL grew to %lld bytes and never started over",
+	    (long long)largest);
+	ora_ledger_close(l);
+}
+END_TEST
+
+/* ----- refusals and text a caller controls ----- */
+
+static struct ora_ledger_entry
+refusal(int64_t started_ms, uint32_t uid, const char *outcome)
+{
+	struct ora_ledger_entry e = admission(0);
+
+	e.started_ms = started_ms;
+	e.uid = uid;
+	e.outcome = outcome;
+	e.http_status = 429;
+	e.reason = "too many";
+	return e;
+}
+
+/* Beyond ORA_LEDGER_REFUSALS_PER_MINUTE a minute, a uid's refusals for one
+ * reason are counted in one row; other uids, other reasons and the next
+ * minute start afresh; counts reach the database at the next commit. */
+START_TEST(test_refusals_collapse)
+{
+	enum ora_ledger_mode mode = _i == 0 ? ORA_LEDGER_LOGGED : ORA_LEDGER_READ_WRITE;
+	struct ora_ledger *l;
+	struct ora_error err;
+	struct ora_ledger_entry e;
+	const int n = ORA_LEDGER_REFUSALS_PER_MINUTE;
+	int64_t minute = T0 - T0 % 60000;
+
+	OK(ora_ledger_open(test_db, mode, &l, &err));
+	for (int i = 0; i < n + 15; i++) {
+		e = refusal(minute + i, 7, "rate_limited");
+		OK(ora_ledger_refuse(l, &e, &err));
+		ck_assert_msg((e.id != 0) == (i < n), "refusal %d: id %lld", i, (long long)e.id);
+	}
+	for (int i = 0; i < 3; i++) {
+		e = refusal(minute + i, 7, "bad_request");
+		OK(ora_ledger_refuse(l, &e, &err));
+		ck_assert_int_ne(e.id, 0);
+		e = refusal(minute + i, 8, "rate_limited");
+		OK(ora_ledger_refuse(l, &e, &err));
+		ck_assert_int_ne(e.id, 0);
+	}
+	e = refusal(minute + 60000, 7, "rate_limited");
+	OK(ora_ledger_refuse(l, &e, &err));
+	ck_assert_int_ne(e.id, 0);
+	ck_assert(ora_ledger_dirty(l));
+	OK(ora_ledger_commit(l, &err));
+	ck_assert(!ora_ledger_dirty(l));
+	/* One more counted: dirty again, written at the next commit (here,
+	 * the close). */
+	for (int i = 0; i < n + 2; i++) {
+		e = refusal(minute + 60000 + 1 + i, 7, "rate_limited");
+		OK(ora_ledger_refuse(l, &e, &err));
+	}
+	ck_assert(ora_ledger_dirty(l));
+	ora_ledger_close(l);
+
+	OK(ora_ledger_open(test_db, ORA_LEDGER_READ_ONLY, &l, &err));
+	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests WHERE uid = 7 "
+	                                             "AND outcome = 'rate_limited'"),
+	    (n + 1) * 2);
+	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT SUM(count) FROM requests WHERE uid = 7 "
+	                                             "AND outcome = 'rate_limited'"),
+	    n + 15 + 1 + n + 2);
+	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT MAX(count) FROM requests"), 15);
+	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT SUM(count) FROM requests"),
+	    n + 15 + 3 + 3 + 1 + n + 2);
+	ora_ledger_close(l);
+}
+END_TEST
+
+/* Text a caller chooses is cut at ORA_LEDGER_TEXT_MAX bytes, on a
+ * character boundary; text from the configuration is not. */
+START_TEST(test_text_cut)
+{
+	struct ora_ledger *l;
+	struct ora_error err;
+	struct ora_ledger_entry e;
+	char model[4096], sql[256];
+	size_t i;
+
+	/* "é" (two bytes) from offset 1: a cut at ORA_LEDGER_TEXT_MAX bytes
+	 * would split one, so it is one byte shorter. */
+	model[0] = 'x';
+	for (i = 1; i + 2 < sizeof(model); i += 2)
+		memcpy(model + i, "\xc3\xa9", 2);
+	model[i] = '\0';
+	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
+	e = admission(0);
+	e.model_requested = model;
+	e.reason = model;
+	e.client_exe = model;
+	OK(ora_ledger_refuse(l, &e, &err));
+	OK(ora_ledger_commit(l, &err));
+	snprintf(sql, sizeof(sql), "SELECT length(CAST(model_requested AS BLOB)) + "
+	         "length(CAST(reason AS BLOB)) + length(CAST(client_exe AS BLOB)) FROM requests");
+	ck_assert_int_eq(query_int(ora_ledger_db(l), sql), 3 * (ORA_LEDGER_TEXT_MAX - 1));
+	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT length(model_requested) FROM requests"),
+	    1 + (ORA_LEDGER_TEXT_MAX - 2) / 2);
+	ora_ledger_close(l);
+}
+END_TEST
+
 Suite *suite(void); /* run by check_main.c */
 
 /* A test case with the directories every test here works in. */
@@ -1675,5 +1818,9 @@ suite(void)
 	tcase_add_loop_test(log, test_merge_with_writes_between, 0, 3);
 
 	tcase_add_test(slow, test_checkpointer);
+	tcase_add_test(slow, test_wal_restarts_while_writing);
+
+	tcase_add_loop_test(tc, test_refusals_collapse, 0, 2);
+	tcase_add_test(tc, test_text_cut);
 	return s;
 }
