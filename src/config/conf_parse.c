@@ -47,6 +47,12 @@ static const struct conf_field daemon_fields[] = {
     FIELD_LONG(D, "header_timeout", header_timeout, 1, "10", NULL),
     FIELD_LONG(D, "request_timeout", request_timeout, 1, "600", NULL),
     FIELD_LONG(D, "max_connections_per_uid", max_connections_per_uid, 1, "64", NULL),
+    FIELD_LONG(D, "max_connections", max_connections, 0, "4096", "0 sizes it from the descriptor limit"),
+    FIELD_LONG(D, "body_timeout", body_timeout, 1, "60", NULL),
+    FIELD_LONG(D, "keepalive_timeout", keepalive_timeout, 1, "30", NULL),
+    FIELD_LONG(D, "max_pending_bytes_per_uid", max_pending_bytes_per_uid, 0, "16777216",
+        "0 means 4 x max_body_bytes"),
+    FIELD_LONG(D, "max_pending_bytes", max_pending_bytes, 1, "67108864", NULL),
     FIELD_LONG(D, "shutdown_grace", shutdown_grace, 0, "30", "0 stops at once"),
     FIELD(D, "ledger", F_BOOL, ledger, "true"),
 };

@@ -7,10 +7,6 @@
  */
 #include "config.h"
 
-#include <event2/buffer.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <sys/queue.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <sodium.h>
@@ -32,6 +28,7 @@
 #include "orad/metrics.h"
 #include "orad/upstream.h"
 #include "orad/handlers.h"
+#include "orad/http_conn.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/reply.h"
@@ -51,7 +48,7 @@ static const char *const forbidden_fields[] = { "preset" };
 /* One request being admitted. */
 struct admission {
 	struct orad *d;
-	struct evhttp_request *req;
+	struct http_req *req;
 	struct orad_caller *caller;
 	const struct ora_cost_centre *cc; /* NULL until chosen */
 	const char *model;                /* NULL until known */
@@ -113,23 +110,21 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 static int
 pick_centre(struct admission *a)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(a->req);
 	const struct ora_rule *rule = a->caller->rule;
-	const char *name = NULL;
-	struct evkeyval *h;
+	const char *name = NULL, *key, *value;
 	int seen = 0;
 
-	TAILQ_FOREACH(h, in, next) {
-		if (strcasecmp(h->key, COST_CENTRE_HEADER) == 0) {
-			name = h->value;
+	for (size_t n = 0; http_req_header_at(a->req, n, &key, &value); n++) {
+		if (strcasecmp(key, COST_CENTRE_HEADER) == 0) {
+			name = value;
 			seen++;
 			continue;
 		}
 		for (size_t i = 0; i < sizeof(centre_header_lookalikes) / sizeof(char *); i++) {
-			if (strcasecmp(h->key, centre_header_lookalikes[i]) == 0) {
+			if (strcasecmp(key, centre_header_lookalikes[i]) == 0) {
 				refuse(a, 400, ORA_ERR_BAD_REQUEST,
 				    "header %s is not understood; to choose a cost centre send "
-				    COST_CENTRE_HEADER ": NAME", h->key);
+				    COST_CENTRE_HEADER ": NAME", key);
 				return -1;
 			}
 		}
@@ -288,7 +283,7 @@ admit_limits(struct admission *a)
 	char seconds[32];
 
 	if (role->concurrent_requests > 0 && u->in_flight >= role->concurrent_requests) {
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "1");
+		http_reply_add_header(a->req, "Retry-After", "1");
 		refuse(a, 429, ORA_ERR_RATE_LIMITED,
 		    "you already have %ld requests in progress and role %s allows %ld at once; "
 		    "wait for one to finish",
@@ -297,7 +292,7 @@ admit_limits(struct admission *a)
 	}
 	if (peers_rate_take(u, role->requests_per_minute, ora_now_us(), &retry_after) != 0) {
 		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", seconds);
+		http_reply_add_header(a->req, "Retry-After", seconds);
 		refuse(a, 429, ORA_ERR_RATE_LIMITED,
 		    "role %s allows %ld requests per minute; try again in %ld s", role->name,
 		    role->requests_per_minute, retry_after);
@@ -341,8 +336,8 @@ set_user_field(struct orad *d, const struct orad_caller *caller, struct json_obj
 static struct json_object *
 parse_body(struct admission *a)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(a->req);
-	size_t len = evbuffer_get_length(in);
+	size_t len;
+	const char *in = http_req_body(a->req, &len);
 	long max_body = a->caller->conf->daemon.max_body_bytes;
 	struct json_tokener *tok;
 	struct json_object *body;
@@ -358,7 +353,7 @@ parse_body(struct admission *a)
 		return NULL;
 	}
 	tok = json_tokener_new();
-	body = json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1), (int)len);
+	body = json_tokener_parse_ex(tok, in, (int)len);
 	if (body == NULL || json_tokener_get_error(tok) != json_tokener_success ||
 	    (size_t)json_tokener_get_parse_end(tok) != len) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
@@ -424,7 +419,7 @@ admit_upstream(struct admission *a, int *probe)
 	char seconds[32];
 
 	if (upstream_active(a->d->upstream) >= (size_t)up->max_in_flight) {
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "1");
+		http_reply_add_header(a->req, "Retry-After", "1");
 		refuse(a, 503, ORA_ERR_UPSTREAM_BUSY,
 		    "the broker already has %ld requests waiting on the upstream "
 		    "(upstream.max_in_flight); try again in a moment",
@@ -433,7 +428,7 @@ admit_upstream(struct admission *a, int *probe)
 	}
 	if (metrics_circuit_admit(a->d->metrics, &retry_after, probe) != 0) {
 		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", seconds);
+		http_reply_add_header(a->req, "Retry-After", seconds);
 		refuse(a, 503, ORA_ERR_UPSTREAM_DOWN,
 		    "the upstream (%s) is failing: %u failures in a row, the last: %s; requests are "
 		    "held back for %ld s before the next probe",
@@ -457,7 +452,7 @@ admit_budgets(struct admission *a, struct json_object *body, size_t body_len,
 	if (!budgets_any(&subject))
 		return 0;
 	if (estimate_cost(a->d->catalog, body, body_len, estimate, why, sizeof(why)) != 0) {
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "5");
+		http_reply_add_header(a->req, "Retry-After", "5");
 		refuse(a, 503, ORA_ERR_UNAVAILABLE, "%s", why);
 		return -1;
 	}
@@ -467,7 +462,7 @@ admit_budgets(struct admission *a, struct json_object *body, size_t body_len,
 		return -1;
 	}
 	if (warning[0] != '\0')
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "X-Ora-Budget-Warning", warning);
+		http_reply_add_header(a->req, "X-Ora-Budget-Warning", warning);
 	return 0;
 }
 
@@ -500,7 +495,7 @@ admit_ledger(struct admission *a, struct json_object *body, ora_pico estimate, i
 }
 
 void
-chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *caller)
+chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
 {
 	struct admission a = { .d = d, .req = req, .caller = caller, .started_ms = ora_wall_ms() };
 	struct json_object *body = NULL, *usage;

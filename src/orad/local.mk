@@ -6,6 +6,7 @@ orad_SOURCES = \
 	src/orad/privdrop.c src/orad/privdrop.h \
 	src/orad/server.c src/orad/server.h \
 	src/orad/http_parse.c src/orad/http_parse.h \
+	src/orad/http_conn.c src/orad/http_conn.h \
 	src/orad/peers.c src/orad/peers.h \
 	src/orad/whois.c src/orad/whois.h \
 	src/orad/reply.c src/orad/reply.h \
