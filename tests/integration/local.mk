@@ -23,3 +23,5 @@ EXTRA_DIST += tests/integration/test_orad_resilience.sh
 TESTS += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/test_cost_centres.sh
 EXTRA_DIST += tests/integration/sse_client.py
+TESTS += tests/integration/test_orad_hostile.sh
+EXTRA_DIST += tests/integration/test_orad_hostile.sh
