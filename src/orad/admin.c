@@ -123,6 +123,9 @@ admin_status(struct orad *d, struct http_req *req, const struct orad_caller *cal
 	json_object_object_add(o, "generation", json_object_new_int64((int64_t)d->conf_generation));
 	json_object_object_add(root, "config", o);
 	json_object_object_add(root, "connections", json_object_new_int64(http_server_connections(d->http)));
+	/* Bytes held for requests still being sent (daemon.max_pending_bytes). */
+	json_object_object_add(root, "pending_request_bytes",
+	    json_object_new_int64((int64_t)http_server_pending_bytes(d->http)));
 	json_object_object_add(root, "in_flight", json_object_new_int64((int64_t)d->in_flight));
 	json_object_object_add(root, "in_flight_by_user", peers_in_flight_json(d->peers));
 	json_object_object_add(root, "requests_total", json_object_new_int64((int64_t)d->requests_total));

@@ -140,10 +140,11 @@ conn_close(struct http_conn *c)
 		s->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	s->pending -= c->held;
+	c->peer->user->pending_bytes -= c->held;
 	/* The request being served hears of it first, so that it stops
 	 * its upstream transfer; then it no longer holds req. */
 	peers_conn_close(s->d->peers, c->peer);
-	s->pending -= c->held;
 	if (c->req != NULL) {
 		evbuffer_free(c->req->headers);
 		free(c->req);
@@ -662,6 +663,12 @@ long
 http_server_connections(const struct http_server *s)
 {
 	return s != NULL ? s->open : 0;
+}
+
+size_t
+http_server_pending_bytes(const struct http_server *s)
+{
+	return s != NULL ? s->pending : 0;
 }
 
 const char *

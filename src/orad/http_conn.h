@@ -75,6 +75,9 @@ long http_server_output_pending(const struct http_server *s);
 /* Connections open. */
 long http_server_connections(const struct http_server *s);
 
+/* Bytes held for requests still being read, all users. */
+size_t http_server_pending_bytes(const struct http_server *s);
+
 /* The request. Strings live as long as the request. */
 const char *http_req_method(const struct http_req *req);
 const char *http_req_target(const struct http_req *req); /* path and query */

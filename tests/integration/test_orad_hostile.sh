@@ -209,12 +209,20 @@ elif mode == "refused_bodies":
     count, size = int(args[0]), int(args[1])
     body = b'{"model":"anthropic/claude-3.5-sonnet","messages":[{"role":"user","content":"' + \
         b"a" * (size - 100) + b'"}]}'
+    chunked = len(args) > 2 and args[2] == "chunked"
+    if chunked:
+        # In 4 KiB chunks, as streaming HTTP clients send them.
+        framed = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 4096]), body[i:i + 4096])
+                          for i in range(0, len(body), 4096)) + b"0\r\n\r\n"
+        request = HEAD_CLOSE.replace(b"Content-Length: %d", b"Transfer-Encoding: chunked") + framed
+    else:
+        request = HEAD_CLOSE % len(body) + body
     statuses = {}
     t0 = time.time()
     for _ in range(count):
         s = conn()
         try:
-            s.sendall(HEAD_CLOSE % len(body) + body)
+            s.sendall(request)
         except Exception:
             pass
         st = status_of(read_answer(s, 10))
@@ -285,6 +293,11 @@ check "1: peak RSS growth under 64 MiB + 24 MiB" [ $((PEAK1 - BASE_RSS)) -lt $((
 if true; then
 	back() { [ "$(rss_kb)" -lt $((BASE_RSS + 16 * MIB)) ]; }
 	check "1: RSS returns within 16 MiB of baseline after they close" wait_until 25 back
+	nothing_pending() {
+		curl -sS --max-time 5 --unix-socket "$SOCK" -o "$T/st.json" http://localhost/api/v1/admin/status &&
+			[ "$(json "$T/st.json" 'd["pending_request_bytes"]')" -eq 0 ]
+	}
+	check "1: no bytes are counted as pending once they have all closed" wait_until 10 nothing_pending
 	echo "# after attack 1: rss $(rss_kb) kB"
 fi
 fi
@@ -403,12 +416,16 @@ attack mallory refused_bodies 10 4000000 >"$T/m6.out" &
 M6=$!
 attack alice refused_bodies 10 4000000 >"$T/a6.out" &
 A6=$!
+attack alice refused_bodies 10 4000000 chunked >"$T/c6.out" &
+C6=$!
 r=$(timed_req bob)
-wait $M6 $A6
-echo "# attack 6: mallory (no rule) $(cat "$T/m6.out"); alice (model refused) $(cat "$T/a6.out"); bob: $r"
+wait $M6 $A6 $C6
+echo "# attack 6: mallory (no rule) $(cat "$T/m6.out"); alice (model refused) $(cat "$T/a6.out");" \
+	"alice, chunked $(cat "$T/c6.out"); bob: $r"
 check "6: bob's request succeeds while 4 MB bodies are refused" [ "${r%% *}" = 200 ]
 check "6: mallory's bodies refused 403" grep -q 's403=10' "$T/m6.out"
 check "6: alice's bodies refused 403 (model)" grep -q 's403=10' "$T/a6.out"
+check "6: alice's chunked bodies refused 403 (model)" grep -q 's403=10' "$T/c6.out"
 mock_get /mock/stats "$T/stats.json"
 fi
 
