@@ -412,11 +412,11 @@ fi
 
 if section 6; then
 # --- 6. refused 4 MB bodies while another user is served ---------------------
-attack mallory refused_bodies 10 4000000 >"$T/m6.out" &
+attack mallory refused_bodies 10 "${HOSTILE_BODY:-4000000}" >"$T/m6.out" &
 M6=$!
-attack alice refused_bodies 10 4000000 >"$T/a6.out" &
+attack alice refused_bodies 10 "${HOSTILE_BODY:-4000000}" >"$T/a6.out" &
 A6=$!
-attack alice refused_bodies 10 4000000 chunked >"$T/c6.out" &
+attack alice refused_bodies 10 "${HOSTILE_BODY:-4000000}" chunked >"$T/c6.out" &
 C6=$!
 r=$(timed_req bob)
 wait $M6 $A6 $C6
