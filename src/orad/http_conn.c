@@ -365,8 +365,8 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	char buf[HTTP_READ_CHUNK];
 	ssize_t n;
 
-	if (c->state != C_HEAD && c->state != C_BODY)
-		return;
+	if ((c->state != C_HEAD && c->state != C_BODY) || c->resume)
+		return; /* not reading now (see finish) */
 	if (evbuffer_get_length(c->in) > 0) {
 		/* A request that arrived behind the previous one. */
 		n = evbuffer_remove(c->in, buf, sizeof(buf));

@@ -204,6 +204,39 @@ elif mode == "unread_streams":
         s.close()
     print("streams=%d" % len(held))
 
+elif mode == "protocol":
+    # What the door does with ordinary and ambiguous framing, over the
+    # real socket. Prints one word per case.
+    def exchange(raw, timeout=5):
+        s = conn()
+        s.sendall(raw)
+        data = read_answer(s, timeout)
+        s.close()
+        return data
+    me = b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n\r\n"
+    out = []
+    # Two requests pipelined on one connection, then close.
+    d = exchange(me + b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    out.append("pipelined=%d" % d.count(b"HTTP/1.1 200 OK"))
+    # HTTP/1.0: answered, then closed by the server.
+    d = exchange(b"GET /api/v1/me HTTP/1.0\r\n\r\n")
+    out.append("http10=%d" % status_of(d))
+    # Smuggling-style framing: refused, JSON, closed.
+    d = exchange(b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    out.append("cl_te=%d%s" % (status_of(d), "_json" if b'"type":"bad_request"' in d else ""))
+    # Expect: 100-continue is answered before the body is sent.
+    s = conn()
+    body = b'{"messages":[{"role":"user","content":"hi"}]}'
+    s.sendall(HEAD.replace(b"Host: x\r\n", b"Host: x\r\nExpect: 100-continue\r\n"
+                                             b"Connection: close\r\n") % len(body))
+    s.settimeout(5)
+    first = s.recv(100)
+    s.sendall(body)
+    rest = read_answer(s, 10)
+    out.append("continue=%d,%d" % (status_of(first), status_of(rest)))
+    print(" ".join(out))
+
 elif mode == "refused_bodies":
     # Bodies of size bytes, each refused, count times over k connections.
     count, size = int(args[0]), int(args[1])
@@ -263,7 +296,7 @@ timed_req() {
 }
 
 # HOSTILE_SECTIONS=35 runs only attacks 3 and 5 (while working on them).
-section() { case "${HOSTILE_SECTIONS:-123456}" in *$1*) return 0 ;; esac; return 1; }
+section() { case "${HOSTILE_SECTIONS:-1234567}" in *$1*) return 0 ;; esac; return 1; }
 
 BASE_RSS=$(rss_kb)
 BASE_FDS=$(fds)
@@ -427,6 +460,19 @@ check "6: mallory's bodies refused 403" grep -q 's403=10' "$T/m6.out"
 check "6: alice's bodies refused 403 (model)" grep -q 's403=10' "$T/a6.out"
 check "6: alice's chunked bodies refused 403 (model)" grep -q 's403=10' "$T/c6.out"
 mock_get /mock/stats "$T/stats.json"
+fi
+
+# --- 7. ordinary and ambiguous framing over the socket -----------------------
+if section 7; then
+out=$(attack bob protocol)
+echo "# protocol: $out"
+check "7: two pipelined requests on one connection are both answered" \
+	[ "$(echo "$out" | sed 's/.*pipelined=\([0-9]*\).*/\1/')" = 2 ]
+check "7: an HTTP/1.0 request is answered" [ "$(echo "$out" | sed 's/.*http10=\([0-9]*\).*/\1/')" = 200 ]
+check "7: Content-Length with Transfer-Encoding is refused 400 (JSON)" \
+	[ "$(echo "$out" | sed 's/.*cl_te=\([0-9a-z_]*\).*/\1/')" = 400_json ]
+check "7: Expect: 100-continue gets 100, then the answer" \
+	[ "$(echo "$out" | sed 's/.*continue=\([0-9,]*\).*/\1/')" = 100,200 ]
 fi
 
 [ -n "${HOSTILE_KEEP_LOG:-}" ] && cp "$T/orad.log" "$HOSTILE_KEEP_LOG"
