@@ -70,6 +70,8 @@ struct http_server {
 	long auto_max;            /* max_connections sized from RLIMIT_NOFILE */
 	size_t pending;           /* bytes held for unfinished requests */
 	struct http_conn *conns;
+	struct refused *lingering;
+	long n_lingering;
 	void (*on_request)(struct orad *d, struct http_req *req);
 	int (*on_head)(struct orad *d, struct http_req *req);
 };
@@ -481,17 +483,64 @@ max_connections(const struct http_server *s)
 	return dconf(s)->max_connections > 0 ? dconf(s)->max_connections : s->auto_max;
 }
 
-/* Refuse a connection at the door: a short answer, written directly (the
- * socket's buffer is empty, so it fits), and closed. */
-static void
-refuse_at_accept(int fd, int status, const char *type, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* A connection refused at accept lingers a moment before it is closed, so
+ * that a client still sending its request can read why it was refused
+ * (closing at once would fail its write with EPIPE first). Bounded in
+ * number, time and bytes, so refusals cannot be turned into holdings. */
+struct refused {
+	struct http_server *s;
+	int fd;
+	size_t discarded;
+	struct event *ev;
+	struct refused *prev, *next;
+};
 
 static void
-refuse_at_accept(int fd, int status, const char *type, const char *fmt, ...)
+linger_end(struct refused *l)
+{
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		l->s->lingering = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	l->s->n_lingering--;
+	event_free(l->ev);
+	close(l->fd);
+	free(l);
+}
+
+static void
+on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	struct refused *l = arg;
+	char buf[4096];
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		linger_end(l);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || (l->discarded += (size_t)n) > HTTP_LINGER_BYTES)
+		linger_end(l);
+}
+
+/* Refuse a connection at the door: a short answer, written directly (the
+ * socket's buffer is empty, so it fits), then closed. */
+static void
+refuse_at_accept(struct http_server *s, int fd, int status, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+refuse_at_accept(struct http_server *s, int fd, int status, const char *type, const char *fmt, ...)
 {
 	struct evbuffer *out = evbuffer_new();
+	struct timeval tv = { 0, HTTP_LINGER_MS * 1000 };
 	char message[512];
+	struct refused *l;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -500,7 +549,20 @@ refuse_at_accept(int fd, int status, const char *type, const char *fmt, ...)
 	put_error(out, status, type, message);
 	evbuffer_write(out, fd);
 	evbuffer_free(out);
-	close(fd);
+	if (s->n_lingering >= HTTP_MAX_LINGER || shutdown(fd, SHUT_WR) != 0 ||
+	    (l = calloc(1, sizeof(*l))) == NULL) {
+		close(fd);
+		return;
+	}
+	l->s = s;
+	l->fd = fd;
+	l->ev = event_new(s->d->base, fd, EV_READ | EV_PERSIST, on_linger, l);
+	l->next = s->lingering;
+	if (l->next != NULL)
+		l->next->prev = l;
+	s->lingering = l;
+	s->n_lingering++;
+	event_add(l->ev, &tv);
 }
 
 static void
@@ -511,14 +573,14 @@ admit(struct http_server *s, int fd)
 	struct http_conn *c;
 
 	if (peer == NULL) {
-		refuse_at_accept(fd, 403, ORA_ERR_NOT_PERMITTED,
+		refuse_at_accept(s, fd, 403, ORA_ERR_NOT_PERMITTED,
 		    "the broker cannot read your peer credentials, so it cannot tell who you are");
 		return;
 	}
 	if (peer->user->connections > dc->max_connections_per_uid) {
 		long n = peer->user->connections - 1;
 		peers_conn_close(s->d->peers, peer);
-		refuse_at_accept(fd, 429, ORA_ERR_TOO_MANY_CONNECTIONS,
+		refuse_at_accept(s, fd, 429, ORA_ERR_TOO_MANY_CONNECTIONS,
 		    "you already have %ld connections open to this broker "
 		    "(daemon.max_connections_per_uid); close some",
 		    n);
@@ -527,7 +589,7 @@ admit(struct http_server *s, int fd)
 	if (s->open >= max_connections(s) &&
 	    (s->open >= max_connections(s) + HTTP_ADMIN_RESERVE || !privileged(s, peer))) {
 		peers_conn_close(s->d->peers, peer);
-		refuse_at_accept(fd, 503, ORA_ERR_UNAVAILABLE,
+		refuse_at_accept(s, fd, 503, ORA_ERR_UNAVAILABLE,
 		    "the broker has %ld connections open, its limit (daemon.max_connections); try "
 		    "again in a moment",
 		    s->open);
@@ -642,6 +704,8 @@ http_server_free(struct http_server *s)
 		return;
 	while (s->conns != NULL)
 		conn_close(s->conns);
+	while (s->lingering != NULL)
+		linger_end(s->lingering);
 	if (s->ev_accept != NULL)
 		event_free(s->ev_accept);
 	if (s->ev_pause != NULL)

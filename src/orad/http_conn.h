@@ -50,6 +50,12 @@ struct http_server;
 #define HTTP_ACCEPT_BURST 64
 /* How long accepting pauses when the process is out of descriptors. */
 #define HTTP_ACCEPT_PAUSE_MS 100
+/* Connections refused at accept linger this long (at most this many at
+ * once, reading and dropping at most this many bytes) so the client can
+ * read why; see refuse_at_accept. */
+#define HTTP_LINGER_MS 500
+#define HTTP_MAX_LINGER 64
+#define HTTP_LINGER_BYTES 65536
 /* Bytes read from a connection at a time. */
 #define HTTP_READ_CHUNK 16384
 
