@@ -120,11 +120,14 @@ arm(struct event *ev, long seconds)
 	evtimer_add(ev, &tv);
 }
 
-/* Count what the connection holds for its unfinished request. */
+/* Count what the connection holds for its unfinished request. A request
+ * with its handler is finished as far as the door is concerned: its body
+ * is freed when the handler returns, and its head is bounded by
+ * max_header_bytes per connection. */
 static void
 account(struct http_conn *c)
 {
-	size_t now = http_parser_held(&c->parser) + evbuffer_get_length(c->in);
+	size_t now = c->state == C_SERVING ? 0 : http_parser_held(&c->parser) + evbuffer_get_length(c->in);
 
 	c->peer->user->pending_bytes += now - c->held;
 	c->s->pending += now - c->held;
@@ -287,6 +290,7 @@ static void
 dispatch(struct http_conn *c)
 {
 	c->state = C_SERVING;
+	account(c);
 	evtimer_del(c->ev_deadline);
 	event_del(c->ev_read);
 	/* While the handler works orad reads nothing, but a hang-up must
@@ -299,7 +303,6 @@ dispatch(struct http_conn *c)
 		free(c->parser.body);
 		c->parser.body = NULL;
 		c->parser.body_cap = c->parser.body_len = 0;
-		account(c);
 	}
 }
 

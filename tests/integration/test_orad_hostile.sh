@@ -331,6 +331,7 @@ if true; then
 			[ "$(json "$T/st.json" 'd["pending_request_bytes"]')" -eq 0 ]
 	}
 	check "1: no bytes are counted as pending once they have all closed" wait_until 10 nothing_pending
+	echo "# pending after attack 1: $(json "$T/st.json" 'd["pending_request_bytes"]')"
 	echo "# after attack 1: rss $(rss_kb) kB"
 fi
 fi
