@@ -242,7 +242,7 @@ check_holdings(struct http_conn *c)
 		return -1;
 	}
 	if (c->peer->user->pending_bytes > (size_t)per_uid_cap(c->s)) {
-		conn_refuse(c, 429, ORA_ERR_TOO_MANY_CONNECTIONS,
+		conn_refuse(c, 429, ORA_ERR_RATE_LIMITED,
 		    "your requests still being sent hold more than %ld bytes, your limit "
 		    "(daemon.max_pending_bytes_per_uid); send fewer large requests at once",
 		    per_uid_cap(c->s));
