@@ -48,6 +48,7 @@ struct http_conn {
 	int idle;                 /* kept alive, nothing of the next request yet */
 	int broken;               /* a write failed: close from the loop */
 	int resume;               /* read the next request once the answer is out */
+	int refused;              /* closing on an error: linger (conn_close) */
 	struct event *ev_read;
 	struct event *ev_closed;  /* a hang-up while serving */
 	struct event *ev_write;
@@ -134,8 +135,79 @@ account(struct http_conn *c)
 	c->held = now;
 }
 
+/* A connection the door refused (at accept, or mid-request) lingers a
+ * moment before it is closed, so that a client still sending its request
+ * can read why it was refused: closing at once would fail its write with
+ * EPIPE first. Bounded in number, time and bytes read (and dropped), so
+ * refusals cannot be turned into holdings. */
+struct refused {
+	struct http_server *s;
+	int fd;
+	size_t discarded;
+	struct event *ev;
+	struct refused *prev, *next;
+};
+
 static void
-conn_close(struct http_conn *c)
+linger_end(struct refused *l)
+{
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		l->s->lingering = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	l->s->n_lingering--;
+	event_free(l->ev);
+	close(l->fd);
+	free(l);
+}
+
+static void
+on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	struct refused *l = arg;
+	char buf[4096];
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		linger_end(l);
+		return;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || (l->discarded += (size_t)n) > HTTP_LINGER_BYTES)
+		linger_end(l);
+}
+
+/* Close fd after a refusal: linger if there is room, else at once. */
+static void
+linger_or_close(struct http_server *s, int fd)
+{
+	struct timeval tv = { 0, HTTP_LINGER_MS * 1000 };
+	struct refused *l;
+
+	if (s->n_lingering >= HTTP_MAX_LINGER || shutdown(fd, SHUT_WR) != 0 ||
+	    (l = calloc(1, sizeof(*l))) == NULL) {
+		close(fd);
+		return;
+	}
+	l->s = s;
+	l->fd = fd;
+	l->ev = event_new(s->d->base, fd, EV_READ | EV_PERSIST, on_linger, l);
+	l->next = s->lingering;
+	if (l->next != NULL)
+		l->next->prev = l;
+	s->lingering = l;
+	s->n_lingering++;
+	event_add(l->ev, &tv);
+}
+
+/* Close c; linger: it was answered and refused, so let the client read
+ * why (see linger_or_close). */
+static void
+conn_close(struct http_conn *c, int linger)
 {
 	struct http_server *s = c->s;
 
@@ -162,7 +234,10 @@ conn_close(struct http_conn *c)
 	event_free(c->ev_stall);
 	evbuffer_free(c->out);
 	evbuffer_free(c->in);
-	close(c->fd);
+	if (linger)
+		linger_or_close(s, c->fd);
+	else
+		close(c->fd);
 	s->open--;
 	free(c);
 }
@@ -208,6 +283,7 @@ conn_refuse(struct http_conn *c, int status, const char *type, const char *fmt, 
 	}
 	put_error(c->out, status, type, message);
 	c->state = C_CLOSING;
+	c->refused = 1;
 	event_del(c->ev_read);
 	event_del(c->ev_closed);
 	evtimer_del(c->ev_deadline);
@@ -386,7 +462,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (n <= 0) {
 		/* End of file or an error: there is no one to answer. */
-		conn_close(c);
+		conn_close(c, 0);
 		return;
 	}
 	feed(c, buf, (size_t)n);
@@ -399,7 +475,7 @@ on_write(evutil_socket_t fd, short what, void *arg)
 	size_t before = evbuffer_get_length(c->out);
 
 	if (c->broken || try_write(c) != 0) {
-		conn_close(c);
+		conn_close(c, 0);
 		return;
 	}
 	if (evbuffer_get_length(c->out) < before)
@@ -408,7 +484,7 @@ on_write(evutil_socket_t fd, short what, void *arg)
 		event_del(c->ev_write);
 		evtimer_del(c->ev_stall);
 		if (c->state == C_CLOSING) {
-			conn_close(c);
+			conn_close(c, c->refused);
 			return;
 		}
 		if (c->resume) {
@@ -427,7 +503,7 @@ on_write(evutil_socket_t fd, short what, void *arg)
 static void
 on_hangup(evutil_socket_t fd, short what, void *arg)
 {
-	conn_close(arg);
+	conn_close(arg, 0);
 }
 
 static void
@@ -437,7 +513,7 @@ on_stall(evutil_socket_t fd, short what, void *arg)
 
 	ora_log_info("closing a connection of uid %u: it took nothing of its answer for %d s",
 	    (unsigned)c->peer->uid, HTTP_WRITE_STALL_S);
-	conn_close(c);
+	conn_close(c, 0);
 }
 
 static void
@@ -447,7 +523,7 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	const struct ora_daemon_conf *dc = dconf(c->s);
 
 	if (c->state == C_HEAD && c->idle) {
-		conn_close(c); /* kept alive and unused: nothing to answer */
+		conn_close(c, 0); /* kept alive and unused: nothing to answer */
 		return;
 	}
 	if (c->state == C_HEAD)
@@ -486,51 +562,6 @@ max_connections(const struct http_server *s)
 	return dconf(s)->max_connections > 0 ? dconf(s)->max_connections : s->auto_max;
 }
 
-/* A connection refused at accept lingers a moment before it is closed, so
- * that a client still sending its request can read why it was refused
- * (closing at once would fail its write with EPIPE first). Bounded in
- * number, time and bytes, so refusals cannot be turned into holdings. */
-struct refused {
-	struct http_server *s;
-	int fd;
-	size_t discarded;
-	struct event *ev;
-	struct refused *prev, *next;
-};
-
-static void
-linger_end(struct refused *l)
-{
-	if (l->prev != NULL)
-		l->prev->next = l->next;
-	else
-		l->s->lingering = l->next;
-	if (l->next != NULL)
-		l->next->prev = l->prev;
-	l->s->n_lingering--;
-	event_free(l->ev);
-	close(l->fd);
-	free(l);
-}
-
-static void
-on_linger(evutil_socket_t fd, short what, void *arg)
-{
-	struct refused *l = arg;
-	char buf[4096];
-	ssize_t n;
-
-	if (what & EV_TIMEOUT) {
-		linger_end(l);
-		return;
-	}
-	n = read(fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0 || (l->discarded += (size_t)n) > HTTP_LINGER_BYTES)
-		linger_end(l);
-}
-
 /* Refuse a connection at the door: a short answer, written directly (the
  * socket's buffer is empty, so it fits), then closed. */
 static void
@@ -541,9 +572,7 @@ static void
 refuse_at_accept(struct http_server *s, int fd, int status, const char *type, const char *fmt, ...)
 {
 	struct evbuffer *out = evbuffer_new();
-	struct timeval tv = { 0, HTTP_LINGER_MS * 1000 };
 	char message[512];
-	struct refused *l;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -552,20 +581,7 @@ refuse_at_accept(struct http_server *s, int fd, int status, const char *type, co
 	put_error(out, status, type, message);
 	evbuffer_write(out, fd);
 	evbuffer_free(out);
-	if (s->n_lingering >= HTTP_MAX_LINGER || shutdown(fd, SHUT_WR) != 0 ||
-	    (l = calloc(1, sizeof(*l))) == NULL) {
-		close(fd);
-		return;
-	}
-	l->s = s;
-	l->fd = fd;
-	l->ev = event_new(s->d->base, fd, EV_READ | EV_PERSIST, on_linger, l);
-	l->next = s->lingering;
-	if (l->next != NULL)
-		l->next->prev = l;
-	s->lingering = l;
-	s->n_lingering++;
-	event_add(l->ev, &tv);
+	linger_or_close(s, fd);
 }
 
 static void
@@ -706,7 +722,7 @@ http_server_free(struct http_server *s)
 	if (s == NULL)
 		return;
 	while (s->conns != NULL)
-		conn_close(s->conns);
+		conn_close(s->conns, 0);
 	while (s->lingering != NULL)
 		linger_end(s->lingering);
 	if (s->ev_accept != NULL)
@@ -874,6 +890,8 @@ finish(struct http_req *req)
 	struct http_conn *c = req->c;
 	int closing = req->close;
 
+	/* Answered before its body was read: the client may still be sending. */
+	c->refused = c->state != C_SERVING;
 	evbuffer_free(req->headers);
 	free(req);
 	c->req = NULL;
