@@ -202,6 +202,9 @@ set_defaults(struct ora_conf *conf)
 	d->header_timeout = ORA_DEFAULT_HEADER_TIMEOUT_S;
 	d->request_timeout = ORA_DEFAULT_REQUEST_TIMEOUT_S;
 	d->max_connections_per_uid = ORA_DEFAULT_MAX_CONN_PER_UID;
+	d->body_timeout = ORA_DEFAULT_BODY_TIMEOUT_S;
+	d->keepalive_timeout = ORA_DEFAULT_KEEPALIVE_TIMEOUT_S;
+	d->max_pending_bytes = ORA_DEFAULT_MAX_PENDING_BYTES;
 	d->shutdown_grace = ORA_DEFAULT_SHUTDOWN_GRACE_S;
 	d->ledger = 1;
 	d->sandbox = 1;

@@ -30,6 +30,11 @@
 #define ORA_DEFAULT_HEADER_TIMEOUT_S 10
 #define ORA_DEFAULT_REQUEST_TIMEOUT_S 600
 #define ORA_DEFAULT_MAX_CONN_PER_UID 64
+/* A body of max_body_bytes at about 70 kB/s. */
+#define ORA_DEFAULT_BODY_TIMEOUT_S 60
+#define ORA_DEFAULT_KEEPALIVE_TIMEOUT_S 30
+/* Bytes held for requests still being read, all users together. */
+#define ORA_DEFAULT_MAX_PENDING_BYTES (64L * 1024 * 1024)
 #define ORA_DEFAULT_SHUTDOWN_GRACE_S 30
 #define ORA_DEFAULT_CONNECT_TIMEOUT_S 10
 #define ORA_DEFAULT_CATALOG_REFRESH_S 300
@@ -160,6 +165,11 @@ struct ora_daemon_conf {
 	long header_timeout;  /* seconds to receive a whole request */
 	long request_timeout; /* seconds for a whole upstream exchange */
 	long max_connections_per_uid;
+	long max_connections; /* all users; 0: sized from RLIMIT_NOFILE */
+	long body_timeout;    /* seconds to receive a whole body, from its head */
+	long keepalive_timeout; /* seconds a kept-alive connection may sit idle */
+	long max_pending_bytes_per_uid; /* held for unread requests; 0: 4 x max_body_bytes */
+	long max_pending_bytes; /* the same, all users together */
 	long shutdown_grace;  /* seconds SIGTERM waits for in-flight requests */
 	int ledger;           /* record requests in state_dir/ledger.db (default 1) */
 	int sandbox;          /* seccomp and Landlock after start-up (default 1) */

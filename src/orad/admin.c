@@ -6,7 +6,7 @@
 #include "config.h"
 
 #include <event2/buffer.h>
-#include <event2/http.h>
+#include "orad/http_conn.h"
 #include <json-c/json.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -70,7 +70,7 @@ audit(struct orad *d, const struct orad_caller *caller, const char *action, cons
 }
 
 void
-admin_reload(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+admin_reload(struct orad *d, struct http_req *req, const struct orad_caller *caller)
 {
 	struct ora_diag diag = { 0 };
 	struct json_object *root = json_object_new_object();
@@ -107,7 +107,7 @@ struct in_flight_ctx {
 };
 
 void
-admin_status(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+admin_status(struct orad *d, struct http_req *req, const struct orad_caller *caller)
 {
 	struct json_object *root = json_object_new_object(), *o;
 	const struct upstream_health *h = metrics_health(d->metrics);
@@ -122,7 +122,10 @@ admin_status(struct orad *d, struct evhttp_request *req, const struct orad_calle
 	json_object_object_add(o, "path", json_object_new_string(d->conf_path));
 	json_object_object_add(o, "generation", json_object_new_int64((int64_t)d->conf_generation));
 	json_object_object_add(root, "config", o);
-	json_object_object_add(root, "connections", json_object_new_int64(peers_connections(d->peers)));
+	json_object_object_add(root, "connections", json_object_new_int64(http_server_connections(d->http)));
+	/* Bytes held for requests still being sent (daemon.max_pending_bytes). */
+	json_object_object_add(root, "pending_request_bytes",
+	    json_object_new_int64((int64_t)http_server_pending_bytes(d->http)));
 	json_object_object_add(root, "in_flight", json_object_new_int64((int64_t)d->in_flight));
 	json_object_object_add(root, "in_flight_by_user", peers_in_flight_json(d->peers));
 	json_object_object_add(root, "requests_total", json_object_new_int64((int64_t)d->requests_total));
@@ -176,13 +179,12 @@ admin_status(struct orad *d, struct evhttp_request *req, const struct orad_calle
 }
 
 void
-admin_metrics(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+admin_metrics(struct orad *d, struct http_req *req, const struct orad_caller *caller)
 {
 	struct evbuffer *out = evbuffer_new();
 
 	metrics_render(d, out);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", out);
+	http_reply_add_header(req, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	http_reply(req, 200, (const char *)evbuffer_pullup(out, -1), evbuffer_get_length(out));
 	evbuffer_free(out);
 }

@@ -4,15 +4,11 @@
  * body is decided on by the pure admission core (src/admit/admit.h: every
  * field, model, plugin, provider preference and the price); this file
  * turns the decision into an error reply, or into a reservation, a ledger
- * row and an exchange. Its evhttp touch points: the input headers and
+ * row and an exchange. Its HTTP touch points: the input headers and
  * buffer, Retry-After and warning headers, and reply_error via refuse().
  */
 #include "config.h"
 
-#include <event2/buffer.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <sys/queue.h>
 #include <stdio.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -30,6 +26,7 @@
 #include "orad/budget.h"
 #include "orad/catalog.h"
 #include "orad/exchange.h"
+#include "orad/http_conn.h"
 #include "orad/journal.h"
 #include "orad/metrics.h"
 #include "orad/upstream.h"
@@ -50,7 +47,7 @@ static const char *const centre_header_lookalikes[] = {
 /* One request being admitted. */
 struct admission {
 	struct orad *d;
-	struct evhttp_request *req;
+	struct http_req *req;
 	struct orad_caller *caller;
 	const struct ora_cost_centre *cc; /* NULL until chosen */
 	const char *model;                /* NULL until known */
@@ -96,8 +93,7 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	reply_error(a->req, status, type, "%s", message);
-	ora_log_refusal((unsigned)a->caller->id.uid, "refused uid=%u user=%s status=%d type=%s",
-	    (unsigned)a->caller->id.uid,
+	ora_log_info("refused uid=%u user=%s status=%d type=%s", (unsigned)a->caller->id.uid,
 	    a->caller->id.user, status, type);
 	if (a->d->ledger == NULL)
 		return;
@@ -113,23 +109,21 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 static int
 pick_centre(struct admission *a)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(a->req);
 	const struct ora_rule *rule = a->caller->rule;
-	const char *name = NULL;
-	struct evkeyval *h;
+	const char *name = NULL, *key, *value;
 	int seen = 0;
 
-	TAILQ_FOREACH(h, in, next) {
-		if (strcasecmp(h->key, COST_CENTRE_HEADER) == 0) {
-			name = h->value;
+	for (size_t n = 0; http_req_header_at(a->req, n, &key, &value); n++) {
+		if (strcasecmp(key, COST_CENTRE_HEADER) == 0) {
+			name = value;
 			seen++;
 			continue;
 		}
 		for (size_t i = 0; i < sizeof(centre_header_lookalikes) / sizeof(char *); i++) {
-			if (strcasecmp(h->key, centre_header_lookalikes[i]) == 0) {
+			if (strcasecmp(key, centre_header_lookalikes[i]) == 0) {
 				refuse(a, 400, ORA_ERR_BAD_REQUEST,
 				    "header %s is not understood; to choose a cost centre send "
-				    COST_CENTRE_HEADER ": NAME", h->key);
+				    COST_CENTRE_HEADER ": NAME", key);
 				return -1;
 			}
 		}
@@ -164,7 +158,7 @@ admit_limits(struct admission *a)
 	char seconds[32];
 
 	if (role->concurrent_requests > 0 && u->in_flight >= role->concurrent_requests) {
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "1");
+		http_reply_add_header(a->req, "Retry-After", "1");
 		refuse(a, 429, ORA_ERR_RATE_LIMITED,
 		    "you already have %ld requests in progress and role %s allows %ld at once; "
 		    "wait for one to finish",
@@ -173,7 +167,7 @@ admit_limits(struct admission *a)
 	}
 	if (peers_rate_take(u, role->requests_per_minute, ora_now_us(), &retry_after) != 0) {
 		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", seconds);
+		http_reply_add_header(a->req, "Retry-After", seconds);
 		refuse(a, 429, ORA_ERR_RATE_LIMITED,
 		    "role %s allows %ld requests per minute; try again in %ld s", role->name,
 		    role->requests_per_minute, retry_after);
@@ -213,8 +207,8 @@ user_value(struct orad *d, const struct orad_caller *caller)
 static int
 admit_body(struct admission *a, struct admit_decision *dec)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(a->req);
-	size_t len = evbuffer_get_length(in);
+	size_t len;
+	const char *in = http_req_body(a->req, &len);
 	struct admit_caller c = { .conf = a->caller->conf, .rule = a->caller->rule, .cc = a->cc,
 		.user = a->caller->id.user };
 	struct admit_catalog cat = { .by_id = catalog_by_id(a->d->catalog) };
@@ -222,7 +216,7 @@ admit_body(struct admission *a, struct admit_decision *dec)
 	int r;
 
 	c.user_value = user;
-	r = admit_request(&admit_shape_chat, (const char *)evbuffer_pullup(in, -1), len, &c, &cat,
+	r = admit_request(&admit_shape_chat, in, len, &c, &cat,
 	    dec);
 	free(user);
 	a->model = dec->model;
@@ -244,7 +238,7 @@ admit_upstream(struct admission *a, int *probe)
 	char seconds[32];
 
 	if (upstream_active(a->d->upstream) >= (size_t)up->max_in_flight) {
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "1");
+		http_reply_add_header(a->req, "Retry-After", "1");
 		refuse(a, 503, ORA_ERR_UPSTREAM_BUSY,
 		    "the broker already has %ld requests waiting on the upstream "
 		    "(upstream.max_in_flight); try again in a moment",
@@ -253,7 +247,7 @@ admit_upstream(struct admission *a, int *probe)
 	}
 	if (metrics_circuit_admit(a->d->metrics, &retry_after, probe) != 0) {
 		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", seconds);
+		http_reply_add_header(a->req, "Retry-After", seconds);
 		refuse(a, 503, ORA_ERR_UPSTREAM_DOWN,
 		    "the upstream (%s) is failing: %u failures in a row, the last: %s; requests are "
 		    "held back for %ld s before the next probe",
@@ -277,7 +271,7 @@ admit_budgets(struct admission *a, const struct admit_decision *dec, struct budg
 	if (!budgets_any(&subject))
 		return 0;
 	if (!dec->priced) {
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "Retry-After", "5");
+		http_reply_add_header(a->req, "Retry-After", "5");
 		refuse(a, 503, ORA_ERR_UNAVAILABLE,
 		    "the broker cannot price this request yet (no model list from the upstream), so "
 		    "it cannot check your budget; try again in a few seconds");
@@ -289,7 +283,7 @@ admit_budgets(struct admission *a, const struct admit_decision *dec, struct budg
 		return -1;
 	}
 	if (warning[0] != '\0')
-		evhttp_add_header(evhttp_request_get_output_headers(a->req), "X-Ora-Budget-Warning", warning);
+		http_reply_add_header(a->req, "X-Ora-Budget-Warning", warning);
 	return 0;
 }
 
@@ -319,7 +313,7 @@ admit_ledger(struct admission *a, const struct admit_decision *dec, ora_pico est
 }
 
 void
-chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *caller)
+chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
 {
 	struct admission a = { .d = d, .req = req, .caller = caller, .started_ms = ora_wall_ms() };
 	struct admit_decision dec = { .status = 0 };

@@ -19,6 +19,11 @@
 #include "orad/usage.h"
 
 #define EXCHANGE_MAX_BODY (64L * 1024 * 1024) /* largest upstream answer buffered */
+/* A stream's answer bytes the client has not taken: above the high mark
+ * the upstream transfer is paused, below the low mark it resumes, so a
+ * client that reads slowly (or not at all) costs orad at most this much. */
+#define EXCHANGE_STREAM_HIGH_WATER (256L * 1024)
+#define EXCHANGE_STREAM_LOW_WATER (64L * 1024)
 
 struct event;
 struct evbuffer;
@@ -29,13 +34,13 @@ enum relay_phase { PHASE_FIRST_BYTE, PHASE_IDLE };
 
 struct orad_exchange {
 	struct orad *d;
-	struct evhttp_request *req;  /* NULL once the client is gone */
+	struct http_req *req;        /* NULL once answered or the client is gone */
 	struct orad_caller caller;
 	const struct ora_cost_centre *centre;
 	char *model;                 /* as requested (after the default applied) */
 	int stream;
 	struct upstream_xfer *xfer;
-	struct event *close_watch;   /* notices a hang-up before evhttp does */
+	int paused;                  /* upstream paused: the client is behind */
 
 	long status;                 /* upstream HTTP status, 0 before headers */
 	struct upstream_headers h;   /* of the current attempt */

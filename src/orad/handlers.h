@@ -5,27 +5,27 @@
 #ifndef ORAD_HANDLERS_H
 #define ORAD_HANDLERS_H
 
-struct evhttp_request;
+struct http_req;
 struct orad;
 struct orad_caller;
 
 /* POST /api/v1/chat/completions. Takes over *caller (clears it). */
-void chat_handle(struct orad *d, struct evhttp_request *req, struct orad_caller *caller);
+void chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller);
 
 /* GET /api/v1/models: the catalog filtered to what the caller may use. */
-void info_models(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+void info_models(struct orad *d, struct http_req *req, const struct orad_caller *caller);
 
 /* GET /api/v1/me: who the broker thinks you are and what you may do. */
-void info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+void info_me(struct orad *d, struct http_req *req, const struct orad_caller *caller);
 
 /* GET /api/v1/usage[?user=NAME]: budgets with spent, reserved, remaining
  * and reset time; other users only for admins. */
-void info_usage(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+void info_usage(struct orad *d, struct http_req *req, const struct orad_caller *caller);
 
 /* Admin endpoints (root or daemon.admin_group only). */
-void admin_reload(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
-void admin_status(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
-void admin_metrics(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller);
+void admin_reload(struct orad *d, struct http_req *req, const struct orad_caller *caller);
+void admin_status(struct orad *d, struct http_req *req, const struct orad_caller *caller);
+void admin_metrics(struct orad *d, struct http_req *req, const struct orad_caller *caller);
 
 /* Whether the caller may use admin endpoints and see others' usage. */
 int caller_is_admin(const struct orad_caller *caller);

@@ -4,8 +4,6 @@
  */
 #include "config.h"
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <json-c/json.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +16,7 @@
 #include "orad/budget.h"
 #include "orad/catalog.h"
 #include "orad/handlers.h"
+#include "orad/http_conn.h"
 #include "orad/orad.h"
 #include "orad/reply.h"
 #include "orad/server.h"
@@ -32,12 +31,12 @@ allowed_anywhere(const struct ora_rule *rule, const char *id)
 }
 
 void
-info_models(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+info_models(struct orad *d, struct http_req *req, const struct orad_caller *caller)
 {
 	struct json_object *all = catalog_models(d->catalog), *root, *data;
 
 	if (all == NULL) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
+		http_reply_add_header(req, "Retry-After", "5");
 		reply_error(req, 503, ORA_ERR_UNAVAILABLE,
 		    "the broker has not loaded the model list from the upstream yet; try again in a "
 		    "few seconds");
@@ -68,7 +67,7 @@ string_array(char *const *items, size_t n)
 }
 
 void
-info_me(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+info_me(struct orad *d, struct http_req *req, const struct orad_caller *caller)
 {
 	const struct ora_rule *rule = caller->rule;
 	const struct ora_role *role = rule->role;
@@ -183,7 +182,7 @@ budget_json(const struct budget_view *v)
 /* The usage of one identity: every budget that applies to it, in each of
  * the cost centres it may bill. */
 static void
-usage_of(struct orad *d, struct evhttp_request *req, const struct ora_conf *conf,
+usage_of(struct orad *d, struct http_req *req, const struct ora_conf *conf,
     const struct ora_identity *id, const struct ora_rule *rule)
 {
 	struct json_object *root = json_object_new_object(), *list = json_object_new_array();
@@ -209,17 +208,24 @@ usage_of(struct orad *d, struct evhttp_request *req, const struct ora_conf *conf
 }
 
 void
-info_usage(struct orad *d, struct evhttp_request *req, const struct orad_caller *caller)
+info_usage(struct orad *d, struct http_req *req, const struct orad_caller *caller)
 {
-	struct evkeyvalq query;
-	const char *who;
+	char who_buf[256];
+	const char *who = NULL;
 	struct ora_identity other = { 0 };
 	struct ora_error err;
 	const struct ora_rule *rule;
 
-	evhttp_parse_query_str(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)) ?
-	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)) : "", &query);
-	who = evhttp_find_header(&query, "user");
+	switch (http_req_query(req, "user", who_buf, sizeof(who_buf))) {
+	case 1:
+		who = who_buf;
+		break;
+	case -1:
+		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
+		    "the user parameter is malformed or longer than %zu bytes; send ?user=NAME",
+		    sizeof(who_buf) - 1);
+		goto out;
+	}
 	if (who == NULL || strcmp(who, caller->id.user) == 0) {
 		if (caller->rule == NULL) {
 			reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
@@ -246,5 +252,4 @@ info_usage(struct orad *d, struct evhttp_request *req, const struct orad_caller 
 	usage_of(d, req, caller->conf, &other, rule);
 out:
 	ora_identity_clear(&other);
-	evhttp_clear_headers(&query);
 }

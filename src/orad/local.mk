@@ -5,6 +5,8 @@ orad_SOURCES = \
 	src/orad/listen.c src/orad/listen.h \
 	src/orad/privdrop.c src/orad/privdrop.h \
 	src/orad/server.c src/orad/server.h \
+	src/orad/http_parse.c src/orad/http_parse.h \
+	src/orad/http_conn.c src/orad/http_conn.h \
 	src/orad/peers.c src/orad/peers.h \
 	src/orad/whois.c src/orad/whois.h \
 	src/orad/reply.c src/orad/reply.h \
@@ -24,3 +26,12 @@ orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCURL_CFLAGS) $(JSONC_CFLAGS) 
 orad_LDADD = libora_common.a $(LIBEVENT_LIBS) $(LIBCURL_LIBS) $(JSONC_LIBS) \
 	$(SODIUM_LIBS) $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(LIBSECCOMP_LIBS)
 man_MANS += doc/orad.8
+
+# The request parser is pure (bytes in, request or refusal out), so it is
+# tested without sockets.
+check_PROGRAMS += tests/unit/check_http
+TESTS += tests/unit/check_http
+tests_unit_check_http_SOURCES = tests/unit/check_main.c tests/unit/check_http.c \
+	src/orad/http_parse.c src/orad/http_parse.h
+tests_unit_check_http_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_http_LDADD = $(CHECK_LIBS_ALL)

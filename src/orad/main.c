@@ -34,6 +34,7 @@
 #include "orad/journal.h"
 #include "orad/listen.h"
 #include "orad/metrics.h"
+#include "orad/http_conn.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/privdrop.h"
@@ -237,14 +238,14 @@ on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Exit once every answer has left our buffers: the last chunk of a stream
- * may still be queued in evhttp when its exchange ends. */
+ * may still be queued on its connection when its exchange ends. */
 static void
 exit_when_flushed(evutil_socket_t fd, short what, void *arg)
 {
 	struct orad *d = arg;
 	struct timeval soon = { 0, 10000 };
 
-	if (peers_output_pending(d->peers) == 0) {
+	if (http_server_output_pending(d->http) == 0) {
 		event_base_loopexit(d->base, NULL);
 		return;
 	}
@@ -383,7 +384,7 @@ new_base(struct ora_error *err)
 	 * upstream; insist on a backend (epoll) that provides it. */
 	event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE | EV_FEATURE_O1);
 	/* Every request turns its sockets' interest on and off several times
-	 * in one turn (libcurl's socket callbacks, evhttp's reads and
+	 * in one turn (libcurl's socket callbacks, the door's reads and
 	 * writes); the changelist applies only the net change, halving the
 	 * epoll_ctl calls and gaining 5-12% throughput. Its one caveat,
 	 * descriptors made with dup(), does not arise: orad dups none. */

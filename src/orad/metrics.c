@@ -9,6 +9,7 @@
 #include "orad/budget.h"
 #include "orad/metrics.h"
 #include "orad/orad.h"
+#include "orad/http_conn.h"
 #include "orad/peers.h"
 #include "orad/reconcile.h"
 
@@ -266,7 +267,7 @@ metrics_render(struct orad *d, struct evbuffer *out)
 	    "# TYPE ora_upstream_up gauge\nora_upstream_up %d\n"
 	    "# HELP ora_reconcile_backlog Requests waiting to learn their cost.\n"
 	    "# TYPE ora_reconcile_backlog gauge\nora_reconcile_backlog %zu\n",
-	    d->in_flight, peers_connections(d->peers), d->conf->upstream.circuit_failures,
+	    d->in_flight, http_server_connections(d->http), d->conf->upstream.circuit_failures,
 	    m->health.circuit == CIRCUIT_CLOSED,
 	    reconcile_backlog(d->reconciler));
 	evbuffer_add_printf(out, "# HELP ora_budget_remaining_usd What is left of each budget in use, this period.\n"

@@ -15,7 +15,7 @@
 #include "config/conf.h"
 
 struct event_base;
-struct evhttp;
+struct http_server;
 struct ora_keyring;
 struct ora_secret;
 struct orad_upstream;
@@ -32,7 +32,7 @@ struct event;
 
 struct orad {
 	struct event_base *base;
-	struct evhttp *http;
+	struct http_server *http;
 	const char *conf_path;
 
 	/* The policy in force. Each request takes a reference to the one it
@@ -63,7 +63,6 @@ struct orad {
 	int listen_fd;
 	dev_t socket_dev; /* identify the socket file we created, so we only */
 	ino_t socket_ino; /* ever remove our own */
-	struct evhttp_bound_socket *bound;
 
 	int draining;           /* SIGTERM received: finish, accept nothing */
 	size_t in_flight;       /* requests being served */

@@ -1,8 +1,5 @@
 #include "config.h"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/http.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +13,6 @@
 #define USER_BUCKETS 256
 
 struct orad_peers {
-	struct orad_conn **by_fd; /* indexed by descriptor: O(1), no hashing */
-	size_t n_fd;
 	long open;
 	struct orad_user_state *users[USER_BUCKETS];
 };
@@ -33,9 +28,6 @@ peers_free(struct orad_peers *p)
 {
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->n_fd; i++)
-		free(p->by_fd[i]);
-	free(p->by_fd);
 	for (size_t i = 0; i < USER_BUCKETS; i++) {
 		struct orad_user_state *u = p->users[i], *next;
 		for (; u != NULL; u = next) {
@@ -63,75 +55,36 @@ peers_user(struct orad_peers *p, uid_t uid)
 }
 
 
-static void
-on_conn_close(struct evhttp_connection *evcon, void *arg)
-{
-	struct orad_peers *p = arg;
-	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-	struct orad_conn *c;
-
-	/* Called at most once per connection, before the descriptor closes. */
-	evhttp_connection_set_closecb(evcon, NULL, NULL);
-	if (fd < 0 || (size_t)fd >= p->n_fd || (c = p->by_fd[fd]) == NULL || c->evcon != evcon)
-		return;
-	p->by_fd[fd] = NULL;
-	p->open--;
-	c->user->connections--;
-	if (c->on_gone != NULL)
-		c->on_gone(c->gone_arg);
-	free(c);
-}
-
 struct orad_conn *
-peers_conn_for(struct orad_peers *p, struct evhttp_request *req, long max_per_uid,
-    int *over_limit)
+peers_conn_open(struct orad_peers *p, int fd)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct orad_conn *c;
 
-	*over_limit = 0;
-	if (fd < 0)
-		return NULL;
-	if ((size_t)fd >= p->n_fd) {
-		size_t n = (size_t)fd * 2 + 16;
-		p->by_fd = ora_xrealloc(p->by_fd, n * sizeof(*p->by_fd));
-		memset(p->by_fd + p->n_fd, 0, (n - p->n_fd) * sizeof(*p->by_fd));
-		p->n_fd = n;
-	}
-	if ((c = p->by_fd[fd]) != NULL && c->evcon == evcon)
-		return c;
-	if (c != NULL) {
-		/* A record for a descriptor number whose connection closed
-		 * without telling us: cannot happen with the close callback
-		 * set, but never let a stale record name a new caller. */
-		ora_log_warning("stale connection record for descriptor %d replaced", fd);
-		c->user->connections--;
-		p->open--;
-		free(c);
-		p->by_fd[fd] = NULL;
-	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
 		return NULL;
-	struct orad_user_state *u = peers_user(p, cred.uid);
-	if (max_per_uid > 0 && u->connections >= max_per_uid) {
-		*over_limit = 1;
-		return NULL;
-	}
 	c = ora_xcalloc(1, sizeof(*c));
-	c->evcon = evcon;
 	c->fd = fd;
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	c->pid = cred.pid;
-	c->user = u;
-	u->connections++;
+	c->user = peers_user(p, cred.uid);
+	c->user->connections++;
 	p->open++;
-	p->by_fd[fd] = c;
-	evhttp_connection_set_closecb(evcon, on_conn_close, p);
 	return c;
+}
+
+void
+peers_conn_close(struct orad_peers *p, struct orad_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->on_gone != NULL)
+		c->on_gone(c->gone_arg);
+	c->user->connections--;
+	p->open--;
+	free(c);
 }
 
 int
@@ -164,20 +117,6 @@ long
 peers_connections(const struct orad_peers *p)
 {
 	return p->open;
-}
-
-long
-peers_output_pending(const struct orad_peers *p)
-{
-	long n = 0;
-
-	for (size_t i = 0; i < p->n_fd; i++) {
-		struct orad_conn *c = p->by_fd[i];
-		if (c != NULL &&
-		    evbuffer_get_length(bufferevent_get_output(evhttp_connection_get_bufferevent(c->evcon))) > 0)
-			n++;
-	}
-	return n;
 }
 
 struct json_object *

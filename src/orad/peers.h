@@ -1,11 +1,13 @@
 /*
  * peers.h: the callers orad is talking to right now.
  *
- * A connection is recorded when its first request arrives, with the peer
+ * A connection is recorded the moment it is accepted, with the peer
  * credentials the kernel gives for the socket (they are fixed at connect()),
- * and forgotten when evhttp closes it. Per uid we count connections and
- * requests in flight and keep a request-rate bucket, so that one user cannot
- * starve the others.
+ * so that every limit on what a user may make orad hold applies before a
+ * byte is read; it is forgotten when the connection closes. Per uid we count
+ * connections, bytes held for requests still being read and requests in
+ * flight, and keep a request-rate bucket, so that one user cannot starve the
+ * others.
  */
 #ifndef ORAD_PEERS_H
 #define ORAD_PEERS_H
@@ -13,14 +15,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct evhttp_connection;
-struct evhttp_request;
+struct http_conn;
 struct orad_peers;
 
 struct orad_user_state {
 	uid_t uid;
 	char name[64];       /* as last resolved, for status listings */
 	long connections;
+	size_t pending_bytes; /* held for requests still being read */
 	long in_flight;
 	double tokens;       /* request-rate bucket, refilled continuously */
 	uint64_t refilled_us;
@@ -28,7 +30,7 @@ struct orad_user_state {
 };
 
 struct orad_conn {
-	struct evhttp_connection *evcon;
+	struct http_conn *http;
 	int fd;
 	uid_t uid;
 	gid_t gid;
@@ -45,11 +47,13 @@ struct orad_conn {
 struct orad_peers *peers_new(void);
 void peers_free(struct orad_peers *p);
 
-/* The record for req's connection, created on its first request. Returns
- * NULL (and sets *over_limit) if this uid already holds max_per_uid
- * connections, or NULL with *over_limit 0 if credentials are unavailable. */
-struct orad_conn *peers_conn_for(struct orad_peers *p, struct evhttp_request *req,
-    long max_per_uid, int *over_limit);
+/* Record the connection just accepted on fd, with its peer credentials,
+ * counted against its uid. NULL if the kernel gives no credentials. */
+struct orad_conn *peers_conn_open(struct orad_peers *p, int fd);
+
+/* Forget c, whose connection is closing: first tells the request served on
+ * it, if any (on_gone), then frees c. */
+void peers_conn_close(struct orad_peers *p, struct orad_conn *c);
 
 /* The executable name of the connection's client process (its comm, which
  * any process may read, unlike /proc/PID/exe once we are not root), or
@@ -66,9 +70,6 @@ int peers_rate_take(struct orad_user_state *u, long per_minute, uint64_t now_us,
 
 /* {"user": requests in flight, ...} for every user with any. */
 struct json_object *peers_in_flight_json(const struct orad_peers *p);
-
-/* Connections with answer bytes still waiting to be written. */
-long peers_output_pending(const struct orad_peers *p);
 
 /* Open connections in total. */
 long peers_connections(const struct orad_peers *p);

@@ -2,9 +2,7 @@
 
 #include <curl/curl.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <json-c/json.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 #include "ledger/ledger.h"
 #include "keys/keystore.h"
 #include "orad/exchange.h"
+#include "orad/http_conn.h"
 #include "orad/journal.h"
 #include "orad/metrics.h"
 #include "orad/reconcile.h"
@@ -50,25 +49,12 @@ log_exchange(struct orad_exchange *x)
 static void
 unwatch_client(struct orad_exchange *x)
 {
-	if (x->close_watch != NULL) {
-		event_free(x->close_watch);
-		x->close_watch = NULL;
-	}
+	if (x->req != NULL)
+		http_req_on_drain(x->req, 0, NULL, NULL);
 	if (x->caller.conn != NULL) {
 		x->caller.conn->on_gone = NULL;
 		x->caller.conn->gone_arg = NULL;
 	}
-}
-
-/* Give the connection back its idle timeout before evhttp reads the next
- * request on it. */
-static void
-restore_idle_timeout(struct orad_exchange *x)
-{
-	struct evhttp_connection *evcon;
-
-	if (x->req != NULL && (evcon = evhttp_request_get_connection(x->req)) != NULL)
-		evhttp_connection_set_timeout(evcon, (int)x->caller.conf->daemon.header_timeout);
 }
 
 /* The HTTP status the client saw, for the ledger (499: it hung up first). */
@@ -201,39 +187,20 @@ on_client_gone(void *arg)
 	struct orad_exchange *x = arg;
 
 	x->caller.conn = NULL;
-	if (x->req != NULL && evhttp_request_get_connection(x->req) == NULL) {
-		/* evhttp detached a request we had not finished: ours to free. */
-		evhttp_request_free(x->req);
-	}
-	x->req = NULL;
+	x->req = NULL; /* freed by the door once we return */
 	x->outcome = "client_gone";
 	exchange_free(x);
 }
 
-/* evhttp stops reading while a handler runs, so it would notice a hang-up
- * only when it next writes. EV_CLOSED (EPOLLRDHUP) tells us at once. */
 static void
-on_close_watch(evutil_socket_t fd, short what, void *arg)
-{
-	struct orad_exchange *x = arg;
-	struct evhttp_connection *evcon;
-
-	if (x->req == NULL || (evcon = evhttp_request_get_connection(x->req)) == NULL)
-		return;
-	/* Freeing the connection runs its close callback, which ends this
-	 * exchange through on_client_gone. */
-	evhttp_connection_free(evcon);
-}
-
-static void
-copy_header(struct evhttp_request *req, const char *name, const char *value)
+copy_header(struct http_req *req, const char *name, const char *value)
 {
 	if (value[0] != '\0')
-		evhttp_add_header(evhttp_request_get_output_headers(req), name, value);
+		http_reply_add_header(req, name, value);
 }
 
 static void
-pass_headers(struct evhttp_request *req, const struct upstream_headers *h)
+pass_headers(struct http_req *req, const struct upstream_headers *h)
 {
 	copy_header(req, "X-Generation-Id", h->generation_id);
 	copy_header(req, "Retry-After", h->retry_after);
@@ -270,17 +237,46 @@ on_headers(void *ctx, const struct upstream_headers *h)
 		return;
 	if (x->stream && h->status == 200 &&
 	    strncasecmp(h->content_type, "text/event-stream", 17) == 0) {
-		struct evkeyvalq *out = evhttp_request_get_output_headers(x->req);
 		x->streaming = 1;
-		evhttp_add_header(out, "Content-Type", "text/event-stream");
-		evhttp_add_header(out, "Cache-Control", "no-cache");
+		http_reply_add_header(x->req, "Content-Type", "text/event-stream");
+		http_reply_add_header(x->req, "Cache-Control", "no-cache");
 		pass_headers(x->req, h);
-		evhttp_send_reply_start(x->req, 200, "OK");
+		http_reply_start(x->req, 200);
 		return;
 	}
 	/* Anything else is buffered, headers included, until it is complete:
 	 * an error may still be retried, and the client sees one answer. */
 	x->body = evbuffer_new();
+}
+
+/* The client took enough of the stream: let the upstream go on. */
+static void
+on_client_drained(void *arg)
+{
+	struct orad_exchange *x = arg;
+
+	if (!x->paused || x->xfer == NULL)
+		return;
+	x->paused = 0;
+	arm_phase(x, PHASE_IDLE);
+	upstream_xfer_pause(x->xfer, 0);
+}
+
+/* Back-pressure: a client behind by more than the high mark pauses the
+ * upstream (which stops reading its socket, so the upstream's own flow
+ * control holds the rest) instead of orad buffering the whole answer. The
+ * upstream's idle timer stops meanwhile: the wait is the client's, and a
+ * client that takes nothing at all is cut by the door (HTTP_WRITE_STALL_S). */
+static void
+hold_back(struct orad_exchange *x)
+{
+	if (x->paused || x->req == NULL || x->xfer == NULL ||
+	    http_req_output_pending(x->req) <= (size_t)EXCHANGE_STREAM_HIGH_WATER)
+		return;
+	x->paused = 1;
+	evtimer_del(x->phase_timer);
+	upstream_xfer_pause(x->xfer, 1);
+	http_req_on_drain(x->req, EXCHANGE_STREAM_LOW_WATER, on_client_drained, x);
 }
 
 static void
@@ -293,10 +289,8 @@ on_data(void *ctx, const char *data, size_t len)
 		sse_feed(&x->sse, &x->usage, data, len);
 		note_generation(x);
 		if (x->req != NULL) {
-			struct evbuffer *chunk = evbuffer_new();
-			evbuffer_add(chunk, data, len);
-			evhttp_send_reply_chunk(x->req, chunk);
-			evbuffer_free(chunk);
+			http_reply_chunk(x->req, data, len);
+			hold_back(x);
 		}
 		return;
 	}
@@ -314,9 +308,9 @@ on_data(void *ctx, const char *data, size_t len)
 static void
 stream_error(struct orad_exchange *x, int code, const char *type, const char *message)
 {
-	struct evbuffer *chunk = evbuffer_new();
 	struct json_object *root = json_object_new_object(), *err = json_object_new_object();
 	const char *json;
+	char *text;
 
 	json_object_object_add(err, "code", json_object_new_int(code));
 	json_object_object_add(err, "message", json_object_new_string(message));
@@ -324,9 +318,9 @@ stream_error(struct orad_exchange *x, int code, const char *type, const char *me
 	json_object_object_add(root, "error", err);
 	json = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
-	evbuffer_add_printf(chunk, "data: %s\n\ndata: [DONE]\n\n", json);
-	evhttp_send_reply_chunk(x->req, chunk);
-	evbuffer_free(chunk);
+	text = ora_xasprintf("data: %s\n\ndata: [DONE]\n\n", json);
+	http_reply_chunk(x->req, text, strlen(text));
+	free(text);
 	json_object_put(root);
 }
 
@@ -466,6 +460,7 @@ schedule_retry(struct orad_exchange *x, long delay_ms)
 		evbuffer_free(x->body);
 	x->body = NULL;
 	x->body_too_big = 0;
+	x->paused = 0;
 	x->status = 0;
 	memset(&x->h, 0, sizeof(x->h));
 	sse_parser_clear(&x->sse);
@@ -519,7 +514,6 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 		return;
 	}
 	unwatch_client(x);
-	restore_idle_timeout(x);
 	if (x->streaming) {
 		if (!x->usage.saw_done && (ending != END_CURL || is_timeout(curl_code))) {
 			char *m = timeout_message(x, ending, connected);
@@ -537,7 +531,7 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 		} else {
 			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
 		}
-		evhttp_send_reply_end(x->req);
+		http_reply_end(x->req);
 	} else if (ending != END_CURL || curl_code != 0) {
 		finish_failed(x, curl_code, message, ending, connected);
 	} else if (x->body_too_big) {
@@ -546,17 +540,22 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 		    "the upstream answer was larger than %ld bytes", EXCHANGE_MAX_BODY);
 	} else {
 		size_t len = evbuffer_get_length(x->body);
-		usage_parse_body(&x->usage, (const char *)evbuffer_pullup(x->body, -1), len);
+		const char *body = (const char *)evbuffer_pullup(x->body, -1);
+
+		usage_parse_body(&x->usage, body, len);
 		if (x->status == 200)
 			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
 		else
 			x->outcome = "upstream_status";
 		pass_headers(x->req, &x->h);
-		if (x->status >= 400)
+		if (x->status >= 400) {
 			scrub_error_body(x);
-		evhttp_add_header(evhttp_request_get_output_headers(x->req), "Content-Type",
+			len = evbuffer_get_length(x->body);
+			body = (const char *)evbuffer_pullup(x->body, -1);
+		}
+		http_reply_add_header(x->req, "Content-Type",
 		    x->h.content_type[0] ? x->h.content_type : "application/json");
-		evhttp_send_reply(x->req, (int)x->status, reply_reason((int)x->status), x->body);
+		http_reply(x->req, (int)x->status, body != NULL ? body : "", len);
 	}
 	x->req = NULL;
 	exchange_free(x);
@@ -642,7 +641,6 @@ start_or_fail(struct orad_exchange *x)
 		return;
 	x->request_sent = sent_before;
 	unwatch_client(x);
-	restore_idle_timeout(x);
 	x->outcome = "internal";
 	reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
 	x->req = NULL;
@@ -658,21 +656,13 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 void
 relay_admit(struct orad_exchange *x, char *body, size_t body_len)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(x->req);
-	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-
 	x->upstream_body = body;
 	x->upstream_body_len = body_len;
 	x->request_sent = 0;
+	/* The door watches the connection while we answer and tells us the
+	 * moment the client hangs up. */
 	x->caller.conn->on_gone = on_client_gone;
 	x->caller.conn->gone_arg = x;
-	x->close_watch = event_new(x->d->base, fd, EV_CLOSED, on_close_watch, x);
-	if (x->close_watch != NULL)
-		event_add(x->close_watch, NULL);
-	/* The idle timeout guards the reading of requests; while we answer,
-	 * the client legitimately sends nothing for as long as the upstream
-	 * takes. */
-	evhttp_connection_set_timeout(evcon, (int)x->caller.conf->daemon.request_timeout + 5);
 	journal_touch(x->d);
 	start_or_fail(x);
 }

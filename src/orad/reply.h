@@ -6,7 +6,9 @@
 #ifndef ORAD_REPLY_H
 #define ORAD_REPLY_H
 
-struct evhttp_request;
+#include <stddef.h>
+
+struct http_req;
 struct json_object;
 
 /* Stable error types (the `type` field), documented in the README. */
@@ -30,11 +32,15 @@ struct json_object;
 #define ORA_ERR_INTERNAL "internal"
 
 /* Send {"error":{"code":status,"message":...,"type":type}} with status. */
-void reply_error(struct evhttp_request *req, int status, const char *type, const char *fmt, ...)
+void reply_error(struct http_req *req, int status, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Send obj as JSON with status. Does not take ownership of obj. */
-void reply_json(struct evhttp_request *req, int status, struct json_object *obj);
+void reply_json(struct http_req *req, int status, struct json_object *obj);
+
+/* The JSON text of an error (with a final newline), for answers written
+ * before there is a request (at accept, or a refused head). Free it. */
+char *reply_error_body(int status, const char *type, const char *message, size_t *len);
 
 /* The reason phrase for a status code. */
 const char *reply_reason(int status);

@@ -1,8 +1,8 @@
 /*
- * server.h: HTTP over the Unix socket (libevent's evhttp), and the routing of
- * each request to its handler after the caller has been identified and
- * matched to a rule. Callers that match no rule get a fixed 403 before any
- * of their request body is looked at.
+ * server.h: the routing of each request that came through the door
+ * (http_conn.h) to its handler, after the caller has been identified and
+ * matched to a rule. Callers that match no rule get a fixed 403 as soon as
+ * their request head is read, before any of their body is.
  */
 #ifndef ORAD_SERVER_H
 #define ORAD_SERVER_H
@@ -10,7 +10,6 @@
 #include "config/conf.h"
 #include "config/identity.h"
 
-struct evhttp_request;
 struct orad;
 struct orad_conn;
 

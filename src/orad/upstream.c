@@ -419,6 +419,13 @@ upstream_xfer_abort(struct upstream_xfer *x)
 }
 
 void
+upstream_xfer_pause(struct upstream_xfer *x, int paused)
+{
+	if (x != NULL)
+		curl_easy_pause(x->easy, paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
+}
+
+void
 upstream_xfer_free(struct upstream_xfer *x)
 {
 	if (x == NULL)

@@ -79,6 +79,11 @@ int upstream_xfer_request_sent(const struct upstream_xfer *x);
  * to stop generating) and free it. No callback follows. NULL is fine. */
 void upstream_xfer_abort(struct upstream_xfer *x);
 
+/* Pause (1) or resume (0) receiving the answer: while paused libcurl
+ * stops reading the socket, and the upstream's flow control holds the
+ * rest. Resuming may deliver held data at once, through on_data. */
+void upstream_xfer_pause(struct upstream_xfer *x, int paused);
+
 /* Free a finished transfer (after on_done). NULL is fine. */
 void upstream_xfer_free(struct upstream_xfer *x);
 

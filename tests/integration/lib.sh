@@ -161,6 +161,7 @@ daemon = {
   $daemon_user
   log_level = "info";
   header_timeout = 3;
+  body_timeout = 3;
   request_timeout = 30;
   shutdown_grace = 5;
   $extra

@@ -45,3 +45,5 @@ tests_unit_check_tcpident_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_tcpident_LDADD = $(CHECK_LIBS_ALL)
 TESTS += tests/integration/test_sdk_mock.sh
 EXTRA_DIST += tests/integration/test_sdk_mock.sh tests/integration/sdk
+TESTS += tests/integration/test_orad_hostile.sh
+EXTRA_DIST += tests/integration/test_orad_hostile.sh
