@@ -93,7 +93,8 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	reply_error(a->req, status, type, "%s", message);
-	ora_log_info("refused uid=%u user=%s status=%d type=%s", (unsigned)a->caller->id.uid,
+	ora_log_refusal((unsigned)a->caller->id.uid, "refused uid=%u user=%s status=%d type=%s",
+	    (unsigned)a->caller->id.uid,
 	    a->caller->id.user, status, type);
 	if (a->d->ledger == NULL)
 		return;

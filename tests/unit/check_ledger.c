@@ -1660,7 +1660,12 @@ START_TEST(test_wal_restarts_while_writing)
 		OK(ora_ledger_admit(l, &e, &err));
 		s = settlement(e.id, i % 1000, "settled", "gen");
 		OK(ora_ledger_settle(l, &s, &err));
-		OK(ora_ledger_commit(l, &err));
+		/* A fold that meets the checkpointer's TRUNCATE (when the log is
+		 * filling up) may find the database busy; the writes stay in
+		 * the log and the next commit folds them, as in the broker. */
+		if (ora_ledger_commit(l, &err) != 0)
+			ck_assert_msg(strstr(err.msg, "locked") != NULL || strstr(err.msg, "busy") != NULL,
+			    "%s", err.msg);
 		size = file_size(wal);
 		if (size > largest)
 			largest = size;
