@@ -1,0 +1,46 @@
+# Fuzz targets (fuzz/README.md). With --enable-fuzzing each is a libFuzzer
+# binary built by make; without, make check builds it with the replay main()
+# of fuzz/replay.c. Either way make check runs it over its seed corpus,
+# fuzz/corpus/NAME/ (fuzz/corpus.sh).
+#
+# A new target NAME is fuzz/NAME-fuzzer.c, a directory fuzz/corpus/NAME/ of
+# seeds, and three lines here (what it links goes in LDADD):
+#   FUZZ_TARGETS += fuzz/NAME-fuzzer
+#   fuzz_NAME_fuzzer_SOURCES = fuzz/NAME-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN)
+#   fuzz_NAME_fuzzer_LDADD = $(FUZZ_LIBS)
+FUZZ_TARGETS =
+FUZZ_LIBS = libora_common.a $(LIBCONFIG_LIBS) $(SODIUM_LIBS) $(JSONC_LIBS) $(SQLITE_LIBS) \
+	$(FUZZ_ENGINE)
+if ORA_FUZZING
+FUZZ_MAIN =
+else
+FUZZ_MAIN = fuzz/replay.c
+endif
+
+# The ledger's intent log, replayed into SQLite as at a broker's start.
+FUZZ_TARGETS += fuzz/ledger-fuzzer
+fuzz_ledger_fuzzer_SOURCES = fuzz/ledger-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN)
+fuzz_ledger_fuzzer_LDADD = $(FUZZ_LIBS)
+
+# The configuration loader, on ora.conf text.
+FUZZ_TARGETS += fuzz/conf-fuzzer
+fuzz_conf_fuzzer_SOURCES = fuzz/conf-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN)
+fuzz_conf_fuzzer_LDADD = $(FUZZ_LIBS)
+
+if ORA_FUZZING
+noinst_PROGRAMS += $(FUZZ_TARGETS)
+else
+check_PROGRAMS += $(FUZZ_TARGETS)
+endif
+TESTS += fuzz/corpus.sh
+EXTRA_DIST += fuzz/README.md fuzz/corpus fuzz/run.sh fuzz/corpus.sh
+
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_RUN='usage conf']: every target (or those
+# named) for FUZZ_SECONDS each; needs an --enable-fuzzing build.
+FUZZ_SECONDS = 300
+FUZZ_RUN =
+.PHONY: fuzz
+fuzz: $(FUZZ_TARGETS)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+		FUZZ_SECONDS='$(FUZZ_SECONDS)' enable_fuzzing='$(enable_fuzzing)' \
+		$(SHELL) $(top_srcdir)/fuzz/run.sh $(FUZZ_RUN)
