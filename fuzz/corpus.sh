@@ -5,6 +5,9 @@
 # the target; so does a corpus without its target.
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-.}
+# Leaks inside libraries that fuzz/lsan.supp names are not ours to fix.
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top_srcdir/fuzz/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS
 n=0
 status=0
 for dir in "$top_srcdir"/fuzz/corpus/*/; do

@@ -17,6 +17,16 @@ else
 FUZZ_MAIN = fuzz/replay.c
 endif
 
+# The upstream's answers and stream events, as orad reads them (usage.c).
+FUZZ_TARGETS += fuzz/usage-fuzzer
+fuzz_usage_fuzzer_SOURCES = fuzz/usage-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN) src/orad/usage.c
+fuzz_usage_fuzzer_LDADD = $(FUZZ_LIBS)
+
+# The client library's HTTP response, SSE and answer parsing.
+FUZZ_TARGETS += fuzz/client-fuzzer
+fuzz_client_fuzzer_SOURCES = fuzz/client-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN) $(ORA_CLIENT_SOURCES)
+fuzz_client_fuzzer_LDADD = $(FUZZ_LIBS)
+
 # The ledger's intent log, replayed into SQLite as at a broker's start.
 FUZZ_TARGETS += fuzz/ledger-fuzzer
 fuzz_ledger_fuzzer_SOURCES = fuzz/ledger-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN)

@@ -15,7 +15,7 @@ FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10} # seconds for one input before it counts as a h
 FUZZ_RSS_MB=${FUZZ_RSS_MB:-2048}
 # A LeakSanitizer report is a fault, except for leaks inside libraries that
 # fuzz/lsan.supp names.
-LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top_srcdir/fuzz/lsan.supp}
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top_srcdir/fuzz/lsan.supp:print_suppressions=0}
 export LSAN_OPTIONS
 
 if [ "${enable_fuzzing:-yes}" != yes ]; then
