@@ -43,7 +43,8 @@ else
 check_PROGRAMS += $(FUZZ_TARGETS)
 endif
 TESTS += fuzz/corpus.sh
-EXTRA_DIST += fuzz/README.md fuzz/corpus fuzz/run.sh fuzz/corpus.sh
+EXTRA_DIST += fuzz/README.md fuzz/corpus fuzz/run.sh fuzz/corpus.sh fuzz/lsan.supp \
+	fuzz/conf.options
 
 # make fuzz [FUZZ_SECONDS=N] [FUZZ_RUN='usage conf']: every target (or those
 # named) for FUZZ_SECONDS each; needs an --enable-fuzzing build.

@@ -13,6 +13,6 @@ libora_common_a_SOURCES += src/common/sse.c src/common/sse.h
 
 check_PROGRAMS += tests/unit/check_sse
 TESTS += tests/unit/check_sse
-tests_unit_check_sse_SOURCES = tests/unit/check_main.c tests/unit/check_sse.c
+tests_unit_check_sse_SOURCES = tests/unit/check_main.c tests/unit/check_sse.c src/orad/usage.c
 tests_unit_check_sse_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_sse_LDADD = $(CHECK_LIBS_ALL)

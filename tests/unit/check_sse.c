@@ -4,7 +4,7 @@
  * one chunk and its LF at the start of the next, every split of a stream
  * (byte by byte included), comments, fields without a colon or a space,
  * event names, the byte order mark, and lines over the cap (dropped or
- * refused).
+ * refused); and orad's reading of usage through it (orad/usage.c).
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/sse.h"
+#include "orad/usage.h"
 
 /* What a feed produced, as text: fields "name=value;", blank lines "/;",
  * events "type:data|". */
@@ -275,6 +276,53 @@ START_TEST(callback_stops_the_feed)
 }
 END_TEST
 
+/* orad's reading of a stream: the same usage whatever the line endings and
+ * splits, and usage that came before the stream broke off (no blank line,
+ * no [DONE]) still counts. */
+START_TEST(orad_usage_any_ending_any_split)
+{
+	static const char stream[] =
+	    ": OPENROUTER PROCESSING\n\n"
+	    "data: {\"id\":\"gen-1-abc\",\"model\":\"openai/gpt-4o-mini\",\"provider\":\"OpenAI\","
+	    "\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n"
+	    "data: {\"id\":\"gen-1-abc\",\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],"
+	    "\"usage\":{\"prompt_tokens\":82,\"completion_tokens\":17,\"cost\":0.0000225}}\n";
+	static const char *const endings[] = {"\n", "\r\n", "\r"};
+
+	for (size_t e = 0; e < 3; e++) {
+		char text[1024] = "";
+		size_t len = 0;
+
+		for (const char *p = stream; *p != '\0'; p++) {
+			if (*p == '\n') {
+				strcat(text, endings[e]);
+				len += strlen(endings[e]);
+			} else {
+				text[len++] = *p;
+				text[len] = '\0';
+			}
+		}
+		for (size_t step = 1; step <= len; step += step < 8 ? 1 : 61) {
+			struct orad_usage u = {0};
+			struct sse_parser p = {0};
+
+			for (size_t i = 0; i < len; i += step)
+				sse_feed(&p, &u, text + i, len - i < step ? len - i : step);
+			sse_parser_clear(&p);
+			ck_assert_msg(strcmp(u.cost, "0.0000225") == 0, "ending %zu step %zu", e, step);
+			ck_assert_str_eq(u.generation_id, "gen-1-abc");
+			ck_assert_str_eq(u.provider, "OpenAI");
+			ck_assert_str_eq(u.finish_reason, "stop");
+			ck_assert_int_eq(u.prompt_tokens, 82);
+			ck_assert_int_eq(u.completion_tokens, 17);
+			ck_assert_int_eq(u.saw_content, 1);
+			ck_assert_int_eq(u.saw_done, 0);
+		}
+	}
+	usage_cleanup();
+}
+END_TEST
+
 Suite *suite(void); /* run by check_main.c */
 
 Suite *
@@ -292,6 +340,7 @@ suite(void)
 	tcase_add_test(tc, too_long_fails_or_is_dropped);
 	tcase_add_test(tc, event_data_over_cap);
 	tcase_add_test(tc, callback_stops_the_feed);
+	tcase_add_test(tc, orad_usage_any_ending_any_split);
 	suite_add_tcase(s, tc);
 	return s;
 }
