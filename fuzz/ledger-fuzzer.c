@@ -55,6 +55,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct ora_error err;
 	const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 
+	/* A replay warns of what it replays, and a fuzzed log is one warning
+	 * after another. */
+	ora_log_set_level(ORA_LOG_ERROR);
 	snprintf(db_path, sizeof(db_path), "%s/ora-ledger-fuzz-%ld.db", dir ? dir : "/tmp",
 	    (long)getpid());
 	if (ora_ledger_open(db_path, ORA_LEDGER_READ_WRITE, &ledger, &err) != 0) {
