@@ -2,7 +2,9 @@
 # check.sh: the whole test suite from a fresh checkout: install dependencies,
 # build with warnings as errors and AddressSanitizer + UBSan, run every unit
 # and integration test, then run the daemon's lifecycle under valgrind in a
-# plain build. Ends with one line: "N passed, N failed".
+# plain build, then run every fuzz target for FUZZ_SECONDS (20) seconds with
+# clang, libFuzzer, ASan and UBSan (fuzz/README.md). Ends with one line:
+# "N passed, N failed".
 #
 # Integration tests that need several real Unix users run only as root (they
 # create and remove their own users and groups); without root they print SKIP.
@@ -25,9 +27,26 @@ run_suite() { # DIR CONFIGURE-ARGS... ; then the make check arguments in CHECK_A
 	make -C "$dir" -j"$JOBS" check $CHECK_ARGS
 }
 
+# Each fuzz target runs for a short fixed time; a crash, a leak, a hang or
+# a sanitizer report fails it (its input is left in build-fuzz/fuzz/findings).
+# One TAP line per target in build-fuzz/fuzz.tap, counted below.
+fuzz_suite() {
+	dir=build-fuzz
+	mkdir -p "$dir"
+	rm -f "$dir/fuzz.tap"
+	(cd "$dir" && CC=clang "$SRC/configure" --quiet --enable-werror --enable-fuzzing \
+		>configure.out 2>&1) || { cat "$dir/configure.out"; return 1; }
+	make -s --no-print-directory -C "$dir" -j"$JOBS" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" >"$dir/fuzz.tap" 2>"$dir/fuzz.err"
+	r=$?
+	grep -E '^(not )?ok ' "$dir/fuzz.tap"
+	[ "$r" -eq 0 ] || { grep -v '^ok ' "$dir/fuzz.tap"; tail -n 40 "$dir/fuzz.err"; }
+	return $r
+}
+
 status=0
 CHECK_ARGS="" run_suite build-asan --enable-werror --enable-sanitizers || status=1
 CHECK_ARGS="TESTS=tests/integration/test_orad_valgrind.sh" run_suite build-plain --enable-werror || status=1
+fuzz_suite || status=1
 
 # The release tarball builds, installs and passes its own suite (one check).
 distcheck_pass=0 distcheck_fail=0
@@ -71,6 +90,14 @@ for log in $(find build-asan build-plain -name '*.log' ! -name 'test-suite.log' 
 	passed=$((passed + p))
 	failed=$((failed + f))
 done
+fuzz_ok=$(grep -cE '^ok [0-9]+ - fuzz ' build-fuzz/fuzz.tap 2>/dev/null)
+fuzz_failed=$(grep -cE '^not ok [0-9]+ - fuzz ' build-fuzz/fuzz.tap 2>/dev/null)
+# A fuzz build that failed before any target ran is one failure.
+if [ "${fuzz_ok:-0}" -eq 0 ] && [ "${fuzz_failed:-0}" -eq 0 ]; then
+	fuzz_failed=1
+fi
+passed=$((passed + ${fuzz_ok:-0}))
+failed=$((failed + ${fuzz_failed:-0}))
 for s in build-asan/test-suite.log build-plain/test-suite.log; do
 	[ -f "$s" ] && grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$s" | tr '\n' ' ' && echo " ($s)"
 done

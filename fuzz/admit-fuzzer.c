@@ -58,6 +58,23 @@ static const char catalog_json[] =
     "\"anthropic/claude-opus-4.1\":{\"pricing\":{\"prompt\":\"0.000015\",\"completion\":\"0.000075\"}},"
     "\"openrouter/auto\":{\"pricing\":{\"prompt\":\"-1\",\"completion\":\"-1\"}}}";
 
+/* Whether any object in v, at any depth, has the key. */
+static int
+has_key(struct json_object *v, const char *key)
+{
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, child) {
+			if (strcmp(k, key) == 0 || has_key(child, key))
+				return 1;
+		}
+	} else if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_key(json_object_array_get_idx(v, i), key))
+				return 1;
+	}
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -90,8 +107,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	admit_decision_clear(&d);
 	admit_scrub_upstream_error((const char *)data, size, 400, &scrubbed, &scrubbed_len);
-	if (strstr(scrubbed, "\"user_id\"") != NULL && size < 4096)
-		; /* a user_id inside a string value is text, not a key */
+	/* The scrubber's promise: valid JSON, with no account id under any
+	 * key at any depth (a "user_id" inside a string value is only text). */
+	struct json_object *relayed = json_tokener_parse(scrubbed);
+	if (relayed == NULL || has_key(relayed, "user_id"))
+		abort();
+	json_object_put(relayed);
 	free(scrubbed);
 	return 0;
 }

@@ -76,6 +76,12 @@ enum ora_status oc_fail_http(struct ora_client *c, const struct oc_response *res
 enum ora_status oc_perform(struct ora_client *c, const char *method, const char *path,
     const char *body, size_t body_len, oc_sink_fn sink, void *sink_arg, struct oc_response *resp);
 
+/* Only the reading half of oc_perform(): one response from c->fd (already
+ * connected, the request already sent with method). For the fuzzer, which
+ * hands it the bytes of a socket pair; the connection is left as it is. */
+enum ora_status oc_receive(struct ora_client *c, const char *method, oc_sink_fn sink,
+    void *sink_arg, struct oc_response *resp);
+
 void oc_response_free(struct oc_response *resp);
 
 /* Whether resp is a 2xx. */

@@ -18,6 +18,7 @@ ORA_CLIENT_SOURCES = \
 	src/client/reply.c \
 	src/client/request.c \
 	src/client/sse.c src/client/sse.h \
+	src/common/sse.c src/common/sse.h \
 	src/client/stream.c src/client/stream.h \
 	src/client/transport.c
 # No libcurl: the library speaks the little HTTP it needs itself

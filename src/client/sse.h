@@ -1,38 +1,34 @@
 /*
- * sse.h: an incremental parser of server-sent events (text/event-stream).
+ * sse.h: the client library's view of a server-sent event stream
+ * (text/event-stream): each event's data, in order.
  *
- * A pure function of its state and the bytes fed to it, so it can be tested
- * (and fuzzed) without a socket: bytes may arrive split anywhere, even
- * between the CR and LF of one line ending. It follows the WHATWG event
- * stream rules that matter for OpenRouter's streams: lines end in LF, CRLF or
- * CR; a line starting with ':' is a comment (keep-alive) and is ignored;
- * "data:" lines (one optional space after the colon) accumulate, joined by
- * LF; a blank line dispatches the event; other fields are ignored; an event
- * not ended by a blank line when the stream ends is discarded.
+ * The reading itself is src/common/sse.c, which orad shares (the WHATWG
+ * rules: lines end in LF, CRLF or CR, split anywhere; comments ignored;
+ * "data:" fields joined by LF; a blank line dispatches; an event not ended by
+ * a blank line when the stream ends is discarded). Chat completion events
+ * carry no name that matters, so only the data is handed on.
  */
 #ifndef ORA_CLIENT_SSE_H
 #define ORA_CLIENT_SSE_H
 
 #include <stddef.h>
 
-#include "client/buf.h"
+#include "common/sse.h"
 
 /* Receives one event's data (len bytes, NUL-terminated). Return 0 to go on,
  * non-zero to stop the parse; oc_sse_feed() then returns that value. */
 typedef int (*oc_sse_event_fn)(void *arg, const char *data, size_t len);
 
 struct oc_sse {
-	struct oc_buf line; /* the line being assembled */
-	struct oc_buf data; /* the data of the event being assembled */
-	int have_data;      /* a data field was seen in this event */
-	int skip_lf;        /* the last byte was a CR: an LF next is its pair */
-	size_t max;         /* cap on one line and on one event's data */
+	struct sse_events events;
+	oc_sse_event_fn fn; /* of the current feed */
+	void *arg;
 };
 
 /* Errors from oc_sse_feed(); callbacks should return positive values. */
 enum {
-	OC_SSE_NOMEM = -1,
-	OC_SSE_TOO_LONG = -2,
+	OC_SSE_NOMEM = SSE_NOMEM,
+	OC_SSE_TOO_LONG = SSE_TOO_LONG,
 };
 
 /* Start a parse; max caps the size of one event (and so of one line). */

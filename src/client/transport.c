@@ -647,6 +647,39 @@ exchange(struct transfer *t, const char *head, const char *body, size_t body_len
 	return r;
 }
 
+static void
+transfer_start(struct transfer *t, struct ora_client *c, const char *method, oc_sink_fn sink,
+    void *sink_arg, struct oc_response *resp)
+{
+	memset(t, 0, offsetof(struct transfer, in));
+	t->c = c;
+	t->resp = resp;
+	t->sink = sink;
+	t->sink_arg = sink_arg;
+	t->head_request = strcmp(method, "HEAD") == 0;
+	if (c->timeout_ms > 0)
+		t->deadline = now_ms() + c->timeout_ms;
+}
+
+enum ora_status
+oc_receive(struct ora_client *c, const char *method, oc_sink_fn sink, void *sink_arg,
+    struct oc_response *resp)
+{
+	struct transfer *t;
+	enum ora_status r;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	if ((t = malloc(sizeof(*t))) == NULL)
+		return oc_fail(c, ORA_E_NOMEM, "out of memory");
+	transfer_start(t, c, method, sink, sink_arg, resp);
+	r = read_response(t);
+	c->http_status = resp->status;
+	c->retry_after = resp->retry_after;
+	free(t);
+	return r;
+}
+
 enum ora_status
 oc_perform(struct ora_client *c, const char *method, const char *path, const char *body,
     size_t body_len, oc_sink_fn sink, void *sink_arg, struct oc_response *resp)
@@ -667,14 +700,7 @@ oc_perform(struct ora_client *c, const char *method, const char *path, const cha
 	}
 
 	for (attempt = 0;; attempt++) {
-		memset(t, 0, offsetof(struct transfer, in));
-		t->c = c;
-		t->resp = resp;
-		t->sink = sink;
-		t->sink_arg = sink_arg;
-		t->head_request = strcmp(method, "HEAD") == 0;
-		if (c->timeout_ms > 0)
-			t->deadline = now_ms() + c->timeout_ms;
+		transfer_start(t, c, method, sink, sink_arg, resp);
 		if (c->fd >= 0 && connection_stale(c->fd))
 			drop_connection(c);
 		reused = c->fd >= 0;

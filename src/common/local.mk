@@ -6,3 +6,13 @@ libora_common_a_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SODIUM_CFLAGS) $(JSO
 libora_common_a_SOURCES = \
 	src/common/log.c src/common/log.h \
 	src/common/util.c src/common/util.h
+
+# The one server-sent event reader of orad and libora-client (libora-client
+# compiles it in: src/client/local.mk).
+libora_common_a_SOURCES += src/common/sse.c src/common/sse.h
+
+check_PROGRAMS += tests/unit/check_sse
+TESTS += tests/unit/check_sse
+tests_unit_check_sse_SOURCES = tests/unit/check_main.c tests/unit/check_sse.c src/orad/usage.c
+tests_unit_check_sse_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_sse_LDADD = $(CHECK_LIBS_ALL)

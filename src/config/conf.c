@@ -146,12 +146,21 @@ check_file(struct conf_loader *ld)
 	return 0;
 }
 
+/* Read the file at ld->path, or the text of ora_conf_load_string(). */
 static int
-read_tree(struct conf_loader *ld, config_t *cfg)
+read_tree(struct conf_loader *ld, config_t *cfg, const char *string)
 {
 	char *slash, *full = NULL;
 	const char *file, *text;
 
+	if (string != NULL) {
+		if (config_read_string(cfg, string) == CONFIG_TRUE)
+			return 0;
+		text = config_error_text(cfg);
+		diag_at(ld, ld->path, (unsigned)config_error_line(cfg), "%s; %s",
+		    text != NULL ? text : "parse error", syntax_hint(text));
+		return -1;
+	}
 	if (check_file(ld) != 0)
 		return -1;
 	/* @include "x.conf" is read next to the main file, not in whatever
@@ -225,8 +234,8 @@ set_defaults(struct ora_conf *conf)
 	conf->budgets.timezone = ora_xstrdup(CONF_DEFAULT_TIMEZONE);
 }
 
-int
-ora_conf_load(const char *path, struct ora_conf **out, struct ora_diag *diag)
+static int
+conf_load(const char *path, const char *string, struct ora_conf **out, struct ora_diag *diag)
 {
 	struct ora_diag scratch = {0};
 	struct conf_loader ld = {0};
@@ -249,7 +258,7 @@ ora_conf_load(const char *path, struct ora_conf **out, struct ora_diag *diag)
 	ld.conf = conf;
 	ld.diag = diag;
 
-	if (read_tree(&ld, &cfg) != 0)
+	if (read_tree(&ld, &cfg, string) != 0)
 		goto out;
 	conf_parse_root(&ld, config_root_setting(&cfg));
 	conf_validate(&ld);
@@ -273,6 +282,19 @@ out:
 	config_destroy(&cfg);
 	ora_diag_clear(&scratch);
 	return r;
+}
+
+int
+ora_conf_load(const char *path, struct ora_conf **out, struct ora_diag *diag)
+{
+	return conf_load(path, NULL, out, diag);
+}
+
+int
+ora_conf_load_string(
+    const char *name, const char *text, struct ora_conf **out, struct ora_diag *diag)
+{
+	return conf_load(name, text, out, diag);
 }
 
 int

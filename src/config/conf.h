@@ -250,6 +250,12 @@ struct ora_diag {
  * caller and released with ora_diag_clear(). */
 int ora_conf_load(const char *path, struct ora_conf **out, struct ora_diag *diag);
 
+/* The same for text held in memory (the fuzzer, tests): name stands for the
+ * file in messages; the file checks (owner, mode) do not apply, and an
+ * @include is read relative to the working directory. */
+int ora_conf_load_string(
+    const char *name, const char *text, struct ora_conf **out, struct ora_diag *diag);
+
 struct ora_conf *ora_conf_ref(struct ora_conf *conf);
 void ora_conf_unref(struct ora_conf *conf);
 

@@ -413,13 +413,13 @@ ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *er
 	return ora_ledger_log_peek(l->log_path, folded, writes, &in_use, err);
 }
 
-int
-ledger_log_attach(struct ora_ledger *l, struct ora_error *err)
+/* Fold what l->log holds above what the database says it folded. */
+static int
+replay(struct ora_ledger *l, struct ora_error *err)
 {
 	uint64_t pending;
 
-	if (ora_ledger_log_open(l->log_path, ORA_LEDGER_LOG_BYTES, &l->log, err) != 0 ||
-	    read_folded_seq(l, &l->folded_seq, err) != 0)
+	if (read_folded_seq(l, &l->folded_seq, err) != 0)
 		return -1;
 	if ((pending = ora_ledger_pending(l)) > 0)
 		ora_log_warning("ledger: replaying %llu writes the last broker left in %s",
@@ -427,4 +427,25 @@ ledger_log_attach(struct ora_ledger *l, struct ora_error *err)
 	if (ledger_fold(l, err) != 0)
 		return -1;
 	return read_next_id(l, err);
+}
+
+int
+ledger_log_attach(struct ora_ledger *l, struct ora_error *err)
+{
+	if (ora_ledger_log_open(l->log_path, ORA_LEDGER_LOG_BYTES, &l->log, err) != 0)
+		return -1;
+	return replay(l, err);
+}
+
+int
+ora_ledger_replay(struct ora_ledger *l, struct ora_ledger_log *log, struct ora_error *err)
+{
+	int r;
+
+	if (l->log != NULL || l->mode != ORA_LEDGER_READ_WRITE)
+		return ora_error_set(err, "ledger: replay needs a ledger without a log of its own");
+	l->log = log;
+	r = replay(l, err);
+	l->log = NULL;
+	return r;
 }

@@ -28,7 +28,7 @@ struct ora_ledger_log {
 	size_t capacity;
 	size_t end;        /* where the next record goes */
 	uint64_t last_seq; /* of the chain's last record; 0: none */
-	char *path;
+	char *path;        /* NULL: an image in memory (ora_ledger_log_open_image) */
 };
 
 static size_t
@@ -181,12 +181,32 @@ fail:
 	return -1;
 }
 
+int
+ora_ledger_log_open_image(
+    const void *image, size_t len, size_t size, struct ora_ledger_log **out)
+{
+	struct ora_ledger_log *log = ora_xcalloc(1, sizeof(*log));
+
+	log->fd = -1;
+	log->capacity = len > size ? len : size;
+	/* Exactly capacity bytes (one for none), so that a sanitizer sees a
+	 * read past the end of the log. */
+	log->base = ora_xcalloc(1, log->capacity > 0 ? log->capacity : 1);
+	if (len > 0)
+		memcpy(log->base, image, len);
+	find_chain(log);
+	*out = log;
+	return 0;
+}
+
 void
 ora_ledger_log_close(struct ora_ledger_log *log)
 {
 	if (log == NULL)
 		return;
-	if (log->base != NULL)
+	if (log->base != NULL && log->path == NULL)
+		free(log->base);
+	else if (log->base != NULL)
 		munmap(log->base, log->capacity);
 	if (log->fd >= 0)
 		close(log->fd); /* and with it the lock */

@@ -43,6 +43,13 @@ int ora_ledger_log_open(
     const char *path, size_t size, struct ora_ledger_log **out, struct ora_error *err);
 void ora_ledger_log_close(struct ora_ledger_log *log);
 
+/* A log held in memory, not in a file: size bytes (or len, if more) whose
+ * start is a copy of image, with its chain found as ora_ledger_log_open()
+ * finds it. Nothing in it is durable or locked. For the fuzzer and tests,
+ * which replay log images without touching the disk. */
+int ora_ledger_log_open_image(
+    const void *image, size_t len, size_t size, struct ora_ledger_log **out);
+
 /* Fail, as ora_ledger_log_open() would, if another process holds path
  * open; succeed when it is free or does not exist. For a broker to stop
  * before it takes its socket, while it can still remove it. */
@@ -80,5 +87,12 @@ uint64_t ora_ledger_log_append(struct ora_ledger_log *log, uint32_t type, size_t
 /* Every record is safely elsewhere: start again at offset 0, numbering
  * from next_seq (above every number this log ever held). */
 void ora_ledger_log_restart(struct ora_ledger_log *log, uint64_t next_seq);
+
+/* Replay log into the ledger l (opened ORA_LEDGER_READ_WRITE) as a starting
+ * broker replays what a dead one left: fold every record above the last one
+ * l has folded into SQLite, in one transaction. log stays the caller's (and
+ * is restarted, as after every fold). ledger_fold.c. */
+struct ora_ledger;
+int ora_ledger_replay(struct ora_ledger *l, struct ora_ledger_log *log, struct ora_error *err);
 
 #endif

@@ -137,73 +137,51 @@ usage_parse_body(struct orad_usage *u, const char *body, size_t len)
 	return r;
 }
 
+/* The value of one "data:" field: a chunk of JSON, or "[DONE]". */
 static void
-take_event_line(struct orad_usage *u, const char *line, size_t len)
+take_data(struct orad_usage *u, const char *data, size_t len)
 {
 	struct json_object *obj;
 
-	if (len < 5 || strncmp(line, "data:", 5) != 0)
-		return; /* comments (":"), event:, id:, retry: */
-	line += 5;
-	len -= 5;
-	while (len > 0 && *line == ' ') {
-		line++;
-		len--;
-	}
-	if (len == 6 && strncmp(line, "[DONE]", 6) == 0) {
+	if (len == 6 && strncmp(data, "[DONE]", 6) == 0) {
 		u->saw_done = 1;
 		return;
 	}
 	/* Parsing every chunk would cost more than everything else orad does
 	 * per event; only chunks that can change what we record are parsed. */
 	if (u->generation_id[0] != '\0' && u->saw_content &&
-	    memmem(line, len, "\"usage\"", 7) == NULL && memmem(line, len, "\"error\"", 7) == NULL &&
-	    memmem(line, len, "\"finish_reason\":\"", 17) == NULL)
+	    memmem(data, len, "\"usage\"", 7) == NULL && memmem(data, len, "\"error\"", 7) == NULL &&
+	    memmem(data, len, "\"finish_reason\":\"", 17) == NULL)
 		return;
-	obj = json_tokener_parse_ex(tokener(), line, (int)len);
+	obj = json_tokener_parse_ex(tokener(), data, (int)len);
 	if (obj != NULL)
 		usage_take_json(u, obj);
 	json_object_put(obj);
 }
 
+static int
+on_field(void *arg, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+	/* Comments, blank lines, event:, id:, retry: say nothing of usage. */
+	if (name != NULL && name_len == 4 && memcmp(name, "data", 4) == 0)
+		take_data(arg, value, value_len);
+	return 0;
+}
+
 void
 sse_feed(struct sse_parser *p, struct orad_usage *u, const char *data, size_t len)
 {
-	while (len > 0) {
-		const char *nl = memchr(data, '\n', len);
-		size_t take = nl != NULL ? (size_t)(nl - data) : len;
-
-		if (!p->overflow) {
-			if (p->len + take > USAGE_SSE_LINE_MAX) {
-				p->overflow = 1;
-				p->len = 0;
-			} else {
-				if (p->len + take + 1 > p->cap) {
-					p->cap = (p->len + take + 1) * 2;
-					p->line = ora_xrealloc(p->line, p->cap);
-				}
-				memcpy(p->line + p->len, data, take);
-				p->len += take;
-			}
-		}
-		if (nl == NULL)
-			return;
-		if (!p->overflow) {
-			size_t l = p->len;
-			if (l > 0 && p->line[l - 1] == '\r')
-				l--;
-			take_event_line(u, p->line, l);
-		}
-		p->len = 0;
-		p->overflow = 0;
-		data = nl + 1;
-		len -= take + 1;
+	if (!p->started) {
+		sse_lines_init(&p->lines, SSE_LINE_MAX, SSE_OVERFLOW_SKIP);
+		p->started = 1;
 	}
+	/* SSE_OVERFLOW_SKIP: no error comes back, and on_field() never stops. */
+	(void)sse_lines_feed(&p->lines, data, len, on_field, u);
 }
 
 void
 sse_parser_clear(struct sse_parser *p)
 {
-	free(p->line);
+	sse_lines_free(&p->lines);
 	memset(p, 0, sizeof(*p));
 }

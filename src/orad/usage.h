@@ -6,13 +6,16 @@
  * OpenRouter changes fast: fields are looked up by name, unknown ones are
  * ignored, comment lines and keep-alive whitespace are skipped, and the cost
  * is kept as the exact decimal text the upstream sent.
+ *
+ * Functions of the bytes they are given and the struct they fill, with no
+ * socket or request in sight: fuzzed by fuzz/usage-fuzzer.c.
  */
 #ifndef ORAD_USAGE_H
 #define ORAD_USAGE_H
 
 #include <stddef.h>
 
-#define USAGE_SSE_LINE_MAX (1024 * 1024) /* longest event line we parse */
+#include "common/sse.h"
 
 struct json_object;
 
@@ -43,14 +46,19 @@ int usage_parse_body(struct orad_usage *u, const char *body, size_t len);
 /* Free the parser the functions above share (at exit). */
 void usage_cleanup(void);
 
+/* The stream's reader. Each "data:" field is read as it completes, without
+ * waiting for the blank line that ends its event: usage that arrived just
+ * before the stream broke off still counts. A line longer than SSE_LINE_MAX
+ * is skipped. A zeroed struct is ready to use. */
 struct sse_parser {
-	char *line;
-	size_t len, cap;
-	int overflow; /* current line exceeded USAGE_SSE_LINE_MAX: skip it */
+	struct sse_lines lines;
+	int started;
 };
 
-/* Feed stream bytes; complete events update u. */
+/* Feed stream bytes; complete fields update u. */
 void sse_feed(struct sse_parser *p, struct orad_usage *u, const char *data, size_t len);
+
+/* Release the memory and make p ready for a new stream. */
 void sse_parser_clear(struct sse_parser *p);
 
 #endif
