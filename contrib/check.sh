@@ -1,4 +1,5 @@
 #!/bin/bash
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # check.sh: the whole test suite from a fresh checkout: install dependencies,
 # build with warnings as errors and AddressSanitizer + UBSan, run every unit
 # and integration test, then run the daemon's lifecycle under valgrind in a

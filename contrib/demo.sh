@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # demo.sh: build ora, start orad in a temporary directory, and ask it a
 # question with orask. Against OpenRouter when OPENROUTER_API_KEY is set,
 # otherwise against the bundled mock upstream (tests/mock/ora-mock).

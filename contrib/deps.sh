@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # deps.sh: install what ora needs to build and test, from Debian's packages.
 # Does nothing when everything is already there.
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test-package.sh: build the Debian packages and try them as a sysadmin
 # would, on a fresh Debian (also `make check-package`). Too slow for the
 # default suite: it builds the packages, runs lintian, and installs them in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # unconfigure-in-tree.sh: builds go out of tree (build-*/). A source tree
 # configured in place (./configure run at the top, as older versions of
 # contrib/demo.sh did) makes every out-of-tree configure stop with "source

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit-fuzzer.c: libFuzzer target for the admission core
  * (src/admit/admit.h). Each input is a request body, admitted for a fixed

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * client-fuzzer.c: what libora-client makes of the bytes the broker sends
  * back: the HTTP response (status line, headers, Content-Length, chunked

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * conf-fuzzer.c: the configuration loader (src/config) on arbitrary text:
  * libconfig's parser, then every section's reading and the cross-checks

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # corpus.sh: run every fuzz target over its seed corpus, fuzz/corpus/NAME/
 # (make check). A libFuzzer build runs each input once (-runs=0); a plain
 # build's replay main() does the same. A crash or a sanitizer report fails

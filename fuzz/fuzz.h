@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * fuzz.h: what every fuzz target defines (fuzz/README.md).
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * http_request-fuzzer.c: orad's request parser (src/orad/http_parse.c) fed
  * arbitrary bytes in arbitrary splits. The first byte chooses the split

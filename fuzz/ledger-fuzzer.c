@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ledger-fuzzer.c: the replay of the ledger's intent log (src/ledger), as a
  * broker starting after a crash replays what the dead one left: the chain

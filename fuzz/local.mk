@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Fuzz targets (fuzz/README.md). With --enable-fuzzing each is a libFuzzer
 # binary built by make; without, make check builds it with the replay main()
 # of fuzz/replay.c. Either way make check runs it over its seed corpus,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * replay.c: main() for a fuzz target built without libFuzzer.
  *

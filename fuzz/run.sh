@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # run.sh: fuzz each target (or the ones named) for FUZZ_SECONDS seconds with
 # libFuzzer, starting from its seed corpus. Prints one TAP line per target
 # with its executions and rate; fails on any crash, leak, timeout or

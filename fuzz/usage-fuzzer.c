@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * usage-fuzzer.c: what orad reads in the upstream's answers (orad/usage.c):
  * the generation id, served model, tokens, cost and in-band errors, from a

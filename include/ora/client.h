@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ora/client.h: libora-client, the C client of the ora broker (orad).
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit.c: the order of admission. The body is checked as bytes (UTF-8,
  * numbers JSON can carry, no NUL in a key), parsed strictly, checked as a

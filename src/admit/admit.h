@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit.h: the door. Admission of a request body as a pure function of
  * (request bytes, caller's rule, role, cost centre and configuration,

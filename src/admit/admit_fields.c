@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit_fields.c: THE table of every top-level field of a chat completion
  * request and what orad does with it. Written from OpenRouter's request

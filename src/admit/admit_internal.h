@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit_internal.h: shared by the files of the admission core. Not part of
  * the contract; other modules include admit.h only.

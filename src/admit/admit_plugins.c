@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit_plugins.c: `plugins`, by id. None is allowed unless the caller's
  * role or cost centre lists it (`plugins = [ ... ]` in ora.conf). Each

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit_price.c: an upper bound of what a request can cost, from the
  * catalog's own prices, reserved against budgets before it is sent. Every

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit_provider.c: `provider`, OpenRouter's routing preferences. A role
  * and a cost centre may enforce some (ora.conf `provider = { ... }`); the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit_scrub.c: upstream error bodies are relayed to the user who caused
  * them, but they name the OpenRouter account that pays (`user_id`), which

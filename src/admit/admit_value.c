@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admit_value.c: values that mean one thing. json-c is lenient in ways the
  * upstream is not: it reads 1e999999 as infinity (and writes it back as

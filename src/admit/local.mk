@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Admission: the pure core that decides on a request body (see
 # src/admit/admit.h), used by orad and driven alone by the unit tests and
 # fuzz/admit-fuzzer.c.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * info.c: what the broker says about you: /api/v1/models and /api/v1/me.
  */

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # libora-client: the C client of the broker, a shared library with a
 # versioned soname. Only ora_* symbols are exported; the internal oc_* ones
 # are reached by the unit test, which compiles the sources in directly.

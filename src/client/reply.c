@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * reply.c: a non-streamed chat completion, parsed into struct ora_reply.
  */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * sse.h: the client library's view of a server-sent event stream
  * (text/event-stream): each event's data, in order.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * transport.c: one HTTP/1.1 exchange with the broker over its Unix socket.
  *

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Shared by every program: logging, bounded buffers, JSON error bodies.
 # src/config and src/keys add their files to the same library.
 noinst_LIBRARIES += libora_common.a

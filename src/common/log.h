@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * log.h: one log line per event, to stderr (foreground) or syslog.
  *

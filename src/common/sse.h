@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * sse.h: the one reader of server-sent event streams (text/event-stream),
  * shared by orad (what the upstream's stream says about usage, orad/usage.c)

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * util.h: the one error idiom and small helpers shared by every program.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * conf.c: reading ora.conf and the life of struct ora_conf.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * conf.h: ora.conf, parsed once into one immutable struct.
  *

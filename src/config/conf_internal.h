@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * conf_internal.h: shared by conf.c (file reading, lifecycle), conf_parse.c
  * (sections into struct ora_conf) and conf_validate.c (cross-checks). Not

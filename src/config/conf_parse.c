@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * conf_parse.c: each section of ora.conf into struct ora_conf.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * conf_policy.c: the admission settings of roles, cost centres and the
  * policy section: which plugins may be used, the provider preferences

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * identity.c: who is on the other end of a socket, from the kernel and NSS.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * identity.h: who is calling, as the kernel vouches for it.
  *

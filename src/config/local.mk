@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Configuration, identity and policy: parsed once into struct ora_conf,
 # callers resolved from SO_PEERCRED, decisions made by pure functions.
 libora_common_a_SOURCES += \

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * policy.h: who may do what, decided from a resolved identity and the
  * configuration. Pure functions over immutable data: no I/O, so they can be

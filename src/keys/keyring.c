@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * keyring.c: the set of upstream keys orad holds, opened once per name.
  */

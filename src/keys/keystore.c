@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * keystore.c: the master key, and upstream keys sealed under it.
  *

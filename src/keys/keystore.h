@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * keystore.h: upstream keys encrypted at rest, and held in locked memory.
  *

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Upstream keys sealed under the master key (keystore, keyring), secrets in
 # locked memory (secret), and checked, atomic access to files (secfile).
 libora_common_a_SOURCES += \

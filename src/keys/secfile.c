@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * secfile.c: opening, checking and writing files that hold secrets.
  */

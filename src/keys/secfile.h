@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * secfile.h: files that hold secrets (internal to src/keys).
  *

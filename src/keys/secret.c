@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * secret.c: secrets in memory, and reading one from a descriptor.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * secret.h: inside struct ora_secret (internal to src/keys).
  */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ledger.h: the durable record of every request, in SQLite (WAL mode) at
  * state_dir/ledger.db.

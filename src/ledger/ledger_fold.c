@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ledger_fold.c: the intent log in front of the ledger (see ledger_log.h
  * for why): each write becomes one record, and the records are folded into

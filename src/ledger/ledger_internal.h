@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ledger_internal.h: what ledger.c (the SQLite side) and ledger_fold.c (the
  * intent log in front of it) share. Nothing outside src/ledger includes it.

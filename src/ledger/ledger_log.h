@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ledger_log.h: the ledger's intent log, state_dir/ledger.db-log.
  *

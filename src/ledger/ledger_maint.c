@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ledger_maint.c: the ledger's upkeep: its schema version and upgrades, the
  * online backup, and pruning old rows.

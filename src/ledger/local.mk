@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The ledger: SQLite, shared by orad (writes) and oractl (reports).
 libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
 	src/ledger/ledger_internal.h \

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * audit.c: recording what an administrator did, in the ledger's audit
  * table and in the system log.

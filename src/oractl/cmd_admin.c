@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_admin.c: `oractl reload`, `oractl status` and `oractl metrics`: orad's
  * admin API over its socket.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_audit.c: `oractl audit [--since DATE]`: the audit trail from the
  * ledger (what oractl and orad recorded: init, keys added, rotated and

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_check.c: `oractl check [-c FILE]`, like `visudo -c` or `nginx -t`.
  *

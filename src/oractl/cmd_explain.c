@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_explain.c: `oractl explain USER [MODEL]`: why orad treats USER as
  * it does, in plain words, so that "why was I refused?" has an answer

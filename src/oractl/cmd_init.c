@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_init.c: `oractl init [--force]`: the state directory, its keys/
  * directory and the master key.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_key.c: `oractl key add` and `oractl key list` (rotate, rm and check
  * are in cmd_key_more.c).

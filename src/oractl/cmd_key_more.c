@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_key_more.c: `oractl key rotate`, `key rm` and `key check`.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_maint.c: the ledger's upkeep: `oractl backup FILE` and
  * `oractl prune --before DATE [--dry-run]`.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_report.c: `oractl report`, the department billing export: spend,
  * requests and tokens from the ledger, grouped by cost centre, user, group,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_report.h: the pieces of `oractl report`, the department billing
  * export: cmd_report.c runs it, cmd_report_ledger.c reads the ledger,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_report_out.c: `oractl report` as an aligned table, CSV or JSON.
  *

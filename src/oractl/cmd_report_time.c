@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_report_time.c: calendar dates for `oractl report`.
  *

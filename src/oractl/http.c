@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * http.c: one blocking libcurl request at a time, to orad's socket or to
  * the upstream.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * http.h: oractl's HTTP, through libcurl: to orad over its Unix socket
  * (the admin API, /api/v1/usage), and straight to the upstream (the model

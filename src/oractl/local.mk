@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # oractl: the administrator's tool (state directory, master key, upstream
 # keys, configuration checks, orad's admin API, the audit trail). One file
 # per command; oractl.c is the table of contents.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * oractl.h: shared pieces of oractl, the administrator's tool.
  *

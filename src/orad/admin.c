@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * admin.c: the administrator's endpoints (oractl reload, status, metrics).
  * Only root and members of daemon.admin_group get here (server.c checks,

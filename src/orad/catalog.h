@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * catalog.h: the upstream's model list with prices, fetched in the
  * background and refreshed periodically. A failed refresh keeps the last good

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * chat.c: the adapter between HTTP and admission. The rate limits come
  * first (refusals count against them), then the cost centre header; the

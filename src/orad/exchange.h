@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * exchange.h: one chat completion in flight, from admission to the log line.
  *

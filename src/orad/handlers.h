@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * handlers.h: one function per API endpoint. Each is given an identified,
  * authorised caller and owns answering the request.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * http_conn.h: the door. orad's own HTTP/1.1 server on the Unix socket,
  * built so that everything a local user can make orad hold is bounded

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * http_parse.h: orad's HTTP/1.1 request parser, a pure function of (parser
  * state, bytes): no sockets, no event loop, no globals. It is fed whatever

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * info.c: read-only answers about the caller: the models they may use and
  * who the broker thinks they are.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * listen.h: the broker's Unix socket: created with the configured owner,
  * group and mode, or inherited from systemd socket activation.

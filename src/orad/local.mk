@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orad: the broker daemon.
 sbin_PROGRAMS += orad
 orad_SOURCES = \

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * orad: the ora broker. Holds the organisation's upstream keys, knows each
  * caller by the kernel's word (SO_PEERCRED), and forwards what policy allows.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * metrics.h: counters for the admin status and Prometheus endpoints, and
  * the upstream's recent health.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * orad.h: the broker's shared state, one struct for the whole process.
  *

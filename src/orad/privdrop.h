@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * privdrop.h: give up root for good, once the socket is bound and the master
  * key read.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * reply.h: every answer orad writes itself goes through here, so that all
  * errors have one shape: OpenRouter's error object plus a stable `type` that

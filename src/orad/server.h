@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * server.h: the routing of each request that came through the door
  * (http_conn.h) to its handler, after the caller has been identified and

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * tcpident.c: the uid owning the client end of a loopback TCP connection,
  * asked of the kernel through NETLINK_SOCK_DIAG (see tcpident.h for the

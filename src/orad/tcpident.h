@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * tcpident.h: who is on the other end of a loopback TCP connection.
  *

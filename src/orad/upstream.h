@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * upstream.h: HTTP transfers to OpenRouter, driven by orad's event loop.
  *

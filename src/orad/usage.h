@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * usage.h: what an upstream answer says about itself (generation id, served
  * model, tokens, cost, in-band errors), read leniently from a whole JSON body

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * chat.c: `orask chat` (and a bare `orask` on a terminal): a conversation
  * at a prompt, with line editing and history from libedit.

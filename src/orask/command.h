@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * command.h: the command words of orask (models, me, usage, log, show,
  * rm, templates, chat) and how the words after the options are told apart from a question.

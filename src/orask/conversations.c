@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * conversations.c: `orask log`, `orask show ID` and `orask rm ID`: the
  * history as a person reads it, or as JSON lines for a script.

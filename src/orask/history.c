@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history.c: orask's conversations in SQLite (history.h has the layout
  * and the rules; history_files.c the checked directory, history_import.c

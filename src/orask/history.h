@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history.h: orask's conversations, in a private SQLite database under the
  * user's XDG state directory, searchable with FTS5.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history_files.c: the checked directory and files of orask's history.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history_import.c: an older orask's history (conversations/ID.json and
  * log.jsonl, JSON files) copied into the database when it is created, so

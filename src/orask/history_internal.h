@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history_internal.h: what the parts of orask's history share (history.c
  * the database, history_files.c the checked directory and files,

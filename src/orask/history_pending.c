@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history_pending.c: the exchanges of plain questions, on their way into
  * the database.

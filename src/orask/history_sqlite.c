@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history_sqlite.c: libsqlite3, loaded when the history is first opened
  * (history_sqlite.h says why).

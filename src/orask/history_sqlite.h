@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * history_sqlite.h: the SQLite functions orask's history calls, found at
  * run time.

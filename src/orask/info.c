@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * info.c: `orask models`, `orask me` and `orask usage`, and the budgets -u
  * prints after an answer.

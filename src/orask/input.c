@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * input.c: gather the question from the arguments, standard input and the
  * files of -f.

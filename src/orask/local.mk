@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orask: ask a model from the shell, through the broker.
 bin_PROGRAMS += orask
 ORASK_HISTORY_SOURCES = src/orask/history.c src/orask/history.h src/orask/history_files.c \

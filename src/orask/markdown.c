@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * markdown.c: Markdown on a terminal (markdown.h says what and why).
  */

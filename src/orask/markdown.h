@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * markdown.h: an answer in Markdown, shown on a terminal as it streams:
  * headings, emphasis, inline code, lists, block quotes, code blocks (with

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * settings.c: reading orask.conf (settings.h has the format and the
  * rules).

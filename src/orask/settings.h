@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * settings.h: the user's own defaults for orask, in
  * $XDG_CONFIG_HOME/ora/orask.conf (default ~/.config/ora/orask.conf), in

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * utf8.c: whether text is UTF-8, which is all JSON (and so the broker)
  * carries. Strict: overlong forms, surrogates and code points past

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The benchmark (`make bench`, not part of `make check`): ora-load drives
 # load against the mock directly and through orad; run.sh prints the table.
 noinst_PROGRAMS += tests/bench/ora-load

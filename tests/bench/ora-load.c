@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ora-load: the HTTP load generator behind `make bench` (tests/bench/run.sh).
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orask_vs_curl.sh: wall time of one short non-streamed question asked with
 # orask, against curl --unix-socket sending the same request, both through
 # orad to the mock upstream, in the same run. Not a test: a missed target is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # run.sh: ora's benchmark, run by `make bench`. Not a test: a missed target
 # is reported, never a failure; the exit status is non-zero only when the
 # benchmark itself could not run.

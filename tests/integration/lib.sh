@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # lib.sh: shared set-up for ora's integration tests, sourced by each test.
 #
 # Each test runs hermetically: its own temporary directory, its own mock

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Integration tests: real orad, real mock upstream, real sockets and users.
 TESTS += \
 	tests/integration/test_orad_api.sh \

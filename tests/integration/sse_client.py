@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # sse_client.py SOCK BODY PREFIX [CLOSE_AFTER]: one chat request over the
 # socket, read as an event stream (or as JSON when the answer is not a
 # stream). Everything received is appended to PREFIX.raw as it arrives

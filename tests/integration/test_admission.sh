@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The door (issue 11): every field of a request is understood, and what an
 # ordinary user sends cannot take a request outside the role, the cost
 # centre's provider rules or the reservation. Each case is judged by what

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orask and libora-client end to end: real orad, real mock upstream, the
 # real socket. Answers streamed and whole, stdin as material, conversations
 # and their private history, `orask log`, colour only on a terminal, every

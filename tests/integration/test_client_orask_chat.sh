@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orask chat, driven through a real terminal (tmux) against real orad and
 # the mock upstream: questions at a prompt, multi-line input, /model,
 # /system, /usage, Ctrl-C that stops an answer and keeps the chat, Ctrl-D

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orask's commands and conversations, end to end through real orad and the
 # mock upstream: command words never become paid questions (usage errors,
 # "did you mean" at a terminal), `orask log -q/--cid`, `show` and `rm` on

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Other clients on the socket, without a key: curl --unix-socket and Python's
 # httpx over a Unix-socket transport (Debian's python3-httpx), whole answers
 # and streams, the way the README shows them. The README's own examples are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # One user, several upstream keys: a rule grants cost centres (dev, prod),
 # the first is the default, a request picks another with X-Ora-Cost-Centre;
 # each request lands on its centre's key and budget, in the ledger and the

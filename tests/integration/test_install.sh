@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_install.sh: what `make install` lays out for a system, in a DESTDIR:
 # programs, libora-client with its soname and symlinks and no libtool
 # archive, the header, the .pc, man pages (one date and version, mandoc

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Sustained load: the ledger's WAL stays under its bound however long the
 # load lasts (its checkpointer restarts the log while the broker keeps
 # writing), and every request the upstream billed is in the ledger at the

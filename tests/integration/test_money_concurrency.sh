@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # 200 concurrent requests from 10 real users against budgets that admit only
 # some of them: no budget is overspent, exactly the right number is
 # admitted, and the ledger equals the upstream's billing to the picodollar.

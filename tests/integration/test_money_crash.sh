@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # kill -9 of orad with 50 requests in flight (streams and non-streams),
 # then a restart: every generation the upstream billed ends up in the ledger
 # once, with its exact cost, after reconciliation through /generation,

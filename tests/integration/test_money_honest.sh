@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Honest charges: an exchange counts as sent only once the upstream has the
 # whole request. A client that hangs up (half-closes) before that, against
 # an upstream slow to take it, is charged nothing, its reservation is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The ledger's database cannot be written for a while (another process holds
 # its write lock): orad keeps serving, every write waits in its intent log,
 # and once the database is free again everything is in it, exactly. Then

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Settlement of every way a request can end: a normal answer, a hang-up
 # mid-stream (reconciled from /generation, while it still answers 404),
 # upstream errors before and during a stream. Reservations are released,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_oractl_admin.sh: oractl against a real orad and the mock upstream:
 # status, metrics, reload (accepted and refused), key rotate under a slow
 # stream, key rm, key check, explain, the audit trail; and, as root with

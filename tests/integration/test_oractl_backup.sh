@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_oractl_backup.sh: the ledger's upkeep. A ledger made by the previous
 # schema (tests/integration/data/ledger-v1.db) is upgraded in place by a
 # newer orad, every row kept; a ledger from a newer ora is refused;

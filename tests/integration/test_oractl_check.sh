@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_oractl_check.sh: `oractl check` validates a configuration like
 # `visudo -c`: every loader error with file:line and exit 1, warnings with
 # exit 0, keys that are not stored, and model patterns that match nothing

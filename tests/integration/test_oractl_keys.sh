@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_oractl_keys.sh: oractl init, key add and key list against a private
 # configuration and state directory in a temporary directory.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_oractl_report.sh: `oractl report` against a ledger filled through the
 # real ledger API (tests/unit/ledger_fill) with known rows: exact totals that
 # equal the ledger's own SUM, CSV and JSON that parse back to the same

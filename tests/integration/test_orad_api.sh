@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The broker's API as one caller sees it: answers, streaming, refusals with
 # clear errors for every kind of bad input, and a daemon that keeps serving.
 . "$top_srcdir/tests/integration/lib.sh"

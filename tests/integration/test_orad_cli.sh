@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_orad_cli.sh: what an administrator meets first. Every program
 # answers --help and --version; `oractl init` run twice refuses (exit 3);
 # `orad -t` and `oractl check` say no whenever orad would not start (the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Refusals cost the refused, not the disk: a flood of refused requests (huge
 # model names, a loop with no rule) grows the state directory and the log
 # by a bounded amount; text a user sends cannot forge a log line; with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The door under attack by ordinary local users: every resource a user can
 # make orad hold (memory, descriptors, time, the loop) stays bounded, and
 # other users (and the administrator) are still served. One section per

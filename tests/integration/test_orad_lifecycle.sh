@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Reload, rate limits and shutdown: SIGHUP applies a good configuration and
 # refuses a broken one, in-flight requests finish under the policy they
 # started with, limits answer 429 with Retry-After, SIGTERM drains.

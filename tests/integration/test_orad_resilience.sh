@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Upstream resilience: retries with backoff that honour Retry-After, only
 # while the client has seen nothing and never for an answer the upstream may
 # be generating anyway; fallback models; a timeout per phase, each with its

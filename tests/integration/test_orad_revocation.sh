@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Revocation reaches every process: a program started with a group as its
 # effective gid (`sg grp -c ...`, or a setgid program) keeps that gid after
 # the user is removed from the group, and must not keep the group's access.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The sandbox: once serving, orad cannot run a program or read a file
 # outside its paths (the denied calls fail and are logged) and keeps
 # serving; its start-up log says what was applied; daemon.sandbox = false

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The upstream keys never leave orad except in the upstream Authorization
 # header: not in responses, logs, argv, the environment, files in the clear,
 # or a core dump; and nobody without root can read orad's memory.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orad refuses to start, naming the key and the reason, when a key is
 # missing, too open, or does not decrypt; and refuses to clobber what is not
 # its own socket.

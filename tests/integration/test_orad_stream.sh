@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Streaming as a user sees it: events reach the client while the upstream is
 # still generating, comments and both shapes of the usage chunk pass through,
 # a client that hangs up stops the upstream transfer (and so the spend) at

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_orad_unit.sh: orad started the way contrib/orad.service starts it,
 # without systemd itself: never root, the socket bound by someone else and
 # handed over (LISTEN_FDS, as orad.socket does, here by

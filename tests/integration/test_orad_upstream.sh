@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Upstream faults as a caller sees them: every OpenRouter error status passes
 # through unchanged with its rate-limit headers, a 200 that is a failure and
 # an error chunk mid-stream reach the client as sent, a connection cut mid-

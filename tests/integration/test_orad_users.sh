@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # Real Unix users in real groups: the kernel's word decides who may do what,
 # group changes apply to the next request, and nobody can act as another.
 . "$top_srcdir/tests/integration/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # orad's whole lifecycle under valgrind: start, answer, stream, lose a client
 # mid-stream, refuse, reload, drain on SIGTERM. Valgrind must report no
 # errors and no leaks. (Sanitizer builds skip this: the two do not mix; the

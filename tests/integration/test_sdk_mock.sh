@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_sdk_mock.sh: the official openai and @anthropic-ai/sdk npm packages,
 # configured only by base URL and key as tools are, talk DIRECTLY to the
 # mock over TCP: chat completions, responses and messages, stream and not,

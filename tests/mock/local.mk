@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # ora-mock: a fake OpenRouter upstream for tests and benchmarks (see
 # tests/mock/README.md). Not installed.
 noinst_PROGRAMS += tests/mock/ora-mock

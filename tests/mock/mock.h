@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock.h: ora-mock, a fake OpenRouter upstream for ora's tests and benchmarks.
  *

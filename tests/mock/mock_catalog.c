@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_catalog.c: the model catalog behind GET /models and the prices of
  * every completion.

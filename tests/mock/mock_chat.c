@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_chat.c: POST /api/v1/chat/completions up to the point where an
  * answer starts: logging the request, authentication, validation, model

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_control.c: the test-facing control API under /mock/ (no auth: the
  * mock listens on loopback and holds no real secret).

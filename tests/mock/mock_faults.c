@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_faults.c: the fault queue behind POST/DELETE/GET /mock/faults.
  *

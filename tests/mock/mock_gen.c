@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_gen.c: a chat answer in flight, as a small state machine on timers.
  *

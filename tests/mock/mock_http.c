@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_http.c: the HTTP side of ora-mock: listening, connection tracking,
  * routing, authentication and reply helpers.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_main.c: ora-mock's command line, setup, event loop and teardown.
  */

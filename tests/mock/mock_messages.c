@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_messages.c: POST /api/v1/messages, OpenRouter's Anthropic-compatible
  * endpoint, in Anthropic's request and answer shapes (README.md lists what

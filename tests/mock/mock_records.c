@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_records.c: what the mock billed (the truth ora's ledger is compared
  * with), per-key usage for GET /key, GET /generation, and the log of the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_responses.c: POST /api/v1/responses, OpenRouter's (stateless) take
  * on OpenAI's Responses API: request fields and answer shapes as README.md

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_util.c: allocation, clocks and generation ids for ora-mock.
  */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * mock_wire.c: OpenRouter's chat completion JSON, built from a generation.
  *

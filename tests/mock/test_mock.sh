@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # test_mock.sh: ora-mock speaks OpenRouter's wire format (shapes, exact
 # cost, streaming order, errors, faults) and records what it billed.
 # Builds nothing; runs the built mock on a free loopback port. Prints one

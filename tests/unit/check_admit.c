@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_admit.c: the admission core without a daemon: values that mean one
  * thing, model ids and patterns, the field table, the price, and the

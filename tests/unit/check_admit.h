@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_admit.h: shared by the admission tests: a fixed policy
  * (tests/unit/data/conf/admit.conf) and catalog, and a way to admit one

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_admit_policy.c: the fields that choose a model, a provider or a
  * price: plugins by id, routers held to the caller's models, priced

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_client.c: unit tests of libora-client's stream parsing: the SSE
  * parser and the stream interpreter, fed bytes split every way. main() runs

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_client_history.c: orask's conversations (src/orask/history*.c, in
  * SQLite) on a real file system: the modes of what is created whatever the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_client_http.c: the library's own HTTP/1.1 over the Unix socket,
  * against the canned responder: what the request looks like, every way an

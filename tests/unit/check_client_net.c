@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_client_net.c: libora-client's transport against a responder thread
  * on a real Unix socket that writes canned bytes: split events, error chunks,

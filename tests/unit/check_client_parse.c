@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_client_parse.c: unit tests of what libora-client makes of the
  * broker's bodies (the error classifier, the completion, model and identity

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_client_responder.c: a canned HTTP responder on a real Unix socket,
  * in a thread of the test: it reads each request and answers with bytes

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_conf.c: loading ora.conf, as an operator sees it: the values and
  * defaults that land in the struct, the warnings for rules that can never

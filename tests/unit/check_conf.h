@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_conf.h: helpers shared by the configuration tests (check_conf.c for
  * what a good file gives and what is warned about, check_conf_errors.c for

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_conf_budget.c: budgets in ora.conf: the exact picodollars and
  * periods they load as, their defaults, which budget applies to a user, and

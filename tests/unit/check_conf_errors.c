@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_conf_errors.c: each kind of mistake in ora.conf, reported once as
  * "FILE:LINE: what is wrong; what to do".

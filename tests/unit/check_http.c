@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_http.c: orad's request parser (src/orad/http_parse.c), fed whole,
  * byte by byte and split at every offset: what it accepts, every refusal,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_keystore.c: the master key, sealed upstream keys and the keyring,
  * each in a fresh temporary state directory.

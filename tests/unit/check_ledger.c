@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_ledger.c: the ledger as its users see it: rows in SQLite exactly as
  * written, in every mode; the broker's intent log (ORA_LEDGER_LOGGED) that

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_main.c: the one main() of the Check programs that define a single
  * suite(): run it, and exit non-zero if any test failed.

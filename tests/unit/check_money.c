@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_money.c: exact picodollar amounts: parsing the decimals OpenRouter
  * and the configuration write, formatting them back, and the saturating

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_orask_command.c: the words after orask's options are a command
  * only when they fit it, a question otherwise; a mistyped command is never

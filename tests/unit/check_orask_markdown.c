@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_orask_markdown.c: Markdown answers as a terminal shows them
  * (src/orask/markdown.c): each construct against the expected bytes,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_orask_settings.c: orask.conf (src/orask/settings.c): every setting
  * read, templates found by name, a missing file is no settings, and the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_period.c: calendar budget periods in a time zone, at the edges that
  * matter for money: midnight at the end of a month or year, Mondays, and

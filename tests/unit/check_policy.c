@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_policy.c: who gets which rule, cost centre and models, from
  * tests/unit/data/conf/policy.conf and made-up identities.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_report.c: the calendar arithmetic of `oractl report`: dates typed
  * by an admin, local dates of instants and where local days begin (DST,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_sse.c: the server-sent event reader shared by orad and
  * libora-client (src/common/sse.c): every line ending, a CR at the end of

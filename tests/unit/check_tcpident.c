@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_tcpident.c: the uid of loopback TCP callers, from the real kernel.
  *

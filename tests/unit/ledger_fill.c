@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * ledger_fill.c: write ledger rows through the real ledger API, for the
  * report tests (orad's own rows depend on an upstream; these are exact).

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # sdk.sh: the official OpenAI and Anthropic SDKs as test clients, sourced by
 # integration tests after lib.sh.
 #
