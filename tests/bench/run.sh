@@ -441,6 +441,49 @@ row "" "ledger on" "off" "" "cost" "target" "verdict"
 row "throughput, rps" "$on_rps" "$off_rps" "" "$cost%" "<= 10%" "$(verdict max "$cost" 10 "points")"
 echo "cost: the median of the rounds' costs, in %:$round_costs"
 
+# ---- what the sandbox costs ------------------------------------------------
+#
+# The same pairing, against an orad identical but for daemon.sandbox =
+# false (both keep their ledgers). seccomp adds a filter run to every
+# system call orad makes; Landlock only to opening files.
+kill -TERM "$NOLEDGER_PID"
+wait "$NOLEDGER_PID" 2>/dev/null
+PIDS=$(echo "$PIDS" | sed "s/ $NOLEDGER_PID//")
+sed -e "s|socket = \"$SOCK\";|socket = \"$T/nosandbox.sock\";|" \
+	-e "s|state_dir = \"\([^\"]*\)\";|state_dir = \"\\1-nosandbox\";|" \
+	-e 's|^daemon = {|daemon = {\n  sandbox = false;|' "$CONF" >"$T/nosandbox.conf"
+state=$(sed -n 's|.*state_dir = "\([^"]*\)";.*|\1|p' "$CONF" | head -n 1)
+cp -a "$state" "$state-nosandbox" 2>/dev/null && rm -f "$state-nosandbox"/ledger.db*
+"$top_builddir/orad" -f -c "$T/nosandbox.conf" 2>"$T/nosandbox.log" &
+NOSANDBOX_PID=$!
+PIDS="$PIDS $NOSANDBOX_PID"
+wait_for_file "$T/nosandbox.sock" || die "the orad without a sandbox did not start"
+sleep 0.5
+grep -q 'sandbox' "$T/orad.log" && echo "sandbox of the first orad: $(grep -m1 'sandbox' "$T/orad.log" | sed 's/.*orad\[[a-z]*\]: //')"
+round=1
+round_costs=""
+while [ $round -le $LEDGER_ROUNDS ]; do
+	run orad "sbx-on-$round" --concurrency "$CONCURRENCY" --duration "$TP_ROUND_S" --warmup "$WARMUP_S"
+	load "sbx-off-$round" --url http://localhost/api/v1/chat/completions \
+		--unix-socket "$T/nosandbox.sock" --concurrency "$CONCURRENCY" \
+		--duration "$TP_ROUND_S" --warmup "$WARMUP_S"
+	mock_post /mock/reset '{}'
+	round_costs="$round_costs $(awk -v a="$(rps_of "sbx-on-$round")" -v b="$(rps_of "sbx-off-$round")" \
+		'BEGIN { printf "%.1f", (b > 0 ? 100 * (b - a) / b : 0) }')"
+	round=$((round + 1))
+done
+set -- $(pooled sbx on)
+on_rps=$3
+set -- $(pooled sbx off)
+off_rps=$3
+cost=$(echo $round_costs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END {
+	printf "%.0f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+echo
+echo "sandbox on vs off, $CONCURRENCY in flight, $LEDGER_ROUNDS rounds each, taking turns:"
+row "" "sandbox on" "off" "" "cost" "" ""
+row "throughput, rps" "$on_rps" "$off_rps" "" "$cost%" "" ""
+echo "cost: the median of the rounds' costs, in %:$round_costs"
+
 if [ "$PROFILE" = 1 ]; then
 	if command -v perf >/dev/null 2>&1; then
 		profile_orad || echo "bench: perf could not profile orad (see perf record's" \
