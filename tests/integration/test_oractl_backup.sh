@@ -38,7 +38,7 @@ seal_keys || exit 1
 
 # --- a version 1 ledger, upgraded by orad in place ---------------------------------
 check "the test ledger is schema version 1" \
-	sh -c "[ \"\$(sqlite3 '$V1' 'PRAGMA user_version; SELECT value FROM meta WHERE key = \"schema_version\"' | tr '\n' ' ')\" = '0 1 ' ]"
+	[ "$(sql "$V1" 'PRAGMA user_version') $(sql "$V1" "SELECT value FROM meta WHERE key = 'schema_version'")" = "0 1" ]
 cp "$V1" "$STATE/ledger.db"
 chmod 600 "$STATE/ledger.db"
 owner "$STATE"
@@ -64,8 +64,10 @@ wait $LOAD
 check "oractl backup while orad answers: exit 0" [ "$rc" = 0 ]
 check "  ... says how many rows" grep -q "^backed up $STATE/ledger.db to $T/backup.db: [0-9]* request rows" "$T/b.out"
 check "  ... the copy is 0600" [ "$(stat -c %a "$T/backup.db")" = 600 ]
-check "  ... one file, no WAL beside it" sh -c "[ ! -e '$T/backup.db-wal' ] && [ \"\$(sqlite3 '$T/backup.db' 'PRAGMA journal_mode')\" = delete ]"
-check "  ... passes SQLite's integrity check" [ "$(sqlite3 "$T/backup.db" 'PRAGMA integrity_check')" = ok ]
+mode=$(sql "$T/backup.db" 'PRAGMA journal_mode')
+[ -e "$T/backup.db-wal" ] && mode="$mode, with a WAL"
+check "  ... one file, no WAL beside it ($mode)" [ "$mode" = delete ]
+check "  ... passes SQLite's integrity check" [ "$(sql "$T/backup.db" 'PRAGMA integrity_check')" = ok ]
 n=$(sql "$T/backup.db" 'SELECT COUNT(*) FROM requests')
 check "  ... holds at least every row folded before it ($n >= $rows_before)" [ "$n" -ge "$rows_before" ]
 check "  ... and the count it printed" grep -q ": $n request rows" "$T/b.out"
@@ -119,7 +121,7 @@ rc=$(run p.out "$ORACTL" -c "$T/prune.conf" prune --before 2026-02-30)
 check "prune of a date that does not exist: exit 1" [ "$rc" = 1 ]
 
 # --- a ledger from a newer ora is refused ---------------------------------------------
-sqlite3 "$L2" 'PRAGMA user_version = 99'
+"$PY3" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.commit()' "$L2"
 rc=$(run p.out "$ORACTL" -c "$T/prune.conf" prune --before 2026-01-03)
 check "a ledger from a newer ora: refused, exit 1" [ "$rc" = 1 ]
 check "  ... naming both versions" grep -q "schema version 99, made by a newer ora; this one knows up to version 3" "$T/p.out"
