@@ -37,8 +37,11 @@ write_conf '  { everyone = true; role = "basic"; cost_centre = "dev"; }'
 seal_keys || exit 1
 
 # --- a version 1 ledger, upgraded by orad in place ---------------------------------
+# Read a copy: opening the file where it is would leave SQLite's -shm
+# beside it in the source tree (read-only under make distcheck).
+cp "$V1" "$T/v1.db"
 check "the test ledger is schema version 1" \
-	[ "$(sql "$V1" 'PRAGMA user_version') $(sql "$V1" "SELECT value FROM meta WHERE key = 'schema_version'")" = "0 1" ]
+	[ "$(sql "$T/v1.db" 'PRAGMA user_version') $(sql "$T/v1.db" "SELECT value FROM meta WHERE key = 'schema_version'")" = "0 1" ]
 cp "$V1" "$STATE/ledger.db"
 chmod 600 "$STATE/ledger.db"
 owner "$STATE"
