@@ -2,7 +2,7 @@
 /*
  * admit.h: the door. Admission of a request body as a pure function of
  * (request bytes, caller's rule, role, cost centre and configuration,
- * catalog view) -> decision. It touches no socket, no evhttp request and no
+ * catalog view) -> decision. It touches no socket, no HTTP request and no
  * global, so it is unit-tested (tests/unit/check_admit*.c) and fuzzed
  * (fuzz/admit-fuzzer.c) without a daemon.
  *
