@@ -55,6 +55,8 @@ else
 check_PROGRAMS += $(FUZZ_TARGETS)
 endif
 TESTS += fuzz/corpus.sh
+# What corpus.sh wrote of each target's run.
+CLEANFILES += fuzz/corpus-*.out
 EXTRA_DIST += fuzz/README.md fuzz/corpus fuzz/run.sh fuzz/corpus.sh fuzz/lsan.supp \
 	fuzz/conf.options
 
