@@ -417,24 +417,33 @@ PIDS="$PIDS $NOLEDGER_PID"
 wait_for_file "$T/noledger.sock" || die "the ledger-less orad did not start"
 sleep 0.5
 rps_of() { sed -n 's/.*rps=\([0-9.]*\).*/\1/p' "$T/$1.out"; }
-round=1
-round_costs=""
-while [ $round -le $LEDGER_ROUNDS ]; do
-	run orad "led-on-$round" --concurrency "$CONCURRENCY" --duration "$TP_ROUND_S" --warmup "$WARMUP_S"
-	load "led-off-$round" --url http://localhost/api/v1/chat/completions \
-		--unix-socket "$T/noledger.sock" --concurrency "$CONCURRENCY" \
-		--duration "$TP_ROUND_S" --warmup "$WARMUP_S"
-	mock_post /mock/reset '{}'
-	round_costs="$round_costs $(awk -v a="$(rps_of "led-on-$round")" -v b="$(rps_of "led-off-$round")" \
-		'BEGIN { printf "%.1f", (b > 0 ? 100 * (b - a) / b : 0) }')"
-	round=$((round + 1))
-done
-set -- $(pooled led on)
-on_rps=$3
-set -- $(pooled led off)
-off_rps=$3
-cost=$(echo $round_costs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END {
-	printf "%.0f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+# paired_rounds TAG SOCKET: LEDGER_ROUNDS rounds in which the first orad
+# and the one on $T/SOCKET.sock take turns under the same closed-loop load;
+# sets on_rps and off_rps (pooled) and cost, the median of the rounds'
+# costs in % (each listed in round_costs).
+paired_rounds() {
+	tag=$1
+	sock=$2
+	round=1
+	round_costs=""
+	while [ $round -le $LEDGER_ROUNDS ]; do
+		run orad "$tag-on-$round" --concurrency "$CONCURRENCY" --duration "$TP_ROUND_S" --warmup "$WARMUP_S"
+		load "$tag-off-$round" --url http://localhost/api/v1/chat/completions \
+			--unix-socket "$T/$sock.sock" --concurrency "$CONCURRENCY" \
+			--duration "$TP_ROUND_S" --warmup "$WARMUP_S"
+		mock_post /mock/reset '{}'
+		round_costs="$round_costs $(awk -v a="$(rps_of "$tag-on-$round")" -v b="$(rps_of "$tag-off-$round")" \
+			'BEGIN { printf "%.1f", (b > 0 ? 100 * (b - a) / b : 0) }')"
+		round=$((round + 1))
+	done
+	set -- $(pooled "$tag" on)
+	on_rps=$3
+	set -- $(pooled "$tag" off)
+	off_rps=$3
+	cost=$(echo $round_costs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END {
+		printf "%.0f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+}
+paired_rounds led noledger
 echo
 echo "ledger on vs off, $CONCURRENCY in flight, $LEDGER_ROUNDS rounds each, taking turns:"
 row "" "ledger on" "off" "" "cost" "target" "verdict"
@@ -460,24 +469,7 @@ PIDS="$PIDS $NOSANDBOX_PID"
 wait_for_file "$T/nosandbox.sock" || die "the orad without a sandbox did not start"
 sleep 0.5
 grep -q 'sandbox' "$T/orad.log" && echo "sandbox of the first orad: $(grep -m1 'sandbox' "$T/orad.log" | sed 's/.*orad\[[a-z]*\]: //')"
-round=1
-round_costs=""
-while [ $round -le $LEDGER_ROUNDS ]; do
-	run orad "sbx-on-$round" --concurrency "$CONCURRENCY" --duration "$TP_ROUND_S" --warmup "$WARMUP_S"
-	load "sbx-off-$round" --url http://localhost/api/v1/chat/completions \
-		--unix-socket "$T/nosandbox.sock" --concurrency "$CONCURRENCY" \
-		--duration "$TP_ROUND_S" --warmup "$WARMUP_S"
-	mock_post /mock/reset '{}'
-	round_costs="$round_costs $(awk -v a="$(rps_of "sbx-on-$round")" -v b="$(rps_of "sbx-off-$round")" \
-		'BEGIN { printf "%.1f", (b > 0 ? 100 * (b - a) / b : 0) }')"
-	round=$((round + 1))
-done
-set -- $(pooled sbx on)
-on_rps=$3
-set -- $(pooled sbx off)
-off_rps=$3
-cost=$(echo $round_costs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END {
-	printf "%.0f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+paired_rounds sbx nosandbox
 echo
 echo "sandbox on vs off, $CONCURRENCY in flight, $LEDGER_ROUNDS rounds each, taking turns:"
 row "" "sandbox on" "off" "" "cost" "" ""
