@@ -437,21 +437,13 @@ hist_insert(struct orask_history *h, const char *cid, const char *model, const c
 	sqlite3_stmt *st;
 	int rc;
 
-	st = prepare(h, "INSERT OR IGNORE INTO conversations (id, model, system, created, updated)"
-	                " VALUES (?1, ?2, ?3, ?4, ?4)");
-	if (st == NULL)
-		return db_fail(h, msg, size);
-	bind_text(st, 1, cid);
-	bind_text(st, 2, model);
-	bind_text(st, 3, system);
-	sqlite3_bind_int64(st, 4, when);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(h, msg, size);
-	st = prepare(h, "UPDATE conversations SET model = coalesce(?2, model),"
-	                " system = coalesce(?3, system),"
-	                " updated = max(updated, ?4) WHERE id = ?1");
+	/* One upsert: a new conversation, or the latest model, system
+	 * prompt and time of one that exists. */
+	st = prepare(h, "INSERT INTO conversations (id, model, system, created, updated)"
+	                " VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT(id) DO UPDATE SET"
+	                " model = coalesce(excluded.model, model),"
+	                " system = coalesce(excluded.system, system),"
+	                " updated = max(updated, excluded.updated)");
 	if (st == NULL)
 		return db_fail(h, msg, size);
 	bind_text(st, 1, cid);
