@@ -92,8 +92,17 @@ settled_all() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state NOT I
 check "every request so far has one ledger row, settled (the idle stream reconciled)" wait_until 10 settled_all
 
 # --- a bounded queue ---------------------------------------------------------
+# The three slow requests must still be in flight when the fourth arrives,
+# however loaded the machine: give them a first byte far beyond any
+# scheduling delay (15 s), and a first_byte_timeout that waits for it.
+set_first_byte_timeout() {
+	sed -i "s/first_byte_timeout = [0-9]*;/first_byte_timeout = $1;/" "$CONF"
+	s=$(req POST /api/v1/admin/reload '{}')
+	[ "$s" = 200 ] || echo "# reload for first_byte_timeout = $1 answered $s"
+}
+set_first_byte_timeout 30
 reset
-mock_post /mock/faults '{"times":3,"delay_headers_ms":1500}'
+mock_post /mock/faults '{"times":3,"delay_headers_ms":8000}'
 SLOW=""
 for i in 1 2 3; do
 	curl -sS --unix-socket "$SOCK" -m 20 -H 'Content-Type: application/json' -d "$NOFB" \
@@ -107,6 +116,7 @@ check "past upstream.max_in_flight a request fails fast with 503" [ "$s" = 503 ]
 check "  ... typed upstream_busy" [ "$(json "$T/out" 'd["error"]["type"]')" = upstream_busy ]
 for p in $SLOW; do wait "$p"; done
 check "  ... while the three in flight are answered" sh -c "grep -l 'Mock answer' '$T'/slow.* | wc -l | grep -qx 3"
+set_first_byte_timeout 2
 
 # --- fallback models ------------------------------------------------------------
 reset
@@ -124,8 +134,10 @@ check "  ... and the ledger records the model that served" \
 check "  ... and the ledger agrees with the mock's billing" mock_vs_ledger
 
 # --- the upstream goes down, then comes back --------------------------------
-# Refresh the model list every second from now on, to see a refresh fail.
-sed -i 's/catalog_refresh = 300;/catalog_refresh = 1;/' "$CONF"
+# Refresh the model list every second from now on, to see a refresh fail;
+# and keep the circuit open for 8 s once it opens, so that the checks made
+# while it is open hold however slowly a loaded machine runs them.
+sed -i 's/catalog_refresh = 300;/catalog_refresh = 1;/; s/circuit_cooldown = 2;/circuit_cooldown = 8;/' "$CONF"
 kill -HUP "$ORAD_PID"
 sleep 1.5
 
@@ -142,7 +154,7 @@ done
 s=$(req POST /api/v1/chat/completions "$NOFB" -D "$T/headers")
 check "after 6 failures in a row the broker fails fast with 503" [ "$s" = 503 ]
 check "  ... typed upstream_down" [ "$(json "$T/out" 'd["error"]["type"]')" = upstream_down ]
-check "  ... saying when it will try again" grep -qi '^Retry-After: [12]' "$T/headers"
+check "  ... saying when it will try again" grep -qi '^Retry-After: [1-8]' "$T/headers"
 if [ -x "$ORASK" ]; then
 	XDG_STATE_HOME=$T/xdg "$ORASK" -S "$SOCK" --no-stream "are you there" >/dev/null 2>"$T/orask.err"
 	rc=$?
@@ -165,9 +177,10 @@ fi
 MOCK_PID=$!
 PIDS="$PIDS $MOCK_PID"
 wait_for_file "$T/mock2.port"
-sleep 2.2
-s=$(req POST /api/v1/chat/completions "$NOFB")
-check "after the cooldown a probe goes through and succeeds" [ "$s" = 200 ]
+# Until the cooldown ends every request is refused at once (503); the
+# first one after it is the probe, and reaches the mock that is back.
+probe_ok() { [ "$(req POST /api/v1/chat/completions "$NOFB")" = 200 ]; }
+check "after the cooldown a probe goes through and succeeds" wait_until 20 probe_ok
 s=$(req POST /api/v1/chat/completions "$NOFB")
 check "  ... and the circuit is closed again" [ "$s" = 200 ]
 
