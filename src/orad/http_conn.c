@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -610,7 +611,7 @@ identify_tcp(struct http_server *s, struct http_door *door, int fd)
 	char host[INET6_ADDRSTRLEN], label[sizeof(((struct orad_conn *)0)->comm)];
 	struct ora_error err;
 	uid_t uid;
-	int port = 0;
+	int port = 0, one = 1;
 
 	host[0] = '\0';
 	if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
@@ -633,6 +634,9 @@ identify_tcp(struct http_server *s, struct http_door *door, int fd)
 		    err.msg);
 		return NULL;
 	}
+	/* Answers and stream events are written as they are ready; Nagle
+	 * would hold a small one back until the client's delayed ACK. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	snprintf(label, sizeof(label), peer.ss_family == AF_INET6 ? "tcp [%s]:%d" : "tcp %s:%d",
 	    host, port);
 	return peers_conn_open_tcp(s->d->peers, fd, uid, label);
