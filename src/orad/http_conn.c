@@ -606,30 +606,38 @@ refuse_at_accept(struct http_server *s, int fd, int status, const char *type, co
 static struct orad_conn *
 identify_tcp(struct http_server *s, struct http_door *door, int fd)
 {
-	struct sockaddr_storage peer;
-	socklen_t plen = sizeof(peer);
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer);
 	char host[INET6_ADDRSTRLEN], label[sizeof(((struct orad_conn *)0)->comm)];
 	struct ora_error err;
 	uid_t uid;
-	int port = 0, one = 1;
+	int port = 0, one = 1, r;
 
 	host[0] = '\0';
-	if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
-		const void *a = peer.ss_family == AF_INET6
-		    ? (const void *)&((struct sockaddr_in6 *)&peer)->sin6_addr
-		    : (const void *)&((struct sockaddr_in *)&peer)->sin_addr;
-		port = ntohs(peer.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&peer)->sin6_port
-		                                        : ((struct sockaddr_in *)&peer)->sin_port);
-		if (inet_ntop(peer.ss_family, a, host, sizeof(host)) == NULL)
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
+		r = ora_error_set(
+		    &err, "Cannot read the addresses of a TCP connection: %s.", strerror(errno));
+	else {
+		const int v6 = peer.ss_family == AF_INET6;
+		const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)&peer;
+		const struct sockaddr_in *p4 = (const struct sockaddr_in *)&peer;
+
+		port = ntohs(v6 ? p6->sin6_port : p4->sin_port);
+		if (inet_ntop(peer.ss_family, v6 ? (const void *)&p6->sin6_addr
+		                                 : (const void *)&p4->sin_addr,
+		        host, sizeof(host)) == NULL)
 			host[0] = '\0';
+		r = orad_tcpident_uid(door->ident, (struct sockaddr *)&local,
+		    (struct sockaddr *)&peer, &uid, &err);
 	}
-	if (orad_tcpident_fd_uid(door->ident, fd, &uid, &err) != 0) {
+	if (r != 0) {
 		ora_log_refusal(HTTP_UNIDENTIFIED_UID,
 		    "refused a TCP connection from %s port %d on %s: %s", host[0] ? host : "?", port,
 		    door->name, err.msg);
 		refuse_at_accept(s, fd, 403, ORA_ERR_NOT_PERMITTED,
 		    "the broker cannot tell which local user owns this TCP connection, so it "
-		    "refuses it (%s) Connect from this machine over loopback, or use the Unix "
+		    "refuses it. %s Connect from this machine over loopback, or use the Unix "
 		    "socket",
 		    err.msg);
 		return NULL;

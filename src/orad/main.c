@@ -423,8 +423,6 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	d->listen_fd = ls->fd;
 	if (listen_tcp_open(dc, &d->tcp, err) != 0)
 		return -1;
-	if (d->tcp.n > 0 && orad_tcpident_open(&d->tcpident, err) != 0)
-		return -1;
 	if (ledger_taken(d, err) != 0)
 		return -1;
 	if (ora_master_key_load_configured(dc->master_key, &d->master, err) != 0)
@@ -439,6 +437,10 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	if (load_keys(d, d->conf, &d->keys, err) != 0)
 		return -1;
 	if (privdrop(dc->user, dc->group, err) != 0)
+		return -1;
+	/* Who owns a TCP caller's socket is for anyone to ask, so the netlink
+	 * socket is opened with no privilege, but before the sandbox. */
+	if (d->tcp.n > 0 && orad_tcpident_open(&d->tcpident, err) != 0)
 		return -1;
 	if (sandbox_apply(d, err) != 0)
 		return -1;

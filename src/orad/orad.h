@@ -64,9 +64,9 @@ struct orad {
 	
 
 	int listen_fd;
-	/* daemon.listen's loopback TCP sockets, and the netlink socket that
-	 * identifies their callers (NULL when there are none); both opened
-	 * before the privilege drop and the sandbox. */
+	/* daemon.listen's loopback TCP sockets, bound before the privilege
+	 * drop, and the netlink socket that identifies their callers (NULL
+	 * when there are none), opened after it but before the sandbox. */
 	struct listen_tcp tcp;
 	struct orad_tcpident *tcpident;
 	dev_t socket_dev; /* identify the socket file we created, so we only */

@@ -121,6 +121,21 @@ check "  ... as not_permitted" [ "$(json "$T/out" 'd["error"]["type"]')" = not_p
 check "  ... naming her" grep -q "user ${PFX}carol" "$T/out"
 check "  ... and nothing reached the upstream" [ "$(upstream_count)" = "$n" ]
 
+# ---- fail closed ----------------------------------------------------------
+# While orad is stopped it accepts nothing; a client connects and resets its
+# end, so the connection orad accepts afterwards has no client socket left
+# for the kernel to name. It must be refused, not guessed at.
+n=$(upstream_count)
+kill -STOP "$ORAD_PID"
+"$PY3" -c 'import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()' "$PORT"
+kill -CONT "$ORAD_PID"
+check "a connection whose client end is gone before orad accepts it is refused and logged" \
+	wait_until 10 grep -q "refused a TCP connection from .* on 127.0.0.1:$PORT: " "$T/orad.log"
+check "  ... and nothing reached the upstream" [ "$(upstream_count)" = "$n" ]
+
 s=$(tcp_req alice 127.0.0.2)
 check "127.0.0.2 is not served (orad listens on 127.0.0.1 only)" [ "$s" != 200 ]
 
