@@ -27,6 +27,11 @@ fi
 add_user alice eng
 add_user bob staff
 add_user carol
+add_user dave staff
+# dave may use the basic role, but his budget is spent.
+CONF_EXTRA="budgets = {
+  users = { spent = { user = \"${PFX}dave\"; usd = 0; period = \"daily\"; }; };
+};"
 RULES="  { group = \"${PFX}eng\"; role = \"power\"; cost_centre = \"dev\"; },
   { group = \"${PFX}staff\"; role = \"basic\"; cost_centre = \"dev\"; }"
 
@@ -61,6 +66,7 @@ check "  ... and bound nothing" [ ! -S "$SOCK" ]
 write_conf "$RULES" "" "$LISTEN"
 start_orad
 check "orad logs the TCP address it serves" grep -q "serving loopback TCP on 127.0.0.1:$PORT" "$T/orad.log"
+check "  ... and runs sandboxed (seccomp) all the same" grep -q "sandbox: seccomp:" "$T/orad.log"
 
 MINI='{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi over tcp"}]}'
 # tcp_req USER HOST: POST MINI as ${PFX}USER to http://HOST:PORT with a
@@ -192,6 +198,12 @@ check "  ... and in the ledger as alice" \
 	as bob node "$T/sdk/chat.mjs" >"$T/sdk.out" 2>"$T/sdk.err" || true
 	check "a model bob's role does not allow is the SDK's PermissionDeniedError" \
 		[ "$(sdk_error)" = "PermissionDeniedError 403 model_not_allowed" ]
+	SDK_MODEL=openai/gpt-4o-mini
+	n=$(upstream_count)
+	as dave node "$T/sdk/chat.mjs" >"$T/sdk.out" 2>"$T/sdk.err" || true
+	check "dave's spent budget is the SDK's APIError 402 budget_exhausted" \
+		[ "$(sdk_error)" = "APIError 402 budget_exhausted" ]
+	check "  ... and nothing reached the upstream" [ "$(upstream_count)" = "$n" ]
 	exit "$FAILED"
 ) >"$T/sdk.tap"
 sdk_status=$?
