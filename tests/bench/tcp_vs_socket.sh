@@ -62,7 +62,12 @@ grep -q "serving loopback TCP on 127.0.0.1:$PORT" "$T/orad.log" || die "orad doe
 echo "bench: TCP beside the socket: orad pid $ORAD_PID, $SOCK and 127.0.0.1:$PORT;" \
 	"$ROUNDS rounds of $ROUND_S s per path and mode"
 
-# run PATH NAME ARGS...: one ora-load run along PATH (direct, socket, tcp).
+# cpu_ticks: orad's user + system time so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ORAD_PID/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# run PATH NAME ARGS...: one ora-load run along PATH (direct, socket, tcp);
+# orad's CPU time during it goes to $T/NAME.cpu (ticks; warm-up included).
 run() {
 	path=$1
 	name=$2
@@ -73,8 +78,10 @@ run() {
 	tcp) set -- --url "http://127.0.0.1:$PORT/api/v1/chat/completions" \
 		--header 'Authorization: Bearer any-key' "$@" ;;
 	esac
+	before=$(cpu_ticks)
 	"$LOAD" "$@" --warmup "$WARMUP_S" --duration "$ROUND_S" >"$T/$name.out" 2>"$T/$name.err" ||
 		{ cat "$T/$name.err" >&2; die "ora-load failed in run '$name'"; }
+	echo $(($(cpu_ticks) - before)) >"$T/$name.cpu"
 	[ -s "$T/$name.err" ] && sed "s/^/bench: $name: /" "$T/$name.err" >&2
 	mock_post /mock/reset '{}'
 }
@@ -108,6 +115,14 @@ pct() {
 	sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END {
 		r = int(p / 100 * NR + 0.999999); if (r < 1) r = 1; print (NR ? v[r] : 0) }'
 }
+# cpu_per_req KIND: orad's CPU time per request over KIND's rounds, us. The
+# warm-up's requests are not counted, so this overstates both paths alike.
+cpu_per_req() {
+	t=$(cat "$T/$1"-[0-9]*.cpu | awk '{ s += $1 } END { print s }')
+	n=$(cat "$T/$1"-[0-9]*.out | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "=")
+		if (kv[1] == "requests") n += kv[2] } } END { print n }')
+	awk -v t="$t" -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 # verdict KIND RATIO: "min": RATIO >= 1 - target; "max": RATIO <= 1 + target.
 verdict() {
@@ -131,6 +146,9 @@ for reuse in yes no; do
 	errors=$((errors + $(cat "$T/tp-$reuse-socket.errors") + $(cat "$T/tp-$reuse-tcp.errors")))
 	r=$(ratio "$t" "$s")
 	row "throughput, $how, $CONCURRENCY in flight, rps" "$s" "$t" "$r" ">= 0.90" "$(verdict min "$r")"
+	s=$(cpu_per_req "tp-$reuse-socket")
+	t=$(cpu_per_req "tp-$reuse-tcp")
+	row "  ... orad CPU per request, us" "$s" "$t" "$(ratio "$t" "$s")" "" ""
 	for p in 50 99; do
 		d=$(pct "$T/lat-$reuse-direct.samples" $p)
 		s=$(pct "$T/lat-$reuse-socket.samples" $p)
@@ -149,6 +167,9 @@ echo
 echo "One orad serves both paths; ora-load sends the same short chat request; the paths take"
 echo "turns in $ROUNDS rounds of $ROUND_S s each, samples pooled. 'new per request': every"
 echo "request opens a connection (a TCP one costs one inet_diag look-up at accept)."
+echo "orad CPU per request: its user and system time over the throughput runs (warm-up"
+echo "included) divided by the requests measured; it varies less than the rates with"
+echo "what else the machine runs."
 [ "$errors" -eq 0 ] || echo "note: $errors requests failed; the figures are suspect (see above)"
 stop_all
 exit 0
