@@ -40,7 +40,8 @@ ora_listen_addr_parse(
 
 	memset(ss, 0, sizeof(*ss));
 	if (spec == NULL || *spec == '\0')
-		return ora_error_set(err, "%s: an empty address is not allowed.", ORA_LISTEN_SETTING);
+		return ora_error_set(
+		    err, "%s: an empty address is not allowed.", ORA_LISTEN_SETTING);
 	v6 = spec[0] == '[';
 	if (v6) {
 		hs = spec + 1;

@@ -53,7 +53,9 @@ take_fd(int conn)
 {
 	char byte, control[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&byte, 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+	struct msghdr mh = {.msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = control,
 	    .msg_controllen = sizeof(control)};
 	struct cmsghdr *cm;
 	int fd;
@@ -77,7 +79,8 @@ do_recv(const char *path, const char *request_file)
 	ssize_t n, len;
 	int l, conn, fd, rf;
 
-	if ((rf = open(request_file, O_RDONLY)) < 0 || (len = read(rf, request, sizeof(request))) <= 0)
+	if ((rf = open(request_file, O_RDONLY)) < 0 ||
+	    (len = read(rf, request, sizeof(request))) <= 0)
 		return die("read the request");
 	close(rf);
 	if (unix_addr(path, &sa) != 0 || (l = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
@@ -106,7 +109,9 @@ do_send(const char *path, const char *address, const char *port)
 	socklen_t len;
 	char byte = 'x', control[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {&byte, 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+	struct msghdr mh = {.msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = control,
 	    .msg_controllen = sizeof(control)};
 	struct cmsghdr *cm;
 	int fd, u;
