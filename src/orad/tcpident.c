@@ -224,17 +224,31 @@ int
 orad_tcpident_fold(const void *buf, size_t len, uint32_t seq, const struct inet_diag_req_v2 *req,
     struct orad_tcpident_answer *a, struct ora_error *err)
 {
-	const struct nlmsghdr *h;
-	int left, r;
+	const char *p = buf;
+	size_t left = len;
+	int r;
 
 	if (len > (size_t)ORAD_TCPIDENT_RECV_BYTES || ((uintptr_t)buf % NLMSG_ALIGNTO) != 0)
 		return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
-	left = (int)len;
-	for (h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-		if (h->nlmsg_seq != seq)
-			continue; /* a stale answer to an abandoned lookup */
-		if ((r = orad_tcpident_fold_one(h, req, a, err)) != 0)
+	/* NLMSG_OK and NLMSG_NEXT, with sizes kept unsigned: every message
+	 * must fit what is left, and the messages must fill the datagram. */
+	while (left >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)p;
+		size_t step;
+
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+			break;
+		if (h->nlmsg_seq == seq && (r = orad_tcpident_fold_one(h, req, a, err)) != 0)
 			return r;
+		/* Messages of other sequence numbers are stale answers to an
+		 * abandoned lookup: skipped. */
+		step = NLMSG_ALIGN(h->nlmsg_len);
+		if (step >= left) {
+			left = 0; /* the last one, its padding included or not */
+			break;
+		}
+		left -= step;
+		p += step;
 	}
 	if (left != 0)
 		return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
