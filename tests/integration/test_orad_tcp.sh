@@ -144,6 +144,16 @@ check "  ... and nothing reached the upstream" [ "$(upstream_count)" = "$n" ]
 
 s=$(tcp_req alice 127.0.0.2)
 check "127.0.0.2 is not served (orad listens on 127.0.0.1 only)" [ "$s" != 200 ]
+# This machine's own non-loopback address (where it has one) reaches nothing.
+EXT=$("$PY3" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("192.0.2.1", 9))
+a = s.getsockname()[0]; print("" if a.startswith("127.") else a)' 2>/dev/null)
+if [ -n "$EXT" ]; then
+	s=$(tcp_req alice "$EXT")
+	check "the machine's address $EXT is not served" [ "$s" = 000 ]
+else
+	echo "SKIP: this machine has no non-loopback IPv4 address to try"
+fi
 
 # ---- a user namespace is no disguise --------------------------------------
 if as alice unshare -Ur true 2>/dev/null; then
