@@ -388,6 +388,7 @@ conf_free(struct ora_conf *conf)
 	free(d->group);
 	free(d->admin_group);
 	free(d->log_level);
+	free_strings(d->listen, d->n_listen);
 	free(u->base_url);
 	free(u->referer);
 	free(u->title);

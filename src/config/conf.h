@@ -174,6 +174,11 @@ struct ora_daemon_conf {
 	long shutdown_grace;  /* seconds SIGTERM waits for in-flight requests */
 	int ledger;           /* record requests in state_dir/ledger.db (default 1) */
 	int sandbox;          /* seccomp and Landlock after start-up (default 1) */
+	/* Loopback TCP addresses served beside the socket ("127.0.0.1:8391",
+	 * "[::1]:8391"); none by default. Callers are identified by the
+	 * kernel (orad/tcpident.h); changed only by a restart. */
+	char **listen;
+	size_t n_listen;
 };
 
 struct ora_upstream_conf {

@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "config/conf_internal.h"
+#include "config/listen_addr.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -125,6 +126,7 @@ wanted_name(enum conf_field_type t)
 	case F_BOOL:
 		return "true or false";
 	case F_STRINGS:
+	case F_LISTEN:
 		return "an array of strings";
 	case F_USD:
 	case F_FRACTION:
@@ -253,6 +255,46 @@ parse_strings(struct conf_loader *ld, const config_setting_t *s, const char *whe
 	}
 }
 
+/* daemon.listen: strings, each a loopback address, none twice. A
+ * non-loopback address is an error here so that `orad -t` and `oractl
+ * check` refuse it before orad would try to bind it. */
+static void
+parse_listen(struct conf_loader *ld, const config_setting_t *s, const char *where,
+    const struct conf_field *f, void *target)
+{
+	char **v;
+	size_t n;
+
+	if (config_setting_length(s) > ORA_LISTEN_MAX) {
+		conf_diag(ld, CONF_ERROR, s, "'%s' %s lists %d addresses; at most %d are served",
+		    f->name, where, config_setting_length(s), ORA_LISTEN_MAX);
+		return;
+	}
+	parse_strings(ld, s, where, f, target);
+	v = *(char ***)((char *)target + f->offset);
+	n = *(size_t *)((char *)target + f->count_offset);
+	for (size_t i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		struct sockaddr_storage a, b;
+		socklen_t alen, blen;
+		struct ora_error err;
+
+		if (v[i][0] == '\0')
+			continue; /* already reported */
+		if (ora_listen_addr_parse(v[i], &a, &alen, &err) != 0) {
+			conf_diag(ld, CONF_ERROR, e, "%s", err.msg);
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (ora_listen_addr_parse(v[j], &b, &blen, &err) == 0 && alen == blen &&
+			    memcmp(&a, &b, alen) == 0)
+				conf_diag(ld, CONF_ERROR, e,
+				    "%s: \"%s\" is listed twice (as element %zu and %zu); list each "
+				    "address once",
+				    ORA_LISTEN_SETTING, v[i], j + 1, i + 1);
+	}
+}
+
 void
 conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *where,
     const struct conf_field *f, void *target)
@@ -270,6 +312,7 @@ conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *
 		type_ok = type == CONFIG_TYPE_BOOL;
 		break;
 	case F_STRINGS:
+	case F_LISTEN:
 		type_ok = type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST;
 		break;
 	case F_USD:
@@ -316,6 +359,10 @@ conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *
 	}
 	if (f->type == F_STRINGS) {
 		parse_strings(ld, s, where, f, target);
+		return;
+	}
+	if (f->type == F_LISTEN) {
+		parse_listen(ld, s, where, f, target);
 		return;
 	}
 	if (f->type >= F_USD && f->type <= F_USER_BUDGETS) {

@@ -60,6 +60,7 @@ enum conf_field_type {
 	F_URL,
 	F_KEY_NAME,
 	F_MODEL, /* one model slug, not a pattern */
+	F_LISTEN, /* array of loopback "address:port" (config/listen_addr.h) */
 	/* Budgets, read by conf_budget.c; kept together and last, since
 	 * conf_parse_value hands the range F_USD..F_USER_BUDGETS over: */
 	F_USD,          /* amount in USD, integer or fraction, >= 0: ora_pico */

@@ -57,6 +57,9 @@ static const struct conf_field daemon_fields[] = {
     FIELD_LONG(D, "shutdown_grace", shutdown_grace, 0, "30", "0 stops at once"),
     FIELD(D, "ledger", F_BOOL, ledger, "true"),
     FIELD(D, "sandbox", F_BOOL, sandbox, "true"),
+    {"listen", F_LISTEN, offsetof(D, listen), offsetof(D, n_listen), 0,
+        "[ \"127.0.0.1:8391\", \"[::1]:8391\" ]",
+        "(or remove the setting to serve the Unix socket only)"},
 };
 #undef D
 

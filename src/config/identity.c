@@ -171,14 +171,15 @@ ora_identity_resolve(uid_t uid, gid_t gid, struct ora_identity *id, struct ora_e
 	int r = -1;
 
 	memset(id, 0, sizeof(*id));
-	if (uid == (uid_t)-1 || gid == (gid_t)-1) {
+	if (uid == (uid_t)-1) {
 		ora_error_set(err, "the kernel gave no credentials for this connection");
 		goto out;
 	}
 	if (resolve_user(uid, &b, &pw, err) != 0)
 		goto out;
 	id->uid = uid;
-	id->gid = gid;
+	/* gid -1: not known (a TCP caller); record the primary group. */
+	id->gid = gid != (gid_t)-1 ? gid : pw.pw_gid;
 	ora_strlcpy(id->user, pw.pw_name, sizeof(id->user));
 	/* pw points into b, which the group look-ups reuse: copy first. */
 	if (resolve_gids(id->user, pw.pw_gid, id, err) != 0)

@@ -32,7 +32,8 @@ struct ora_identity {
 /* Fill id from the peer credentials of a connected AF_UNIX socket. */
 int ora_identity_from_socket(int fd, struct ora_identity *id, struct ora_error *err);
 
-/* Fill id for uid with primary group gid (pid 0), e.g. for `oractl explain`. */
+/* Fill id for uid with primary group gid (pid 0), e.g. for `oractl explain`;
+ * gid (gid_t)-1 when it is not known (a TCP caller): the passwd entry's. */
 int ora_identity_resolve(uid_t uid, gid_t gid, struct ora_identity *id, struct ora_error *err);
 
 /* Fill id for a user name; fails if the user does not exist. */

@@ -10,6 +10,7 @@ libora_common_a_SOURCES += \
 	src/config/conf_validate.c \
 	src/config/policy.c src/config/policy.h \
 	src/config/identity.c src/config/identity.h \
+	src/config/listen_addr.c src/config/listen_addr.h \
 	src/config/preflight.c src/config/preflight.h
 
 check_PROGRAMS += tests/unit/check_conf tests/unit/check_conf_errors \

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/reply.h"
+#include "orad/tcpident.h"
 #include "orad/whois.h"
 
 enum conn_state {
@@ -63,10 +67,20 @@ struct http_conn {
 	struct http_conn *prev, *next;
 };
 
+/* A listening socket: the Unix socket, or a loopback TCP one whose callers
+ * the kernel identifies through ident. */
+struct http_door {
+	struct http_server *s;
+	int fd;                      /* -1 once closed */
+	const char *name;            /* for the log: the path or daemon.listen entry */
+	struct orad_tcpident *ident; /* NULL: the Unix socket (SO_PEERCRED) */
+	struct event *ev_accept;
+};
+
 struct http_server {
 	struct orad *d;
-	int fd;
-	struct event *ev_accept;
+	struct http_door doors[HTTP_MAX_DOORS];
+	size_t n_doors;
 	struct event *ev_pause;
 	long open;
 	long auto_max;            /* max_connections sized from RLIMIT_NOFILE */
@@ -585,14 +599,68 @@ refuse_at_accept(struct http_server *s, int fd, int status, const char *type, co
 	linger_or_close(s, fd);
 }
 
+/* A TCP caller: the kernel names the uid owning the client's socket, by
+ * the connection's exact four-tuple, once, before a byte is read. Any
+ * doubt (no answer, several, not loopback, an error) refuses it: there is
+ * no other way to tell who it is. */
+static struct orad_conn *
+identify_tcp(struct http_server *s, struct http_door *door, int fd)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer);
+	char host[INET6_ADDRSTRLEN], label[sizeof(((struct orad_conn *)0)->comm)];
+	struct ora_error err;
+	uid_t uid;
+	int port = 0, one = 1, r;
+
+	host[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
+		r = ora_error_set(
+		    &err, "Cannot read the addresses of a TCP connection: %s.", strerror(errno));
+	else {
+		const int v6 = peer.ss_family == AF_INET6;
+		const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)&peer;
+		const struct sockaddr_in *p4 = (const struct sockaddr_in *)&peer;
+
+		port = ntohs(v6 ? p6->sin6_port : p4->sin_port);
+		if (inet_ntop(peer.ss_family, v6 ? (const void *)&p6->sin6_addr
+		                                 : (const void *)&p4->sin_addr,
+		        host, sizeof(host)) == NULL)
+			host[0] = '\0';
+		r = orad_tcpident_uid(door->ident, (struct sockaddr *)&local,
+		    (struct sockaddr *)&peer, &uid, &err);
+	}
+	if (r != 0) {
+		ora_log_refusal(HTTP_UNIDENTIFIED_UID,
+		    "refused a TCP connection from %s port %d on %s: %s", host[0] ? host : "?", port,
+		    door->name, err.msg);
+		refuse_at_accept(s, fd, 403, ORA_ERR_NOT_PERMITTED,
+		    "the broker cannot tell which local user owns this TCP connection, so it "
+		    "refuses it. %s Connect from this machine over loopback, or use the Unix "
+		    "socket",
+		    err.msg);
+		return NULL;
+	}
+	/* Answers and stream events are written as they are ready; Nagle
+	 * would hold a small one back until the client's delayed ACK. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	snprintf(label, sizeof(label), peer.ss_family == AF_INET6 ? "tcp [%s]:%d" : "tcp %s:%d",
+	    host, port);
+	return peers_conn_open_tcp(s->d->peers, fd, uid, label);
+}
+
 static void
-admit(struct http_server *s, int fd)
+admit(struct http_server *s, struct http_door *door, int fd)
 {
 	const struct ora_daemon_conf *dc = dconf(s);
-	struct orad_conn *peer = peers_conn_open(s->d->peers, fd);
+	struct orad_conn *peer;
 	struct http_conn *c;
 
-	if (peer == NULL) {
+	if (door->ident != NULL) {
+		if ((peer = identify_tcp(s, door, fd)) == NULL)
+			return;
+	} else if ((peer = peers_conn_open(s->d->peers, fd)) == NULL) {
 		refuse_at_accept(s, fd, 403, ORA_ERR_NOT_PERMITTED,
 		    "the broker cannot read your peer credentials, so it cannot tell who you are");
 		return;
@@ -646,19 +714,21 @@ on_accept_again(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_server *s = arg;
 
-	if (s->fd >= 0)
-		event_add(s->ev_accept, NULL);
+	for (size_t i = 0; i < s->n_doors; i++)
+		if (s->doors[i].fd >= 0)
+			event_add(s->doors[i].ev_accept, NULL);
 }
 
 static void
 on_accept(evutil_socket_t lfd, short what, void *arg)
 {
-	struct http_server *s = arg;
+	struct http_door *door = arg;
+	struct http_server *s = door->s;
 
 	for (int i = 0; i < HTTP_ACCEPT_BURST; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			admit(s, fd);
+			admit(s, door, fd);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -669,11 +739,34 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 			struct timeval tv = { 0, HTTP_ACCEPT_PAUSE_MS * 1000 };
 			ora_log_warning("cannot accept connections (%s); pausing for %d ms",
 			    strerror(errno), HTTP_ACCEPT_PAUSE_MS);
-			event_del(s->ev_accept);
+			for (size_t j = 0; j < s->n_doors; j++)
+				event_del(s->doors[j].ev_accept);
 			evtimer_add(s->ev_pause, &tv);
 		}
 		return;
 	}
+}
+
+static int
+add_door(struct http_server *s, int fd, const char *name, struct orad_tcpident *ident,
+    struct ora_error *err)
+{
+	struct http_door *door;
+
+	if (s->n_doors >= HTTP_MAX_DOORS)
+		return ora_error_set(err, "cannot serve on %s: too many listening sockets", name);
+	door = &s->doors[s->n_doors];
+	door->s = s;
+	door->fd = fd;
+	door->name = name;
+	door->ident = ident;
+	door->ev_accept = event_new(s->d->base, fd, EV_READ | EV_PERSIST, on_accept, door);
+	if (door->ev_accept == NULL)
+		return ora_error_set(err, "cannot serve on %s", name);
+	s->n_doors++;
+	if (event_add(door->ev_accept, NULL) != 0)
+		return ora_error_set(err, "cannot serve on %s", name);
+	return 0;
 }
 
 struct http_server *
@@ -686,7 +779,6 @@ http_server_new(struct orad *d, int listen_fd, void (*on_request)(struct orad *d
 	if (s == NULL)
 		abort();
 	s->d = d;
-	s->fd = listen_fd;
 	s->on_request = on_request;
 	s->on_head = on_head;
 	s->auto_max = 1024;
@@ -696,25 +788,36 @@ http_server_new(struct orad *d, int listen_fd, void (*on_request)(struct orad *d
 		long n = ((long)rl.rlim_cur - HTTP_FD_RESERVE - HTTP_ADMIN_RESERVE) / 2;
 		s->auto_max = n < 16 ? 16 : n;
 	}
-	s->ev_accept = event_new(d->base, listen_fd, EV_READ | EV_PERSIST, on_accept, s);
 	s->ev_pause = evtimer_new(d->base, on_accept_again, s);
-	if (s->ev_accept == NULL || s->ev_pause == NULL || event_add(s->ev_accept, NULL) != 0) {
+	if (s->ev_pause == NULL || add_door(s, listen_fd, "the Unix socket", NULL, err) != 0) {
 		http_server_free(s);
-		ora_error_set(err, "cannot serve on the socket");
 		return NULL;
 	}
 	return s;
 }
 
+int
+http_server_listen_tcp(struct http_server *s, int fd, const char *name,
+    struct orad_tcpident *ident, struct ora_error *err)
+{
+	if (ident == NULL)
+		return ora_error_set(err, "no way to identify callers on %s", name);
+	return add_door(s, fd, name, ident, err);
+}
+
 void
 http_server_stop_accepting(struct http_server *s)
 {
-	if (s == NULL || s->fd < 0)
+	if (s == NULL)
 		return;
-	event_del(s->ev_accept);
 	evtimer_del(s->ev_pause);
-	close(s->fd);
-	s->fd = -1;
+	for (size_t i = 0; i < s->n_doors; i++) {
+		if (s->doors[i].fd < 0)
+			continue;
+		event_del(s->doors[i].ev_accept);
+		close(s->doors[i].fd);
+		s->doors[i].fd = -1;
+	}
 }
 
 void
@@ -726,8 +829,8 @@ http_server_free(struct http_server *s)
 		conn_close(s->conns, 0);
 	while (s->lingering != NULL)
 		linger_end(s->lingering);
-	if (s->ev_accept != NULL)
-		event_free(s->ev_accept);
+	for (size_t i = 0; i < s->n_doors; i++)
+		event_free(s->doors[i].ev_accept);
 	if (s->ev_pause != NULL)
 		event_free(s->ev_pause);
 	free(s);

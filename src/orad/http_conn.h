@@ -5,7 +5,8 @@
  * before orad knows what they want:
  *
  *  - identity at accept: SO_PEERCRED is read when the connection is
- *    accepted, and the per-uid and total connection caps apply there,
+ *    accepted (on a daemon.listen TCP socket, the kernel's owner of the
+ *    client's socket, orad/tcpident.h; unknown: 403, closed), and the per-uid and total connection caps apply there,
  *    before a byte is read (over a cap: a short JSON 429/503, closed);
  *    a reserve above the total cap keeps root and the admin group able to
  *    connect; EMFILE at accept pauses accepting briefly instead of spinning;
@@ -32,11 +33,13 @@
 #include <stddef.h>
 
 #include "common/util.h"
+#include "config/listen_addr.h"
 
 struct orad;
 struct orad_conn;
 struct http_req;
 struct http_server;
+struct orad_tcpident;
 
 /* A client that has not taken a byte of its answer for this long is cut. */
 #define HTTP_WRITE_STALL_S 60
@@ -57,6 +60,11 @@ struct http_server;
 #define HTTP_LINGER_MS 500
 #define HTTP_MAX_LINGER 64
 #define HTTP_LINGER_BYTES 65536
+/* Listening sockets: the Unix one and daemon.listen's. */
+#define HTTP_MAX_DOORS (1 + ORA_LISTEN_MAX)
+/* The uid refusals of unidentified TCP callers are rate-limited under in
+ * the log (ora_log_refusal): all of them share one allowance. */
+#define HTTP_UNIDENTIFIED_UID ((unsigned)-1)
 /* Bytes read from a connection at a time. */
 #define HTTP_READ_CHUNK 16384
 
@@ -70,7 +78,14 @@ struct http_server *http_server_new(struct orad *d, int listen_fd,
     void (*on_request)(struct orad *d, struct http_req *req),
     int (*on_head)(struct orad *d, struct http_req *req), struct ora_error *err);
 
-/* Stop accepting and close the listening descriptor (drain). */
+/* Serve loopback TCP on fd too (a daemon.listen socket, named name for
+ * the log; both must outlive s). Each connection's caller is the uid the
+ * kernel says owns the client's socket (ident), asked at accept; after
+ * that, everything is as for the Unix socket. */
+int http_server_listen_tcp(struct http_server *s, int fd, const char *name,
+    struct orad_tcpident *ident, struct ora_error *err);
+
+/* Stop accepting and close the listening descriptors (drain). */
 void http_server_stop_accepting(struct http_server *s);
 
 /* Close every connection (telling their requests) and free. NULL is fine. */

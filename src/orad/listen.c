@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "orad/listen.h"
+#include "orad/tcpident.h"
 
 #define SD_LISTEN_FDS_START 3
 
@@ -157,4 +158,41 @@ listen_remove(const char *path, const struct listen_socket *ls)
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == ls->dev &&
 	    st.st_ino == ls->ino)
 		unlink(path);
+}
+
+int
+listen_tcp_open(const struct ora_daemon_conf *dc, struct listen_tcp *lt, struct ora_error *err)
+{
+	memset(lt, 0, sizeof(*lt));
+	for (size_t i = 0; i < dc->n_listen && i < ORA_LISTEN_MAX; i++) {
+		if (orad_tcpident_listen(dc->listen[i], LISTEN_BACKLOG, &lt->fd[i], err) != 0) {
+			listen_tcp_close(lt);
+			return -1;
+		}
+		lt->spec[i] = ora_xstrdup(dc->listen[i]);
+		lt->n = i + 1;
+	}
+	return 0;
+}
+
+int
+listen_tcp_changed(const struct ora_daemon_conf *dc, const struct listen_tcp *lt)
+{
+	if (dc->n_listen != lt->n)
+		return 1;
+	for (size_t i = 0; i < lt->n; i++)
+		if (strcmp(dc->listen[i], lt->spec[i]) != 0)
+			return 1;
+	return 0;
+}
+
+void
+listen_tcp_close(struct listen_tcp *lt)
+{
+	for (size_t i = 0; i < lt->n; i++) {
+		if (lt->fd[i] >= 0)
+			close(lt->fd[i]);
+		free(lt->spec[i]);
+	}
+	memset(lt, 0, sizeof(*lt));
 }

@@ -9,6 +9,7 @@ orad_SOURCES = \
 	src/orad/http_parse.c src/orad/http_parse.h \
 	src/orad/http_conn.c src/orad/http_conn.h \
 	src/orad/peers.c src/orad/peers.h \
+	src/orad/tcpident.c src/orad/tcpident.h \
 	src/orad/whois.c src/orad/whois.h \
 	src/orad/reply.c src/orad/reply.h \
 	src/orad/handlers.h \

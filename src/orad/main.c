@@ -41,6 +41,7 @@
 #include "orad/privdrop.h"
 #include "orad/sandbox.h"
 #include "orad/server.h"
+#include "orad/tcpident.h"
 #include "orad/upstream.h"
 #include "orad/usage.h"
 #include "orad/whois.h"
@@ -214,6 +215,9 @@ orad_reload(struct orad *d, struct ora_diag *diag)
 	}
 	if (strcmp(conf->daemon.socket_path, d->conf->daemon.socket_path) != 0)
 		ora_log_warning("daemon.socket changed: the new path takes effect after a restart");
+	if (listen_tcp_changed(&conf->daemon, &d->tcp))
+		ora_log_warning("daemon.listen changed: the new addresses take effect after a restart; "
+		                "until then orad keeps serving the ones it bound at start");
 	/* In-flight requests hold their own reference to the old policy and
 	 * have already handed their key to the transfer. */
 	ora_conf_unref(d->conf);
@@ -417,6 +421,8 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	if (listen_open(dc, ls, err) != 0)
 		return -1;
 	d->listen_fd = ls->fd;
+	if (listen_tcp_open(dc, &d->tcp, err) != 0)
+		return -1;
 	if (ledger_taken(d, err) != 0)
 		return -1;
 	if (ora_master_key_load_configured(dc->master_key, &d->master, err) != 0)
@@ -431,6 +437,10 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	if (load_keys(d, d->conf, &d->keys, err) != 0)
 		return -1;
 	if (privdrop(dc->user, dc->group, err) != 0)
+		return -1;
+	/* Who owns a TCP caller's socket is for anyone to ask, so the netlink
+	 * socket is opened with no privilege, but before the sandbox. */
+	if (d->tcp.n > 0 && orad_tcpident_open(&d->tcpident, err) != 0)
 		return -1;
 	if (sandbox_apply(d, err) != 0)
 		return -1;
@@ -481,6 +491,8 @@ stop(struct orad *d, struct listen_socket *ls)
 		listen_remove(d->conf->daemon.socket_path, ls);
 	if (d->listen_fd >= 0)
 		close(d->listen_fd);
+	listen_tcp_close(&d->tcp);
+	orad_tcpident_free(d->tcpident);
 	ora_conf_unref(d->conf);
 	if (d->base != NULL)
 		event_base_free(d->base);
@@ -535,6 +547,9 @@ main(int argc, char **argv)
 	event_add(trim, &trim_every);
 	d.started_us = ora_now_us();
 	d.started_ms = ora_wall_ms();
+	for (size_t i = 0; i < d.tcp.n; i++)
+		ora_log_info("serving loopback TCP on %s; callers are identified by the kernel "
+		             "(daemon.listen)", d.tcp.spec[i]);
 	ora_log_info("orad %s ready on %s: %zu rules, %zu cost centres, upstream %s", PACKAGE_VERSION,
 	    ls.activated ? "(systemd socket)" : d.conf->daemon.socket_path, d.conf->n_rules,
 	    d.conf->n_centres, d.conf->upstream.base_url);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "config/conf.h"
+#include "orad/listen.h"
 
 struct event_base;
 struct http_server;
@@ -22,6 +23,7 @@ struct ora_secret;
 struct orad_upstream;
 struct orad_catalog;
 struct orad_peers;
+struct orad_tcpident;
 struct orad_whois;
 struct orad_metrics;
 struct ora_ledger;
@@ -62,6 +64,11 @@ struct orad {
 	
 
 	int listen_fd;
+	/* daemon.listen's loopback TCP sockets, bound before the privilege
+	 * drop, and the netlink socket that identifies their callers (NULL
+	 * when there are none), opened after it but before the sandbox. */
+	struct listen_tcp tcp;
+	struct orad_tcpident *tcpident;
 	dev_t socket_dev; /* identify the socket file we created, so we only */
 	ino_t socket_ino; /* ever remove our own */
 

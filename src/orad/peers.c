@@ -56,23 +56,41 @@ peers_user(struct orad_peers *p, uid_t uid)
 }
 
 
+/* Count a connection of uid. */
+static struct orad_conn *
+conn_record(struct orad_peers *p, int fd, uid_t uid, gid_t gid, pid_t pid)
+{
+	struct orad_conn *c = ora_xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->uid = uid;
+	c->gid = gid;
+	c->pid = pid;
+	c->user = peers_user(p, uid);
+	c->user->connections++;
+	p->open++;
+	return c;
+}
+
 struct orad_conn *
 peers_conn_open(struct orad_peers *p, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct orad_conn *c;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred))
 		return NULL;
-	c = ora_xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	c->uid = cred.uid;
-	c->gid = cred.gid;
-	c->pid = cred.pid;
-	c->user = peers_user(p, cred.uid);
-	c->user->connections++;
-	p->open++;
+	return conn_record(p, fd, cred.uid, cred.gid, cred.pid);
+}
+
+struct orad_conn *
+peers_conn_open_tcp(struct orad_peers *p, int fd, uid_t uid, const char *label)
+{
+	struct orad_conn *c = conn_record(p, fd, uid, (gid_t)-1, 0);
+
+	/* No process to name: the ledger's client_exe says where it came from. */
+	ora_strlcpy(c->comm, label, sizeof(c->comm));
+	c->comm_read = 1;
 	return c;
 }
 

@@ -35,7 +35,7 @@ struct orad_conn {
 	int fd;
 	uid_t uid;
 	gid_t gid;
-	pid_t pid;
+	pid_t pid;            /* 0 over TCP: unknown */
 	struct orad_user_state *user;
 	char comm[32];        /* the client's executable name, read once */
 	int comm_read;
@@ -51,6 +51,12 @@ void peers_free(struct orad_peers *p);
 /* Record the connection just accepted on fd, with its peer credentials,
  * counted against its uid. NULL if the kernel gives no credentials. */
 struct orad_conn *peers_conn_open(struct orad_peers *p, int fd);
+
+/* The same for a loopback TCP connection whose client socket the kernel
+ * says uid owns (orad/tcpident.h). Its process is unknown: pid is 0, gid
+ * unknown ((gid_t)-1: groups come from NSS as for any caller), and the
+ * executable name is label (e.g. "tcp 127.0.0.1:50312"). */
+struct orad_conn *peers_conn_open_tcp(struct orad_peers *p, int fd, uid_t uid, const char *label);
 
 /* Forget c, whose connection is closing: first tells the request served on
  * it, if any (on_gone), then frees c. */

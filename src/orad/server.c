@@ -212,6 +212,10 @@ server_start(struct orad *d, struct ora_error *err)
 {
 	if ((d->http = http_server_new(d, d->listen_fd, on_request, on_head, err)) == NULL)
 		return -1;
+	/* After identity, a TCP caller takes the same path as a socket one. */
+	for (size_t i = 0; i < d->tcp.n; i++)
+		if (http_server_listen_tcp(d->http, d->tcp.fd[i], d->tcp.spec[i], d->tcpident, err) != 0)
+			return -1;
 	return 0;
 }
 
@@ -221,6 +225,8 @@ server_stop_accepting(struct orad *d)
 	/* Closes the listening descriptor too. */
 	http_server_stop_accepting(d->http);
 	d->listen_fd = -1;
+	for (size_t i = 0; i < d->tcp.n; i++)
+		d->tcp.fd[i] = -1;
 }
 
 void

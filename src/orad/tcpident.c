@@ -27,12 +27,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config/listen_addr.h"
 #include "orad/tcpident.h"
 
 /* Datagrams read for one answer before giving up: the answer is two
  * messages, the rest would be stale answers to an abandoned request. */
 #define ORAD_TCPIDENT_MAX_READS 8
-#define ORAD_TCPIDENT_PORT_MAX 65535
 #define ORAD_TCPIDENT_MALFORMED "The kernel's answer about a TCP connection's owner was malformed."
 
 struct orad_tcpident {
@@ -224,17 +224,31 @@ int
 orad_tcpident_fold(const void *buf, size_t len, uint32_t seq, const struct inet_diag_req_v2 *req,
     struct orad_tcpident_answer *a, struct ora_error *err)
 {
-	const struct nlmsghdr *h;
-	int left, r;
+	const char *p = buf;
+	size_t left = len;
+	int r;
 
 	if (len > (size_t)ORAD_TCPIDENT_RECV_BYTES || ((uintptr_t)buf % NLMSG_ALIGNTO) != 0)
 		return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
-	left = (int)len;
-	for (h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-		if (h->nlmsg_seq != seq)
-			continue; /* a stale answer to an abandoned lookup */
-		if ((r = orad_tcpident_fold_one(h, req, a, err)) != 0)
+	/* NLMSG_OK and NLMSG_NEXT, with sizes kept unsigned: every message
+	 * must fit what is left, and the messages must fill the datagram. */
+	while (left >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)p;
+		size_t step;
+
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+			break;
+		if (h->nlmsg_seq == seq && (r = orad_tcpident_fold_one(h, req, a, err)) != 0)
 			return r;
+		/* Messages of other sequence numbers are stale answers to an
+		 * abandoned lookup: skipped. */
+		step = NLMSG_ALIGN(h->nlmsg_len);
+		if (step >= left) {
+			left = 0; /* the last one, its padding included or not */
+			break;
+		}
+		left -= step;
+		p += step;
 	}
 	if (left != 0)
 		return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
@@ -331,69 +345,7 @@ int
 orad_tcpident_parse_listen(
     const char *spec, struct sockaddr_storage *ss, socklen_t *len, struct ora_error *err)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *hs, *he;
-	unsigned long port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (spec == NULL || *spec == '\0')
-		return ora_error_set(
-		    err, "%s: an empty address is not allowed.", ORAD_TCPIDENT_SETTING);
-	if (spec[0] == '[') {
-		hs = spec + 1;
-		he = strchr(hs, ']');
-		if (he == NULL || he[1] != ':')
-			goto bad;
-		colon = he + 1;
-	} else {
-		hs = spec;
-		colon = strrchr(spec, ':');
-		if (colon == NULL || memchr(spec, ':', (size_t)(colon - spec)) != NULL)
-			goto bad;
-		he = colon;
-	}
-	if ((size_t)(he - hs) >= sizeof(host) || he == hs)
-		goto bad;
-	memcpy(host, hs, (size_t)(he - hs));
-	host[he - hs] = '\0';
-	if (ora_parse_ulong(colon + 1, ORAD_TCPIDENT_PORT_MAX, &port) != 0 || port == 0)
-		return ora_error_set(
-		    err, "%s: \"%s\" needs a port from 1 to 65535.", ORAD_TCPIDENT_SETTING, spec);
-	if (spec[0] != '[' &&
-	    inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*s4);
-	} else if (spec[0] == '[' &&
-	           inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*s6);
-		/* A v4-mapped listener would be a dual-stack socket in
-		 * disguise; only ::1 is loopback-only for IPv6. */
-		if (!IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
-			goto not_loopback;
-		return 0;
-	} else
-		goto bad;
-	if (!orad_tcpident_is_loopback((struct sockaddr *)ss))
-		goto not_loopback;
-	return 0;
-not_loopback:
-	return ora_error_set(err,
-	    "%s: \"%s\" is not a loopback address; orad identifies TCP callers through the "
-	    "kernel only on loopback, so use 127.0.0.1 or [::1] (and a Unix socket for "
-	    "anything else).",
-	    ORAD_TCPIDENT_SETTING, spec);
-bad:
-	return ora_error_set(err,
-	    "%s: \"%s\" is not a numeric address and port such as \"127.0.0.1:8391\" or "
-	    "\"[::1]:8391\" (host names are not accepted).",
-	    ORAD_TCPIDENT_SETTING, spec);
+	return ora_listen_addr_parse(spec, ss, len, err);
 }
 
 int

@@ -25,9 +25,10 @@
 #include <sys/types.h>
 
 #include "common/util.h"
+#include "config/listen_addr.h"
 
 /* The setting named in every refusal of a listen address. */
-#define ORAD_TCPIDENT_SETTING "daemon.listen"
+#define ORAD_TCPIDENT_SETTING ORA_LISTEN_SETTING
 
 /* A netlink socket kept open across lookups (opaque). One per thread. */
 struct orad_tcpident;

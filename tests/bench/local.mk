@@ -7,3 +7,4 @@ tests_bench_ora_load_CFLAGS = $(AM_CFLAGS) $(LIBCURL_CFLAGS)
 tests_bench_ora_load_LDADD = $(LIBCURL_LIBS)
 EXTRA_DIST += tests/bench/run.sh
 EXTRA_DIST += tests/bench/orask_vs_curl.sh
+EXTRA_DIST += tests/bench/tcp_vs_socket.sh

@@ -96,6 +96,7 @@ struct load_opts {
 	long ramp;
 	long max_inflight;
 	long timeout_s;
+	int no_reuse; /* --reuse no: a new connection for every request */
 };
 
 struct load;
@@ -163,6 +164,7 @@ load_usage(FILE *f)
 	    "                (--rate R --duration S | --concurrency C --duration S |\n"
 	    "                 --hold-streams N [--hold-seconds S] [--ramp K])\n"
 	    "                [--warmup S] [--max-inflight N] [--timeout S] [--samples FILE]\n"
+	    "                [--reuse yes|no]\n"
 	    "  --url URL          e.g. http://127.0.0.1:8080/api/v1/chat/completions, or\n"
 	    "                     http://localhost/api/v1/chat/completions with --unix-socket\n"
 	    "  --unix-socket PATH connect to this Unix socket instead of the URL's host\n"
@@ -182,7 +184,9 @@ load_usage(FILE *f)
 	    "  --ramp K           hold: at most K streams connecting at once (default %d)\n"
 	    "  --timeout S        per request; with --hold-streams, for all to open\n"
 	    "                     (default %d)\n"
-	    "  --samples FILE     also write each measured latency (us), one a line\n",
+	    "  --samples FILE     also write each measured latency (us), one a line\n"
+	    "  --reuse no         a new connection for every request, as a command-line\n"
+	    "                     tool makes (default yes: keep-alive)\n",
 	    LOAD_DEFAULT_WARMUP_S, LOAD_DEFAULT_MAX_INFLIGHT, LOAD_DEFAULT_RAMP,
 	    LOAD_DEFAULT_TIMEOUT_S);
 }
@@ -293,6 +297,8 @@ load_parse_args(int argc, char **argv, struct load_opts *o)
 			o->body = val;
 		else if (strcmp(a, "--samples") == 0)
 			o->samples_path = val;
+		else if (strcmp(a, "--reuse") == 0 && (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0))
+			o->no_reuse = strcmp(val, "no") == 0;
 		else if (strcmp(a, "--header") == 0)
 			r = load_add_header(o, val);
 		else if (strcmp(a, "--bearer-file") == 0)
@@ -561,6 +567,8 @@ load_slot_init(struct load *ld, struct load_slot *slot)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, slot->errbuf);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, o->timeout_s);
+	if (o->no_reuse)
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	if (o->mode == LOAD_MODE_HOLD) {
 		/* Held streams must outlive any per-request timeout. */
 		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, load_on_header);

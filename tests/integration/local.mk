@@ -38,7 +38,7 @@ EXTRA_DIST += tests/integration/sse_client.py
 # sysusers.d and tmpfiles.d files, the man pages.
 TESTS += tests/integration/test_install.sh tests/integration/test_orad_unit.sh
 EXTRA_DIST += tests/integration/test_install.sh tests/integration/test_orad_unit.sh
-# Kernel identity of loopback TCP callers (src/orad/tcpident.c, not yet in orad).
+# Kernel identity of loopback TCP callers (src/orad/tcpident.c).
 check_PROGRAMS += tests/unit/check_tcpident
 TESTS += tests/unit/check_tcpident
 tests_unit_check_tcpident_SOURCES = tests/unit/check_tcpident.c src/orad/tcpident.c src/orad/tcpident.h
@@ -48,3 +48,8 @@ TESTS += tests/integration/test_sdk_mock.sh
 EXTRA_DIST += tests/integration/test_sdk_mock.sh tests/integration/sdk
 TESTS += tests/integration/test_orad_hostile.sh
 EXTRA_DIST += tests/integration/test_orad_hostile.sh
+# daemon.listen: loopback TCP, callers named by the kernel, as real users.
+TESTS += tests/integration/test_orad_tcp.sh
+EXTRA_DIST += tests/integration/test_orad_tcp.sh
+check_PROGRAMS += tests/integration/tcp_pass_fd
+tests_integration_tcp_pass_fd_SOURCES = tests/integration/tcp_pass_fd.c

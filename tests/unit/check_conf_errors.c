@@ -213,6 +213,50 @@ START_TEST(test_duplicate_names)
 }
 END_TEST
 
+/* daemon.listen: loopback only, numeric, each once; a good one is kept. */
+START_TEST(test_daemon_listen)
+{
+	static const char *const not_loopback[] = {"0.0.0.0:8391", "192.0.2.1:8391", "[::]:8391",
+	    "[::ffff:127.0.0.1]:8391", "[2001:db8::1]:8391"};
+	struct ora_diag d = {0};
+	struct ora_conf *c = NULL;
+	char text[1024];
+
+	for (size_t i = 0; i < sizeof(not_loopback) / sizeof(not_loopback[0]); i++) {
+		snprintf(text, sizeof(text),
+		    ROLES CENTRES RULES "daemon = { listen = [ \"%s\" ]; };\n", not_loopback[i]);
+		assert_one_error(text, 4, "daemon.listen:", not_loopback[i],
+		    "is not a loopback address", "127.0.0.1 or [::1]");
+	}
+	assert_one_error(ROLES CENTRES RULES "daemon = { listen = [ \"localhost:8391\" ]; };\n", 4,
+	    "daemon.listen:", "host names are not accepted");
+	assert_one_error(ROLES CENTRES RULES "daemon = { listen = [ \"127.0.0.1\" ]; };\n", 4,
+	    "daemon.listen:", "127.0.0.1:8391");
+	assert_one_error(ROLES CENTRES RULES "daemon = { listen = [ \"127.0.0.1:0\" ]; };\n", 4,
+	    "daemon.listen:", "needs a port from 1 to 65535");
+	assert_one_error(ROLES CENTRES RULES
+	    "daemon = { listen = [ \"127.0.0.1:8391\", \"127.0.0.1:8391\" ]; };\n",
+	    4, "daemon.listen:", "is listed twice");
+	assert_one_error(ROLES CENTRES RULES "daemon = { listen = \"127.0.0.1:8391\"; };\n", 4,
+	    "'listen' in daemon must be an array of strings");
+	assert_one_error(ROLES CENTRES RULES "daemon = { listen = [ ]; };\n", 4,
+	    "'listen' in daemon is empty", "remove the setting");
+
+	ck_assert_int_eq(conf_load_text(ROLES CENTRES RULES
+	                     "daemon = { listen = [ \"127.0.0.1:8391\", \"[::1]:8391\" ]; };\n",
+	                     &c, &d),
+	    0);
+	ck_assert_uint_eq(c->daemon.n_listen, 2);
+	ck_assert_str_eq(c->daemon.listen[1], "[::1]:8391");
+	ora_conf_unref(c);
+	ora_diag_clear(&d);
+	ck_assert_int_eq(conf_load_text(ROLES CENTRES RULES, &c, &d), 0);
+	ck_assert_uint_eq(c->daemon.n_listen, 0); /* off by default */
+	ora_conf_unref(c);
+	ora_diag_clear(&d);
+}
+END_TEST
+
 START_TEST(test_daemon_values)
 {
 	static const char *const bad_modes[] = {"0999", "660x", "07777", "66", "rw-rw----"};
@@ -304,6 +348,7 @@ suite(void)
 	tcase_add_test(tc, test_centre_keys);
 	tcase_add_test(tc, test_duplicate_names);
 	tcase_add_test(tc, test_daemon_values);
+	tcase_add_test(tc, test_daemon_listen);
 	tcase_add_test(tc, test_upstream_values);
 	tcase_add_test(tc, test_missing_sections);
 	suite_add_tcase(s, tc);

@@ -230,6 +230,22 @@ START_TEST(test_unnamed_group_kept_as_number)
 }
 END_TEST
 
+/* A TCP caller's gid is not known ((gid_t)-1): the passwd entry's primary
+ * group is recorded, and groups come from the database as for anyone. */
+START_TEST(test_unknown_gid_is_the_primary_group)
+{
+	struct ora_identity id;
+	struct ora_error err = {""};
+
+	ck_assert_msg(ora_identity_resolve(0, (gid_t)-1, &id, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(id.gid, 0);
+	ck_assert_str_eq(id.user, "root");
+	ck_assert(ora_identity_in_group(&id, "root"));
+	ora_identity_clear(&id);
+	ck_assert_int_eq(ora_identity_resolve((uid_t)-1, (gid_t)-1, &id, &err), -1);
+}
+END_TEST
+
 START_TEST(test_not_a_unix_socket)
 {
 	struct ora_identity id;
@@ -263,6 +279,7 @@ identity_suite(void)
 	tcase_add_test(tc, test_lookup_user);
 	tcase_add_test(tc, test_unnamed_group_kept_as_number);
 	tcase_add_test(tc, test_not_a_unix_socket);
+	tcase_add_test(tc, test_unknown_gid_is_the_primary_group);
 	suite_add_tcase(s, tc);
 	return s;
 }
