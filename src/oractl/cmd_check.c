@@ -68,7 +68,7 @@ static int
 catalog_fetch(const struct ora_conf *conf, struct check_catalog *cat, struct ora_error *err)
 {
 	char *url = ora_xasprintf("%s/models", conf->upstream.base_url);
-	struct oractl_http_request rq = {"GET", url, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S};
+	struct oractl_http_request rq = {"GET", url, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S, NULL};
 	struct oractl_http_reply rp;
 	struct json_object *root = NULL, *data, *id;
 	int ret = -1;
