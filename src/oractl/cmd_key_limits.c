@@ -15,7 +15,8 @@
  * whole reservation until it settles, OpenRouter's usage lags a few
  * seconds, and a key used outside ora is charged upstream only. The flag
  * is raised beyond DRIFT_MIN_PICO or DRIFT_PERMILLE of the larger side,
- * whichever is more.
+ * whichever is more: small enough that one request spent around ora
+ * shows, since that is what the flag is for.
  */
 #include "config.h"
 
@@ -37,7 +38,7 @@
 #include "oractl/mgmt.h"
 #include "oractl/oractl.h"
 
-#define DRIFT_MIN_PICO (ORA_PICO_PER_USD / 100) /* 0.01 USD */
+#define DRIFT_MIN_PICO (ORA_PICO_PER_USD / 1000000) /* 0.000001 USD */
 #define DRIFT_PERMILLE 10                       /* 1% */
 #define CELL_MAX 48
 #define NOTE_MAX 160
@@ -274,7 +275,7 @@ oractl_key_list_limits(
 		printf("(ledger: %s)\n", ledger_note);
 	if (flagged)
 		oractl_warning("%d key%s: OpenRouter's usage and ora's ledger differ by more than "
-		               "0.01 USD or 1%%: was the key used outside ora, or are requests still "
+		               "0.000001 USD and 1%%: was the key used outside ora, or are requests still "
 		               "unsettled? (`oractl report --by key`)",
 		    flagged, flagged == 1 ? "" : "s");
 	ora_ledger_close(l);
