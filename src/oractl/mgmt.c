@@ -96,6 +96,7 @@ oractl_key_meta_save(const char *state_dir, const char *name, const struct oract
 {
 	struct json_object *o = json_object_new_object();
 	struct ora_error err;
+	char *text;
 	int ret = 0;
 
 	meta_put(o, "kind", "provisioned");
@@ -107,11 +108,12 @@ oractl_key_meta_save(const char *state_dir, const char *name, const struct oract
 	if (m->disable_hash != NULL)
 		meta_put(o, "disable_pending", m->disable_hash);
 	json_object_object_add(o, "created_ms", json_object_new_int64(m->created_ms));
-	if (ora_key_meta_write(state_dir, name,
-	        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY), &err) != 0) {
+	text = ora_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	if (ora_key_meta_write(state_dir, name, text, &err) != 0) {
 		oractl_error("%s", err.msg);
 		ret = -1;
 	}
+	free(text);
 	json_object_put(o);
 	return ret;
 }
