@@ -343,8 +343,8 @@ out:
 	return ret;
 }
 
-static int
-key_management_exists(const char *state_dir, const char *name)
+int
+ora_key_is_management(const char *state_dir, const char *name)
 {
 	char *path = ora_key_path_kind(state_dir, ORA_KEY_MANAGEMENT, name);
 	struct stat st;
@@ -450,7 +450,7 @@ missing:
 		    "no management key named '%s' (%s does not exist): add it with `oractl key "
 		    "add --management %s`",
 		    name, path, name);
-	else if (key_management_exists(state_dir, name))
+	else if (ora_key_is_management(state_dir, name))
 		/* The one way a management key could be asked to serve
 		 * completions is a cost centre naming it: say why it cannot. */
 		ora_error_set(err,

@@ -159,6 +159,8 @@ int ora_key_seal_kind(const struct ora_secret *master, const char *state_dir,
     struct ora_error *err);
 int ora_key_open_kind(const struct ora_secret *master, const char *state_dir,
     enum ora_key_kind kind, const char *name, struct ora_secret **out, struct ora_error *err);
+/* 1 when state_dir/keys/NAME.management exists. */
+int ora_key_is_management(const char *state_dir, const char *name);
 
 /* state_dir/keys/NAME.meta: a small text (JSON, written by oractl) about a
  * key that is not secret: for a provisioned key its OpenRouter hash, limit

@@ -25,6 +25,7 @@
 #include "keys/keystore.h"
 #include "oractl/audit.h"
 #include "oractl/http.h"
+#include "oractl/mgmt.h"
 #include "oractl/oractl.h"
 
 #define FP_UNREADABLE "unreadable"
@@ -177,6 +178,7 @@ int
 oractl_key_rm(struct oractl *ctl, int argc, char **argv)
 {
 	char fp[FP_MAX], *users = NULL, *path = NULL;
+	struct oractl_key_meta meta = {0};
 	struct ora_secret *master = NULL;
 	int status = ORACTL_EXIT_ERROR;
 	struct ora_error err;
@@ -207,6 +209,11 @@ oractl_key_rm(struct oractl *ctl, int argc, char **argv)
 	}
 	/* What ora remembered of a provisioned key goes with it; the key
 	 * itself stays at OpenRouter until disabled there. */
+	if (oractl_key_meta_load(ctl->conf->daemon.state_dir, name, &meta) == 0)
+		printf("key '%s' was provisioned: it stays valid at OpenRouter until you disable "
+		       "or delete it there (hash %s)\n",
+		    name, meta.hash);
+	oractl_key_meta_clear(&meta);
 	ora_key_meta_remove(ctl->conf->daemon.state_dir, name);
 	sync_dir(path);
 	printf("key '%s' removed (fingerprint %s)\n", name, fp);

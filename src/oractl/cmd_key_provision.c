@@ -337,7 +337,8 @@ int
 oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 {
 	struct ora_secret *master = NULL, *mkey = NULL, *key = NULL;
-	char fp[ORA_KEY_FINGERPRINT_HEX + 1], limit[64], *old_hash = NULL, *mname = NULL;
+	char fp[ORA_KEY_FINGERPRINT_HEX + 1], limit[64], *old_hash = NULL, *mname = NULL,
+	     *earlier = NULL;
 	struct oractl_key_meta m = {0};
 	const char *state_dir, *outcome = "";
 	int r, status = ORACTL_EXIT_ERROR;
@@ -373,7 +374,8 @@ oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 	/* 2: it replaces the old one in the keystore, atomically. */
 	if (seal_or_undo(ctl, master, mkey, name, &m, key, fp) != 0)
 		goto out;
-	free(m.disable_hash);
+	/* A key an earlier rotation could not disable is still pending. */
+	earlier = m.disable_hash;
 	m.disable_hash = ora_xstrdup(old_hash);
 	oractl_key_meta_save(state_dir, name, &m);
 	describe_limit(&m, limit, sizeof(limit));
@@ -386,6 +388,9 @@ oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 		             "(hash %s) stays enabled at OpenRouter: fix the problem above, run "
 		             "`oractl reload`, then disable it at https://openrouter.ai/settings/keys",
 		    old_hash);
+		if (earlier != NULL)
+			oractl_error("so does the key an earlier rotation left enabled (hash %s)",
+			    earlier);
 		goto audit;
 	}
 	/* 4: only now the old key is disabled upstream. Requests in flight
@@ -398,9 +403,19 @@ oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 	}
 	free(m.disable_hash);
 	m.disable_hash = NULL;
-	oractl_key_meta_save(state_dir, name, &m);
 	printf("the old key (hash %s) is disabled at OpenRouter\n", old_hash);
 	status = ORACTL_EXIT_OK;
+	if (earlier != NULL) {
+		if (oractl_mgmt_disable(ctl, mkey, m.management, earlier, 0) == 0) {
+			printf("the key an earlier rotation left enabled (hash %s) is disabled too\n",
+			    earlier);
+		} else {
+			m.disable_hash = earlier;
+			earlier = NULL;
+			status = ORACTL_EXIT_ERROR;
+		}
+	}
+	oractl_key_meta_save(state_dir, name, &m);
 audit:
 	oractl_audit(ctl, "key rotate",
 	    "key '%s' provisioned again: hash %s -> %s, fingerprint %s; %s; old key %s", name,
@@ -412,5 +427,6 @@ out:
 	ora_secret_free(mkey);
 	ora_secret_free(master);
 	free(old_hash);
+	free(earlier);
 	return status;
 }

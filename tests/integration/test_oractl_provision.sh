@@ -138,7 +138,33 @@ sed -i 's|  team = { key = "team"; };|  team = { key = "team"; };\n  admin = { k
 ctl reload
 check "orad refuses a cost centre naming a management key" rc 1
 check "... saying why" has "is an OpenRouter management key"
+ctl check
+check "oractl check refuses it too" has "which is an OpenRouter management key"
+
+# A rotation whose reload fails leaves the old key enabled: orad still uses it.
+ctl key rotate --provision team
+check "rotate --provision with a refused reload fails (exit 1)" rc 1
+check "... and says the old key stays enabled" has "(hash $HASH2) stays enabled at OpenRouter"
+check "the old key is still enabled upstream" [ "$(mk 'd["data"][1]["disabled"]')" = False ]
+code=$(req POST /api/v1/chat/completions "$CHAT" -H 'X-Ora-Cost-Centre: team')
+mock_get /mock/generations "$T/gens.json"
+check "orad goes on serving on the old key" \
+	[ "$code:$(json "$T/gens.json" 'd["data"][-1]["key"]')" = "200:$TEAM2" ]
 cp "$T/conf.good" "$CONF"
+ctl reload
+ledger_flushed
+ctl key list
+check "key list shows the replaced key still enabled" has "(the key it replaced, hash $HASH2, is still enabled upstream)"
+ctl key rotate --provision team
+check "the next rotate --provision succeeds" rc 0
+check "... and disables the key left enabled too" has "left enabled (hash $HASH2) is disabled too"
+check "three keys replaced so far are disabled, the newest serves" \
+	[ "$(mk '[k["disabled"] for k in d["data"]]')" = "[true, true, true, false]" ]
+TEAM2=$(mk 'd["data"][3]["key"]')
+code=$(req POST /api/v1/chat/completions "$CHAT" -H 'X-Ora-Cost-Centre: team')
+mock_get /mock/generations "$T/gens.json"
+check "orad serves on the newest key" \
+	[ "$code:$(json "$T/gens.json" 'd["data"][-1]["key"]')" = "200:$TEAM2" ]
 mock_get /mock/requests "$T/requests.json"
 check "the management key never reached a completion endpoint" \
 	[ "$(json "$T/requests.json" "[e for e in d['data'] if e['authorization_key'] == '$MGMT']")" = "[]" ]
@@ -151,10 +177,25 @@ check "... says OpenRouter could not be reached" has "OpenRouter could not be re
 check "... and shows the ledger's spend for team" grep -qE '^team +\? +\? +\? +\? +0\.0000[0-9]+ +unreachable$' "$T/ctl.out"
 
 # Secrets: never printed, never in orad's argv or logs, never in the clear.
-no_secret() { ! grep -q -e "$TEAM1" -e "$TEAM2" -e "$MGMT" -e "$BADM" "$@"; }
+ALLKEYS=$(mk '" ".join(k["key"] for k in d["data"])')
+no_secret() {
+	for k in $ALLKEYS "$MGMT" "$BADM"; do
+		if grep -q -e "$k" "$@"; then return 1; fi
+	done
+	return 0
+}
 check "no key in any oractl output" no_secret "$T/all.out" "$T/ctl.out"
 check "no key in orad's log" no_secret "$T/orad.log"
 check "no key in orad's argv" no_secret "/proc/$ORAD_PID/cmdline"
 check "no key in the clear in the state directory" sh -c "! grep -r -q -e '$TEAM1' -e '$TEAM2' -e '$MGMT' '$STATE'"
-check "no key in the audit trail" sh -c "! \"$ORACTL\" -c \"$CONF\" audit 2>&1 | grep -q -e '$TEAM2' -e '$MGMT'"
+"$ORACTL" -c "$CONF" audit >"$T/audit.out" 2>&1
+check "the audit trail records provision and rotations" \
+	[ "$(grep -c -e 'key provision' -e 'provisioned again' "$T/audit.out")" -ge 3 ]
+check "no key in the audit trail" no_secret "$T/audit.out"
+
+# key rm of a provisioned key says it stays valid upstream.
+sed -i 's|  team = { key = "team"; };||; s|\[ "team", "dev" \]|[ "dev" ]|' "$CONF"
+ctl key rm team
+check "key rm of a provisioned key says it stays valid upstream" has "stays valid at OpenRouter"
+check "... and its description goes with it" [ ! -e "$STATE/keys/team.meta" ]
 finish
