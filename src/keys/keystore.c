@@ -537,8 +537,7 @@ ora_master_key_load_configured(const char *configured_path, struct ora_secret **
 }
 
 int
-ora_key_meta_write(const char *state_dir, const char *name, const char *text,
-    struct ora_error *err)
+ora_key_meta_write(const char *state_dir, const char *name, const char *text, struct ora_error *err)
 {
 	char *dir = NULL, *base = NULL;
 	uid_t owner = ORA_SECFILE_NO_OWNER;
@@ -549,8 +548,8 @@ ora_key_meta_write(const char *state_dir, const char *name, const char *text,
 	if (key_name_check(name, err) != 0)
 		goto out;
 	if (strlen(text) > KEY_META_MAX) {
-		ora_error_set(err, "the description of key '%s' is longer than %d bytes", name,
-		    KEY_META_MAX);
+		ora_error_set(
+		    err, "the description of key '%s' is longer than %d bytes", name, KEY_META_MAX);
 		goto out;
 	}
 	if (key_dir_open(state_dir, 1, &dirfd, &st, err) != 0)

@@ -146,8 +146,8 @@ static int
 key_add(struct oractl *ctl, int argc, char **argv)
 {
 	int force = 0, prompt = 0, management = 0, first, status = ORACTL_EXIT_ERROR;
-	const struct oractl_option options[] = {{"force", &force}, {"prompt", &prompt},
-	    {"management", &management}, {NULL, NULL}};
+	const struct oractl_option options[] = {
+	    {"force", &force}, {"prompt", &prompt}, {"management", &management}, {NULL, NULL}};
 	struct ora_secret *master = NULL;
 	char fingerprint[ORA_KEY_FINGERPRINT_HEX + 1], *path = NULL, *users = NULL;
 	const struct ora_daemon_conf *d;

@@ -39,14 +39,14 @@
 #include "oractl/oractl.h"
 
 #define DRIFT_MIN_PICO (ORA_PICO_PER_USD / 1000000) /* 0.000001 USD */
-#define DRIFT_PERMILLE 10                       /* 1% */
+#define DRIFT_PERMILLE 10                           /* 1% */
 #define CELL_MAX 48
 #define NOTE_MAX 160
 #define MANAGEMENT_SUFFIX ".management"
 
 /* One key as OpenRouter sees it. */
 struct limits_view {
-	int answered;       /* 1 when OpenRouter described the key */
+	int answered; /* 1 when OpenRouter described the key */
 	char limit[CELL_MAX], reset[CELL_MAX], usage[CELL_MAX], remaining[CELL_MAX];
 	ora_pico usage_pico;
 	int disabled;
@@ -98,15 +98,14 @@ view_fetch(struct oractl *ctl, const struct ora_secret *master, const char *name
 	struct ora_secret *key = NULL;
 	struct json_object *root = NULL, *data;
 	char *url = NULL, msg[ORA_ERROR_MAX];
-	struct oractl_http_request rq = {
-	    "GET", NULL, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S, NULL};
+	struct oractl_http_request rq = {"GET", NULL, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S, NULL};
 	const char *state_dir = ctl->conf->daemon.state_dir;
 	struct ora_error kerr;
 	int ret = 0;
 
 	if (meta != NULL && meta->management != NULL &&
-	    ora_key_open_kind(master, state_dir, ORA_KEY_MANAGEMENT, meta->management, &key,
-	        &kerr) == 0) {
+	    ora_key_open_kind(
+	        master, state_dir, ORA_KEY_MANAGEMENT, meta->management, &key, &kerr) == 0) {
 		url = ora_xasprintf("%s/keys/%s", ctl->conf->upstream.base_url, meta->hash);
 	} else if (ora_key_open(master, state_dir, name, &key, &kerr) == 0) {
 		url = ora_xasprintf("%s/key", ctl->conf->upstream.base_url);
@@ -140,7 +139,8 @@ ledger_cell(struct ora_ledger *l, const char *name, int64_t since_ms, char *out,
 {
 	struct ora_error err;
 
-	if (l == NULL || ora_ledger_spent(l, "key_name", name, since_ms, INT64_MAX, pico, &err) != 0) {
+	if (l == NULL ||
+	    ora_ledger_spent(l, "key_name", name, since_ms, INT64_MAX, pico, &err) != 0) {
 		ora_strlcpy(out, "?", CELL_MAX);
 		return -1;
 	}
@@ -199,7 +199,8 @@ list_management(const char *state_dir)
 			if (len <= slen || de->d_name[0] == '.' ||
 			    strcmp(de->d_name + len - slen, MANAGEMENT_SUFFIX) != 0)
 				continue;
-			printf("%s%.*s", any++ ? ", " : "\nmanagement keys (never used for requests): ",
+			printf("%s%.*s",
+			    any++ ? ", " : "\nmanagement keys (never used for requests): ",
 			    (int)(len - slen), de->d_name);
 		}
 		closedir(d);
@@ -228,7 +229,8 @@ oractl_key_list_limits(
 	for (i = 0; i < n; i++)
 		if ((int)strlen(names[i]) > width)
 			width = (int)strlen(names[i]);
-	printf("\nOpenRouter's side (%s), beside ora's ledger (USD):\n", ctl->conf->upstream.base_url);
+	printf(
+	    "\nOpenRouter's side (%s), beside ora's ledger (USD):\n", ctl->conf->upstream.base_url);
 	printf("%-*s  %-10s  %-8s  %-14s  %-14s  %-14s  %s\n", width, "NAME", "LIMIT", "RESET",
 	    "USAGE", "REMAINING", "LEDGER", "CHECK");
 	for (i = 0; i < n; i++) {
@@ -246,7 +248,8 @@ oractl_key_list_limits(
 			/* One failed connection says it for every key: do not
 			 * wait for each in turn. */
 			unreachable = 1;
-			oractl_error("OpenRouter could not be reached (%s); showing ora's side only",
+			oractl_error(
+			    "OpenRouter could not be reached (%s); showing ora's side only",
 			    err.msg);
 		}
 		if (ledger_cell(l, names[i], has_meta ? meta.created_ms : 0, spent, &ledger_pico) ==
@@ -254,7 +257,10 @@ oractl_key_list_limits(
 		    vw.answered)
 			flagged += drift_cell(vw.usage_pico, ledger_pico, check);
 		else
-			ora_strlcpy(check, vw.answered ? "?" : unreachable ? "unreachable" : "?",
+			ora_strlcpy(check,
+			    vw.answered   ? "?"
+			    : unreachable ? "unreachable"
+			                  : "?",
 			    CELL_MAX);
 		if (vw.disabled)
 			ora_strlcpy(check, "DISABLED upstream", CELL_MAX);
@@ -264,8 +270,8 @@ oractl_key_list_limits(
 		if (!vw.answered && vw.note[0] != '\0')
 			printf("%-*s  (%s)\n", width, "", vw.note);
 		if (has_meta && meta.disable_hash != NULL)
-			printf("%-*s  (the key it replaced, hash %s, is still enabled upstream)\n", width,
-			    "", meta.disable_hash);
+			printf("%-*s  (the key it replaced, hash %s, is still enabled upstream)\n",
+			    width, "", meta.disable_hash);
 		if (has_meta)
 			oractl_key_meta_clear(&meta);
 	}
@@ -274,9 +280,10 @@ oractl_key_list_limits(
 	if (ledger_note[0] != '\0')
 		printf("(ledger: %s)\n", ledger_note);
 	if (flagged)
-		oractl_warning("%d key%s: OpenRouter's usage and ora's ledger differ by more than "
-		               "0.000001 USD and 1%%: was the key used outside ora, or are requests still "
-		               "unsettled? (`oractl report --by key`)",
+		oractl_warning(
+		    "%d key%s: OpenRouter's usage and ora's ledger differ by more than "
+		    "0.000001 USD and 1%%: was the key used outside ora, or are requests still "
+		    "unsettled? (`oractl report --by key`)",
 		    flagged, flagged == 1 ? "" : "s");
 	ora_ledger_close(l);
 	return flagged ? -1 : 0;

@@ -66,8 +66,8 @@ oractl_key_add_management(struct oractl *ctl, const char *name, int force, int p
 		goto out;
 	}
 	if (!force && access(path, F_OK) == 0) {
-		oractl_error("management key '%s' exists (%s); use --force to replace it", name,
-		    path);
+		oractl_error(
+		    "management key '%s' exists (%s); use --force to replace it", name, path);
 		goto out;
 	}
 	if (ora_master_key_load_configured(ctl->conf->daemon.master_key, &master, &err) != 0 ||
@@ -227,22 +227,23 @@ seal_or_undo(struct oractl *ctl, const struct ora_secret *master, const struct o
 	if (oractl_mgmt_disable(ctl, mkey, m->management, m->hash, 1) == 0)
 		oractl_error("the new key could not be stored, so it was deleted at OpenRouter");
 	else
-		oractl_error("the new key could not be stored, nor deleted: delete the key with hash "
-		             "%s at https://openrouter.ai/settings/keys",
+		oractl_error(
+		    "the new key could not be stored, nor deleted: delete the key with hash "
+		    "%s at https://openrouter.ai/settings/keys",
 		    m->hash);
 	return -1;
 }
 
 /* The master key and the management key mname, or -1 after printing. */
 static int
-open_keys(struct oractl *ctl, const char *mname, struct ora_secret **master,
-    struct ora_secret **mkey)
+open_keys(
+    struct oractl *ctl, const char *mname, struct ora_secret **master, struct ora_secret **mkey)
 {
 	struct ora_error err;
 
 	if (ora_master_key_load_configured(ctl->conf->daemon.master_key, master, &err) != 0 ||
-	    ora_key_open_kind(*master, ctl->conf->daemon.state_dir, ORA_KEY_MANAGEMENT, mname, mkey,
-	        &err) != 0) {
+	    ora_key_open_kind(
+	        *master, ctl->conf->daemon.state_dir, ORA_KEY_MANAGEMENT, mname, mkey, &err) != 0) {
 		oractl_error("%s", err.msg);
 		return -1;
 	}
@@ -286,12 +287,13 @@ oractl_key_provision(struct oractl *ctl, int argc, char **argv)
 	       "(fingerprint %s)\n",
 	    name, m.hash, limit, m.label, fp);
 	if (oractl_key_meta_save(state_dir, name, &m) != 0)
-		oractl_warning("key '%s' works, but without %s/keys/%s.meta `key list` cannot show "
-		               "its OpenRouter hash %s and `key rotate --provision` cannot replace it",
+		oractl_warning(
+		    "key '%s' works, but without %s/keys/%s.meta `key list` cannot show "
+		    "its OpenRouter hash %s and `key rotate --provision` cannot replace it",
 		    name, state_dir, name, m.hash);
 	oractl_audit(ctl, "key provision",
-	    "key '%s' provisioned with management key '%s': hash %s, limit %s, fingerprint %s", name,
-	    m.management, m.hash, limit, fp);
+	    "key '%s' provisioned with management key '%s': hash %s, limit %s, fingerprint %s",
+	    name, m.management, m.hash, limit, fp);
 	if ((users = oractl_key_users(ctl->conf, name)) == NULL)
 		printf("note: no cost centre in %s uses key '%s' yet\n", ctl->conf->path, name);
 	else
@@ -338,7 +340,7 @@ oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 {
 	struct ora_secret *master = NULL, *mkey = NULL, *key = NULL;
 	char fp[ORA_KEY_FINGERPRINT_HEX + 1], limit[64], *old_hash = NULL, *mname = NULL,
-	     *earlier = NULL;
+	                                                 *earlier = NULL;
 	struct oractl_key_meta m = {0};
 	const char *state_dir, *outcome = "";
 	int r, status = ORACTL_EXIT_ERROR;
@@ -348,9 +350,10 @@ oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 	state_dir = ctl->conf->daemon.state_dir;
 	if ((r = oractl_key_meta_load(state_dir, name, &m)) != 0) {
 		if (r > 0)
-			oractl_error("key '%s' was not made by `oractl key provision` (there is no "
-			             "%s/keys/%s.meta), so ora cannot make another like it: use `oractl "
-			             "key rotate %s`, or provision a new key",
+			oractl_error(
+			    "key '%s' was not made by `oractl key provision` (there is no "
+			    "%s/keys/%s.meta), so ora cannot make another like it: use `oractl "
+			    "key rotate %s`, or provision a new key",
 			    name, state_dir, name, name);
 		goto out;
 	}
@@ -384,13 +387,14 @@ oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 	    name, m.hash, limit, fp);
 	/* 3: orad sends new requests with it. */
 	if (rotate_reload(ctl, name, &outcome) != 0) {
-		oractl_error("orad goes on with the old key until a reload succeeds, so the old key "
-		             "(hash %s) stays enabled at OpenRouter: fix the problem above, run "
-		             "`oractl reload`, then disable it at https://openrouter.ai/settings/keys",
+		oractl_error(
+		    "orad goes on with the old key until a reload succeeds, so the old key "
+		    "(hash %s) stays enabled at OpenRouter: fix the problem above, run "
+		    "`oractl reload`, then disable it at https://openrouter.ai/settings/keys",
 		    old_hash);
 		if (earlier != NULL)
-			oractl_error("so does the key an earlier rotation left enabled (hash %s)",
-			    earlier);
+			oractl_error(
+			    "so does the key an earlier rotation left enabled (hash %s)", earlier);
 		goto audit;
 	}
 	/* 4: only now the old key is disabled upstream. Requests in flight
@@ -407,7 +411,8 @@ oractl_key_rotate_provision(struct oractl *ctl, const char *name)
 	status = ORACTL_EXIT_OK;
 	if (earlier != NULL) {
 		if (oractl_mgmt_disable(ctl, mkey, m.management, earlier, 0) == 0) {
-			printf("the key an earlier rotation left enabled (hash %s) is disabled too\n",
+			printf(
+			    "the key an earlier rotation left enabled (hash %s) is disabled too\n",
 			    earlier);
 		} else {
 			m.disable_hash = earlier;

@@ -181,8 +181,8 @@ oractl_http(
 	if (strcmp(rq->method, "GET") != 0) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body != NULL ? rq->body : "");
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE,
-		    rq->body != NULL ? (long)strlen(rq->body) : 0L);
+		curl_easy_setopt(
+		    e, CURLOPT_POSTFIELDSIZE, rq->body != NULL ? (long)strlen(rq->body) : 0L);
 		if (strcmp(rq->method, "POST") != 0)
 			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
 	}

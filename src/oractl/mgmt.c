@@ -130,8 +130,9 @@ oractl_mgmt_choose(const char *state_dir, const char *requested, char **name)
 	if (requested != NULL) {
 		path = ora_key_path_kind(state_dir, ORA_KEY_MANAGEMENT, requested);
 		if (access(path, F_OK) != 0) {
-			oractl_error("no management key named '%s' (%s): add it with `oractl key add "
-			             "--management %s`",
+			oractl_error(
+			    "no management key named '%s' (%s): add it with `oractl key add "
+			    "--management %s`",
 			    requested, path, requested);
 			free(path);
 			free(dir);
@@ -166,15 +167,14 @@ oractl_mgmt_choose(const char *state_dir, const char *requested, char **name)
 		             "https://openrouter.ai/settings/management-keys and add it with "
 		             "`oractl key add --management NAME`");
 	else
-		oractl_error("%zu management keys are stored: choose one with --management NAME",
-		    count);
+		oractl_error(
+		    "%zu management keys are stored: choose one with --management NAME", count);
 	return -1;
 }
 
 int
 oractl_mgmt_call(struct oractl *ctl, const struct ora_secret *mkey, const char *method,
-    const char *path, const char *json_body, struct oractl_http_reply *rp,
-    struct ora_error *err)
+    const char *path, const char *json_body, struct oractl_http_reply *rp, struct ora_error *err)
 {
 	char *url = ora_xasprintf("%s%s", ctl->conf->upstream.base_url, path);
 	struct oractl_http_request rq = {
@@ -243,8 +243,8 @@ create_body(const struct oractl_key_meta *m)
 	json_object_object_add(o, "name", json_object_new_string(m->label));
 	if (m->limit != NULL && ora_money_parse(m->limit, &limit) == 0) {
 		ora_money_format(limit, text, sizeof(text));
-		json_object_object_add(o, "limit", json_object_new_double_s(
-		                                       (double)limit / (double)ORA_PICO_PER_USD, text));
+		json_object_object_add(o, "limit",
+		    json_object_new_double_s((double)limit / (double)ORA_PICO_PER_USD, text));
 	}
 	if (m->limit_reset != NULL)
 		json_object_object_add(o, "limit_reset", json_object_new_string(m->limit_reset));
@@ -264,7 +264,8 @@ create_take_key(struct json_object *root, struct ora_secret **key)
 	size_t len;
 	int shape;
 
-	if (!json_object_object_get_ex(root, "key", &v) || !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(root, "key", &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return -1;
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
@@ -335,7 +336,8 @@ oractl_mgmt_disable(struct oractl *ctl, const struct ora_secret *mkey, const cha
 	struct ora_error err;
 	int r;
 
-	what = ora_xasprintf("%s the key with hash %s upstream", delete ? "delete" : "disable", hash);
+	what =
+	    ora_xasprintf("%s the key with hash %s upstream", delete ? "delete" : "disable", hash);
 	if (delete)
 		r = oractl_mgmt_call(ctl, mkey, "DELETE", path, NULL, &rp, &err);
 	else

@@ -31,13 +31,13 @@ struct json_object;
 
 /* What NAME.meta holds for a provisioned key. Strings are owned. */
 struct oractl_key_meta {
-	char *hash;          /* OpenRouter's id of the key */
-	char *limit;         /* USD, as a decimal, or NULL for none */
-	char *limit_reset;   /* "daily", "weekly", "monthly" or NULL */
-	char *label;         /* the key's name at OpenRouter */
-	char *management;    /* the management key that made it */
-	char *disable_hash;  /* a replaced key not yet disabled upstream, or NULL */
-	int64_t created_ms;  /* when ora provisioned it (epoch ms) */
+	char *hash;         /* OpenRouter's id of the key */
+	char *limit;        /* USD, as a decimal, or NULL for none */
+	char *limit_reset;  /* "daily", "weekly", "monthly" or NULL */
+	char *label;        /* the key's name at OpenRouter */
+	char *management;   /* the management key that made it */
+	char *disable_hash; /* a replaced key not yet disabled upstream, or NULL */
+	int64_t created_ms; /* when ora provisioned it (epoch ms) */
 };
 
 void oractl_key_meta_clear(struct oractl_key_meta *m);
@@ -58,8 +58,7 @@ int oractl_mgmt_choose(const char *state_dir, const char *requested, char **name
  * (or NULL), authorised by the management key. Returns 0 with any answer
  * in rp, -1 with err when no answer came. */
 int oractl_mgmt_call(struct oractl *ctl, const struct ora_secret *mkey, const char *method,
-    const char *path, const char *json_body, struct oractl_http_reply *rp,
-    struct ora_error *err);
+    const char *path, const char *json_body, struct oractl_http_reply *rp, struct ora_error *err);
 
 /* The upstream's error.message of an answer, or "HTTP N", into buf. */
 const char *oractl_mgmt_message(const struct oractl_http_reply *rp, char *buf, size_t size);
@@ -86,7 +85,7 @@ struct json_object *oractl_mgmt_data(const struct oractl_http_reply *rp, struct 
  * what remains, beside ora's ledger spend on that key, flagging a
  * disagreement. Without the network it says so and shows the ledger part.
  * Returns 0, or -1 when a disagreement was found. */
-int oractl_key_list_limits(struct oractl *ctl, const struct ora_secret *master,
-    char *const *names, size_t n);
+int oractl_key_list_limits(
+    struct oractl *ctl, const struct ora_secret *master, char *const *names, size_t n);
 
 #endif

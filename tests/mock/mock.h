@@ -188,10 +188,10 @@ struct mock_server {
 	struct event_base *base;
 	struct evhttp *http;
 	struct mock_catalog *catalog;
-	struct mock_map *keys;  /* accepted keys, or NULL: any sk-or-v1- */
+	struct mock_map *keys;            /* accepted keys, or NULL: any sk-or-v1- */
 	struct mock_map *management_keys; /* --management-keys, or NULL */
 	struct mock_keys *provisioned;    /* keys made through POST /keys */
-	struct mock_map *conns; /* evhttp_connection pointer -> mock_conn */
+	struct mock_map *conns;           /* evhttp_connection pointer -> mock_conn */
 	struct mock_faults *faults;
 	struct mock_records *records;
 	struct mock_gen *gens; /* in-flight chat requests, linked list */

@@ -327,9 +327,8 @@ mock_http_start(struct mock_server *srv, const char *listen_spec)
 	evhttp_set_max_body_size(srv->http, MOCK_MAX_BODY_BYTES);
 	evhttp_set_max_headers_size(srv->http, MOCK_MAX_HEADERS_BYTES);
 	evhttp_set_timeout(srv->http, MOCK_IDLE_TIMEOUT_S);
-	evhttp_set_allowed_methods(
-	    srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
-	                   EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+	                                          EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH);
 	/* Our own listener, because evhttp_bind_socket's backlog of 128
 	 * drops SYNs when a benchmark opens 1000 connections at once. */
 	lev = evconnlistener_new_bind(srv->base, NULL, NULL,

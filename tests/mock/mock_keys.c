@@ -197,10 +197,11 @@ mock_keys_obj(const struct mock_server *srv, const struct mock_pkey *p)
 	json_object_object_add(o, "name", json_object_new_string(p->name));
 	json_object_object_add(o, "label", json_object_new_string(label));
 	json_object_object_add(o, "disabled", json_object_new_boolean(p->disabled));
-	json_object_object_add(o, "limit", p->limit_pico < 0 ? NULL : mock_money_json(p->limit_pico));
+	json_object_object_add(
+	    o, "limit", p->limit_pico < 0 ? NULL : mock_money_json(p->limit_pico));
 	left = p->limit_pico - usage;
-	json_object_object_add(o, "limit_remaining",
-	    p->limit_pico < 0 ? NULL : mock_money_json(left > 0 ? left : 0));
+	json_object_object_add(
+	    o, "limit_remaining", p->limit_pico < 0 ? NULL : mock_money_json(left > 0 ? left : 0));
 	json_object_object_add(o, "limit_reset",
 	    p->limit_reset != NULL ? json_object_new_string(p->limit_reset) : NULL);
 	json_object_object_add(
@@ -229,7 +230,8 @@ mock_keys_limit(json_object *v, int64_t *pico, const char **why)
 		return 0;
 	}
 	if ((!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) ||
-	    mock_money_parse(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), pico) != 0 ||
+	    mock_money_parse(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), pico) !=
+	        0 ||
 	    *pico < 0) {
 		*why = "limit must be a non-negative number (USD) or null";
 		return -1;
@@ -265,7 +267,8 @@ mock_keys_apply(struct mock_pkey *p, json_object *body, int create, const char *
 	int64_t limit;
 
 	if (json_object_object_get_ex(body, "name", &v)) {
-		if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0 ||
 		    json_object_get_string_len(v) > MOCK_KEY_NAME_MAX) {
 			*why = "name must be a non-empty string";
 			return -1;
@@ -389,7 +392,8 @@ mock_keys_one(struct mock_server *srv, struct evhttp_request *req, const char *h
 		return;
 	}
 	if (cmd == EVHTTP_REQ_PATCH) {
-		if ((body = mock_keys_body(req)) == NULL || mock_keys_apply(p, body, 0, &why) != 0) {
+		if ((body = mock_keys_body(req)) == NULL ||
+		    mock_keys_apply(p, body, 0, &why) != 0) {
 			json_object_put(body);
 			mock_http_reply_error(srv, req, 400, why, NULL);
 			return;
@@ -500,7 +504,8 @@ mock_keys_control(struct mock_server *srv, struct evhttp_request *req)
 	json_object_object_add(c, "got", json_object_new_int64((int64_t)k->got));
 	json_object_object_add(c, "updated", json_object_new_int64((int64_t)k->updated));
 	json_object_object_add(c, "deleted", json_object_new_int64((int64_t)k->deleted));
-	json_object_object_add(c, "refused_limit", json_object_new_int64((int64_t)k->refused_limit));
+	json_object_object_add(
+	    c, "refused_limit", json_object_new_int64((int64_t)k->refused_limit));
 	json_object_object_add(
 	    c, "refused_disabled", json_object_new_int64((int64_t)k->refused_disabled));
 	json_object_object_add(o, "data", data);
