@@ -22,7 +22,19 @@ CONF_CENTRES='  dev = { key = "dev"; };
 write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"team\", \"dev\" ]; }"
 seal_keys || exit 1
 
-ctl() { "$ORACTL" -c "$CONF" "$@" >"$T/ctl.out" 2>&1; echo $? >"$T/ctl.rc"; cat "$T/ctl.out" >>"$T/all.out"; }
+# ctl ARGS: oractl with our configuration (CTL_CONF: another), output in
+# ctl.out and collected in all.out, status in ctl.rc. ctl_in TEXT ARGS: the
+# same with TEXT on standard input, as an admin pastes a key.
+ctl() {
+	"$ORACTL" -c "${CTL_CONF:-$CONF}" "$@" >"$T/ctl.out" 2>&1
+	echo $? >"$T/ctl.rc"
+	cat "$T/ctl.out" >>"$T/all.out"
+}
+ctl_in() {
+	text=$1
+	shift
+	printf '%s\n' "$text" | ctl "$@"
+}
 rc() { [ "$(cat "$T/ctl.rc")" = "$1" ]; }
 has() { grep -qF -- "$1" "$T/ctl.out"; }
 keys_json() { mock_get /mock/keys "$T/keys.json"; }
@@ -38,12 +50,12 @@ check "a negative limit is refused" has "expected an amount in USD greater than 
 ctl key provision team --limit 1 --reset hourly
 check "an unknown reset window is refused" has "expected daily, weekly or monthly"
 
-printf '%s\n' "$BADM" | "$ORACTL" -c "$CONF" key add --management badm >"$T/ctl.out" 2>&1
-check "key add --management stores a management key" grep -q "management key 'badm' stored" "$T/ctl.out"
+ctl_in "$BADM" key add --management badm
+check "key add --management stores a management key" has "management key 'badm' stored"
 check "it is sealed as badm.management, 0600" [ "$(stat -c %a "$STATE/keys/badm.management")" = 600 ]
-printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$CONF" key add --management dev >"$T/ctl.out" 2>&1
-check "a name cannot be both an upstream and a management key" grep -q "already an upstream key" "$T/ctl.out"
-printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$CONF" key add --management regular >/dev/null 2>&1
+ctl_in "$KEY_DEV" key add --management dev
+check "a name cannot be both an upstream and a management key" has "already an upstream key"
+ctl_in "$KEY_DEV" key add --management regular
 ctl key provision team --limit 1
 check "two management keys and none chosen: asks to choose" has "choose one with --management NAME"
 ctl key provision team --limit 1 --management badm
@@ -55,9 +67,10 @@ check "nothing was created upstream" [ "$(mk 'len(d["data"])')" = 0 ]
 check "nothing was stored" [ ! -e "$STATE/keys/team.key" ]
 
 sed "s|$MOCK_URL/api/v1|http://127.0.0.1:9/api/v1|" "$CONF" >"$T/down.conf"
-printf '%s\n' "$MGMT" | "$ORACTL" -c "$CONF" key add --management mgmt >/dev/null 2>&1
-"$ORACTL" -c "$T/down.conf" key provision team --limit 1 --management mgmt >"$T/ctl.out" 2>&1
-check "unreachable OpenRouter: provision fails clearly" grep -q "cannot reach OpenRouter to create the key" "$T/ctl.out"
+ctl_in "$MGMT" key add --management mgmt
+CTL_CONF=$T/down.conf ctl key provision team --limit 1 --management mgmt
+check "unreachable OpenRouter: provision fails (exit 1)" rc 1
+check "... saying it cannot reach OpenRouter" has "cannot reach OpenRouter to create the key"
 
 # Provision.
 ctl key provision team --limit 0.00003 --reset monthly --label "team backstop" --management mgmt
@@ -170,8 +183,7 @@ check "the management key never reached a completion endpoint" \
 	[ "$(json "$T/requests.json" "[e for e in d['data'] if e['authorization_key'] == '$MGMT']")" = "[]" ]
 
 # Without the network, key list still shows ora's side and says why not more.
-"$ORACTL" -c "$T/down.conf" key list >"$T/ctl.out" 2>&1
-echo $? >"$T/ctl.rc"
+CTL_CONF=$T/down.conf ctl key list
 check "key list without OpenRouter still succeeds" rc 0
 check "... says OpenRouter could not be reached" has "OpenRouter could not be reached"
 check "... and shows the ledger's spend for team" grep -qE '^team +\? +\? +\? +\? +0\.0000[0-9]+ +unreachable$' "$T/ctl.out"
@@ -198,4 +210,5 @@ sed -i 's|  team = { key = "team"; };||; s|\[ "team", "dev" \]|[ "dev" ]|' "$CON
 ctl key rm team
 check "key rm of a provisioned key says it stays valid upstream" has "stays valid at OpenRouter"
 check "... and its description goes with it" [ ! -e "$STATE/keys/team.meta" ]
+check "no sanitizer report from oractl" sh -c "! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$T/all.out' '$T/audit.out'"
 finish
