@@ -480,13 +480,19 @@ s=$(keys GET '/keys?include_disabled=true' -H "$MAUTH")
 check "  ... unless include_disabled=true" py "$T/k" "[k['hash'] for k in d['data']] == ['$HASH']"
 s=$(chat "$M" -H "$MAUTH")
 check "a management key cannot serve completions (403)" [ "$s" = 403 ]
+s=$(keys GET /key -H "$MAUTH")
+check "GET /key with a management key says so" py "$T/k" \
+	"$s == 200 and d['data']['is_management_key'] is True and d['data']['limit'] is None"
+s=$(keys POST /keys '{"name":"second"}' -H "$MAUTH")
+s=$(keys GET '/keys?offset=1&include_disabled=true' -H "$MAUTH")
+check "GET /keys?offset=1 skips the first key" py "$T/k" "[k['name'] for k in d['data']] == ['second']"
 s=$(keys DELETE "/keys/$HASH" -H "$MAUTH")
 check "DELETE /keys/{hash}" py "$T/k" "$s == 200 and d == {'deleted': True}"
 s=$(keys GET "/keys/$HASH" -H "$MAUTH")
 check "  ... then it is gone (404)" [ "$s" = 404 ]
 curl -sS -o "$T/k" "$URL/mock/keys"
 check "/mock/keys: the key, its state and counters" py "$T/k" \
-	"d['data'][0]['key'] == '$NEWKEY' and d['data'][0]['deleted'] is True and d['counts']['created'] == 1 and d['counts']['refused_limit'] == 1 and d['counts']['deleted'] == 1"
+	"d['data'][0]['key'] == '$NEWKEY' and d['data'][0]['deleted'] is True and d['counts']['created'] == 2 and d['counts']['refused_limit'] == 1 and d['counts']['deleted'] == 1"
 
 kill "$MPID"
 s=0
