@@ -1,7 +1,7 @@
 # fish completion for oractl(8)
 
 function __oractl_keys
-    oractl key list 2>/dev/null </dev/null | awk 'NR > 1 && NF > 0 { print $1 }'
+    oractl key list --local 2>/dev/null </dev/null | awk 'NR > 1 && NF == 0 { exit } NR > 1 { print $1 }'
 end
 set -l __oractl_cmds init key report check explain reload status metrics audit
 
@@ -18,10 +18,17 @@ complete -c oractl -n "not __fish_seen_subcommand_from $__oractl_cmds" -a status
 complete -c oractl -n "not __fish_seen_subcommand_from $__oractl_cmds" -a metrics -d 'orad metrics'
 complete -c oractl -n "not __fish_seen_subcommand_from $__oractl_cmds" -a audit -d 'who did what to ora'
 complete -c oractl -n "__fish_seen_subcommand_from init" -l force -d 'replace an existing master key'
-complete -c oractl -n "__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from add list rotate rm check" -a 'add list rotate rm check'
+complete -c oractl -n "__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from add list rotate rm check provision" -a 'add list rotate rm check provision'
 complete -c oractl -n "__fish_seen_subcommand_from key; and __fish_seen_subcommand_from rotate rm check" -a '(__oractl_keys)'
 complete -c oractl -n "__fish_seen_subcommand_from add rotate" -l prompt -d 'prompt on the terminal'
 complete -c oractl -n "__fish_seen_subcommand_from add" -l force -d 'replace'
+complete -c oractl -n "__fish_seen_subcommand_from add" -l management -d 'an OpenRouter management key'
+complete -c oractl -n "__fish_seen_subcommand_from list" -l local -d 'without asking OpenRouter'
+complete -c oractl -n "__fish_seen_subcommand_from rotate" -l provision -d 'provision a new key like it'
+complete -c oractl -n "__fish_seen_subcommand_from provision" -l limit -x -d 'USD limit OpenRouter enforces'
+complete -c oractl -n "__fish_seen_subcommand_from provision" -l reset -x -a 'daily weekly monthly'
+complete -c oractl -n "__fish_seen_subcommand_from provision" -l label -x -d 'name at OpenRouter'
+complete -c oractl -n "__fish_seen_subcommand_from provision" -l management -x -d 'management key'
 complete -c oractl -n "__fish_seen_subcommand_from report" -l by -x -a 'cost_centre user group model key role day month'
 complete -c oractl -n "__fish_seen_subcommand_from report" -l from -x -d 'first day'
 complete -c oractl -n "__fish_seen_subcommand_from report" -l to -x -d 'last day'

@@ -135,7 +135,12 @@ preflight_keys(struct preflight *p, const struct ora_conf *conf)
 		const struct ora_cost_centre *c = &conf->centres[i];
 		char *path = ora_key_path(dc->state_dir, c->key);
 
-		if (access(path, F_OK) != 0 && errno == ENOENT)
+		if (ora_key_is_management(dc->state_dir, c->key))
+			preflight_fail(p,
+			    "cost centre %s names key '%s', which is an OpenRouter management key: "
+			    "it cannot serve requests; name a key made with `oractl key provision`",
+			    c->name, c->key);
+		else if (access(path, F_OK) != 0 && errno == ENOENT)
 			preflight_fail(p,
 			    "cost centre %s names key '%s', which is not stored (%s): run "
 			    "`oractl key add %s` with the key on standard input",

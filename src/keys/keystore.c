@@ -24,6 +24,13 @@
 
 #define KEY_DIR_NAME "keys"
 #define KEY_SUFFIX ".key"
+#define KEY_MANAGEMENT_SUFFIX ".management"
+#define KEY_META_SUFFIX ".meta"
+#define KEY_META_MAX 4096
+/* Prefixed to a management key's name in its associated data: no key name
+ * contains ':', so a management key's file renamed to NAME.key cannot
+ * decrypt as an upstream key. */
+#define KEY_MANAGEMENT_AD "management:"
 #define KEY_NAME_MAX 64
 
 /* Version 1 of NAME.key; see keystore.h. */
@@ -182,23 +189,37 @@ ora_key_dir(const char *state_dir)
 	return ora_xasprintf("%s/" KEY_DIR_NAME, state_dir);
 }
 
+static const char *
+key_suffix(enum ora_key_kind kind)
+{
+	return kind == ORA_KEY_MANAGEMENT ? KEY_MANAGEMENT_SUFFIX : KEY_SUFFIX;
+}
+
+char *
+ora_key_path_kind(const char *state_dir, enum ora_key_kind kind, const char *name)
+{
+	return ora_xasprintf("%s/" KEY_DIR_NAME "/%s%s", state_dir, name, key_suffix(kind));
+}
+
 char *
 ora_key_path(const char *state_dir, const char *name)
 {
-	return ora_xasprintf("%s/" KEY_DIR_NAME "/%s" KEY_SUFFIX, state_dir, name);
+	return ora_key_path_kind(state_dir, ORA_KEY_UPSTREAM, name);
 }
 
 /* Associated data: the header, so it cannot be altered, and the name, so a
  * file copied to another key's name does not decrypt. */
 static unsigned char *
-key_ad(const unsigned char *header, const char *name, size_t *len)
+key_ad(const unsigned char *header, enum ora_key_kind kind, const char *name, size_t *len)
 {
-	size_t nlen = strlen(name);
-	unsigned char *ad = ora_xmalloc(KEY_HEADER_LEN + nlen);
+	const char *prefix = kind == ORA_KEY_MANAGEMENT ? KEY_MANAGEMENT_AD : "";
+	size_t plen = strlen(prefix), nlen = strlen(name);
+	unsigned char *ad = ora_xmalloc(KEY_HEADER_LEN + plen + nlen);
 
 	memcpy(ad, header, KEY_HEADER_LEN);
-	memcpy(ad + KEY_HEADER_LEN, name, nlen);
-	*len = KEY_HEADER_LEN + nlen;
+	memcpy(ad + KEY_HEADER_LEN, prefix, plen);
+	memcpy(ad + KEY_HEADER_LEN + plen, name, nlen);
+	*len = KEY_HEADER_LEN + plen + nlen;
 	return ad;
 }
 
@@ -262,6 +283,13 @@ int
 ora_key_seal(const struct ora_secret *master, const char *state_dir, const char *name,
     const unsigned char *plaintext, size_t len, struct ora_error *err)
 {
+	return ora_key_seal_kind(master, state_dir, ORA_KEY_UPSTREAM, name, plaintext, len, err);
+}
+
+int
+ora_key_seal_kind(const struct ora_secret *master, const char *state_dir, enum ora_key_kind kind,
+    const char *name, const unsigned char *plaintext, size_t len, struct ora_error *err)
+{
 	unsigned char *file = NULL, *ad = NULL;
 	char *dir = NULL, *base = NULL;
 	unsigned long long clen;
@@ -296,12 +324,12 @@ ora_key_seal(const struct ora_secret *master, const char *state_dir, const char 
 	/* A fresh random 192-bit nonce per seal: XChaCha20's nonce is large
 	 * enough that random nonces never collide in practice. */
 	randombytes_buf(file + KEY_HEADER_LEN, KEY_NONCE_LEN);
-	ad = key_ad(file, name, &adlen);
+	ad = key_ad(file, kind, name, &adlen);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(file + KEY_HEADER_LEN + KEY_NONCE_LEN, &clen,
 	    plaintext, len, ad, adlen, NULL, file + KEY_HEADER_LEN, master->data);
 
 	dir = ora_key_dir(state_dir);
-	base = ora_xasprintf("%s" KEY_SUFFIX, name);
+	base = ora_xasprintf("%s%s", name, key_suffix(kind));
 	if (ora_secfile_write(dirfd, dir, base, file, flen, 1, owner, group, err) != 0)
 		goto out;
 	ret = 0;
@@ -316,8 +344,26 @@ out:
 }
 
 int
+ora_key_is_management(const char *state_dir, const char *name)
+{
+	char *path = ora_key_path_kind(state_dir, ORA_KEY_MANAGEMENT, name);
+	struct stat st;
+	int found = lstat(path, &st) == 0;
+
+	free(path);
+	return found;
+}
+
+int
 ora_key_open(const struct ora_secret *master, const char *state_dir, const char *name,
     struct ora_secret **out, struct ora_error *err)
+{
+	return ora_key_open_kind(master, state_dir, ORA_KEY_UPSTREAM, name, out, err);
+}
+
+int
+ora_key_open_kind(const struct ora_secret *master, const char *state_dir, enum ora_key_kind kind,
+    const char *name, struct ora_secret **out, struct ora_error *err)
 {
 	struct ora_secret *key = NULL;
 	unsigned char *file = NULL, *ad = NULL;
@@ -329,7 +375,7 @@ ora_key_open(const struct ora_secret *master, const char *state_dir, const char 
 	*out = NULL;
 	if (key_name_check(name, err) != 0)
 		goto out;
-	path = ora_key_path(state_dir, name);
+	path = ora_key_path_kind(state_dir, kind, name);
 	if (master == NULL || master->len != ORA_MASTER_KEY_BYTES) {
 		ora_error_set(err, "cannot open key '%s': no valid master key", name);
 		goto out;
@@ -339,7 +385,7 @@ ora_key_open(const struct ora_secret *master, const char *state_dir, const char 
 			goto missing;
 		goto out;
 	}
-	base = ora_xasprintf("%s" KEY_SUFFIX, name);
+	base = ora_xasprintf("%s%s", name, key_suffix(kind));
 	if (ora_secfile_open(dirfd, base, path, geteuid() == 0 ? dst.st_uid : ORA_SECFILE_NO_OWNER,
 	        &fd, &st, err) != 0) {
 		if (errno == ENOENT)
@@ -379,7 +425,7 @@ ora_key_open(const struct ora_secret *master, const char *state_dir, const char 
 	}
 	if ((key = ora_secret_new(flen - KEY_OVERHEAD, err)) == NULL)
 		goto out;
-	ad = key_ad(file, name, &adlen);
+	ad = key_ad(file, kind, name, &adlen);
 	/* Decrypt straight into locked memory: the plaintext never exists
 	 * anywhere else. */
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(key->data, NULL, NULL,
@@ -399,8 +445,23 @@ ora_key_open(const struct ora_secret *master, const char *state_dir, const char 
 	goto out;
 
 missing:
-	ora_error_set(err, "no key named '%s' (%s does not exist): add it with `oractl key add %s`",
-	    name, path, name);
+	if (kind == ORA_KEY_MANAGEMENT)
+		ora_error_set(err,
+		    "no management key named '%s' (%s does not exist): add it with `oractl key "
+		    "add --management %s`",
+		    name, path, name);
+	else if (ora_key_is_management(state_dir, name))
+		/* The one way a management key could be asked to serve
+		 * completions is a cost centre naming it: say why it cannot. */
+		ora_error_set(err,
+		    "key '%s' is an OpenRouter management key: it can only create and manage "
+		    "keys, never serve requests. Name a key made with `oractl key provision` "
+		    "instead",
+		    name);
+	else
+		ora_error_set(err,
+		    "no key named '%s' (%s does not exist): add it with `oractl key add %s`", name,
+		    path, name);
 out:
 	ora_secret_free(key);
 	if (fd != -1)
@@ -473,4 +534,95 @@ ora_master_key_load_configured(const char *configured_path, struct ora_secret **
 		free(path);
 	}
 	return ora_master_key_load(configured_path, out, err);
+}
+
+int
+ora_key_meta_write(const char *state_dir, const char *name, const char *text, struct ora_error *err)
+{
+	char *dir = NULL, *base = NULL;
+	uid_t owner = ORA_SECFILE_NO_OWNER;
+	gid_t group = (gid_t)-1;
+	struct stat st;
+	int dirfd = -1, ret = -1;
+
+	if (key_name_check(name, err) != 0)
+		goto out;
+	if (strlen(text) > KEY_META_MAX) {
+		ora_error_set(
+		    err, "the description of key '%s' is longer than %d bytes", name, KEY_META_MAX);
+		goto out;
+	}
+	if (key_dir_open(state_dir, 1, &dirfd, &st, err) != 0)
+		goto out;
+	if (geteuid() == 0 && st.st_uid != 0) {
+		owner = st.st_uid;
+		group = st.st_gid;
+	}
+	dir = ora_key_dir(state_dir);
+	base = ora_xasprintf("%s" KEY_META_SUFFIX, name);
+	ret = ora_secfile_write(dirfd, dir, base, text, strlen(text), 1, owner, group, err);
+out:
+	if (dirfd != -1)
+		close(dirfd);
+	free(dir);
+	free(base);
+	return ret;
+}
+
+int
+ora_key_meta_read(const char *state_dir, const char *name, char **text, struct ora_error *err)
+{
+	char *path = NULL, *base = NULL, *buf = NULL;
+	struct stat dst, st;
+	int dirfd = -1, fd = -1, ret = -1;
+
+	*text = NULL;
+	if (key_name_check(name, err) != 0)
+		goto out;
+	path = ora_xasprintf("%s/" KEY_DIR_NAME "/%s" KEY_META_SUFFIX, state_dir, name);
+	if (key_dir_open(state_dir, 0, &dirfd, &dst, err) != 0) {
+		ret = errno == ENOENT ? 1 : -1;
+		goto out;
+	}
+	base = ora_xasprintf("%s" KEY_META_SUFFIX, name);
+	if (ora_secfile_open(dirfd, base, path, geteuid() == 0 ? dst.st_uid : ORA_SECFILE_NO_OWNER,
+	        &fd, &st, err) != 0) {
+		ret = errno == ENOENT ? 1 : -1;
+		goto out;
+	}
+	if (st.st_size > (off_t)KEY_META_MAX) {
+		ora_error_set(err, "%s is larger than %d bytes: it is not a key description", path,
+		    KEY_META_MAX);
+		goto out;
+	}
+	buf = ora_xmalloc((size_t)st.st_size + 1);
+	if (ora_secfile_read(fd, path, (unsigned char *)buf, (size_t)st.st_size, err) != 0)
+		goto out;
+	buf[st.st_size] = '\0';
+	*text = buf;
+	buf = NULL;
+	ret = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (dirfd != -1)
+		close(dirfd);
+	free(buf);
+	free(path);
+	free(base);
+	return ret;
+}
+
+int
+ora_key_meta_remove(const char *state_dir, const char *name)
+{
+	char *path;
+	int r;
+
+	if (!ora_key_name_valid(name))
+		return -1;
+	path = ora_xasprintf("%s/" KEY_DIR_NAME "/%s" KEY_META_SUFFIX, state_dir, name);
+	r = unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+	free(path);
+	return r;
 }

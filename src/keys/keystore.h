@@ -107,6 +107,11 @@ char *ora_key_path(const char *state_dir, const char *name);
 int ora_secret_read(int fd, size_t max, int one_line, struct ora_secret **out,
     struct ora_error *err);
 
+/* Copy len bytes (a key that arrived some other way, such as a key
+ * OpenRouter just created) into a new secret in locked memory. The caller
+ * wipes its own copy. */
+int ora_secret_copy(const void *data, size_t len, struct ora_secret **out, struct ora_error *err);
+
 /* Check that key looks like an OpenRouter API key. Returns 0 for the current
  * shape (sk-or-v1- and 64 hex digits); 1 for another sk-or- form, with a
  * warning in err; -1 with the reason in err for anything else, including any
@@ -131,5 +136,40 @@ const char *ora_keyring_auth_header(const struct ora_keyring *ring, const char *
 
 /* How many distinct keys ring holds (each name is opened once). */
 size_t ora_keyring_size(const struct ora_keyring *ring);
+
+/*
+ * OpenRouter management ("provisioning") keys, and what ora remembers about
+ * keys it provisioned.
+ *
+ * A management key can only create and manage keys; it never serves a
+ * request. It is sealed like an upstream key but as state_dir/keys/
+ * NAME.management, with "management:NAME" instead of NAME in the associated
+ * data. orad only ever opens NAME.key, so no configuration can make it send
+ * a management key upstream, and a management key's file renamed to
+ * NAME.key does not decrypt.
+ */
+enum ora_key_kind {
+	ORA_KEY_UPSTREAM = 0,   /* state_dir/keys/NAME.key: serves requests */
+	ORA_KEY_MANAGEMENT = 1, /* state_dir/keys/NAME.management: manages keys */
+};
+
+char *ora_key_path_kind(const char *state_dir, enum ora_key_kind kind, const char *name);
+int ora_key_seal_kind(const struct ora_secret *master, const char *state_dir,
+    enum ora_key_kind kind, const char *name, const unsigned char *plaintext, size_t len,
+    struct ora_error *err);
+int ora_key_open_kind(const struct ora_secret *master, const char *state_dir,
+    enum ora_key_kind kind, const char *name, struct ora_secret **out, struct ora_error *err);
+/* 1 when state_dir/keys/NAME.management exists. */
+int ora_key_is_management(const char *state_dir, const char *name);
+
+/* state_dir/keys/NAME.meta: a small text (JSON, written by oractl) about a
+ * key that is not secret: for a provisioned key its OpenRouter hash, limit
+ * and label. Written atomically with the same checks and ownership as key
+ * files. read returns 0 with *text (free it), 1 when there is none, -1 with
+ * err. remove returns 0 when it is gone (or never was). */
+int ora_key_meta_write(
+    const char *state_dir, const char *name, const char *text, struct ora_error *err);
+int ora_key_meta_read(const char *state_dir, const char *name, char **text, struct ora_error *err);
+int ora_key_meta_remove(const char *state_dir, const char *name);
 
 #endif

@@ -142,3 +142,17 @@ ora_key_fingerprint(const struct ora_secret *key, char *out)
 	/* The hash reveals nothing useful, but it is derived from a key. */
 	sodium_memzero(hash, sizeof(hash));
 }
+
+int
+ora_secret_copy(const void *data, size_t len, struct ora_secret **out, struct ora_error *err)
+{
+	struct ora_secret *s;
+
+	*out = NULL;
+	if ((s = ora_secret_new(len, err)) == NULL)
+		return -1;
+	memcpy(s->data, data, len);
+	ora_secret_protect(s);
+	*out = s;
+	return 0;
+}

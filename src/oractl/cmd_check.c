@@ -68,7 +68,7 @@ static int
 catalog_fetch(const struct ora_conf *conf, struct check_catalog *cat, struct ora_error *err)
 {
 	char *url = ora_xasprintf("%s/models", conf->upstream.base_url);
-	struct oractl_http_request rq = {"GET", url, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S};
+	struct oractl_http_request rq = {"GET", url, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S, NULL};
 	struct oractl_http_reply rp;
 	struct json_object *root = NULL, *data, *id;
 	int ret = -1;
@@ -203,6 +203,12 @@ check_keys(struct check_counts *c, const struct ora_conf *conf)
 				break;
 		if (j < i)
 			continue;
+		if (ora_key_is_management(state, key))
+			check_warn(c,
+			    "%s: cost centre '%s' pays with key '%s', which is an OpenRouter "
+			    "management key: it cannot serve requests, and orad will not start or "
+			    "reload with it",
+			    conf->path, conf->centres[i].name, key);
 		path = ora_key_path(state, key);
 		if (lstat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
 			check_warn(c,

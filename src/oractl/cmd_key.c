@@ -1,7 +1,8 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * cmd_key.c: `oractl key add` and `oractl key list` (rotate, rm and check
- * are in cmd_key_more.c).
+ * are in cmd_key_more.c; management keys, provisioning and OpenRouter's
+ * side of `key list` in cmd_key_provision.c and cmd_key_limits.c).
  *
  * A key is never taken from the command line (it would show in ps and in
  * shell history) and never printed: admins compare keys by fingerprint.
@@ -22,6 +23,7 @@
 #include "config/conf.h"
 #include "keys/keystore.h"
 #include "oractl/audit.h"
+#include "oractl/mgmt.h"
 #include "oractl/oractl.h"
 
 #define KEY_SUFFIX ".key"
@@ -143,9 +145,9 @@ out:
 static int
 key_add(struct oractl *ctl, int argc, char **argv)
 {
-	int force = 0, prompt = 0, first, status = ORACTL_EXIT_ERROR;
+	int force = 0, prompt = 0, management = 0, first, status = ORACTL_EXIT_ERROR;
 	const struct oractl_option options[] = {
-	    {"force", &force}, {"prompt", &prompt}, {NULL, NULL}};
+	    {"force", &force}, {"prompt", &prompt}, {"management", &management}, {NULL, NULL}};
 	struct ora_secret *master = NULL;
 	char fingerprint[ORA_KEY_FINGERPRINT_HEX + 1], *path = NULL, *users = NULL;
 	const struct ora_daemon_conf *d;
@@ -166,9 +168,19 @@ key_add(struct oractl *ctl, int argc, char **argv)
 		    name);
 		return ORACTL_EXIT_USAGE;
 	}
+	if (management)
+		return oractl_key_add_management(ctl, name, force, prompt);
 	if (oractl_conf(ctl) != 0)
 		return ORACTL_EXIT_ERROR;
 	d = &ctl->conf->daemon;
+	free(path);
+	path = ora_key_path_kind(d->state_dir, ORA_KEY_MANAGEMENT, name);
+	if (lstat(path, &st) == 0) {
+		oractl_error("'%s' is a management key; give the upstream key another name", name);
+		goto out;
+	}
+	free(path);
+	path = NULL;
 
 	/* Checked before the key is read, so nobody pastes a key for nothing;
 	 * seal replaces atomically, so a race here only replaces a key the
@@ -243,9 +255,10 @@ key_list(struct oractl *ctl, int argc, char **argv)
 	char **names = NULL;
 	size_t i, j, n = 0, len;
 	struct ora_error err;
-	int first, status = ORACTL_EXIT_ERROR, width = (int)strlen("NAME");
+	int first, local = 0, status = ORACTL_EXIT_ERROR, width = (int)strlen("NAME");
+	const struct oractl_option options[] = {{"local", &local}, {NULL, NULL}};
 
-	if ((first = oractl_parse_options("key", argc, argv, NULL, &status)) < 0)
+	if ((first = oractl_parse_options("key", argc, argv, options, &status)) < 0)
 		return status;
 	if (first != argc) {
 		oractl_error("key list takes no arguments");
@@ -288,6 +301,8 @@ key_list(struct oractl *ctl, int argc, char **argv)
 			status = ORACTL_EXIT_ERROR;
 	if (n == 0)
 		printf("(no keys: add one with `oractl key add NAME < FILE`)\n");
+	else if (!local)
+		oractl_key_list_limits(ctl, master, names, n);
 out:
 	oractl_names_free(names, n);
 	ora_secret_free(master);
@@ -298,7 +313,7 @@ int
 oractl_cmd_key(struct oractl *ctl, int argc, char **argv)
 {
 	if (argc < 2) {
-		oractl_error("key needs a subcommand: add, list, rotate, rm or check");
+		oractl_error("key needs a subcommand: add, list, rotate, rm, check or provision");
 		return oractl_usage("key", 0);
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
@@ -313,6 +328,9 @@ oractl_cmd_key(struct oractl *ctl, int argc, char **argv)
 		return oractl_key_rm(ctl, argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return oractl_key_check(ctl, argc - 1, argv + 1);
-	oractl_error("unknown key subcommand '%s' (add, list, rotate, rm or check)", argv[1]);
+	if (strcmp(argv[1], "provision") == 0)
+		return oractl_key_provision(ctl, argc - 1, argv + 1);
+	oractl_error(
+	    "unknown key subcommand '%s' (add, list, rotate, rm, check or provision)", argv[1]);
 	return oractl_usage("key", 0);
 }

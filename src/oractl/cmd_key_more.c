@@ -25,6 +25,7 @@
 #include "keys/keystore.h"
 #include "oractl/audit.h"
 #include "oractl/http.h"
+#include "oractl/mgmt.h"
 #include "oractl/oractl.h"
 
 #define FP_UNREADABLE "unreadable"
@@ -97,8 +98,9 @@ key_must_exist(const struct ora_conf *conf, const char *name)
 int
 oractl_key_rotate(struct oractl *ctl, int argc, char **argv)
 {
-	int prompt = 0, status = ORACTL_EXIT_ERROR, reloaded;
-	const struct oractl_option options[] = {{"prompt", &prompt}, {NULL, NULL}};
+	int prompt = 0, provision = 0, status = ORACTL_EXIT_ERROR, reloaded;
+	const struct oractl_option options[] = {
+	    {"prompt", &prompt}, {"provision", &provision}, {NULL, NULL}};
 	char old_fp[FP_MAX], new_fp[FP_MAX];
 	struct ora_secret *master = NULL;
 	const char *name, *outcome;
@@ -109,6 +111,8 @@ oractl_key_rotate(struct oractl *ctl, int argc, char **argv)
 		return status;
 	if (oractl_conf(ctl) != 0 || key_must_exist(ctl->conf, name) != 0)
 		return ORACTL_EXIT_ERROR;
+	if (provision)
+		return oractl_key_rotate_provision(ctl, name);
 	if (ora_master_key_load_configured(ctl->conf->daemon.master_key, &master, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
@@ -174,6 +178,7 @@ int
 oractl_key_rm(struct oractl *ctl, int argc, char **argv)
 {
 	char fp[FP_MAX], *users = NULL, *path = NULL;
+	struct oractl_key_meta meta = {0};
 	struct ora_secret *master = NULL;
 	int status = ORACTL_EXIT_ERROR;
 	struct ora_error err;
@@ -202,6 +207,14 @@ oractl_key_rm(struct oractl *ctl, int argc, char **argv)
 		oractl_error("cannot remove %s: %s", path, strerror(errno));
 		goto out;
 	}
+	/* What ora remembered of a provisioned key goes with it; the key
+	 * itself stays at OpenRouter until disabled there. */
+	if (oractl_key_meta_load(ctl->conf->daemon.state_dir, name, &meta) == 0)
+		printf("key '%s' was provisioned: it stays valid at OpenRouter until you disable "
+		       "or delete it there (hash %s)\n",
+		    name, meta.hash);
+	oractl_key_meta_clear(&meta);
+	ora_key_meta_remove(ctl->conf->daemon.state_dir, name);
 	sync_dir(path);
 	printf("key '%s' removed (fingerprint %s)\n", name, fp);
 	oractl_audit(ctl, "key rm", "key '%s' removed, fingerprint %s", name, fp);
@@ -282,7 +295,7 @@ int
 oractl_key_check(struct oractl *ctl, int argc, char **argv)
 {
 	char fp[FP_MAX], msg[ORA_ERROR_MAX], *url = NULL;
-	struct oractl_http_request rq = {"GET", NULL, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S};
+	struct oractl_http_request rq = {"GET", NULL, NULL, NULL, ORACTL_UPSTREAM_TIMEOUT_S, NULL};
 	struct oractl_http_reply rp = {0, NULL, 0, NULL};
 	struct ora_secret *master = NULL, *key = NULL;
 	struct json_object *root = NULL, *data;

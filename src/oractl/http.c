@@ -137,7 +137,7 @@ oractl_http(
     const struct oractl_http_request *rq, struct oractl_http_reply *rp, struct ora_error *err)
 {
 	char errbuf[CURL_ERROR_SIZE] = "", *auth = NULL, *ctype = NULL;
-	struct curl_slist auth_node = {NULL, NULL}, *headers = NULL;
+	struct curl_slist auth_node = {NULL, NULL}, ctype_node = {NULL, NULL}, *headers = NULL;
 	struct http_sink sink = {rp, 0, 0};
 	long os_errno = 0;
 	CURLcode code;
@@ -149,10 +149,15 @@ oractl_http(
 		return -1;
 	if ((e = curl_easy_init()) == NULL)
 		return ora_error_set(err, "cannot create a libcurl handle");
+	if (rq->body != NULL) {
+		ctype_node.data = (char *)"Content-Type: application/json";
+		headers = &ctype_node;
+	}
 	if (rq->bearer != NULL) {
 		if ((auth = http_auth_header(rq->bearer, err)) == NULL)
 			goto out;
 		auth_node.data = auth;
+		auth_node.next = headers;
 		headers = &auth_node;
 	}
 	curl_easy_setopt(e, CURLOPT_URL, rq->url);
@@ -173,10 +178,13 @@ oractl_http(
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 	if (rq->unix_socket != NULL)
 		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, rq->unix_socket);
-	if (strcmp(rq->method, "POST") == 0) {
+	if (strcmp(rq->method, "GET") != 0) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body != NULL ? rq->body : "");
+		curl_easy_setopt(
+		    e, CURLOPT_POSTFIELDSIZE, rq->body != NULL ? (long)strlen(rq->body) : 0L);
+		if (strcmp(rq->method, "POST") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
 	}
 
 	code = curl_easy_perform(e);
@@ -268,7 +276,7 @@ int
 oractl_orad(struct oractl *ctl, const char *method, const char *path, struct oractl_http_reply *rp,
     struct ora_error *err)
 {
-	struct oractl_http_request rq = {method, NULL, NULL, NULL, ORACTL_ORAD_TIMEOUT_S};
+	struct oractl_http_request rq = {method, NULL, NULL, NULL, ORACTL_ORAD_TIMEOUT_S, NULL};
 	char *url;
 	int ret;
 

@@ -25,12 +25,14 @@ struct ora_secret;
 #define ORACTL_ORAD_TIMEOUT_S 30L
 
 struct oractl_http_request {
-	const char *method; /* "GET" or "POST" (an empty body) */
+	const char *method; /* "GET", "POST", "PATCH" or "DELETE" */
 	const char *url;
 	const char *unix_socket;         /* connect here instead of the URL's host; NULL: TCP */
 	const struct ora_secret *bearer; /* upstream key sent as "Authorization: Bearer",
 	                                    or NULL */
 	long timeout_s;
+	const char *body; /* JSON sent with Content-Type: application/json, or NULL
+	                     (an empty body); never secret */
 };
 
 struct oractl_http_reply {

@@ -12,6 +12,8 @@ oractl_SOURCES = \
 	src/oractl/cmd_report_out.c \
 	src/oractl/cmd_check.c src/oractl/cmd_explain.c \
 	src/oractl/cmd_admin.c src/oractl/cmd_key_more.c \
+	src/oractl/cmd_key_provision.c src/oractl/cmd_key_limits.c \
+	src/oractl/mgmt.c src/oractl/mgmt.h \
 	src/oractl/cmd_audit.c src/oractl/audit.c src/oractl/audit.h \
 	src/oractl/cmd_maint.c \
 	src/oractl/http.c src/oractl/http.h \

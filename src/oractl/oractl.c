@@ -38,7 +38,10 @@ struct oractl_command {
 static const struct oractl_command oractl_commands[] = {
     {"init", oractl_cmd_init, "init [--force]", "create the state directory and the master key"},
     {"key", oractl_cmd_key,
-        "key add [--force] [--prompt] NAME\nkey list\nkey rotate [--prompt] NAME\n"
+        "key add [--force] [--prompt] [--management] NAME\nkey list [--local]\n"
+        "key rotate [--prompt] NAME\nkey rotate --provision NAME\n"
+        "key provision NAME --limit USD [--reset daily|weekly|monthly] [--label TEXT] "
+        "[--management MGMT]\n"
         "key rm NAME\nkey check NAME",
         "store, list, replace, remove upstream keys; ask upstream about one"},
     {"report", oractl_cmd_report,

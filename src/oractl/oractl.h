@@ -71,6 +71,12 @@ int oractl_key_rotate(struct oractl *ctl, int argc, char **argv);
 int oractl_key_rm(struct oractl *ctl, int argc, char **argv);
 int oractl_key_check(struct oractl *ctl, int argc, char **argv);
 
+/* Management keys and provisioned keys (cmd_key_provision.c): key add
+ * --management, key provision, key rotate --provision. */
+int oractl_key_add_management(struct oractl *ctl, const char *name, int force, int prompt);
+int oractl_key_provision(struct oractl *ctl, int argc, char **argv);
+int oractl_key_rotate_provision(struct oractl *ctl, const char *name);
+
 /* The cost centres of conf that pay with key name, as "a, b", or NULL. */
 char *oractl_key_users(const struct ora_conf *conf, const char *name);
 

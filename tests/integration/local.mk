@@ -19,6 +19,10 @@ EXTRA_DIST += tests/integration/test_orad_revocation.sh
 EXTRA_DIST += tests/integration/test_orad_users.sh
 TESTS += tests/integration/test_orad_secrets.sh
 EXTRA_DIST += tests/integration/test_orad_secrets.sh
+# OpenRouter-side key limits: key provision/list/rotate --provision against
+# the mock's management API.
+TESTS += tests/integration/test_oractl_provision.sh
+EXTRA_DIST += tests/integration/test_oractl_provision.sh
 TESTS += tests/integration/test_orad_startup.sh tests/integration/test_orad_cli.sh
 EXTRA_DIST += tests/integration/test_orad_startup.sh tests/integration/test_orad_cli.sh
 TESTS += tests/integration/test_orad_lifecycle.sh

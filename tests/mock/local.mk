@@ -14,6 +14,7 @@ tests_mock_ora_mock_SOURCES = \
 	tests/mock/mock_wire.c \
 	tests/mock/mock_faults.c \
 	tests/mock/mock_records.c \
+	tests/mock/mock_keys.c \
 	tests/mock/mock_catalog.c \
 	tests/mock/mock_money.c \
 	tests/mock/mock_map.c \

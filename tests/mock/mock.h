@@ -188,8 +188,10 @@ struct mock_server {
 	struct event_base *base;
 	struct evhttp *http;
 	struct mock_catalog *catalog;
-	struct mock_map *keys;  /* accepted keys, or NULL: any sk-or-v1- */
-	struct mock_map *conns; /* evhttp_connection pointer -> mock_conn */
+	struct mock_map *keys;            /* accepted keys, or NULL: any sk-or-v1- */
+	struct mock_map *management_keys; /* --management-keys, or NULL */
+	struct mock_keys *provisioned;    /* keys made through POST /keys */
+	struct mock_map *conns;           /* evhttp_connection pointer -> mock_conn */
 	struct mock_faults *faults;
 	struct mock_records *records;
 	struct mock_gen *gens; /* in-flight chat requests, linked list */
@@ -394,5 +396,24 @@ void mock_records_log_request(struct mock_records *r, json_object *entry);
 json_object *mock_records_requests_json(const struct mock_records *r);
 /* ?summary=1 leaves out "data". */
 json_object *mock_records_generations_json(const struct mock_records *r, int summary);
+/* What key has been charged so far, in picodollars. */
+int64_t mock_records_usage(const struct mock_records *r, const char *key);
+
+/* ---- key management (mock_keys.c) -------------------------------------- */
+
+struct mock_keys *mock_keys_new(void);
+void mock_keys_free(struct mock_keys *k);
+/* For mock_http_auth: 1 a management key or a live created key (accepted),
+ * -1 a disabled or deleted created key (*why), 0 neither. */
+int mock_keys_auth(struct mock_server *srv, const char *key, const char **why);
+/* Before a completion: 0, or the HTTP status refusing it (402 over the
+ * key's limit, 403 a management key) with *why. */
+int mock_keys_refuse(struct mock_server *srv, const char *key, const char **why);
+/* /api/v1/keys and /api/v1/keys/... (rest is what follows "/keys"). */
+void mock_keys_handle(struct mock_server *srv, struct evhttp_request *req, const char *rest);
+/* /api/v1/key: created and management keys here, others in mock_records.c. */
+void mock_keys_handle_key(struct mock_server *srv, struct evhttp_request *req);
+/* GET /mock/keys */
+void mock_keys_control(struct mock_server *srv, struct evhttp_request *req);
 
 #endif

@@ -403,6 +403,7 @@ mock_chat_handle_shape(
 	struct mock_gen *gen;
 	char *err = NULL;
 	size_t len;
+	int code;
 
 	srv->stats.attempts++;
 	text = mock_http_body(req, &len);
@@ -417,6 +418,10 @@ mock_chat_handle_shape(
 	}
 	if (mock_http_auth(srv, req, &key, &why) != 0) {
 		mock_chat_refuse_early(srv, req, entry, body, 401, why, shape);
+		return;
+	}
+	if ((code = mock_keys_refuse(srv, key, &why)) != 0) { /* key limits, mock_keys.c */
+		mock_chat_refuse_early(srv, req, entry, body, code, why, shape);
 		return;
 	}
 	if (body == NULL || !json_object_is_type(body, json_type_object))

@@ -143,6 +143,7 @@ mock_http_auth(
     struct mock_server *srv, struct evhttp_request *req, const char **key, const char **why)
 {
 	const char *h = mock_http_header(req, "Authorization");
+	int known;
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
 		*why = "Missing Authentication header";
@@ -153,6 +154,10 @@ mock_http_auth(
 	if (*h == '\0') {
 		*why = "Missing Authentication header";
 		return -1;
+	}
+	if ((known = mock_keys_auth(srv, h, why)) != 0) { /* management, created keys */
+		*key = h;
+		return known > 0 ? 0 : -1;
 	}
 	if (srv->keys != NULL ? mock_map_get(srv->keys, h, strlen(h)) == NULL
 	                      : strncmp(h, MOCK_KEY_PREFIX, strlen(MOCK_KEY_PREFIX)) != 0 ||
@@ -243,7 +248,11 @@ mock_http_dispatch(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, "/api/v1/models") == 0)
 		mock_catalog_handle(srv, req);
 	else if (strcmp(path, "/api/v1/key") == 0)
-		mock_records_handle_key(srv, req);
+		mock_keys_handle_key(srv, req);
+	else if (strcmp(path, "/api/v1/keys") == 0 || strncmp(path, "/api/v1/keys/", 13) == 0)
+		mock_keys_handle(srv, req, path + 12);
+	else if (strcmp(path, "/mock/keys") == 0)
+		mock_keys_control(srv, req);
 	else if (strcmp(path, "/api/v1/generation") == 0)
 		mock_records_handle_generation(srv, req);
 	else if (strncmp(path, "/mock/", 6) == 0)
@@ -318,8 +327,8 @@ mock_http_start(struct mock_server *srv, const char *listen_spec)
 	evhttp_set_max_body_size(srv->http, MOCK_MAX_BODY_BYTES);
 	evhttp_set_max_headers_size(srv->http, MOCK_MAX_HEADERS_BYTES);
 	evhttp_set_timeout(srv->http, MOCK_IDLE_TIMEOUT_S);
-	evhttp_set_allowed_methods(
-	    srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT);
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+	                                          EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH);
 	/* Our own listener, because evhttp_bind_socket's backlog of 128
 	 * drops SYNs when a benchmark opens 1000 connections at once. */
 	lev = evconnlistener_new_bind(srv->base, NULL, NULL,

@@ -22,6 +22,7 @@ struct mock_options {
 	const char *listen;
 	const char *port_file;
 	const char *keys_file;
+	const char *management_keys_file;
 	const char *models_file;
 	int generation_delay_ms;
 	int quiet;
@@ -31,7 +32,8 @@ static void
 mock_usage(FILE *f)
 {
 	fprintf(f, "usage: ora-mock [--listen HOST:PORT] [--port-file FILE] [--keys FILE]\n"
-	           "                [--generation-delay-ms N] [--models FILE] [--quiet]\n"
+	           "                [--management-keys FILE] [--generation-delay-ms N]\n"
+	           "                [--models FILE] [--quiet]\n"
 	           "A fake OpenRouter for ora's tests; see tests/mock/README.md.\n");
 }
 
@@ -42,6 +44,7 @@ mock_parse_args(int argc, char **argv, struct mock_options *opt)
 	    {"listen", required_argument, NULL, 'l'},
 	    {"port-file", required_argument, NULL, 'p'},
 	    {"keys", required_argument, NULL, 'k'},
+	    {"management-keys", required_argument, NULL, 'M'},
 	    {"generation-delay-ms", required_argument, NULL, 'g'},
 	    {"models", required_argument, NULL, 'm'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -51,7 +54,7 @@ mock_parse_args(int argc, char **argv, struct mock_options *opt)
 	int c;
 
 	opt->listen = "127.0.0.1:0";
-	while ((c = getopt_long(argc, argv, "l:p:k:g:m:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:p:k:M:g:m:qh", longopts, NULL)) != -1) {
 		char *end;
 		long v;
 
@@ -64,6 +67,9 @@ mock_parse_args(int argc, char **argv, struct mock_options *opt)
 			break;
 		case 'k':
 			opt->keys_file = optarg;
+			break;
+		case 'M':
+			opt->management_keys_file = optarg;
 			break;
 		case 'm':
 			opt->models_file = optarg;
@@ -187,6 +193,8 @@ mock_server_free(struct mock_server *srv)
 	mock_records_free(srv->records);
 	mock_catalog_free(srv->catalog);
 	mock_map_free(srv->keys, NULL);
+	mock_map_free(srv->management_keys, NULL);
+	mock_keys_free(srv->provisioned);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
 }
@@ -211,7 +219,11 @@ main(int argc, char **argv)
 	srv.conns = mock_map_new();
 	srv.faults = mock_faults_new();
 	srv.records = mock_records_new();
+	srv.provisioned = mock_keys_new();
 	if (opt.keys_file != NULL && mock_load_keys(opt.keys_file, &srv.keys) != 0)
+		goto out;
+	if (opt.management_keys_file != NULL &&
+	    mock_load_keys(opt.management_keys_file, &srv.management_keys) != 0)
 		goto out;
 	if (opt.models_file != NULL) {
 		if (mock_catalog_load(opt.models_file, &srv.catalog) != 0)

@@ -253,6 +253,14 @@ mock_records_mask(const char *key)
 	return mock_xasprintf("%.*s...%s", (int)head, key, key + len - 3);
 }
 
+int64_t
+mock_records_usage(const struct mock_records *r, const char *key)
+{
+	const int64_t *usage = mock_map_get(r->usage, key, strlen(key));
+
+	return usage != NULL ? *usage : 0;
+}
+
 void
 mock_records_handle_key(struct mock_server *srv, struct evhttp_request *req)
 {

@@ -67,7 +67,10 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 KEY=sk-or-v1-$(printf '0123456789abcdef%.0s' 1 2 3 4)
 KEY2=sk-or-v1-$(printf 'fedcba9876543210%.0s' 1 2 3 4)
 printf '# test keys\n%s\n%s\n' "$KEY" "$KEY2" >"$T/keys"
-"$MOCK" --port-file "$T/port" --keys "$T/keys" --generation-delay-ms 1500 2>"$T/mock.log" &
+MKEY=sk-or-v1-$(printf 'aaaabbbbccccdddd%.0s' 1 2 3 4)
+printf '%s\n' "$MKEY" >"$T/mkeys"
+"$MOCK" --port-file "$T/port" --keys "$T/keys" --management-keys "$T/mkeys" --generation-delay-ms 1500 \
+	2>"$T/mock.log" &
 MPID=$!
 i=0
 while [ ! -s "$T/port" ]; do
@@ -414,6 +417,82 @@ check "/generation knows a messages generation" py "$T/gen" \
 curl -sS -o "$T/stats" "$URL/mock/stats"
 check "stats count messages and responses requests" py "$T/stats" \
 	'd["requests"]["messages"] == 13 and d["requests"]["responses"] == 8'
+
+# --- key management (management keys, created keys, per-key limits) -------
+MAUTH="Authorization: Bearer $MKEY"
+keys() { # keys METHOD PATH [JSON] [curl args]: the management API, body in $T/k
+	m=$1 p=$2
+	shift 2
+	if [ $# -gt 0 ] && [ "${1#\{}" != "$1" ]; then
+		b=$1
+		shift
+		curl -sS -o "$T/k" -w '%{http_code}' -X "$m" -H 'Content-Type: application/json' -d "$b" "$@" "$API$p"
+	else
+		curl -sS -o "$T/k" -w '%{http_code}' -X "$m" "$@" "$API$p"
+	fi
+}
+s=$(keys POST /keys '{"name":"t"}' -H "$AUTH")
+check "POST /keys with a regular key: 403" py "$T/k" \
+	"$s == 403 and d['error']['message'] == 'Only management keys can perform this operation'"
+s=$(keys POST /keys '{"name":"t"}' -H "Authorization: Bearer sk-or-v1-nobody")
+check "POST /keys with an unknown key: 401" [ "$s" = 401 ]
+s=$(keys POST /keys '{"limit":1}' -H "$MAUTH")
+check "POST /keys without a name: 400" [ "$s" = 400 ]
+s=$(keys POST /keys '{"name":"t","limit":0.00002,"limit_reset":"daily"}' -H "$MAUTH")
+check "POST /keys creates a key: 201 with the plaintext key once" py "$T/k" \
+	"$s == 201 and len(d['key']) == 73 and d['key'].startswith('sk-or-v1-') and len(d['data']['hash']) == 64 and d['data']['label'] != d['key']"
+check "  ... KeyObj: name, limit, limit_remaining, limit_reset, usage, disabled" py "$T/k" \
+	"(d['data']['name'], d['data']['limit'], d['data']['limit_remaining'], d['data']['limit_reset'], d['data']['usage'], d['data']['disabled']) == ('t', D('0.00002'), D('0.00002'), 'daily', 0, False)"
+NEWKEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key"])' "$T/k")
+HASH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"]["hash"])' "$T/k")
+s=$(keys GET /keys -H "$MAUTH")
+check "GET /keys lists it (without the key)" py "$T/k" \
+	"$s == 200 and [k['hash'] for k in d['data']] == ['$HASH'] and 'key' not in d['data'][0]"
+s=$(keys GET "/keys/$HASH" -H "$MAUTH")
+check "GET /keys/{hash} describes it" py "$T/k" "$s == 200 and d['data']['hash'] == '$HASH'"
+s=$(keys GET /keys/0000 -H "$MAUTH")
+check "GET /keys/{unknown}: 404" [ "$s" = 404 ]
+NAUTH="Authorization: Bearer $NEWKEY"
+M='{"messages":[{"role":"user","content":"Say hello to the world please"}]}'
+s=$(chat "$M" -H "$NAUTH")
+check "a created key serves completions (not in --keys)" [ "$s" = 200 ]
+s=$(keys GET /key -H "$NAUTH")
+check "GET /key with it: limit, usage, limit_remaining" py "$T/k" \
+	"$s == 200 and d['data']['limit'] == D('0.00002') and d['data']['usage'] == D('0.0000126') and d['data']['limit_remaining'] == D('0.0000074') and d['data']['limit_reset'] == 'daily' and d['data']['is_management_key'] is False"
+s=$(chat "$M" -H "$NAUTH")
+check "under its limit it is served (usage crosses the limit)" [ "$s" = 200 ]
+s=$(chat "$M" -H "$NAUTH")
+check "over its limit: 402 with OpenRouter's error body" py "$T/out" \
+	"$s == 402 and d['error']['code'] == 402 and d['error']['message'].startswith('Key limit exceeded (daily limit)')"
+s=$(keys GET /key -H "$NAUTH")
+check "  ... limit_remaining is 0, never negative" py "$T/k" "d['data']['limit_remaining'] == 0"
+s=$(keys PATCH "/keys/$HASH" '{"limit":1}' -H "$MAUTH")
+check "PATCH raises the limit" py "$T/k" "$s == 200 and d['data']['limit'] == 1 and d['data']['updated_at'] is not None"
+s=$(chat "$M" -H "$NAUTH")
+check "  ... and the key is served again" [ "$s" = 200 ]
+s=$(keys PATCH "/keys/$HASH" '{"disabled":true}' -H "$MAUTH")
+check "PATCH disables the key" py "$T/k" "$s == 200 and d['data']['disabled'] is True"
+s=$(chat "$M" -H "$NAUTH")
+check "  ... a disabled key: 401 User not found." py "$T/out" "$s == 401 and d['error']['message'] == 'User not found.'"
+s=$(keys GET /keys -H "$MAUTH")
+check "GET /keys leaves disabled keys out" py "$T/k" "d['data'] == []"
+s=$(keys GET '/keys?include_disabled=true' -H "$MAUTH")
+check "  ... unless include_disabled=true" py "$T/k" "[k['hash'] for k in d['data']] == ['$HASH']"
+s=$(chat "$M" -H "$MAUTH")
+check "a management key cannot serve completions (403)" [ "$s" = 403 ]
+s=$(keys GET /key -H "$MAUTH")
+check "GET /key with a management key says so" py "$T/k" \
+	"$s == 200 and d['data']['is_management_key'] is True and d['data']['limit'] is None"
+s=$(keys POST /keys '{"name":"second"}' -H "$MAUTH")
+s=$(keys GET '/keys?offset=1&include_disabled=true' -H "$MAUTH")
+check "GET /keys?offset=1 skips the first key" py "$T/k" "[k['name'] for k in d['data']] == ['second']"
+s=$(keys DELETE "/keys/$HASH" -H "$MAUTH")
+check "DELETE /keys/{hash}" py "$T/k" "$s == 200 and d == {'deleted': True}"
+s=$(keys GET "/keys/$HASH" -H "$MAUTH")
+check "  ... then it is gone (404)" [ "$s" = 404 ]
+curl -sS -o "$T/k" "$URL/mock/keys"
+check "/mock/keys: the key, its state and counters" py "$T/k" \
+	"d['data'][0]['key'] == '$NEWKEY' and d['data'][0]['deleted'] is True and d['counts']['created'] == 2 and d['counts']['refused_limit'] == 1 and d['counts']['deleted'] == 1"
 
 kill "$MPID"
 s=0

@@ -144,6 +144,53 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* A management key opens only as one, and a cost centre naming it (orad
+ * opens NAME.key) is told why it cannot serve requests. */
+START_TEST(test_management_key_apart)
+{
+	char *mpath = ora_key_path_kind(state_dir, ORA_KEY_MANAGEMENT, "mgmt"),
+	     *as_upstream = key_file("mgmt"), *text = NULL;
+	struct ora_error err = {{0}};
+	struct ora_secret *key = NULL;
+	struct stat st;
+
+	ck_assert_msg(ora_key_seal_kind(master, state_dir, ORA_KEY_MANAGEMENT, "mgmt",
+	                  (const unsigned char *)KEY_PROD, strlen(KEY_PROD), &err) == 0,
+	    "%s", err.msg);
+	ck_assert_int_eq(stat(mpath, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	ck_assert_msg(ora_key_open_kind(master, state_dir, ORA_KEY_MANAGEMENT, "mgmt", &key,
+	                  &err) == 0,
+	    "%s", err.msg);
+	ck_assert_mem_eq(ora_secret_data(key), KEY_PROD, strlen(KEY_PROD));
+	ora_secret_free(key);
+	open_fails("mgmt", "is an OpenRouter management key");
+	/* Renamed into an upstream key's file, it does not decrypt. */
+	copy_file(mpath, as_upstream);
+	open_fails("mgmt", "does not decrypt with the master key");
+	/* Nor does an upstream key renamed into a management key's. */
+	seal("dev", KEY_DEV);
+	free(mpath);
+	mpath = ora_key_path_kind(state_dir, ORA_KEY_MANAGEMENT, "dev");
+	free(as_upstream);
+	as_upstream = key_file("dev");
+	copy_file(as_upstream, mpath);
+	ck_assert_int_eq(
+	    ora_key_open_kind(master, state_dir, ORA_KEY_MANAGEMENT, "dev", &key, &err), -1);
+	ck_assert_err_has(err, "does not decrypt");
+	/* Metadata: none, written, read back, removed. */
+	ck_assert_int_eq(ora_key_meta_read(state_dir, "dev", &text, &err), 1);
+	ck_assert_int_eq(ora_key_meta_write(state_dir, "dev", "{\"hash\":\"ab\"}\n", &err), 0);
+	ck_assert_int_eq(ora_key_meta_read(state_dir, "dev", &text, &err), 0);
+	ck_assert_str_eq(text, "{\"hash\":\"ab\"}\n");
+	free(text);
+	ck_assert_int_eq(ora_key_meta_remove(state_dir, "dev"), 0);
+	ck_assert_int_eq(ora_key_meta_read(state_dir, "dev", &text, &err), 1);
+	free(mpath);
+	free(as_upstream);
+}
+END_TEST
+
 START_TEST(test_renamed_file_fails)
 {
 	char *prod = key_file("prod"), *dev = key_file("dev");
@@ -520,6 +567,7 @@ keystore_suite(void)
 	tcase_add_test(tc, test_shape);
 	tcase_add_test(tc, test_secret_read);
 	tcase_add_test(tc, test_fingerprint);
+	tcase_add_test(tc, test_management_key_apart);
 	suite_add_tcase(s, tc);
 	return s;
 }
