@@ -6,7 +6,7 @@ ORASK_HISTORY_SOURCES = src/orask/history.c src/orask/history.h src/orask/histor
 	src/orask/history_sqlite.c src/orask/history_sqlite.h
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
 	src/orask/input.c src/orask/command.c src/orask/command.h src/orask/memory.c \
-	src/orask/conversations.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
+	src/orask/conversations.c src/orask/costs.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
 	src/orask/chat.c src/orask/markdown.c src/orask/markdown.h \
 	$(ORASK_HISTORY_SOURCES)
 # libedit and SQLite are dlopen()ed (chat.c, history_sqlite.c): only their
