@@ -7,7 +7,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
 libsqlite3-dev libseccomp-dev check python3 python3-httpx curl ca-certificates valgrind \
 util-linux passwd procps tzdata mandoc systemd \
-libedit-dev libcmark-dev tmux zsh fish clang libclang-rt-14-dev"
+libedit-dev libcmark-dev tmux zsh fish clang libclang-rt-14-dev hyperfine"
 # The SDK client tests (tests/integration/sdk) need node 20+ with npm. A
 # node already installed (e.g. NodeSource's, which bundles npm) is kept:
 # Debian's npm would conflict with it.
@@ -17,7 +17,9 @@ missing=""
 for m in libevent libcurl json-c libsodium libconfig sqlite3 libseccomp check libedit libcmark; do
 	pkg-config --exists "$m" 2>/dev/null || missing="$missing $m"
 done
-for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd mandoc systemd-analyze tmux clang; do
+# hyperfine: make bench times orask beside curl with it (a shell loop
+# timed with date(1) would add two process starts to every sample).
+for t in autoreconf libtoolize make cc curl python3 valgrind setpriv useradd mandoc systemd-analyze tmux clang hyperfine; do
 	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 # libFuzzer, for the fuzz targets (--enable-fuzzing).

@@ -83,7 +83,7 @@ done
 dpkg-deb -e "$W"/ora_*.deb "$W/ora.control"
 check "  ... /etc/ora/ora.conf is a conffile" grep -qx /etc/ora/ora.conf "$W/ora.control/conffiles"
 check "  ... libora-client0 ships the soname" \
-	sh -c "dpkg-deb -c '$W'/libora-client0_*.deb | grep -q 'libora-client.so.0 -> libora-client.so.0.0.0'"
+	sh -c "dpkg-deb -c '$W'/libora-client0_*.deb | grep -q 'libora-client.so.0 -> libora-client.so.0.1.0'"
 check "  ... no libtool archive anywhere" sh -c "! dpkg-deb -c '$W'/libora-client-dev_*.deb | grep -q '\.la\$'"
 
 # --- lintian ---------------------------------------------------------------------------

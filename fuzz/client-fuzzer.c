@@ -63,6 +63,7 @@ interpret(struct ora_client *c, enum asked asked, struct oc_response *resp, stru
 	struct ora_reply *reply = NULL;
 	struct ora_model_list *models = NULL;
 	struct ora_me *me = NULL;
+	struct ora_generation *gen = NULL;
 	char msg[OC_MESSAGE_MAX];
 
 	if (!oc_response_ok(resp)) {
@@ -87,6 +88,9 @@ interpret(struct ora_client *c, enum asked asked, struct oc_response *resp, stru
 	case ASK_ME:
 		if (oc_parse_me(resp->body.p, resp->body.len, &me, msg, sizeof(msg)) == ORA_OK)
 			ora_me_free(me);
+		/* /api/v1/generation answers are GET answers of the same kind. */
+		if (oc_parse_generation(resp->body.p, resp->body.len, &gen, msg, sizeof(msg)) == ORA_OK)
+			ora_generation_free(gen);
 		break;
 	}
 }

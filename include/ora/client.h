@@ -187,6 +187,47 @@ typedef int (*ora_delta_fn)(void *arg, const char *text, size_t len);
 enum ora_status ora_client_chat_stream(struct ora_client *c, const struct ora_request *req,
     ora_delta_fn on_content, ora_delta_fn on_reasoning, void *arg, struct ora_reply **out);
 
+/* ---- What an answer cost, even one that did not finish ------------------ */
+
+/* The generation id ("gen-...") the broker named for the last chat request
+ * on c (ora_client_chat() or ora_client_chat_stream()), whatever its
+ * outcome: an answer cancelled, timed out or broken off after the upstream
+ * started it keeps the id it was given, and was probably billed for what
+ * was generated. NULL when no id was named (the request never reached the
+ * upstream) or the last call on c was not a chat request. Valid until the
+ * next call on c. Its cost: ora_client_generation(). */
+const char *ora_client_last_generation_id(const struct ora_client *c);
+
+/* The usage the last chat request on c reported before it ended, also when
+ * it failed (an error in the middle of a stream may carry the usage so
+ * far). Returns 1 and fills *usage when some was reported, else 0 and sets
+ * *usage to "not reported" (-1 tokens, no cost). After a success the reply
+ * holds the same. */
+int ora_client_last_usage(const struct ora_client *c, struct ora_usage *usage);
+
+struct ora_generation {
+	char *id;               /* never NULL */
+	char *model;            /* the model that served it; may be NULL */
+	long prompt_tokens;     /* -1 when not reported */
+	long completion_tokens; /* -1 when not reported; includes reasoning */
+	double cost;            /* USD billed; meaningful only if has_cost */
+	int has_cost;
+	int estimated; /* the cost could not be learned from the upstream:
+	                  the broker charged what it had reserved */
+	int cancelled; /* the client hung up before the end */
+};
+
+void ora_generation_free(struct ora_generation *g);
+
+/* What the broker's ledger holds about generation id, one of your own
+ * requests (GET /api/v1/generation?id=ID, in OpenRouter's shape): the cost
+ * it settled at, tokens and model. ORA_E_NOT_FOUND when the broker has no
+ * request of yours with that id, when it has not learned the cost yet (the
+ * cost of an answer cut short is usually known a second or so after it
+ * ended: ask again later), or when the broker is too old to answer this. */
+enum ora_status ora_client_generation(
+    struct ora_client *c, const char *id, struct ora_generation **out);
+
 /* ---- Models and identity ----------------------------------------------- */
 
 struct ora_model {

@@ -42,6 +42,7 @@ ora_client_chat(struct ora_client *c, const struct ora_request *req, struct ora_
 	if ((r = check_args(c, req, &json, 0)) != ORA_OK)
 		return r;
 	r = oc_perform(c, "POST", OC_CHAT_PATH, json, strlen(json), NULL, NULL, &resp);
+	oc_note_generation(c, resp.generation_id, NULL);
 	if (r != ORA_OK)
 		goto out;
 	if (!oc_response_ok(&resp)) {
@@ -50,6 +51,8 @@ ora_client_chat(struct ora_client *c, const struct ora_request *req, struct ora_
 	}
 	if ((r = oc_parse_completion(resp.body.p, resp.body.len, out, msg, sizeof(msg))) != ORA_OK)
 		oc_fail(c, r, "%s", msg);
+	else
+		oc_note_generation(c, (*out)->id, &(*out)->usage);
 out:
 	oc_response_free(&resp);
 	free(json);
@@ -80,6 +83,7 @@ deliver_whole(struct ora_client *c, const struct oc_response *resp, struct oc_st
 	r = oc_parse_completion(resp->body.p, resp->body.len, &reply, msg, sizeof(msg));
 	if (r != ORA_OK)
 		return oc_fail(c, r, "%s", msg);
+	oc_note_generation(c, reply->id, &reply->usage);
 	if (s->on_content != NULL && reply->text[0] != '\0' &&
 	    s->on_content(s->arg, reply->text, strlen(reply->text)) != 0) {
 		ora_reply_free(reply);
@@ -113,6 +117,9 @@ ora_client_chat_stream(struct ora_client *c, const struct ora_request *req, ora_
 	x.sse_error = 0;
 
 	r = oc_perform(c, "POST", OC_CHAT_PATH, json, strlen(json), sink, &x, &resp);
+	/* Whatever happens next, what the answer was and cost so far. */
+	oc_note_generation(c, resp.generation_id, NULL);
+	oc_note_generation(c, x.stream.id, &x.stream.usage);
 	/* Why the stream stopped matters more than how the transfer ended. */
 	if (x.sse_error == OC_SSE_TOO_LONG)
 		r = oc_fail(c, ORA_E_PROTOCOL,

@@ -134,6 +134,45 @@ oc_begin(struct ora_client *c)
 	c->error_type[0] = '\0';
 	c->http_status = 0;
 	c->retry_after = -1;
+	c->generation_id[0] = '\0';
+	c->has_usage = 0;
+}
+
+/* Whether usage holds anything the broker reported. */
+static int
+usage_reported(const struct ora_usage *u)
+{
+	return u->prompt_tokens >= 0 || u->completion_tokens >= 0 || u->total_tokens >= 0 ||
+	       u->has_cost;
+}
+
+void
+oc_note_generation(struct ora_client *c, const char *id, const struct ora_usage *usage)
+{
+	if (c->generation_id[0] == '\0' && id != NULL && strlen(id) < sizeof(c->generation_id))
+		memcpy(c->generation_id, id, strlen(id) + 1);
+	if (usage != NULL && usage_reported(usage)) {
+		c->usage = *usage;
+		c->has_usage = 1;
+	}
+}
+
+const char *
+ora_client_last_generation_id(const struct ora_client *c)
+{
+	return c->generation_id[0] != '\0' ? c->generation_id : NULL;
+}
+
+int
+ora_client_last_usage(const struct ora_client *c, struct ora_usage *usage)
+{
+	if (c->has_usage) {
+		*usage = c->usage;
+		return 1;
+	}
+	memset(usage, 0, sizeof(*usage));
+	usage->prompt_tokens = usage->completion_tokens = usage->total_tokens = -1;
+	return 0;
 }
 
 void

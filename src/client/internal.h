@@ -22,6 +22,7 @@
 #define OC_CONNECT_TIMEOUT_MS 10000L        /* a local socket answers at once */
 #define OC_WAIT_SLICE_MS 200                /* the cancel check runs at least this often */
 #define OC_COST_CENTRE_MAX 128
+#define OC_GENERATION_ID_MAX 128 /* "gen-" and some 30 letters in practice */
 
 #define OC_CHAT_PATH "/api/v1/chat/completions"
 
@@ -40,13 +41,19 @@ struct ora_client {
 	char error_type[OC_TYPE_MAX];
 	long http_status;
 	long retry_after;
+	/* The last chat request's generation id ("" none) and the usage it
+	 * reported (has_usage), kept even when it failed. */
+	char generation_id[OC_GENERATION_ID_MAX];
+	struct ora_usage usage;
+	int has_usage;
 };
 
 struct oc_response {
 	long status;        /* HTTP status; 0 if none arrived */
 	struct oc_buf body; /* the body, unless a sink consumed it */
 	char content_type[128];
-	long retry_after; /* seconds, or -1 */
+	long retry_after;                         /* seconds, or -1 */
+	char generation_id[OC_GENERATION_ID_MAX]; /* X-Generation-Id, or "" */
 };
 
 /* Receives the body of a 2xx text/event-stream response as it arrives.
@@ -55,6 +62,11 @@ typedef int (*oc_sink_fn)(void *arg, const char *data, size_t len);
 
 /* Start of every public call on c: forget the last error. */
 void oc_begin(struct ora_client *c);
+
+/* Keep what a chat request learned for ora_client_last_generation_id() and
+ * ora_client_last_usage(): id (may be NULL; an id already kept, from the
+ * response's header, stays) and usage (may be NULL). */
+void oc_note_generation(struct ora_client *c, const char *id, const struct ora_usage *usage);
 
 /* Forget a recorded message that turned out not to matter. */
 void oc_clear_error(struct ora_client *c);
@@ -99,5 +111,7 @@ enum ora_status oc_parse_models(
     const char *body, size_t len, struct ora_model_list **out, char *msg, size_t msg_size);
 enum ora_status oc_parse_me(
     const char *body, size_t len, struct ora_me **out, char *msg, size_t msg_size);
+enum ora_status oc_parse_generation(
+    const char *body, size_t len, struct ora_generation **out, char *msg, size_t msg_size);
 
 #endif

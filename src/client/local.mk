@@ -13,6 +13,7 @@ ORA_CLIENT_SOURCES = \
 	src/client/chat.c \
 	src/client/client.c \
 	src/client/classify.c src/client/classify.h \
+	src/client/generation.c \
 	src/client/info.c \
 	src/client/internal.h \
 	src/client/json.c src/client/json.h \
@@ -30,7 +31,7 @@ ORA_CLIENT_DEPS_LIBS = $(JSONC_LIBS)
 libora_client_la_SOURCES = $(ORA_CLIENT_SOURCES)
 libora_client_la_CFLAGS = $(AM_CFLAGS) $(ORA_CLIENT_DEPS_CFLAGS)
 libora_client_la_LIBADD = $(ORA_CLIENT_DEPS_LIBS)
-libora_client_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 -export-symbols-regex '^ora_' \
+libora_client_la_LDFLAGS = $(AM_LDFLAGS) -version-info 1:0:1 -export-symbols-regex '^ora_' \
 	-no-undefined
 
 check_PROGRAMS += tests/unit/check_client

@@ -344,6 +344,10 @@ header(struct transfer *t, char *name, char *value, struct head *h)
 			h->close = 1;
 	} else if (strcasecmp(name, "Content-Type") == 0) {
 		snprintf(resp->content_type, sizeof(resp->content_type), "%s", value);
+	} else if (strcasecmp(name, "X-Generation-Id") == 0) {
+		/* Known before the first event: kept even if none arrives. */
+		if (strlen(value) < sizeof(resp->generation_id))
+			memcpy(resp->generation_id, value, strlen(value) + 1);
 	} else if (strcasecmp(name, "Retry-After") == 0) {
 		/* Only delay-seconds; an HTTP date is rare enough to ignore. */
 		n = strtoll(value, &end, 10);
@@ -366,6 +370,7 @@ parse_head(struct transfer *t, char *text, struct head *h)
 	h->content_length = -1;
 	t->resp->content_type[0] = '\0';
 	t->resp->retry_after = -1;
+	t->resp->generation_id[0] = '\0';
 	for (line = text; *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) == NULL)
 			return not_http(t, "head");

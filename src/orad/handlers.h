@@ -23,6 +23,11 @@ void info_me(struct orad *d, struct http_req *req, const struct orad_caller *cal
  * and reset time; other users only for admins. */
 void info_usage(struct orad *d, struct http_req *req, const struct orad_caller *caller);
 
+/* GET /api/v1/generation?id=ID: the caller's own ledger row for a
+ * generation (cost, tokens, model), in OpenRouter's /generation shape; 404
+ * for none of theirs, or while its cost is not settled yet. */
+void info_generation(struct orad *d, struct http_req *req, const struct orad_caller *caller);
+
 /* Admin endpoints (root or daemon.admin_group only). */
 void admin_reload(struct orad *d, struct http_req *req, const struct orad_caller *caller);
 void admin_status(struct orad *d, struct http_req *req, const struct orad_caller *caller);

@@ -19,6 +19,7 @@ enum route_kind {
 	ROUTE_MODELS,
 	ROUTE_ME,
 	ROUTE_USAGE,
+	ROUTE_GENERATION,
 	ROUTE_ADMIN_RELOAD,
 	ROUTE_ADMIN_STATUS,
 	ROUTE_ADMIN_METRICS,
@@ -41,6 +42,7 @@ static const struct route routes[] = {
 	{ "/v1/me", "GET", ROUTE_ME },
 	{ "/api/v1/usage", "GET", ROUTE_USAGE },
 	{ "/v1/usage", "GET", ROUTE_USAGE },
+	{ "/api/v1/generation", "GET", ROUTE_GENERATION },
 	{ "/api/v1/admin/reload", "POST", ROUTE_ADMIN_RELOAD },
 	{ "/api/v1/admin/status", "GET", ROUTE_ADMIN_STATUS },
 	{ "/api/v1/admin/metrics", "GET", ROUTE_ADMIN_METRICS },
@@ -184,6 +186,9 @@ on_request(struct orad *d, struct http_req *req)
 		break;
 	case ROUTE_USAGE:
 		info_usage(d, req, &caller);
+		break;
+	case ROUTE_GENERATION:
+		info_generation(d, req, &caller);
 		break;
 	case ROUTE_ADMIN_RELOAD:
 		admin_reload(d, req, &caller);

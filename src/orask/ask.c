@@ -211,6 +211,23 @@ outcome_of(enum ora_status r, enum orask_outcome *out)
 	return 0;
 }
 
+/* An answer cut short was probably billed for what was generated: keep
+ * it with its generation id and whatever usage the broker reported, so
+ * that orask log and show can fill in the cost once the broker knows it.
+ * Read before anything else is asked of c, which would forget them. */
+static void
+record_cut_short(struct ora_client *c, struct orask_memory *mem, const struct orask_options *o,
+    const char *question, const char *answer, enum orask_outcome outcome)
+{
+	struct ora_reply partial = {0};
+	const char *id = ora_client_last_generation_id(c);
+
+	ora_client_last_usage(c, &partial.usage);
+	partial.id = id != NULL ? ora_xstrdup(id) : NULL;
+	orask_memory_record(mem, o, question, answer, &partial, outcome);
+	free(partial.id);
+}
+
 /* Markdown is rendered only for a person: stdout a terminal with colour,
  * and neither --raw nor markdown = "never". */
 static struct orask_md *
@@ -269,7 +286,7 @@ orask_ask(struct ora_client *c, const struct orask_options *o, const char *quest
 			orask_warn("the conversation so far was sent too: start a new one "
 			           "(without -c or --cid)");
 		if (outcome_of(r, &outcome))
-			orask_memory_record(mem, o, question, out.text, NULL, outcome);
+			record_cut_short(c, mem, o, question, out.text, outcome);
 	} else {
 		note_max_tokens(c, o);
 		tally(&mem->tally, reply);

@@ -90,6 +90,17 @@ tokens(char *buf, size_t size, const struct orask_exchange *e)
 		snprintf(buf, size, "-");
 }
 
+/* The cost as a person reads it: "$0.0000225", "pending" while the
+ * broker has not settled an interrupted exchange, "-" when unknown. */
+static void
+cost_text(char *buf, size_t size, const struct orask_exchange *e)
+{
+	if (orask_exchange_cost_pending(e))
+		snprintf(buf, size, "pending");
+	else
+		orask_format_dollars(buf, size, e->has_cost, e->cost);
+}
+
 static struct json_object *
 exchange_json(const struct orask_exchange *e, int whole)
 {
@@ -107,7 +118,11 @@ exchange_json(const struct orask_exchange *e, int whole)
 	orask_format_cost(cost, sizeof(cost), e->cost);
 	json_object_object_add(
 	    o, "cost", e->has_cost ? json_object_new_double_s(e->cost, cost) : NULL);
+	json_object_object_add(
+	    o, "cost_pending", json_object_new_boolean(orask_exchange_cost_pending(e)));
 	json_object_object_add(o, "outcome", json_object_new_string(outcome_name(e->outcome)));
+	json_object_object_add(
+	    o, "generation", e->generation != NULL ? json_object_new_string(e->generation) : NULL);
 	if (whole) {
 		json_object_object_add(o, "question", json_object_new_string(e->question));
 		json_object_object_add(
@@ -148,7 +163,7 @@ log_table(const struct orask_exchanges *x)
 
 		when(at, sizeof(at), e->time);
 		tokens(tok, sizeof(tok), e);
-		orask_format_dollars(cost, sizeof(cost), e->has_cost, e->cost);
+		cost_text(cost, sizeof(cost), e);
 		printf("%-16s  %-*s  %-*s  %7s  %-12s  ", at, cid_w, e->cid, model_w,
 		    e->model != NULL ? e->model : "-", tok, cost);
 		if (e->outcome != ORASK_OUTCOME_COMPLETE)
@@ -173,6 +188,8 @@ orask_log(const struct orask_options *o, const struct orask_command *cmd)
 		return code;
 	r = orask_history_log(
 	    h, cmd->has_count ? cmd->count : LOG_DEFAULT, o->cid, o->query, &x, msg, sizeof(msg));
+	if (r == ORASK_HISTORY_OK)
+		orask_fill_costs(o, h, &x);
 	orask_history_close(h);
 	if (r != ORASK_HISTORY_OK) {
 		orask_warn("%s", msg);
@@ -210,7 +227,7 @@ show_text(const char *id, const struct orask_exchanges *x)
 
 		when(at, sizeof(at), e->time);
 		tokens(tok, sizeof(tok), e);
-		orask_format_dollars(cost, sizeof(cost), e->has_cost, e->cost);
+		cost_text(cost, sizeof(cost), e);
 		printf("\n%s[%s] question:%s\n", color ? BOLD : "", at, color ? RESET : "");
 		orask_write_text(stdout, tty, e->question, strlen(e->question));
 		printf("\n\n%s[%s, %s tokens, cost %s%s%s]:%s\n", color ? BOLD : "",
@@ -240,6 +257,8 @@ orask_show(const struct orask_options *o, const char *id)
 	if ((code = open_history(o, &h)) != 0)
 		return code;
 	r = orask_history_show(h, id, &x, msg, sizeof(msg));
+	if (r == ORASK_HISTORY_OK)
+		orask_fill_costs(o, h, &x);
 	orask_history_close(h);
 	if (r != ORASK_HISTORY_OK) {
 		orask_warn("%s%s", msg,

@@ -31,7 +31,9 @@
 #include "orask/history_internal.h"
 #include "orask/history_sqlite.h"
 
-#define SCHEMA_VERSION 1
+/* 2: exchanges.generation, for the cost of an interrupted exchange. */
+#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION_TEXT "2" /* for PRAGMA user_version, which takes no parameter */
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS conversations ("
@@ -43,7 +45,7 @@ static const char schema[] =
     " seq INTEGER PRIMARY KEY AUTOINCREMENT, cid TEXT NOT NULL, time INTEGER NOT NULL,"
     " question TEXT NOT NULL, answer TEXT, model TEXT,"
     " prompt_tokens INTEGER, completion_tokens INTEGER, cost REAL,"
-    " outcome INTEGER NOT NULL DEFAULT 0);"
+    " outcome INTEGER NOT NULL DEFAULT 0, generation TEXT);"
     "CREATE INDEX IF NOT EXISTS exchanges_cid ON exchanges(cid, seq);"
     "CREATE VIRTUAL TABLE IF NOT EXISTS exchanges_fts USING fts5("
     " question, answer, content='exchanges', content_rowid='seq');"
@@ -55,6 +57,10 @@ static const char schema[] =
     " VALUES ('delete', old.seq, old.question, old.answer); END;"
     "CREATE TABLE IF NOT EXISTS terminals ("
     " key TEXT PRIMARY KEY, cid TEXT NOT NULL, time INTEGER NOT NULL);";
+
+/* From version 1: an interrupted exchange's generation id, whose cost the
+ * broker learns after the answer ended (cost NULL until then). */
+static const char upgrade_1_to_2[] = "ALTER TABLE exchanges ADD COLUMN generation TEXT;";
 
 /* ---- where, and which terminal ----------------------------------------- */
 
@@ -169,6 +175,36 @@ rollback(struct orask_history *h)
 	(void)exec(h, "ROLLBACK");
 }
 
+/* A history an older orask made: add what it lacks, in one transaction
+ * (another orask doing the same at once waits, then finds it done). */
+static enum orask_history_status
+db_upgrade(struct orask_history *h, char *msg, size_t size)
+{
+	enum orask_history_status r;
+	sqlite3_stmt *st;
+	int version = 0;
+
+	if (begin(h) != SQLITE_OK)
+		return db_fail(h, msg, size);
+	if ((st = prepare(h, "PRAGMA user_version")) != NULL) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (version == 1 && (exec(h, upgrade_1_to_2) != SQLITE_OK ||
+	                        exec(h, "PRAGMA user_version=" SCHEMA_VERSION_TEXT) != SQLITE_OK)) {
+		r = db_fail(h, msg, size);
+		rollback(h);
+		return r;
+	}
+	if (exec(h, "COMMIT") != SQLITE_OK) {
+		r = db_fail(h, msg, size);
+		rollback(h);
+		return r;
+	}
+	return ORASK_HISTORY_OK;
+}
+
 /* The schema on first use, with an older orask's files imported. */
 static enum orask_history_status
 db_init(struct orask_history *h, char *msg, size_t size)
@@ -184,6 +220,8 @@ db_init(struct orask_history *h, char *msg, size_t size)
 	sqlite3_finalize(st);
 	if (version >= SCHEMA_VERSION)
 		return ORASK_HISTORY_OK;
+	if (version == 1)
+		return db_upgrade(h, msg, size);
 	/* WAL is remembered in the file: set once, before the transaction. */
 	if (exec(h, "PRAGMA journal_mode=WAL") != SQLITE_OK || begin(h) != SQLITE_OK)
 		return db_fail(h, msg, size);
@@ -196,7 +234,8 @@ db_init(struct orask_history *h, char *msg, size_t size)
 		rollback(h);
 		return r;
 	}
-	if (exec(h, "PRAGMA user_version=1") != SQLITE_OK || exec(h, "COMMIT") != SQLITE_OK) {
+	if (exec(h, "PRAGMA user_version=" SCHEMA_VERSION_TEXT) != SQLITE_OK ||
+	    exec(h, "COMMIT") != SQLITE_OK) {
 		r = db_fail(h, msg, size);
 		rollback(h);
 		return r;
@@ -430,9 +469,7 @@ orask_history_start(struct orask_history *h, const char *id, const char *key,
 
 enum orask_history_status
 hist_insert(struct orask_history *h, const char *cid, const char *model, const char *system,
-    long long when, const char *question, const char *answer, const char *served,
-    long prompt_tokens, long completion_tokens, const double *cost, enum orask_outcome outcome,
-    char *msg, size_t size)
+    long long when, const char *question, const struct hist_answer *a, char *msg, size_t size)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -455,21 +492,23 @@ hist_insert(struct orask_history *h, const char *cid, const char *model, const c
 	if (rc != SQLITE_DONE)
 		return db_fail(h, msg, size);
 	st = prepare(h, "INSERT INTO exchanges (cid, time, question, answer, model, prompt_tokens,"
-	                " completion_tokens, cost, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	                " completion_tokens, cost, outcome, generation)"
+	                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return db_fail(h, msg, size);
 	bind_text(st, 1, cid);
 	sqlite3_bind_int64(st, 2, when);
 	bind_text(st, 3, question);
-	bind_text(st, 4, answer);
-	bind_text(st, 5, served);
-	if (prompt_tokens >= 0)
-		sqlite3_bind_int64(st, 6, prompt_tokens);
-	if (completion_tokens >= 0)
-		sqlite3_bind_int64(st, 7, completion_tokens);
-	if (cost != NULL)
-		sqlite3_bind_double(st, 8, *cost);
-	sqlite3_bind_int(st, 9, (int)outcome);
+	bind_text(st, 4, a->text);
+	bind_text(st, 5, a->served);
+	if (a->prompt_tokens >= 0)
+		sqlite3_bind_int64(st, 6, a->prompt_tokens);
+	if (a->completion_tokens >= 0)
+		sqlite3_bind_int64(st, 7, a->completion_tokens);
+	if (a->cost != NULL)
+		sqlite3_bind_double(st, 8, *a->cost);
+	sqlite3_bind_int(st, 9, (int)a->outcome);
+	bind_text(st, 10, a->generation);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? ORASK_HISTORY_OK : db_fail(h, msg, size);
@@ -521,10 +560,10 @@ terminal_set(struct orask_history *h, const char *key, const char *id, long long
 
 enum orask_history_status
 hist_record_at(struct orask_history *h, struct orask_conversation *conv, const char *key,
-    long long when, const char *question, const char *answer, const char *served,
-    long prompt_tokens, long completion_tokens, const double *cost, enum orask_outcome outcome,
-    int in_transaction, char *msg, size_t size)
+    long long when, const char *question, const struct hist_answer *a, int in_transaction,
+    char *msg, size_t size)
 {
+	struct hist_answer given = *a;
 	enum orask_history_status r;
 	int tries = 0, exists;
 
@@ -540,9 +579,9 @@ hist_record_at(struct orask_history *h, struct orask_conversation *conv, const c
 		}
 		fresh_id(conv->id, sizeof(conv->id));
 	}
-	r = hist_insert(h, conv->id, conv->model, conv->system, when, question,
-	    answer != NULL ? answer : "", served, prompt_tokens, completion_tokens, cost, outcome,
-	    msg, size);
+	if (given.text == NULL)
+		given.text = "";
+	r = hist_insert(h, conv->id, conv->model, conv->system, when, question, &given, msg, size);
 	if (r == ORASK_HISTORY_OK && key != NULL)
 		r = terminal_set(h, key, conv->id, when, msg, size);
 	if (r == ORASK_HISTORY_OK && !in_transaction && exec(h, "COMMIT") != SQLITE_OK)
@@ -553,9 +592,9 @@ hist_record_at(struct orask_history *h, struct orask_conversation *conv, const c
 		return r;
 	}
 	conv->is_new = 0;
-	if (outcome == ORASK_OUTCOME_COMPLETE) {
+	if (a->outcome == ORASK_OUTCOME_COMPLETE) {
 		add_message(conv, "user", question);
-		add_message(conv, "assistant", answer != NULL ? answer : "");
+		add_message(conv, "assistant", given.text);
 	}
 	return ORASK_HISTORY_OK;
 }
@@ -565,11 +604,17 @@ orask_history_record(struct orask_history *h, struct orask_conversation *conv, c
     const char *question, const char *answer, const struct ora_reply *reply,
     enum orask_outcome outcome, char *msg, size_t size)
 {
-	return hist_record_at(h, conv, key, (long long)time(NULL), question, answer,
-	    reply != NULL ? reply->model : NULL, reply != NULL ? reply->usage.prompt_tokens : -1,
-	    reply != NULL ? reply->usage.completion_tokens : -1,
-	    reply != NULL && reply->usage.has_cost ? &reply->usage.cost : NULL, outcome, 0, msg,
-	    size);
+	struct hist_answer a = {
+	    .text = answer,
+	    .served = reply != NULL ? reply->model : NULL,
+	    .prompt_tokens = reply != NULL ? reply->usage.prompt_tokens : -1,
+	    .completion_tokens = reply != NULL ? reply->usage.completion_tokens : -1,
+	    .cost = reply != NULL && reply->usage.has_cost ? &reply->usage.cost : NULL,
+	    .generation = reply != NULL ? reply->id : NULL,
+	    .outcome = outcome,
+	};
+
+	return hist_record_at(h, conv, key, (long long)time(NULL), question, &a, 0, msg, size);
 }
 
 /* Run sql with up to two integer parameters; 0 or an SQLite code. */
@@ -647,6 +692,7 @@ orask_exchanges_free(struct orask_exchanges *x)
 		free(x->items[i].model);
 		free(x->items[i].question);
 		free(x->items[i].answer);
+		free(x->items[i].generation);
 	}
 	free(x->items);
 	free(x->model);
@@ -655,7 +701,9 @@ orask_exchanges_free(struct orask_exchanges *x)
 }
 
 #define EXCHANGE_COLUMNS                                                                           \
-	"seq, time, cid, model, prompt_tokens, completion_tokens, cost, outcome, question, answer"
+	"seq, time, cid, model, prompt_tokens, completion_tokens, cost, outcome, question, "       \
+	"answer, "                                                                                 \
+	"generation"
 
 static void
 read_exchange(sqlite3_stmt *st, struct orask_exchange *e)
@@ -678,6 +726,7 @@ read_exchange(sqlite3_stmt *st, struct orask_exchange *e)
 	if (e->question == NULL)
 		e->question = ora_xstrdup("");
 	e->answer = column_dup(st, 9);
+	e->generation = column_dup(st, 10);
 }
 
 /* Every row of st into out; reversed when newest_first (to oldest first). */
@@ -851,4 +900,51 @@ orask_history_rm(struct orask_history *h, const char *id, size_t *n_removed, cha
 	if (r != ORASK_HISTORY_OK)
 		rollback(h);
 	return r;
+}
+
+/* ---- costs learned later ----------------------------------------------- */
+
+int
+orask_exchange_cost_pending(const struct orask_exchange *e)
+{
+	return !e->has_cost && e->outcome != ORASK_OUTCOME_COMPLETE && e->generation != NULL;
+}
+
+enum orask_history_status
+orask_history_set_cost(struct orask_history *h, long long seq, const char *served,
+    long prompt_tokens, long completion_tokens, double cost, struct orask_exchange *e, char *msg,
+    size_t size)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* Only where nothing is known: what the answer itself reported wins. */
+	st = prepare(h, "UPDATE exchanges SET cost = ?2, model = coalesce(model, ?3),"
+	                " prompt_tokens = coalesce(prompt_tokens, ?4),"
+	                " completion_tokens = coalesce(completion_tokens, ?5)"
+	                " WHERE seq = ?1 AND cost IS NULL");
+	if (st == NULL)
+		return db_fail(h, msg, size);
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_double(st, 2, cost);
+	bind_text(st, 3, served);
+	if (prompt_tokens >= 0)
+		sqlite3_bind_int64(st, 4, prompt_tokens);
+	if (completion_tokens >= 0)
+		sqlite3_bind_int64(st, 5, completion_tokens);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(h, msg, size);
+	if (e != NULL) {
+		e->cost = cost;
+		e->has_cost = 1;
+		if (e->model == NULL && served != NULL)
+			e->model = ora_xstrdup(served);
+		if (e->prompt_tokens < 0)
+			e->prompt_tokens = prompt_tokens;
+		if (e->completion_tokens < 0)
+			e->completion_tokens = completion_tokens;
+	}
+	return ORASK_HISTORY_OK;
 }

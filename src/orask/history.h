@@ -10,7 +10,9 @@
  * received, the model that served it, tokens and cost. An exchange that
  * was interrupted (Ctrl-C, a timeout, an answer broken off) is kept with
  * what was received, marked incomplete, and is not sent again when the
- * conversation goes on. Nothing is dropped unless the user's retention
+ * conversation goes on; its generation id is kept too, so that its cost,
+ * which the broker learns only after the answer ended, can be filled in
+ * later (orask log and show ask the broker for it). Nothing is dropped unless the user's retention
  * settings say so (orask.conf: history_max_days, history_max_conversations).
  *
  * The directory and the database are checked on their descriptors before
@@ -142,6 +144,7 @@ struct orask_exchange {
 	enum orask_outcome outcome;
 	char *question;
 	char *answer;
+	char *generation; /* the generation id; NULL: none named */
 };
 
 struct orask_exchanges {
@@ -158,6 +161,18 @@ void orask_exchanges_free(struct orask_exchanges *x);
  * every word of text (may be NULL; full-text search). */
 enum orask_history_status orask_history_log(struct orask_history *h, size_t max, const char *cid,
     const char *text, struct orask_exchanges *out, char *msg, size_t msg_size);
+
+/* Whether e's cost is still to be learned from the broker: an exchange
+ * cut short, whose generation the broker named, recorded before the
+ * broker knew what it cost. */
+int orask_exchange_cost_pending(const struct orask_exchange *e);
+
+/* Fill in the cost of exchange seq, recorded without one, as the broker's
+ * ledger settled it (served model may be NULL, tokens -1 when unknown);
+ * e is updated to match when not NULL. */
+enum orask_history_status orask_history_set_cost(struct orask_history *h, long long seq,
+    const char *served, long prompt_tokens, long completion_tokens, double cost,
+    struct orask_exchange *e, char *msg, size_t msg_size);
 
 /* Every exchange of conversation id, oldest first; NOT_FOUND if none. */
 enum orask_history_status orask_history_show(struct orask_history *h, const char *id,

@@ -166,13 +166,18 @@ import_conversation(struct orask_history *h, int conv_dfd, const char *name, str
 		line = at >= 0 ? log->lines[at] : NULL;
 		if (at >= 0)
 			log->used[at] = 1;
+		struct hist_answer ans = {
+		    .text = str_of(a, "content"),
+		    .served = str_of(line, "model"),
+		    .prompt_tokens = (long)int_of(line, "prompt_tokens", -1),
+		    .completion_tokens = (long)int_of(line, "completion_tokens", -1),
+		    .cost = line != NULL && cost_of(line, &cost) ? &cost : NULL,
+		    .outcome = ORASK_OUTCOME_COMPLETE,
+		};
+
 		r = hist_insert(h, cid, str_of(root, "model"), str_of(root, "system"),
 		    line != NULL ? int_of(line, "time", updated) : updated, str_of(q, "content"),
-		    str_of(a, "content"), str_of(line, "model"),
-		    (long)int_of(line, "prompt_tokens", -1),
-		    (long)int_of(line, "completion_tokens", -1),
-		    line != NULL && cost_of(line, &cost) ? &cost : NULL, ORASK_OUTCOME_COMPLETE,
-		    msg, size);
+		    &ans, msg, size);
 	}
 	json_object_put(root);
 	return r;
@@ -218,11 +223,16 @@ hist_import_old(struct orask_history *h, char *msg, size_t size)
 
 		if (log.used[i] || !orask_history_valid_id(str_of(l, "cid")))
 			continue;
+		struct hist_answer ans = {
+		    .served = str_of(l, "model"),
+		    .prompt_tokens = (long)int_of(l, "prompt_tokens", -1),
+		    .completion_tokens = (long)int_of(l, "completion_tokens", -1),
+		    .cost = cost_of(l, &cost) ? &cost : NULL,
+		    .outcome = ORASK_OUTCOME_COMPLETE,
+		};
+
 		r = hist_insert(h, str_of(l, "cid"), NULL, NULL, int_of(l, "time", 0),
-		    str_of(l, "question") != NULL ? str_of(l, "question") : "", NULL,
-		    str_of(l, "model"), (long)int_of(l, "prompt_tokens", -1),
-		    (long)int_of(l, "completion_tokens", -1), cost_of(l, &cost) ? &cost : NULL,
-		    ORASK_OUTCOME_COMPLETE, msg, size);
+		    str_of(l, "question") != NULL ? str_of(l, "question") : "", &ans, msg, size);
 	}
 	if (dir != NULL)
 		closedir(dir);

@@ -64,11 +64,20 @@ enum orask_history_status hist_read_fd(
  * the database, in one transaction, then empty the file. */
 enum orask_history_status hist_drain_pending(struct orask_history *h, char *msg, size_t size);
 
+/* An exchange's answer as received, with what is known of its cost. */
+struct hist_answer {
+	const char *text;                      /* NULL: not known (an older orask's log) */
+	const char *served;                    /* the model that served it; NULL: unknown */
+	long prompt_tokens, completion_tokens; /* -1: unknown */
+	const double *cost;                    /* NULL: not known (yet) */
+	const char *generation;                /* the generation id; NULL: none named */
+	enum orask_outcome outcome;
+};
+
 /* history.c, for the drain: record as orask_history_record() does, with
- * the time of the exchange. */
+ * the time given, inside the caller's transaction if in_transaction. */
 enum orask_history_status hist_record_at(struct orask_history *h, struct orask_conversation *conv,
-    const char *key, long long when, const char *question, const char *answer, const char *served,
-    long prompt_tokens, long completion_tokens, const double *cost, enum orask_outcome outcome,
+    const char *key, long long when, const char *question, const struct hist_answer *a,
     int in_transaction, char *msg, size_t size);
 
 /* history_import.c: copy an older orask's conversations and log into h's
@@ -77,8 +86,7 @@ enum orask_history_status hist_import_old(struct orask_history *h, char *msg, si
 
 /* history.c, for the import: insert one exchange as it was. */
 enum orask_history_status hist_insert(struct orask_history *h, const char *cid, const char *model,
-    const char *system, long long time, const char *question, const char *answer,
-    const char *served, long prompt_tokens, long completion_tokens, const double *cost,
-    enum orask_outcome outcome, char *msg, size_t size);
+    const char *system, long long time, const char *question, const struct hist_answer *a,
+    char *msg, size_t size);
 
 #endif

@@ -100,6 +100,8 @@ orask_history_append(const char *dir, const struct orask_conversation *conv, con
 		if (reply->usage.has_cost)
 			json_object_object_add(
 			    o, "cost", json_object_new_double(reply->usage.cost));
+		if (reply->id != NULL)
+			json_object_object_add(o, "generation", json_object_new_string(reply->id));
 	}
 	text = json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -152,6 +154,7 @@ drain_line(struct orask_history *h, const char *line, char *msg, size_t size)
 	struct orask_conversation *conv = NULL;
 	enum orask_history_status r = ORASK_HISTORY_OK;
 	const char *cid, *question, *model, *system;
+	struct hist_answer a;
 	double cost = 0;
 	int has_cost = 0;
 
@@ -174,11 +177,15 @@ drain_line(struct orask_history *h, const char *line, char *msg, size_t size)
 		cost = json_object_get_double(v);
 		has_cost = 1;
 	}
+	a.text = str_of(o, "answer");
+	a.served = str_of(o, "served");
+	a.prompt_tokens = (long)int_of(o, "prompt_tokens", -1);
+	a.completion_tokens = (long)int_of(o, "completion_tokens", -1);
+	a.cost = has_cost ? &cost : NULL;
+	a.generation = str_of(o, "generation");
+	a.outcome = (enum orask_outcome)int_of(o, "outcome", ORASK_OUTCOME_COMPLETE);
 	r = hist_record_at(h, conv, str_of(o, "terminal"), int_of(o, "time", (long long)time(NULL)),
-	    question, str_of(o, "answer"), str_of(o, "served"),
-	    (long)int_of(o, "prompt_tokens", -1), (long)int_of(o, "completion_tokens", -1),
-	    has_cost ? &cost : NULL,
-	    (enum orask_outcome)int_of(o, "outcome", ORASK_OUTCOME_COMPLETE), 1, msg, size);
+	    question, &a, 1, msg, size);
 out:
 	orask_conversation_free(conv);
 	json_object_put(o);

@@ -6,13 +6,19 @@ ORASK_HISTORY_SOURCES = src/orask/history.c src/orask/history.h src/orask/histor
 	src/orask/history_sqlite.c src/orask/history_sqlite.h
 orask_SOURCES = src/orask/orask.c src/orask/orask.h src/orask/ask.c src/orask/info.c \
 	src/orask/input.c src/orask/command.c src/orask/command.h src/orask/memory.c \
-	src/orask/conversations.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
+	src/orask/conversations.c src/orask/costs.c src/orask/utf8.c src/orask/settings.c src/orask/settings.h \
+	src/orask/settings_libconfig.c src/orask/settings_libconfig.h \
 	src/orask/chat.c src/orask/markdown.c src/orask/markdown.h \
-	$(ORASK_HISTORY_SOURCES)
-# libedit and SQLite are dlopen()ed (chat.c, history_sqlite.c): only their
-# headers are needed at build time.
-orask_LDADD = libora-client.la libora_common.a $(JSONC_LIBS) $(LIBCONFIG_LIBS) \
-	$(CMARK_LIBS)
+	src/orask/markdown_cmark.c src/orask/markdown_cmark.h \
+	$(ORASK_HISTORY_SOURCES) $(ORA_CLIENT_SOURCES)
+# libedit, SQLite, cmark and libconfig are dlopen()ed (chat.c,
+# history_sqlite.c, markdown_cmark.c, settings_libconfig.c) when needed:
+# only their headers are needed at build time.
+# libora-client is compiled in (its sources, as the unit test does): one
+# shared library fewer to find, map and relocate at every start. The shared
+# library is still built and installed for other programs, and the example
+# and the third-party tests use it.
+orask_LDADD = libora_common.a $(JSONC_LIBS)
 orask_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) \
 	$(LIBEDIT_CFLAGS) $(CMARK_CFLAGS)
 man_MANS += doc/orask.1
@@ -57,14 +63,16 @@ tests_unit_check_orask_command_LDADD = libora_common.a $(CHECK_LIBS) $(JSONC_LIB
 check_PROGRAMS += tests/unit/check_orask_markdown
 TESTS += tests/unit/check_orask_markdown
 tests_unit_check_orask_markdown_SOURCES = tests/unit/check_orask_markdown.c \
-	src/orask/markdown.c src/orask/markdown.h
+	src/orask/markdown.c src/orask/markdown.h src/orask/markdown_cmark.c \
+	src/orask/markdown_cmark.h
 tests_unit_check_orask_markdown_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CMARK_CFLAGS)
-tests_unit_check_orask_markdown_LDADD = libora_common.a $(CHECK_LIBS) $(CMARK_LIBS)
+tests_unit_check_orask_markdown_LDADD = libora_common.a $(CHECK_LIBS)
 
 # orask.conf: settings, templates and the mistakes people make in them.
 check_PROGRAMS += tests/unit/check_orask_settings
 TESTS += tests/unit/check_orask_settings
 tests_unit_check_orask_settings_SOURCES = tests/unit/check_orask_settings.c \
-	src/orask/settings.c src/orask/settings.h
+	src/orask/settings.c src/orask/settings.h src/orask/settings_libconfig.c \
+	src/orask/settings_libconfig.h
 tests_unit_check_orask_settings_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBCONFIG_CFLAGS)
-tests_unit_check_orask_settings_LDADD = libora_common.a $(CHECK_LIBS) $(LIBCONFIG_LIBS)
+tests_unit_check_orask_settings_LDADD = libora_common.a $(CHECK_LIBS)

@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmark.h>
-
 #include "common/util.h"
 #include "orask/markdown.h"
+#include "orask/markdown_cmark.h"
 
 #define SGR_BOLD "\033[1m"
 #define SGR_NOT_BOLD "\033[22m"
@@ -310,10 +309,12 @@ void
 orask_md_render(FILE *out, int width, const char *text, size_t len)
 {
 	struct walk w = {.out = out, .width = width > 0 ? width : 80, .at_line_start = 1};
-	cmark_node *doc = cmark_parse_document(text, len, CMARK_OPT_DEFAULT), *node;
+	cmark_node *doc = NULL, *node;
 	cmark_iter *it;
 	cmark_event_type ev;
 
+	if (orask_cmark_load() == 0)
+		doc = cmark_parse_document(text, len, CMARK_OPT_DEFAULT);
 	if (doc == NULL) {
 		put(&w, text, len);
 		return;
@@ -337,7 +338,11 @@ orask_md_render(FILE *out, int width, const char *text, size_t len)
 struct orask_md *
 orask_md_new(FILE *out, int width)
 {
-	struct orask_md *md = ora_xcalloc(1, sizeof(*md));
+	struct orask_md *md;
+
+	if (orask_cmark_load() != 0)
+		return NULL;
+	md = ora_xcalloc(1, sizeof(*md));
 
 	md->out = out;
 	md->width = width;

@@ -20,7 +20,7 @@
 struct orask_md;
 
 /* A renderer writing to out (a terminal); width is the screen's, for
- * rules (0: 80). */
+ * rules (0: 80). NULL when libcmark cannot be loaded: show raw text. */
 struct orask_md *orask_md_new(FILE *out, int width);
 
 /* The next piece of the answer; renders the blocks it completes. */

@@ -6,7 +6,8 @@
  * command.c tells commands from questions; input.c gathers the question;
  * ask.c asks it; memory.c and history*.c keep conversations; info.c answers
  * `orask models`, `orask me` and `orask usage`; conversations.c `orask
- * log`, `orask show` and `orask rm`.
+ * log`, `orask show` and `orask rm`; costs.c the cost of an exchange cut
+ * short, learned later.
  */
 #ifndef ORA_ORASK_H
 #define ORA_ORASK_H
@@ -157,6 +158,13 @@ void orask_format_dollars(char *buf, size_t size, int have, double value);
 int orask_log(const struct orask_options *o, const struct orask_command *cmd);
 int orask_show(const struct orask_options *o, const char *id);
 int orask_rm(const struct orask_options *o, const char *id);
+
+/* costs.c: ask the broker for the cost of the exchanges of x cut short
+ * before it was known (the newest first, a bounded number), and record
+ * what it knows in h and x. Quiet when the broker cannot be asked: those
+ * stay pending. */
+void orask_fill_costs(
+    const struct orask_options *o, struct orask_history *h, struct orask_exchanges *x);
 
 /* input.c: the offset of the first byte of s (len bytes) that is not
  * valid UTF-8, or -1 when all of it is. */

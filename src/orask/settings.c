@@ -15,10 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libconfig.h>
-
 #include "common/util.h"
 #include "orask/settings.h"
+#include "orask/settings_libconfig.h"
 
 #define KEEP_LIMIT 100000000L /* days or conversations: past this, a typo */
 #define TEMPLATE_MAX_TOKENS 10000000L
@@ -254,6 +253,10 @@ orask_settings_load(const char *path, struct orask_settings *s, char *msg, size_
 	if (f == NULL)
 		return 0;
 	s->found = 1;
+	if (orask_libconfig_load(msg, size) != 0) {
+		fclose(f);
+		return -1;
+	}
 	cfg = ora_xcalloc(1, sizeof(*cfg));
 	config_init(cfg);
 	s->cfg = cfg;

@@ -14,9 +14,13 @@
 # without a shell in between; "loop": a shell loop timed with date +%s%N).
 #
 # orask runs as users run it, history and all: its state directory is one
-# of the benchmark's own, so the caller's history is left alone. The binary
-# is libtool's real one (.libs/orask), not the wrapper script in the build
-# tree, which would add a shell's start-up to every run.
+# of the benchmark's own, so the caller's history is left alone. orask is
+# a plain executable (libora-client is compiled in), never a libtool
+# wrapper script, which would add a shell's start-up to every run.
+#
+# Wall time on a shared machine depends on its load; the CPU time each
+# command used (user + system, from hyperfine) does much less, and is
+# printed too.
 set -u
 
 top_builddir=${top_builddir:-$(pwd)}
@@ -28,8 +32,7 @@ WARMUP=${BENCH_WARMUP:-30}
 TARGET_RATIO=1.5
 TARGET_MEDIAN_MS=3
 
-ORASK_BIN=$top_builddir/.libs/orask
-[ -x "$ORASK_BIN" ] || ORASK_BIN=$top_builddir/orask # a static build has no wrapper
+ORASK_BIN=$top_builddir/orask
 for b in "$ORASK_BIN" "$top_builddir/orad" "$top_builddir/oractl" \
 	"$top_builddir/tests/mock/ora-mock"; do
 	if [ ! -x "$b" ]; then
@@ -93,10 +96,15 @@ if [ "${BENCH_TOOL:-hyperfine}" != loop ] && command -v hyperfine >/dev/null; th
 r = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]
 print("\n".join(str(int(t * 1e9)) for t in r["times"]))' "$T/h.json" "$i" >"$T/s$i"
 	done
+	CPU=$("$PY3" -c 'import json, sys
+o, c = json.load(open(sys.argv[1]))["results"][:2]
+print("CPU time (user + system, mean): orask %.0f us, curl %.0f us" %
+      ((o["user"] + o["system"]) * 1e6, (c["user"] + c["system"]) * 1e6))' "$T/h.json")
 	mv "$T/s0" "$T/orask.ns"
 	mv "$T/s1" "$T/curl.ns"
 else
 	METHOD="a shell loop timed with date +%s%N, $WARMUP warm-up runs (hyperfine would be less noisy)"
+	CPU="(the loop's own cost, two date(1) runs a sample, is in every figure: the /bin/true row shows it)"
 	time_loop() {
 		out=$1
 		shift
@@ -115,14 +123,17 @@ else
 	# Taking turns in rounds, so load from elsewhere falls on both alike.
 	: >"$T/orask.ns"
 	: >"$T/curl.ns"
+	: >"$T/true.ns"
 	ROUND_RUNS=$RUNS
 	RUNS=$((ROUND_RUNS / 5 > 0 ? ROUND_RUNS / 5 : 1))
 	for round in 1 2 3 4 5; do
 		time_loop "$T/o.ns" "$ORASK_BIN" --no-stream "$QUESTION"
 		time_loop "$T/c.ns" curl -sS --unix-socket "$SOCK" -H 'Content-Type: application/json' \
 			-d "$BODY" "$URL"
+		time_loop "$T/t.ns" /bin/true
 		cat "$T/o.ns" >>"$T/orask.ns"
 		cat "$T/c.ns" >>"$T/curl.ns"
+		cat "$T/t.ns" >>"$T/true.ns"
 		WARMUP=0
 	done
 	RUNS=$ROUND_RUNS
@@ -143,6 +154,8 @@ echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-
 printf '%-22s %10s %10s\n' "wall time, us" median p90
 printf '%-22s %10s %10s\n' "orask --no-stream" "$O50" "$O90"
 printf '%-22s %10s %10s\n' "curl --unix-socket" "$C50" "$C90"
+[ -s "$T/true.ns" ] && printf '%-22s %10s %10s\n' "/bin/true (the loop)" $(stats "$T/true.ns")
+echo "$CPU"
 echo "orask / curl median: ${RATIO}x (target <= ${TARGET_RATIO}x): $verdict_ratio"
 echo "orask median: $(awk -v o="$O50" 'BEGIN { printf "%.2f", o / 1000 }') ms" \
 	"(target < $TARGET_MEDIAN_MS ms): $verdict_ms"

@@ -131,7 +131,12 @@ check "  ... 6 exchanges in all" [ "$("$ORASK" --json log --cid "$cid" 100 </dev
 check "typed lines kept for the next chat, privately" [ "$(stat -c %a "$XDG_STATE_HOME/ora/chat_history")" = 600 ]
 
 # --cid continues a conversation in a chat.
+# The server ends with its last session, and a new session started while
+# it is ending fails ("server exited unexpectedly"): wait until it is gone.
+server_pid=$(tm display-message -p '#{pid}')
 tm kill-session -t chat 2>/dev/null
+i=0
+while kill -0 "$server_pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 tm new-session -d -s chat -x 100 -y 40 \
 	"env ORA_SOCKET='$SOCK' XDG_STATE_HOME='$XDG_STATE_HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' TERM=xterm '$ORASK' --cid '$cid' chat; echo \"exit=\$?\"; sleep 30"
 check "orask --cid ID chat continues it" wait_screen "^orask chat: conversation $cid\\."

@@ -20,7 +20,9 @@ ROLES='
     requests_per_minute = 600;
     concurrent_requests = 16;
   };'
-standard_setup "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }" "$ROLES"
+# Everyone else too: one other user asks the broker about $ME's generation.
+standard_setup "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; },
+  { everyone = true; role = \"basic\"; cost_centres = [ \"dev\" ]; }" "$ROLES"
 export ORA_SOCKET="$SOCK"
 unset NO_COLOR
 export XDG_STATE_HOME="$T/xdg"
@@ -138,6 +140,96 @@ check "  ... the partial answer stays" grep -q '^Mock answer' "$T/o"
 curl -sS -X POST "$MOCK_URL/mock/resume" >/dev/null
 rc=$(ask log 1)
 check "  ... and is in the log, marked broken off" grep -q '(broken off) one two three' "$T/o"
+
+# --- interrupted exchanges: kept with what was received, and their cost ------
+# last_json EXPR: EXPR of the newest exchange in `orask --json log 1` (d).
+last_json() {
+	"$ORASK" --json log 1 >"$T/lj.json" 2>"$T/lj.err" </dev/null && json "$T/lj.json" "$1"
+}
+# ledger_of GEN: "state|cost_pico" of the broker's row for generation GEN.
+ledger_of() { ledger_sql "SELECT state, cost_pico FROM requests WHERE generation_id = '$1'"; }
+settled() { [ "$(ledger_of "$1" | cut -d'|' -f1)" = settled ]; }
+cost_filled() { [ "$(last_json 'd["cost"]')" != None ]; }
+# same_cost GEN: the newest exchange's cost in orask's log is the ledger's.
+same_cost() {
+	"$PY3" -c 'import sys; a, b = float(sys.argv[1]), int(sys.argv[2]) / 1e12
+sys.exit(0 if abs(a - b) <= 1e-12 * max(1.0, b) else 1)' \
+		"$(last_json 'd["cost"]')" "$(ledger_of "$1" | cut -d'|' -f2)"
+}
+
+mock_post /mock/faults '{"times":1,"pause_after_events":3}'
+"$ORASK" "please count alpha beta gamma delta epsilon zeta eta theta" >"$T/int.out" \
+	2>"$T/int.err" </dev/null &
+pid=$!
+wait_until 10 test -s "$T/int.out"
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "Ctrl-C in the middle of an answer: exit 130" [ "$rc" = 130 ]
+"$ORASK" -S "$T/no-broker.sock" log 1 >"$T/o" 2>"$T/e" </dev/null
+check "  ... orask log without a broker: its cost pending" \
+	grep -q ' pending  *(interrupted) please count alpha' "$T/o"
+check "  ... quietly" [ ! -s "$T/e" ]
+gen=$(last_json 'd["generation"]')
+check "  ... the exchange is logged as interrupted" [ "$(last_json 'd["outcome"]')" = interrupted ]
+check "  ... with the generation id the broker named" \
+	sh -c "echo '$gen' | grep -q '^gen-'"
+# Pending only while the broker has not settled it: its row, read after
+# orask log has looked, says it was not settled then either.
+"$ORASK" log 1 >"$T/o" 2>"$T/e" </dev/null
+if ! settled "$gen"; then
+	check "  ... its cost pending while the broker learns it" \
+		grep -q ' pending  *(interrupted) please count alpha' "$T/o"
+else
+	echo "ok - SKIP: the broker settled the cost before orask log could show it pending"
+fi
+cid=$(last_json 'd["conversation"]')
+"$ORASK" --json show "$cid" >"$T/show.json" 2>"$T/e" </dev/null
+check "  ... with the text received, as printed" \
+	[ "$(json "$T/show.json" 'd["exchanges"][-1]["answer"]')" = "$(cat "$T/int.out")" ]
+wait_until 10 settled "$gen"
+curl -sS -X POST "$MOCK_URL/mock/resume" >/dev/null
+wait_until 10 cost_filled
+check "  ... its cost filled in by orask log once the ledger settled it" cost_filled
+check "  ... equal to the ledger's row for that generation" same_cost "$gen"
+check "  ... and not zero: the words generated were billed" \
+	[ "$(ledger_of "$gen" | cut -d'|' -f2)" -gt 0 ]
+"$ORASK" log 1 >"$T/o" 2>"$T/e" </dev/null
+check "  ... orask log shows it, interrupted, with a dollar cost" \
+	grep -q ' \$0\.[0-9]*  *(interrupted) please count alpha' "$T/o"
+"$ORASK" show "$cid" >"$T/o" 2>"$T/e" </dev/null
+check "  ... and so does orask show" grep -q 'cost \$0\.[0-9]*, interrupted\]:$' "$T/o"
+
+# The broker's side: GET /api/v1/generation?id=, the caller's own rows only.
+code=$(req GET "/api/v1/generation?id=$gen")
+check "GET /api/v1/generation?id=GEN: 200 for its owner" [ "$code" = 200 ]
+check "  ... OpenRouter's shape, the ledger's cost" [ "$(json "$T/out" \
+	'"%s|%s|%s" % (d["data"]["id"], d["data"]["cancelled"], d["data"]["total_cost"] > 0)')" = \
+	"$gen|True|True" ]
+if is_root; then
+	add_user other
+	as_req other GET "/api/v1/generation?id=$gen" >/dev/null
+	check "  ... 404 for another user, as if it did not exist" \
+		grep -q '^404$' "$T/as.raw"
+	check "  ... telling nothing of it" sh -c "! grep -q total_cost '$T/as.raw'"
+else
+	echo "ok - SKIP: not root, so no other user to ask as"
+fi
+code=$(req GET "/api/v1/generation?id=gen-none-such")
+check "  ... 404 for an unknown id" [ "$code" = 404 ]
+code=$(req GET "/api/v1/generation")
+check "  ... 400 without an id" [ "$code" = 400 ]
+
+mock_post /mock/faults '{"times":1,"pause_after_events":2}'
+rc=$(ask --timeout 0.5 "time out after iota kappa lambda mu nu xi")
+check "--timeout in the middle of an answer: exit 1" [ "$rc" = 1 ]
+gen=$(last_json 'd["generation"]')
+check "  ... logged as broken off, with its generation" \
+	[ "$(last_json 'd["outcome"]')|${gen%%-*}" = "broken off|gen" ]
+wait_until 10 settled "$gen"
+curl -sS -X POST "$MOCK_URL/mock/resume" >/dev/null
+wait_until 10 cost_filled
+check "  ... its cost, once known, the ledger's" same_cost "$gen"
 
 rc=$(ask --max-tokens 100000 "long answer please")
 check "--max-tokens above the role's limit: answered" [ "$rc" = 0 ]

@@ -33,9 +33,9 @@ for f in bin/orask sbin/orad sbin/oractl; do
 	check "$f installed, executable" test -x "$P/$f"
 done
 check "libora-client.so.0 is the soname" \
-	sh -c "objdump -p '$P/lib/libora-client.so.0.0.0' | grep -q 'SONAME *libora-client.so.0\$'"
-check "  ... libora-client.so.0 -> the library" [ "$(readlink "$P/lib/libora-client.so.0")" = libora-client.so.0.0.0 ]
-check "  ... libora-client.so -> it too (for -lora-client)" [ "$(readlink "$P/lib/libora-client.so")" = libora-client.so.0.0.0 ]
+	sh -c "objdump -p '$P/lib/libora-client.so.0.1.0' | grep -q 'SONAME *libora-client.so.0\$'"
+check "  ... libora-client.so.0 -> the library" [ "$(readlink "$P/lib/libora-client.so.0")" = libora-client.so.0.1.0 ]
+check "  ... libora-client.so -> it too (for -lora-client)" [ "$(readlink "$P/lib/libora-client.so")" = libora-client.so.0.1.0 ]
 check "  ... and no libtool archive (.la)" test ! -e "$P/lib/libora-client.la"
 check "  ... no static library" test ! -e "$P/lib/libora-client.a"
 check "the header" test -f "$P/include/ora/client.h"

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "orask/history.h"
 
 static char base[64];
@@ -225,6 +227,68 @@ START_TEST(history_interrupted_kept_not_resent)
 	ck_assert_str_eq(x.items[1].answer, "half an ans");
 	ck_assert(!x.items[1].has_cost);
 	ck_assert_int_eq(x.items[1].prompt_tokens, -1);
+	orask_exchanges_free(&x);
+	orask_history_close(h);
+}
+END_TEST
+
+/* An interrupted exchange keeps its generation id, through the pending
+ * file too; its cost is filled in once learned, and only then; a history
+ * an older orask made (schema 1) gains the column. */
+START_TEST(history_cost_learned_later)
+{
+	struct orask_history *h = open_ok();
+	struct orask_conversation *conv;
+	struct orask_exchanges x;
+	struct ora_reply partial = {0};
+	char path[512], cid[ORASK_CID_MAX + 1];
+	sqlite3 *db;
+
+	/* Back to what the previous version made. */
+	orask_history_close(h);
+	snprintf(path, sizeof(path), "%s/history.db", dir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                     "ALTER TABLE exchanges DROP COLUMN generation; PRAGMA user_version=1;",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	partial.id = "gen-cut";
+	partial.usage.prompt_tokens = partial.usage.completion_tokens = -1;
+	ck_assert_int_eq(
+	    orask_history_start(NULL, NULL, NULL, &conv, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	snprintf(cid, sizeof(cid), "%s", conv->id);
+	ck_assert_int_eq(orask_history_append(dir, conv, NULL, "q", "half", &partial,
+	                     ORASK_OUTCOME_INTERRUPTED, msg, sizeof(msg)),
+	    ORASK_HISTORY_OK);
+	orask_conversation_free(conv);
+	h = open_ok();
+	ck_assert_int_eq(orask_history_show(h, cid, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert_uint_eq(x.n, 1);
+	ck_assert_str_eq(x.items[0].generation, "gen-cut");
+	ck_assert_str_eq(x.items[0].answer, "half");
+	ck_assert(orask_exchange_cost_pending(&x.items[0]));
+	ck_assert_int_eq(orask_history_set_cost(h, x.items[0].seq, "m/served", 7, 2, 0.0000125,
+	                     &x.items[0], msg, sizeof(msg)),
+	    ORASK_HISTORY_OK);
+	ck_assert(!orask_exchange_cost_pending(&x.items[0]));
+	ck_assert_str_eq(x.items[0].model, "m/served");
+	orask_exchanges_free(&x);
+	orask_history_close(h);
+
+	h = open_ok();
+	ck_assert_int_eq(orask_history_show(h, cid, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert(x.items[0].has_cost && x.items[0].cost == 0.0000125);
+	ck_assert_int_eq(x.items[0].prompt_tokens, 7);
+	ck_assert_int_eq(x.items[0].completion_tokens, 2);
+	ck_assert_str_eq(x.items[0].model, "m/served");
+	/* Once known it stays: a second answer does not overwrite it. */
+	ck_assert_int_eq(orask_history_set_cost(h, x.items[0].seq, NULL, -1, -1, 9.0, NULL, msg,
+	                     sizeof(msg)),
+	    ORASK_HISTORY_OK);
+	orask_exchanges_free(&x);
+	ck_assert_int_eq(orask_history_show(h, cid, &x, msg, sizeof(msg)), ORASK_HISTORY_OK);
+	ck_assert(x.items[0].cost == 0.0000125);
 	orask_exchanges_free(&x);
 	orask_history_close(h);
 }
@@ -646,6 +710,7 @@ main(void)
 	tcase_add_test(tc, history_model_and_system_kept);
 	tcase_add_test(tc, history_keeps_everything_unless_told);
 	tcase_add_test(tc, history_interrupted_kept_not_resent);
+	tcase_add_test(tc, history_cost_learned_later);
 	tcase_add_test(tc, history_log_search_show_rm);
 	tcase_add_test(tc, history_imports_the_old_files);
 	tcase_add_test(tc, history_pending_exchanges_drained);

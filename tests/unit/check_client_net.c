@@ -214,6 +214,113 @@ START_TEST(net_stream_cancel_by_callback)
 }
 END_TEST
 
+/* An answer cut short keeps its generation id, so its cost can be asked
+ * for later; an error chunk's usage is kept too. */
+START_TEST(net_cut_short_keeps_generation)
+{
+	const char *cancelled[] = {
+	    "data: {\"id\":\"gen-42\",\"model\":\"m/x\",\"choices\":[{\"delta\":"
+	    "{\"content\":\"first\"}}]}\n\n",
+	    NULL};
+	const char *failed[] = {"data: {\"id\":\"gen-7\",\"error\":{\"message\":\"boom\"},"
+	                        "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,"
+	                        "\"total_tokens\":7,\"cost\":0.001}}\n\n",
+	    NULL};
+	struct responder *r = responder_new(sse_response(cancelled, 0), 0, WAIT_HANGUP);
+	struct ora_client *c = client_for(r);
+	struct ora_request *q = question("hi");
+	struct collected got = {0};
+	struct ora_usage u;
+
+	got.stop_after = 1;
+	ck_assert_int_eq(ora_client_chat_stream(c, q, on_text, NULL, &got, NULL), ORA_E_CANCELLED);
+	ck_assert_str_eq(ora_client_last_generation_id(c), "gen-42");
+	ck_assert_int_eq(ora_client_last_usage(c, &u), 0);
+	ck_assert_int_eq(u.prompt_tokens, -1);
+	ck_assert_int_eq(u.has_cost, 0);
+	responder_stop(r);
+	ora_client_close(c);
+
+	r = responder_new(sse_response(failed, 0), 0, WAIT_HANGUP);
+	c = client_for(r);
+	ck_assert_int_eq(
+	    ora_client_chat_stream(c, q, NULL, NULL, NULL, NULL), ORA_E_UPSTREAM_MIDSTREAM);
+	ck_assert_str_eq(ora_client_last_generation_id(c), "gen-7");
+	ck_assert_int_eq(ora_client_last_usage(c, &u), 1);
+	ck_assert_int_eq(u.completion_tokens, 2);
+	ck_assert_int_eq(u.has_cost, 1);
+	ck_assert(fabs(u.cost - 0.001) < 1e-12);
+	/* Any later call forgets them. */
+	ck_assert_int_eq(ora_client_set_timeout(c, 0), ORA_OK);
+	ck_assert_ptr_null(ora_client_last_generation_id(c));
+	ck_assert_int_eq(ora_client_last_usage(c, &u), 0);
+	responder_stop(r);
+	ora_request_free(q);
+	ora_client_close(c);
+	free_owned();
+}
+END_TEST
+
+/* Timed out before the first event: the id came in the header. */
+START_TEST(net_timeout_keeps_header_generation)
+{
+	struct responder *r = responder_new("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+	                                    "X-Generation-Id: gen-head\r\n"
+	                                    "Transfer-Encoding: chunked\r\n\r\n",
+	    0, WAIT_HANGUP);
+	struct ora_client *c = client_for(r);
+	struct ora_request *q = question("hi");
+
+	ck_assert_int_eq(ora_client_set_timeout(c, 300), ORA_OK);
+	ck_assert_int_eq(ora_client_chat_stream(c, q, NULL, NULL, NULL, NULL), ORA_E_TIMEOUT);
+	ck_assert_str_eq(ora_client_last_generation_id(c), "gen-head");
+	responder_stop(r);
+	ora_request_free(q);
+	ora_client_close(c);
+	free_owned();
+}
+END_TEST
+
+START_TEST(net_generation_lookup)
+{
+	struct responder *r = responder_new(json_response("200 OK", "",
+	                                        "{\"data\":{\"id\":\"gen-42\",\"model\":\"m/x\","
+	                                        "\"total_cost\":0.0000225,\"tokens_prompt\":82,"
+	                                        "\"tokens_completion\":17,\"cancelled\":true,"
+	                                        "\"estimated\":false}}"),
+	    0, CLOSE);
+	struct ora_client *c = client_for(r);
+	struct ora_generation *g;
+
+	ck_assert_int_eq(ora_client_generation(c, "gen-42", &g), ORA_OK);
+	ck_assert_ptr_nonnull(strstr(r->request, "GET /api/v1/generation?id=gen-42 HTTP/1.1\r\n"));
+	ck_assert_str_eq(g->id, "gen-42");
+	ck_assert_str_eq(g->model, "m/x");
+	ck_assert_int_eq(g->has_cost, 1);
+	ck_assert(fabs(g->cost - 0.0000225) < 1e-15);
+	ck_assert_int_eq(g->prompt_tokens, 82);
+	ck_assert_int_eq(g->completion_tokens, 17);
+	ck_assert_int_eq(g->cancelled, 1);
+	ck_assert_int_eq(g->estimated, 0);
+	ora_generation_free(g);
+	/* An id that could smuggle a query or a header is refused here. */
+	ck_assert_int_eq(ora_client_generation(c, "gen-1&user=bob", &g), ORA_E_INVALID);
+	ck_assert_ptr_null(g);
+	responder_stop(r);
+	ora_client_close(c);
+
+	r = responder_new(json_response("404 Not Found", "Retry-After: 1\r\n",
+	                      "{\"error\":{\"code\":404,\"type\":\"not_found\",\"message\":\"not known yet\"}}"),
+	    0, CLOSE);
+	c = client_for(r);
+	ck_assert_int_eq(ora_client_generation(c, "gen-42", &g), ORA_E_NOT_FOUND);
+	ck_assert_ptr_null(g);
+	responder_stop(r);
+	ora_client_close(c);
+	free_owned();
+}
+END_TEST
+
 static int
 cancel_after_300ms(void *arg)
 {
@@ -491,6 +598,9 @@ client_net_suite(void)
 	tcase_add_test(tc, net_stream_cancel_by_callback);
 	tcase_add_test(tc, net_cancel_check_while_silent);
 	tcase_add_test(tc, net_timeout);
+	tcase_add_test(tc, net_cut_short_keeps_generation);
+	tcase_add_test(tc, net_timeout_keeps_header_generation);
+	tcase_add_test(tc, net_generation_lookup);
 	tcase_add_test(tc, net_too_large_html);
 	tcase_add_test(tc, net_refusals);
 	tcase_add_test(tc, net_unreachable);
