@@ -232,7 +232,7 @@ admit_body(struct admission *a, struct admit_decision *dec)
  * or when too many requests already wait on it: a clear answer now beats a
  * pile of requests that will time out. */
 static int
-admit_upstream(struct admission *a, int *probe)
+admit_upstream(struct admission *a)
 {
 	const struct ora_upstream_conf *up = &a->caller->conf->upstream;
 	const struct upstream_health *h = metrics_health(a->d->metrics);
@@ -247,7 +247,8 @@ admit_upstream(struct admission *a, int *probe)
 		    up->max_in_flight);
 		return -1;
 	}
-	if (metrics_circuit_admit(a->d->metrics, &retry_after, probe) != 0) {
+	/* Only checked here: the exchange takes the probe when it starts. */
+	if (metrics_circuit_check(a->d->metrics, &retry_after) != 0) {
 		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
 		http_reply_add_header(a->req, "Retry-After", seconds);
 		refuse(a, 503, ORA_ERR_UPSTREAM_DOWN,
@@ -311,6 +312,7 @@ admit_ledger(struct admission *a, const struct admit_decision *dec, ora_pico est
 		return -1;
 	}
 	*id = e.id;
+	journal_touch(a->d);
 	return 0;
 }
 
@@ -319,10 +321,8 @@ chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
 {
 	struct admission a = { .d = d, .req = req, .caller = caller, .started_ms = ora_wall_ms() };
 	struct admit_decision dec = { .status = 0 };
-	struct budget_hold hold = { .n = 0 };
-	ora_pico estimate = 0;
-	int64_t ledger_id = 0;
-	int probe = 0;
+	struct exchange_start start = { .hold = { .n = 0 } };
+	struct orad_exchange *x;
 
 	/* Limits first: every request counts, refused ones too, so a caller
 	 * cannot probe the policy faster than the role allows. */
@@ -338,41 +338,27 @@ chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
 	}
 	if (admit_body(&a, &dec) != 0)
 		goto out;
-	if (admit_upstream(&a, &probe) != 0)
+	if (admit_upstream(&a) != 0)
 		goto out;
-	if (admit_budgets(&a, &dec, &hold, &estimate) != 0)
-		goto release;
-	if (admit_ledger(&a, &dec, estimate, &ledger_id) != 0) {
-		budgets_settle(d->budgets, &hold, 0);
-		goto release;
+	if (admit_budgets(&a, &dec, &start.hold, &start.estimate) != 0)
+		goto out;
+	if (admit_ledger(&a, &dec, start.estimate, &start.ledger_id) != 0) {
+		budgets_settle(d->budgets, &start.hold, 0);
+		goto out;
 	}
 
-	struct orad_exchange *x = ora_xcalloc(1, sizeof(*x));
-	x->d = d;
-	x->req = req;
-	x->caller = *caller;
-	memset(caller, 0, sizeof(*caller)); /* the exchange owns it now */
-	x->centre = a.cc;
-	x->model = ora_xstrdup(a.model);
-	x->stream = a.stream;
-	x->started_us = ora_now_us();
-	x->started_ms = a.started_ms;
-	x->ledger_id = ledger_id;
-	x->hold = hold;
-	x->estimate = estimate;
-	x->probe = probe;
-	x->outcome = "ok";
-	struct orad_user_state *who = peers_user(d->peers, x->caller.id.uid);
-	ora_strlcpy(who->name, x->caller.id.user, sizeof(who->name));
-	who->in_flight++;
-	d->in_flight++;
-	d->requests_total++;
-	relay_admit(x, dec.body, dec.body_len);
-	dec.body = NULL; /* the exchange owns it */
-	goto out;
-release:
-	if (probe)
-		metrics_circuit_release(d->metrics);
+	/* Admitted: from here the exchange owns the request's state. */
+	start.centre = a.cc;
+	start.model = a.model;
+	start.stream = a.stream;
+	start.started_ms = a.started_ms;
+	start.upstream_body = dec.body;
+	start.upstream_body_len = dec.body_len;
+	dec.body = NULL;
+	start.done = d->request_done;
+	start.done_arg = d->request_done_arg;
+	x = exchange_new(d, req, caller, &start);
+	relay_start(x);
 out:
 	admit_decision_clear(&dec);
 	caller_clear(caller);

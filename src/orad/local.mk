@@ -12,7 +12,8 @@ orad_SOURCES = \
 	src/orad/whois.c src/orad/whois.h \
 	src/orad/reply.c src/orad/reply.h \
 	src/orad/handlers.h \
-	src/orad/chat.c src/orad/exchange.h src/orad/relay.c \
+	src/orad/chat.c src/orad/exchange.c src/orad/exchange.h src/orad/relay.c \
+	src/orad/settle.c src/orad/settle.h \
 	src/orad/info.c \
 	src/orad/admin.c src/orad/metrics.c src/orad/metrics.h \
 	src/orad/usage.c src/orad/usage.h \
