@@ -48,3 +48,12 @@ tests_unit_check_usage_shapes_SOURCES = tests/unit/check_main.c \
 	tests/unit/check_usage_shapes.c $(ORAD_USAGE_SHAPES_SOURCES)
 tests_unit_check_usage_shapes_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_usage_shapes_LDADD = $(CHECK_LIBS_ALL)
+
+# orad's own errors in Anthropic's shape, for the Messages endpoint (pure).
+orad_SOURCES += src/orad/error_anthropic.c src/orad/error_anthropic.h
+check_PROGRAMS += tests/unit/check_error_anthropic
+TESTS += tests/unit/check_error_anthropic
+tests_unit_check_error_anthropic_SOURCES = tests/unit/check_main.c \
+	tests/unit/check_error_anthropic.c src/orad/error_anthropic.c src/orad/error_anthropic.h
+tests_unit_check_error_anthropic_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_error_anthropic_LDADD = $(CHECK_LIBS_ALL)
