@@ -135,7 +135,7 @@ admit_price(struct admit_ctx *ctx)
 		total = c;
 	else if (!ctx->uses_router)
 		return unpriced(ctx, ctx->model);
-	if (json_object_object_get_ex(ctx->body, "models", &models))
+	if (json_object_object_get_ex(ctx->body, ctx->shape->list_field, &models))
 		for (size_t i = 0; i < json_object_array_length(models); i++) {
 			const char *id = json_object_get_string(json_object_array_get_idx(models, i));
 			if (price_model(ctx, id, &c) != 0)

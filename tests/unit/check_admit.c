@@ -70,6 +70,13 @@ int
 try_admit_len(const char *user, const char *centre, const char *body, size_t len,
     struct admit_decision *d)
 {
+	return try_admit_shape(&admit_shape_chat, user, centre, body, len, d);
+}
+
+int
+try_admit_shape(const struct admit_shape *shape, const char *user, const char *centre,
+    const char *body, size_t len, struct admit_decision *d)
+{
 	const struct ora_rule *rule = NULL;
 	struct admit_catalog cat = { .by_id = catalog };
 	struct admit_caller c;
@@ -81,7 +88,7 @@ try_admit_len(const char *user, const char *centre, const char *body, size_t len
 	c = (struct admit_caller){ .conf = conf, .rule = rule, .cc = ora_conf_find_centre(conf, centre),
 		.user = user, .user_value = user };
 	ck_assert_ptr_nonnull(c.cc);
-	return admit_request(&admit_shape_chat, body, len, &c, &cat, d);
+	return admit_request(shape, body, len, &c, &cat, d);
 }
 
 int
@@ -575,5 +582,6 @@ suite(void)
 	tcase_add_test(tc, test_scrub_upstream_error);
 	suite_add_tcase(s, tc);
 	admit_policy_cases(s);
+	admit_shapes_cases(s);
 	return s;
 }
