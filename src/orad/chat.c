@@ -1,12 +1,14 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
- * chat.c: the adapter between HTTP and admission. The rate limits come
+ * chat.c: the adapter between HTTP and admission, for every wire shape
+ * (wire.h: chat completions, Messages, Responses). The rate limits come
  * first (refusals count against them), then the cost centre header; the
  * body is decided on by the pure admission core (src/admit/admit.h: every
  * field, model, plugin, provider preference and the price); this file
  * turns the decision into an error reply, or into a reservation, a ledger
  * row and an exchange. Its HTTP touch points: the input headers and
- * buffer, Retry-After and warning headers, and reply_error via refuse().
+ * buffer, Retry-After and warning headers, and errors in the wire's shape
+ * via refuse().
  */
 #include "config.h"
 
@@ -35,6 +37,7 @@
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/reply.h"
+#include "orad/wire.h"
 
 #define COST_CENTRE_HEADER "X-Ora-Cost-Centre"
 
@@ -48,6 +51,7 @@ static const char *const centre_header_lookalikes[] = {
 /* One request being admitted. */
 struct admission {
 	struct orad *d;
+	const struct orad_wire *wire;
 	struct http_req *req;
 	struct orad_caller *caller;
 	const struct ora_cost_centre *cc; /* NULL until chosen */
@@ -93,7 +97,7 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	reply_error(a->req, status, type, "%s", message);
+	wire_reply_error(a->wire, a->req, status, type, "%s", message);
 	ora_log_refusal((unsigned)a->caller->id.uid, "refused uid=%u user=%s status=%d type=%s",
 	    (unsigned)a->caller->id.uid,
 	    a->caller->id.user, status, type);
@@ -218,8 +222,7 @@ admit_body(struct admission *a, struct admit_decision *dec)
 	int r;
 
 	c.user_value = user;
-	r = admit_request(&admit_shape_chat, in, len, &c, &cat,
-	    dec);
+	r = admit_request(a->wire->admit, in, len, &c, &cat, dec);
 	free(user);
 	a->model = dec->model;
 	a->stream = dec->stream;
@@ -306,7 +309,7 @@ admit_ledger(struct admission *a, const struct admit_decision *dec, ora_pico est
 	e.models_requested = dec->models_json;
 	if (ora_ledger_admit(a->d->ledger, &e, &err) != 0) {
 		ora_log_error("%s", err.msg);
-		reply_error(a->req, 503, ORA_ERR_UNAVAILABLE,
+		wire_reply_error(a->wire, a->req, 503, ORA_ERR_UNAVAILABLE,
 		    "the broker cannot record this request in its ledger, so it will not send it; "
 		    "tell %s", a->caller->conf->contact);
 		return -1;
@@ -317,9 +320,11 @@ admit_ledger(struct admission *a, const struct admit_decision *dec, ora_pico est
 }
 
 void
-chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
+chat_handle(struct orad *d, const struct orad_wire *wire, struct http_req *req,
+    struct orad_caller *caller)
 {
-	struct admission a = { .d = d, .req = req, .caller = caller, .started_ms = ora_wall_ms() };
+	struct admission a = { .d = d, .wire = wire, .req = req, .caller = caller,
+		.started_ms = ora_wall_ms() };
 	struct admit_decision dec = { .status = 0 };
 	struct exchange_start start = { .hold = { .n = 0 } };
 	struct orad_exchange *x;
@@ -348,6 +353,7 @@ chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
 	}
 
 	/* Admitted: from here the exchange owns the request's state. */
+	start.wire = wire;
 	start.centre = a.cc;
 	start.model = a.model;
 	start.stream = a.stream;

@@ -32,6 +32,7 @@
 #include "orad/server.h"
 #include "orad/upstream.h"
 #include "orad/usage.h"
+#include "orad/usage_shapes.h"
 
 #define EXCHANGE_MAX_BODY (64L * 1024 * 1024) /* largest upstream answer buffered */
 /* A stream's answer bytes the client has not taken: above the high mark
@@ -109,7 +110,7 @@ struct orad_exchange {
 	int streaming;               /* reply started as an event stream */
 	struct evbuffer *body;       /* buffered non-stream answer */
 	int body_too_big;
-	struct sse_parser sse;
+	struct usage_event_stream events; /* the stream, read for usage */
 	struct orad_usage usage;
 	char *upstream_body;         /* as sent upstream, kept for retries */
 	size_t upstream_body_len;

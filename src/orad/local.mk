@@ -14,6 +14,8 @@ orad_SOURCES = \
 	src/orad/handlers.h \
 	src/orad/chat.c src/orad/exchange.c src/orad/exchange.h src/orad/relay.c \
 	src/orad/settle.c src/orad/settle.h \
+	src/orad/wire.c src/orad/wire.h src/orad/wire_chat.c \
+	src/orad/wire_messages.c src/orad/wire_responses.c \
 	src/orad/info.c \
 	src/orad/admin.c src/orad/metrics.c src/orad/metrics.h \
 	src/orad/usage.c src/orad/usage.h \

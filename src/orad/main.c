@@ -43,6 +43,7 @@
 #include "orad/server.h"
 #include "orad/upstream.h"
 #include "orad/usage.h"
+#include "orad/usage_shapes.h"
 #include "orad/whois.h"
 
 struct options {
@@ -477,6 +478,7 @@ stop(struct orad *d, struct listen_socket *ls)
 	whois_free(d->whois);
 	metrics_free(d->metrics);
 	usage_cleanup();
+	usage_shapes_cleanup();
 	ora_keyring_free(d->keys);
 	ora_secret_free(d->master);
 	sodium_memzero(d->pseudonym_key, sizeof(d->pseudonym_key));

@@ -13,7 +13,6 @@
 #include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <json-c/json.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "orad/settle.h"
 #include "orad/reply.h"
 #include "orad/upstream.h"
+#include "orad/wire.h"
 
 #define RELAY_MAX_HEADERS 8
 #define RELAY_BACKOFF_INITIAL_MS 250L
@@ -70,7 +70,7 @@ relay_end(struct orad_exchange *x, enum exchange_outcome outcome)
 	if (x->body != NULL)
 		evbuffer_free(x->body);
 	x->body = NULL;
-	sse_parser_clear(&x->sse);
+	usage_events_clear(&x->events);
 	exchange_free(x);
 }
 
@@ -180,7 +180,7 @@ on_data(void *ctx, const char *data, size_t len)
 
 	arm_phase(x, PHASE_IDLE);
 	if (x->streaming) {
-		sse_feed(&x->sse, &x->usage, data, len);
+		usage_events_feed(&x->events, x->wire->usage_event, &x->usage, data, len);
 		settle_note_generation(x);
 		if (x->req != NULL) {
 			http_reply_chunk(x->req, data, len);
@@ -202,20 +202,7 @@ on_data(void *ctx, const char *data, size_t len)
 static void
 stream_error(struct orad_exchange *x, int code, const char *type, const char *message)
 {
-	struct json_object *root = json_object_new_object(), *err = json_object_new_object();
-	const char *json;
-	char *text;
-
-	json_object_object_add(err, "code", json_object_new_int(code));
-	json_object_object_add(err, "message", json_object_new_string(message));
-	json_object_object_add(err, "type", json_object_new_string(type));
-	json_object_object_add(root, "error", err);
-	json = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	text = ora_xasprintf("data: %s\n\ndata: [DONE]\n\n", json);
-	http_reply_chunk(x->req, text, strlen(text));
-	free(text);
-	json_object_put(root);
+	wire_stream_error(x->wire, x->req, code, type, message);
 }
 
 /* Why a transfer ended, beyond libcurl's code: our own phase timers. */
@@ -263,18 +250,18 @@ finish_failed(struct orad_exchange *x, int curl_code, const char *message, enum 
 	if (ending != END_CURL || is_timeout(curl_code)) {
 		char *m = timeout_message(x, ending, connected);
 		x->outcome = EXCHANGE_UPSTREAM_TIMEOUT;
-		reply_error(x->req, 504, ORA_ERR_UPSTREAM_TIMEOUT, "%s; try again later%s", m,
+		wire_reply_error(x->wire, x->req, 504, ORA_ERR_UPSTREAM_TIMEOUT, "%s; try again later%s", m,
 		    x->attempts > 1 ? " (after several attempts)" : "");
 		free(m);
 	} else if (!connected) {
 		x->outcome = EXCHANGE_UPSTREAM_UNREACHABLE;
-		reply_error(x->req, 502, ORA_ERR_UPSTREAM_UNREACHABLE,
+		wire_reply_error(x->wire, x->req, 502, ORA_ERR_UPSTREAM_UNREACHABLE,
 		    "cannot reach the upstream (%s): %s; the broker is fine, the upstream or "
 		    "the network to it is not%s",
 		    conf->upstream.base_url, message, x->attempts > 1 ? " (tried several times)" : "");
 	} else {
 		x->outcome = EXCHANGE_UPSTREAM_FAILED;
-		reply_error(x->req, 502, x->status ? ORA_ERR_UPSTREAM_BAD_REPLY : ORA_ERR_UPSTREAM_UNREACHABLE,
+		wire_reply_error(x->wire, x->req, 502, x->status ? ORA_ERR_UPSTREAM_BAD_REPLY : ORA_ERR_UPSTREAM_UNREACHABLE,
 		    "the connection to the upstream (%s) failed %s: %s", conf->upstream.base_url,
 		    x->status ? "while it was answering" : "before it answered", message);
 	}
@@ -357,7 +344,7 @@ schedule_retry(struct orad_exchange *x, long delay_ms)
 	x->paused = 0;
 	x->status = 0;
 	memset(&x->h, 0, sizeof(x->h));
-	sse_parser_clear(&x->sse);
+	usage_events_clear(&x->events);
 	memset(&x->usage, 0, sizeof(x->usage));
 	x->generation_noted = 0;
 	if (x->retry_timer == NULL)
@@ -426,13 +413,13 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 		finish_failed(x, curl_code, message, ending, connected);
 	} else if (x->body_too_big) {
 		x->outcome = EXCHANGE_UPSTREAM_TOO_BIG;
-		reply_error(x->req, 502, ORA_ERR_UPSTREAM_BAD_REPLY,
+		wire_reply_error(x->wire, x->req, 502, ORA_ERR_UPSTREAM_BAD_REPLY,
 		    "the upstream answer was larger than %ld bytes", EXCHANGE_MAX_BODY);
 	} else {
 		size_t len = evbuffer_get_length(x->body);
 		const char *body = (const char *)evbuffer_pullup(x->body, -1);
 
-		usage_parse_body(&x->usage, body, len);
+		x->wire->usage_body(&x->usage, body, len);
 		if (x->status == 200)
 			x->outcome = x->usage.error_code ? EXCHANGE_UPSTREAM_ERROR : EXCHANGE_OK;
 		else
@@ -499,7 +486,7 @@ start_transfer(struct orad_exchange *x, struct ora_error *err)
 		headers[n++] = xtitle = ora_xasprintf("X-Title: %s", title);
 		headers[n++] = ortitle = ora_xasprintf("X-OpenRouter-Title: %s", title);
 	}
-	url = ora_xasprintf("%s/chat/completions", conf->upstream.base_url);
+	url = ora_xasprintf("%s%s", conf->upstream.base_url, x->wire->upstream_path);
 	struct upstream_request r = {
 		.method = "POST", .url = url, .headers = headers, .n_headers = n,
 		.body = x->upstream_body, .body_len = x->upstream_body_len,
@@ -531,7 +518,7 @@ start_or_fail(struct orad_exchange *x)
 		return;
 	x->request_sent = sent_before;
 	unwatch_client(x);
-	reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
+	wire_reply_error(x->wire, x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
 	x->req = NULL;
 	relay_end(x, EXCHANGE_INTERNAL);
 }

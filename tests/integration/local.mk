@@ -48,3 +48,5 @@ TESTS += tests/integration/test_sdk_mock.sh
 EXTRA_DIST += tests/integration/test_sdk_mock.sh tests/integration/sdk
 TESTS += tests/integration/test_orad_hostile.sh
 EXTRA_DIST += tests/integration/test_orad_hostile.sh
+TESTS += tests/integration/test_orad_shapes.sh
+EXTRA_DIST += tests/integration/test_orad_shapes.sh
