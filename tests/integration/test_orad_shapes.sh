@@ -11,8 +11,9 @@ need_binaries "$ORAD" "$ORACTL" "$MOCK"
 ME=$(id -un)
 start_mock
 make_daemon_user
-# An upstream error reaches the client at once, not after retries.
-CONF_UPSTREAM_EXTRA="retries = 0;"
+# An upstream error reaches the client at once, not after retries; a
+# stream that stalls is cut after 2 s.
+CONF_UPSTREAM_EXTRA="retries = 0; idle_timeout = 2;"
 write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }"
 seal_keys || exit 1
 start_orad
@@ -156,4 +157,35 @@ mock_post /mock/faults '{"status":429,"message":"injected 429"}'
 s=$(req POST /api/v1/messages "$MSG}")
 check "messages: an upstream 429 is relayed in Anthropic's shape" \
 	[ "$s|$(json "$T/out" 'd["error"]["type"]')" = "429|rate_limit_error" ]
+# ---- orad's own errors after a stream began, in each shape ----
+# The last event of $T/out: "name|json" .
+last_event() {
+	"$PY3" - "$T/out" <<'PY'
+import json, sys
+name, last = "", None
+for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
+    if line.startswith("event:"):
+        name = line[6:].strip()
+    elif line.startswith("data:"):
+        last = (name, json.loads(line[5:]))
+print(last[0], json.dumps(last[1]))
+PY
+}
+mock_post /mock/faults '{"pause_after_events":2}'
+s=$(req POST /api/v1/messages "$MSG,\"stream\":true}")
+mock_post /mock/resume '{}'
+last_event >"$T/last"
+check "messages: a stalled stream ends with Anthropic's error event" \
+	grep -q '^error {"type": "error", "error": {"type": "timeout_error"' "$T/last"
+check "  ... naming upstream.idle_timeout" grep -q 'upstream.idle_timeout' "$T/last"
+check "  ... after the deltas that did arrive" grep -q '^event: content_block_delta' "$T/out"
+mock_post /mock/faults '{"pause_after_events":2}'
+s=$(req POST /api/v1/responses "$RESP,\"stream\":true}")
+mock_post /mock/resume '{}'
+last_event >"$T/last"
+check "responses: a stalled stream ends with the Responses error event" \
+	grep -q '^error {"type": "error", "code": "upstream_timeout"' "$T/last"
+settled_all() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state NOT IN ('settled','refused')")" = 0 ]; }
+check "every row settled, the stalled streams reconciled" wait_until 10 settled_all
+check "  ... and the ledger equals the mock's billing" mock_vs_ledger
 finish
