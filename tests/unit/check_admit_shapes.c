@@ -413,6 +413,9 @@ START_TEST(test_tables_are_separate)
 	admit_decision_clear(&d);
 	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"n\":1}", 400, "unknown field 'n'");
 	refused(R, "alice", "dev", "{" INPUT ",\"messages\":[]}", 400, "unknown field 'messages'");
+	ck_assert_str_eq(admit_shape_name(&admit_shape_chat), "chat completions");
+	ck_assert_str_eq(admit_shape_name(M), "Anthropic Messages");
+	ck_assert_str_eq(admit_shape_name(R), "Responses");
 }
 END_TEST
 
