@@ -79,6 +79,12 @@ admit_describe_allowed(const struct admit_ctx *ctx, char *buf, size_t size)
 	ora_policy_describe_models(ctx->c->rule, ctx->c->cc, buf, size);
 }
 
+const char *
+admit_shape_name(const struct admit_shape *shape)
+{
+	return shape->name;
+}
+
 /* The identity is the broker's to give: the client's value was removed by
  * the field's check, and orad's own goes in its place. A path's parents
  * are made as objects when missing (the field check made sure a present

@@ -59,6 +59,10 @@ extern const struct admit_shape admit_shape_chat;
 extern const struct admit_shape admit_shape_messages;
 extern const struct admit_shape admit_shape_responses;
 
+/* The shape's name for sentences and logs: "chat completions",
+ * "Anthropic Messages", "Responses". */
+const char *admit_shape_name(const struct admit_shape *shape);
+
 /* What the caller is: all borrowed, all already resolved by the caller's
  * connection (rule, role, cost centre). user_value is what orad puts in
  * the upstream `user` field (NULL: the field is removed). */

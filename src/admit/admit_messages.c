@@ -52,6 +52,44 @@ check_messages(struct admit_ctx *ctx, const char *name, struct json_object *v)
 	return 0;
 }
 
+/* Tools the client runs are priced as tokens; a server tool the upstream
+ * runs itself (web_search_*, web_fetch_*, code_execution_*, MCP) is priced
+ * per use, apart, and the broker cannot reserve for it. Client tools have
+ * no type, "custom", or one of Anthropic's client-run schemas. */
+static int
+check_tools(struct admit_ctx *ctx, const char *name, struct json_object *v)
+{
+	static const char *const client_prefixes[] = { "custom", "bash_", "text_editor_",
+		"computer_", "memory_", NULL };
+
+	if (json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST, "\"%s\" must be an array", name);
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *type, *t = json_object_array_get_idx(v, i);
+		const char *const *p;
+
+		if (!json_object_is_type(t, json_type_object))
+			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
+			    "\"%s\" entries must be objects", name);
+		if (!json_object_object_get_ex(t, "type", &type) ||
+		    json_object_is_type(type, json_type_null))
+			continue;
+		for (p = client_prefixes; *p != NULL; p++)
+			if (json_object_is_type(type, json_type_string) &&
+			    strncmp(json_object_get_string(type), *p, strlen(*p)) == 0)
+				break;
+		if (*p == NULL)
+			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
+			    "tool type '%.64s' in \"%s\" is not accepted: tools the upstream runs "
+			    "itself are priced per use, which the broker cannot reserve for; for web "
+			    "search use the web plugin (\"plugins\":[{\"id\":\"web\"}])",
+			    json_object_get_string(type), name);
+	}
+	return 0;
+}
+
 static int
 check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
@@ -181,7 +219,9 @@ static const struct admit_field messages_fields[] = {
 	{ "messages", ADMIT_FORWARD, check_messages, "must be a non-empty array" },
 	{ "stream", ADMIT_FORWARD, admit_check_stream, "true or false" },
 	FWD("system"), FWD("temperature"), FWD("top_p"), FWD("top_k"), FWD("stop_sequences"),
-	FWD("tools"), FWD("tool_choice"), FWD("cache_control"), FWD("context_management"),
+	{ "tools", ADMIT_FORWARD, check_tools,
+	    "forwarded; tools the upstream runs itself (web search, code execution) refused" },
+	FWD("tool_choice"), FWD("cache_control"), FWD("context_management"),
 	FWD("output_config"), FWD("trace"),
 	{ "session_id", ADMIT_FORWARD, check_session_id,
 	    "forwarded (a grouping label for observability, not an identity)" },

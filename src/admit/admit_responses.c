@@ -52,6 +52,38 @@ check_input(struct admit_ctx *ctx, const char *name, struct json_object *v)
 	return 0;
 }
 
+/* Tools the client runs are priced as tokens; a hosted tool the upstream
+ * runs itself (web_search, file_search, code_interpreter,
+ * image_generation, mcp) is priced per use, apart, and the broker cannot
+ * reserve for it. */
+static int
+check_tools(struct admit_ctx *ctx, const char *name, struct json_object *v)
+{
+	static const char *const client_types[] = { "function", "custom", "local_shell", "shell",
+		"apply_patch", NULL };
+
+	if (json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_array))
+		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST, "\"%s\" must be an array", name);
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *type, *t = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(t, json_type_object) ||
+		    !json_object_object_get_ex(t, "type", &type) ||
+		    !json_object_is_type(type, json_type_string))
+			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
+			    "\"%s\" entries must be objects with a \"type\", e.g. \"function\"", name);
+		if (!admit_in_list(json_object_get_string(type), client_types))
+			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
+			    "tool type '%.64s' in \"%s\" is not accepted: tools the upstream runs "
+			    "itself are priced per use, which the broker cannot reserve for; for web "
+			    "search use the web plugin (\"plugins\":[{\"id\":\"web\"}])",
+			    json_object_get_string(type), name);
+	}
+	return 0;
+}
+
 static int
 check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
@@ -106,7 +138,9 @@ static const struct admit_field responses_fields[] = {
 	{ "stream", ADMIT_FORWARD, admit_check_stream, "true or false" },
 	{ "metadata", ADMIT_FORWARD, check_object, "forwarded (labels, not an identity)" },
 	FWD("instructions"), FWD("temperature"), FWD("top_p"), FWD("top_k"),
-	FWD("frequency_penalty"), FWD("presence_penalty"), FWD("top_logprobs"), FWD("tools"),
+	FWD("frequency_penalty"), FWD("presence_penalty"), FWD("top_logprobs"),
+	{ "tools", ADMIT_FORWARD, check_tools,
+	    "forwarded; hosted tools the upstream runs itself (web_search, ...) refused" },
 	FWD("tool_choice"), FWD("parallel_tool_calls"), FWD("max_tool_calls"), FWD("text"),
 	FWD("include"), FWD("truncation"), FWD("prompt_cache_key"), FWD("cache_control"),
 	FWD("stream_options"), FWD("modalities"), FWD("image_config"),

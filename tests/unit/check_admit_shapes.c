@@ -270,6 +270,17 @@ START_TEST(test_messages_refused_unknown_and_passed)
 	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"mcp_servers\":[]}", 400, "MCP");
 	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"inference_geo\":\"us\"}", 400,
 	    "region");
+	/* Server tools the upstream runs are priced per use: refused; the
+	 * client's own tools (no type, custom, Anthropic's client schemas) pass. */
+	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"tools\":[{\"name\":\"a\"},"
+	    "{\"type\":\"web_search_20250305\",\"name\":\"web_search\"}]}", 400,
+	    "tool type 'web_search_20250305'");
+	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"tools\":{}}", 400, "array");
+	o = admitted(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"tools\":[{\"name\":\"a\"},"
+	    "{\"type\":\"custom\",\"name\":\"b\"},{\"type\":\"bash_20250124\",\"name\":\"bash\"}]}",
+	    &d);
+	json_object_put(o);
+	admit_decision_clear(&d);
 	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"frequency_penalty\":1}", 400,
 	    "unknown field 'frequency_penalty'; this broker forwards only the Anthropic Messages");
 	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"metadata\":{\"tenant\":\"x\"}}",
@@ -361,6 +372,14 @@ START_TEST(test_responses_attacks)
 	    "unknown field 'frequency'; this broker forwards only the Responses fields");
 	refused(R, "alice", "dev", "{" INPUT ",\"max_output_tokens\":-1}", 400, "positive");
 	refused(R, "alice", "dev", "{" INPUT ",\"service_tier\":\"flex\"}", 400, "service tier");
+	refused(R, "alice", "dev", "{" INPUT ",\"tools\":[{\"type\":\"web_search_preview\"}]}", 400,
+	    "tool type 'web_search_preview'");
+	refused(R, "alice", "dev", "{" INPUT ",\"tools\":[{\"name\":\"f\"}]}", 400,
+	    "with a \"type\"");
+	o = admitted(R, "alice", "dev", "{" INPUT ",\"tools\":[{\"type\":\"function\",\"name\":"
+	    "\"f\",\"parameters\":{}},{\"type\":\"local_shell\"}]}", &d);
+	json_object_put(o);
+	admit_decision_clear(&d);
 	refused(R, "alice", "dev", "{\"model\":\"openai/gpt-4o\"}", 400, "\"input\" is required");
 	refused(R, "alice", "dev", "{\"input\":[]}", 400, "non-empty");
 	refused(R, "alice", "dev", "{\"input\":\"\"}", 400, "non-empty");
@@ -394,6 +413,9 @@ START_TEST(test_tables_are_separate)
 	admit_decision_clear(&d);
 	refused(M, "alice", "dev", "{\"max_tokens\":10," MSGS ",\"n\":1}", 400, "unknown field 'n'");
 	refused(R, "alice", "dev", "{" INPUT ",\"messages\":[]}", 400, "unknown field 'messages'");
+	ck_assert_str_eq(admit_shape_name(&admit_shape_chat), "chat completions");
+	ck_assert_str_eq(admit_shape_name(M), "Anthropic Messages");
+	ck_assert_str_eq(admit_shape_name(R), "Responses");
 }
 END_TEST
 
