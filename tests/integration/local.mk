@@ -50,3 +50,5 @@ TESTS += tests/integration/test_orad_hostile.sh
 EXTRA_DIST += tests/integration/test_orad_hostile.sh
 TESTS += tests/integration/test_orad_shapes.sh
 EXTRA_DIST += tests/integration/test_orad_shapes.sh
+TESTS += tests/integration/test_orad_shapes_sdk.sh
+EXTRA_DIST += tests/integration/test_orad_shapes_sdk.sh
