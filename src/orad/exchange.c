@@ -19,6 +19,7 @@
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/settle.h"
+#include "orad/wire.h"
 
 static const char *const outcome_names[EXCHANGE_OUTCOMES] = {
 	[EXCHANGE_OK] = "ok",
@@ -137,13 +138,14 @@ log_exchange(const struct orad_exchange *x)
 
 	ora_log_info("request uid=%u user=%s pid=%d rule=%d role=%s cost_centre=%s model=%s "
 	             "served=%s stream=%d status=%ld outcome=%s prompt_tokens=%ld "
-	             "completion_tokens=%ld cost=%s generation=%s latency_ms=%.1f ttfb_ms=%.1f",
+	             "completion_tokens=%ld cost=%s generation=%s latency_ms=%.1f ttfb_ms=%.1f shape=%s",
 	    (unsigned)x->caller.id.uid, x->caller.id.user, (int)x->caller.id.pid,
 	    x->caller.rule->line, x->caller.rule->role->name, x->centre->name, x->model,
 	    u->model[0] ? u->model : "-", x->stream, x->status, exchange_outcome_name(x->outcome),
 	    u->prompt_tokens, u->completion_tokens, u->cost[0] ? u->cost : "-",
 	    u->generation_id[0] ? u->generation_id : "-", (double)(now - x->started_us) / 1000.0,
-	    x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0);
+	    x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0,
+	    x->wire->name);
 }
 
 void

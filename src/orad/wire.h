@@ -24,7 +24,7 @@ struct http_req;
 struct orad_usage;
 
 struct orad_wire {
-	const char *name;                   /* for sentences: "chat completions" */
+	const char *name;                   /* for logs: "chat", "messages" */
 	const char *const *paths;           /* served at, NULL-terminated */
 	const struct admit_shape *admit;    /* admission's table for the body */
 	const char *upstream_path;          /* after upstream.base_url */

@@ -41,7 +41,7 @@ chat_error_event(int status, const char *type, const char *message, size_t *len)
 }
 
 const struct orad_wire wire_chat = {
-	.name = "chat completions",
+	.name = "chat",
 	.paths = chat_paths,
 	.admit = &admit_shape_chat,
 	.upstream_path = "/chat/completions",
