@@ -305,7 +305,9 @@ retry_delay_ms(struct orad_exchange *x, int curl_code, enum ending ending, int c
 	if (x->streaming || x->req == NULL || x->attempts > up->retries)
 		return -1;
 	if (ending == END_CURL && curl_code == 0)
-		retry = retryable_status(x->status);
+		/* A status that names a generation may have been billed for
+		 * it: another attempt would bill again. */
+		retry = retryable_status(x->status) && x->usage.generation_id[0] == '\0';
 	else if (!connected)
 		retry = 1; /* the request never reached the upstream */
 	else

@@ -50,8 +50,12 @@ actual_cost(const struct orad_exchange *x, ora_pico *actual, const char **report
 	}
 	*actual = 0;
 	/* Never reached the upstream, or refused by it before any
-	 * generation: nothing was billed. */
-	if (!x->request_sent || (x->status >= 400 && !u->saw_content))
+	 * generation: nothing was billed. An error answer that names a
+	 * generation (a Messages answer that failed mid-generation is a 502
+	 * with X-Generation-Id) may have been billed for what was generated:
+	 * it is reconciled like any other. */
+	if (!x->request_sent ||
+	    (x->status >= 400 && !u->saw_content && u->generation_id[0] == '\0'))
 		return SETTLE_KNOWN;
 	if (u->generation_id[0] != '\0')
 		return SETTLE_LATER;

@@ -44,7 +44,16 @@ for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
         name = None
 PY
 }
-mock_vs_ledger_quiet() { mock_vs_ledger >/dev/null; }
+# Poll (at most 10 s) until the ledger equals the mock's billing. Not with
+# wait_until: mock_vs_ledger uses it too, and its counters are global.
+settles_to_mock() {
+	tries=0
+	until mock_vs_ledger >/dev/null; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 100 ] || return 1
+		sleep 0.1
+	done
+}
 rows() { ledger_flushed; ledger_sql "SELECT COUNT(*) FROM requests WHERE http_status = 200"; }
 
 # ---- Messages, not streamed ----
@@ -152,7 +161,16 @@ s=$(req POST /api/v1/messages "$MSG,\"stream\":true}")
 check "messages: an error event mid-stream reaches the client" grep -q '^event: error' "$T/out"
 # The error event carries no usage: the cost comes from /generation.
 check "  ... and is billed as the mock billed it (reconciled by generation id)" \
-	wait_until 10 mock_vs_ledger_quiet
+	settles_to_mock
+# A non-stream answer that failed mid-generation: 502 in Anthropic's shape,
+# but the words generated were billed, and the upstream named the
+# generation: orad reconciles it instead of settling at 0.
+mock_post /mock/faults '{"error_after_events":3}'
+s=$(req POST /api/v1/messages "$MSG}")
+check "messages: a generation that failed is relayed as a 502 api_error" \
+	[ "$s|$(json "$T/out" 'd["error"]["type"]')" = "502|api_error" ]
+check "  ... and billed as the mock billed it (reconciled by generation id)" \
+	settles_to_mock
 mock_post /mock/faults '{"status":429,"message":"injected 429"}'
 s=$(req POST /api/v1/messages "$MSG}")
 check "messages: an upstream 429 is relayed in Anthropic's shape" \
