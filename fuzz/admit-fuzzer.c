@@ -87,7 +87,7 @@ check_cap(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	if (o != NULL && json_object_object_get_ex(o, key, &v) &&
+	if (role.max_tokens > 0 && o != NULL && json_object_object_get_ex(o, key, &v) &&
 	    json_object_get_int64(v) > role.max_tokens)
 		abort();
 }
@@ -140,6 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		catalog = json_tokener_parse(catalog_json);
 	}
 	cat.by_id = (size & 1) ? NULL : catalog; /* with and without a catalog */
+	role.max_tokens = (size & 2) ? 0 : 1000;  /* with and without a cap */
 	const struct admit_shape *shape = &admit_shape_chat;
 	const uint8_t *body = data;
 	size_t body_len = size;

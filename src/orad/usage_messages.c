@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -50,6 +51,14 @@ take_stop_reason(struct orad_usage *u, struct json_object *parent)
 	ora_strlcpy(u->finish_reason, s, sizeof(u->finish_reason));
 }
 
+/* Counts are non-negative (usage_shapes_get_count); an upstream that
+ * sends absurd ones gets a saturated sum, not an overflow. */
+static long
+sum_counts(long a, long b)
+{
+	return a > LONG_MAX - b ? LONG_MAX : a + b;
+}
+
 /* Only what is present: message_delta's usage repeats some counts, and a
  * count it leaves out keeps what message_start said. */
 static void
@@ -64,7 +73,7 @@ take_usage(struct orad_usage *u, struct json_object *usage)
 	if (usage_shapes_get_count(usage, "cache_read_input_tokens", &read))
 		u->cached_tokens = read;
 	if (usage_shapes_get_count(usage, "input_tokens", &input))
-		u->prompt_tokens = input + creation + read;
+		u->prompt_tokens = sum_counts(sum_counts(input, creation), read);
 	if (usage_shapes_get_count(usage, "output_tokens", &output))
 		u->completion_tokens = output;
 	usage_shapes_take_cost(u, usage, "cost");

@@ -543,6 +543,18 @@ START_TEST(test_scrub_upstream_error)
 	ck_assert_ptr_nonnull(strstr(out, "provider_name"));
 	ck_assert_uint_eq(len, strlen(out));
 	free(out);
+	/* Nested deeper than the walk goes: cut there, never kept unread
+	 * (the fuzzer found a user_id at depth 18). */
+	char deep[1024] = "";
+	for (int i = 0; i < 20; i++)
+		strcat(deep, "{\"m\":");
+	strcat(deep, "{\"user_id\":\"user_2abc\"}");
+	for (int i = 0; i < 20; i++)
+		strcat(deep, "}");
+	admit_scrub_upstream_error(deep, strlen(deep), 402, &out, &len);
+	ck_assert_ptr_null(strstr(out, "user_2abc"));
+	ck_assert_ptr_nonnull(strstr(out, "{\"m\":{\"m\":"));
+	free(out);
 	admit_scrub_upstream_error("<html>user_2abc</html>", 22, 502, &out, &len);
 	ck_assert_ptr_null(strstr(out, "user_2abc"));
 	ck_assert_ptr_nonnull(strstr(out, "502"));

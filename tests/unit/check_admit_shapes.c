@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,6 +402,33 @@ START_TEST(test_responses_attacks)
 }
 END_TEST
 
+/* A role without a cap: the client's numbers bound the reservation, and
+ * the largest ones saturate the estimate instead of wrapping it. */
+START_TEST(test_uncapped_sums_saturate)
+{
+	struct admit_decision d;
+	struct json_object *o;
+
+	o = admitted(M, "carol", "dev", "{\"max_tokens\":9223372036854775807," MSGS
+	    ",\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":9223372036854775807}}", &d);
+	ck_assert_int_eq(int_at(o, "max_tokens"), INT64_MAX);
+	ck_assert_int_eq(d.estimate, INT64_MAX);
+	json_object_put(o);
+	admit_decision_clear(&d);
+	o = admitted(R, "carol", "dev", "{" INPUT ",\"max_output_tokens\":9223372036854775807,"
+	    "\"reasoning\":{\"max_tokens\":9223372036854775807}}", &d);
+	ck_assert_int_eq(d.estimate, INT64_MAX);
+	json_object_put(o);
+	admit_decision_clear(&d);
+	/* Without a cap, Messages still requires max_tokens, and nothing is set. */
+	refused(M, "carol", "dev", "{" MSGS "}", 400, "\"max_tokens\" is required");
+	o = admitted(R, "carol", "dev", "{" INPUT "}", &d);
+	ck_assert_ptr_null(at(o, "max_output_tokens"));
+	json_object_put(o);
+	admit_decision_clear(&d);
+}
+END_TEST
+
 /* Chat's own table is unchanged by the others: a Messages-only field is
  * unknown there, and the reverse. */
 START_TEST(test_tables_are_separate)
@@ -435,6 +463,7 @@ admit_shapes_cases(Suite *s)
 	tcase_add_test(tc, test_responses_forwarded_and_rewritten);
 	tcase_add_test(tc, test_responses_stateless);
 	tcase_add_test(tc, test_responses_attacks);
+	tcase_add_test(tc, test_uncapped_sums_saturate);
 	tcase_add_test(tc, test_tables_are_separate);
 	suite_add_tcase(s, tc);
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,13 @@ START_TEST(test_messages_events_by_hand)
 	ck_assert_int_eq(u.prompt_tokens, 10);
 	ck_assert_int_eq(u.cached_tokens, 5);
 	ck_assert_int_eq(u.saw_content, 0);
+	/* Absurd counts saturate instead of overflowing (found by the fuzzer). */
+	struct orad_usage big;
+	memset(&big, 0, sizeof(big));
+	event(usage_messages_event, &big, "message_delta",
+	    "{\"usage\":{\"input_tokens\":13,\"cache_read_input_tokens\":"
+	    "9223372036854775807,\"cache_creation_input_tokens\":9223372036854775807}}");
+	ck_assert_int_eq(big.prompt_tokens, LONG_MAX);
 	/* A later message_start cannot change the generation id. */
 	event(usage_messages_event, &u, "message_start",
 	    "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\"}}");
