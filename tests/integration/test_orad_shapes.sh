@@ -142,6 +142,12 @@ s=$(req POST /api/v1/responses '{"model":"anthropic/claude-3.5-sonnet","input":"
 check "responses: a forbidden model is refused with 403 in OpenRouter's shape" \
 	[ "$s|$(json "$T/out" 'd["error"]["type"]')" = "403|model_not_allowed" ]
 check "  ... and nothing reached the upstream" [ "$(mock_requests)" = "$n" ]
+s=$(req POST /api/v1/responses '{"model":"openai/gpt-4o-mini","models":["openai/gpt-4o-mini","anthropic/claude-3.5-sonnet"],"input":"hi"}')
+check "responses: a forbidden model in the fallback list is refused" [ "$s" = 403 ]
+s=$(req POST /api/v1/messages '{"model":"openai/gpt-4o-mini","max_tokens":10,"plugins":[{"id":"fusion","models":["anthropic/claude-3.5-sonnet"]}],"messages":[{"role":"user","content":"hi"}]}')
+check "messages: a routing plugin naming a forbidden model is refused with 403" [ "$s" = 403 ]
+check "  ... in Anthropic's error shape" [ "$(json "$T/out" 'd["type"]')" = error ]
+check "  ... and nothing reached the upstream" [ "$(mock_requests)" = "$n" ]
 
 s=$(req POST /api/v1/messages '{"model":"openai/gpt-4o-mini","max_tokens":50000,"metadata":{"user_id":"someone-else"},"messages":[{"role":"user","content":"hi"}]}')
 check "messages: max_tokens above the role's cap is admitted" [ "$s" = 200 ]
