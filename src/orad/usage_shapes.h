@@ -16,7 +16,12 @@
  * ledger reads one language: "stop", "length", "tool_calls",
  * "content_filter", "error" (an unknown reason is kept as sent).
  * error_code is an HTTP status: the one an error object names, else the
- * status for Anthropic's error type, else 502.
+ * status for Anthropic's error type, else 502. generation_id is the
+ * answer's own id (msg_..., resp_...), the first one seen; to reconcile
+ * through /generation, the X-Generation-Id response header names the
+ * generation (the mock derives the answer's id from it; OpenRouter's pages
+ * do not say that it always does). A Messages stream that ends in an error
+ * event carries no usage: reconcile it.
  */
 #ifndef ORAD_USAGE_SHAPES_H
 #define ORAD_USAGE_SHAPES_H
