@@ -6,7 +6,12 @@
  * provider preferences and a model restriction) against a fixed catalog.
  * Besides the sanitizers it checks the core's promises: a decision is
  * either a refusal with a status and a sentence, or a body that is valid
- * JSON and names an allowed model.
+ * JSON and names an allowed model, carries orad's identity in the shape's
+ * place and no token cap above the role's.
+ *
+ * A first byte 'M' or 'R' admits the rest through the Anthropic Messages
+ * or the Responses shape; any other input is a chat completions body, so
+ * the chat seeds stay what they were.
  */
 #include "config.h"
 
@@ -76,6 +81,48 @@ has_key(struct json_object *v, const char *key)
 	return 0;
 }
 
+/* An integer at key of o, if any, is at most the role's cap. */
+static void
+check_cap(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (role.max_tokens > 0 && o != NULL && json_object_object_get_ex(o, key, &v) &&
+	    json_object_get_int64(v) > role.max_tokens)
+		abort();
+}
+
+/* What every admitted body must hold, per shape. */
+static void
+check_admitted(const struct admit_shape *shape, struct json_object *o)
+{
+	struct json_object *m, *v = NULL;
+
+	if (shape == &admit_shape_messages) {
+		if (!json_object_object_get_ex(o, "metadata", &m) ||
+		    !json_object_object_get_ex(m, "user_id", &v) ||
+		    json_object_object_get_ex(o, "user", NULL) ||
+		    json_object_object_get_ex(o, "fallbacks", NULL))
+			abort();
+		check_cap(o, "max_tokens");
+		if (json_object_object_get_ex(o, "thinking", &m))
+			check_cap(m, "budget_tokens");
+	} else {
+		if (!json_object_object_get_ex(o, "user", &v) ||
+		    json_object_object_get_ex(o, "safety_identifier", NULL))
+			abort();
+		check_cap(o, shape == &admit_shape_chat ? "max_tokens" : "max_output_tokens");
+		check_cap(o, "max_completion_tokens");
+		if (shape == &admit_shape_responses &&
+		    json_object_object_get_ex(o, "previous_response_id", NULL))
+			abort();
+	}
+	if (strcmp(json_object_get_string(v), "fuzz") != 0)
+		abort();
+	if (json_object_object_get_ex(o, "reasoning", &m))
+		check_cap(m, "max_tokens");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -93,7 +140,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		catalog = json_tokener_parse(catalog_json);
 	}
 	cat.by_id = (size & 1) ? NULL : catalog; /* with and without a catalog */
-	if (admit_request(&admit_shape_chat, (const char *)data, size, &c, &cat, &d) == 0) {
+	role.max_tokens = (size & 2) ? 0 : 1000;  /* with and without a cap */
+	const struct admit_shape *shape = &admit_shape_chat;
+	const uint8_t *body = data;
+	size_t body_len = size;
+	if (size > 0 && (data[0] == 'M' || data[0] == 'R')) {
+		shape = data[0] == 'M' ? &admit_shape_messages : &admit_shape_responses;
+		body++;
+		body_len--;
+	}
+	if (admit_request(shape, (const char *)body, body_len, &c, &cat, &d) == 0) {
 		struct json_object *o = json_tokener_parse(d.body), *m;
 		if (o == NULL || d.status != 0 || d.model == NULL)
 			abort();
@@ -102,6 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (!admit_model_id_valid(d.model, strlen(d.model), NULL))
 			abort();
+		check_admitted(shape, o);
 		json_object_put(o);
 	} else if (d.status < 400 || d.status > 599 || d.message[0] == '\0' || d.body != NULL) {
 		abort();

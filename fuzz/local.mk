@@ -20,7 +20,8 @@ endif
 
 # The upstream's answers and stream events, as orad reads them (usage.c).
 FUZZ_TARGETS += fuzz/usage-fuzzer
-fuzz_usage_fuzzer_SOURCES = fuzz/usage-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN) src/orad/usage.c
+fuzz_usage_fuzzer_SOURCES = fuzz/usage-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN) src/orad/usage.c \
+	$(ORAD_USAGE_SHAPES_SOURCES)
 fuzz_usage_fuzzer_LDADD = $(FUZZ_LIBS)
 
 # The client library's HTTP response, SSE and answer parsing.

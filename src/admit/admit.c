@@ -79,6 +79,43 @@ admit_describe_allowed(const struct admit_ctx *ctx, char *buf, size_t size)
 	ora_policy_describe_models(ctx->c->rule, ctx->c->cc, buf, size);
 }
 
+const char *
+admit_shape_name(const struct admit_shape *shape)
+{
+	return shape->name;
+}
+
+/* The identity is the broker's to give: the client's value was removed by
+ * the field's check, and orad's own goes in its place. A path's parents
+ * are made as objects when missing (the field check made sure a present
+ * parent is one). */
+void
+admit_set_identity(struct admit_ctx *ctx)
+{
+	const char *path = ctx->shape->identity_field, *dot;
+	struct json_object *parent = ctx->body, *child;
+	char key[64];
+
+	while (path != NULL && (dot = strchr(path, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		if (!json_object_object_get_ex(parent, key, &child) ||
+		    !json_object_is_type(child, json_type_object)) {
+			if (ctx->c->user_value == NULL)
+				return;
+			child = json_object_new_object();
+			json_object_object_add(parent, key, child);
+		}
+		parent = child;
+		path = dot + 1;
+	}
+	if (path == NULL)
+		return;
+	if (ctx->c->user_value != NULL)
+		json_object_object_add(parent, path, json_object_new_string(ctx->c->user_value));
+	else
+		json_object_object_del(parent, path);
+}
+
 static const struct admit_field *
 find_field(const struct admit_shape *shape, const char *name)
 {
@@ -112,7 +149,7 @@ parse(struct admit_ctx *ctx, const char *bytes, size_t len)
 		    "(daemon.max_body_bytes)", len, max_body);
 	if (len == 0)
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-		    "empty request body; send a JSON object with \"messages\"");
+		    "empty request body; send a JSON object with %s", ctx->shape->body_hint);
 	if (len > INT32_MAX)
 		return admit_refuse(ctx, 413, ORA_ERR_TOO_LARGE, "request body is too large");
 	if (admit_scan_raw(bytes, len, why, sizeof(why)) != 0)
@@ -125,15 +162,14 @@ parse(struct admit_ctx *ctx, const char *bytes, size_t len)
 	    (size_t)json_tokener_get_parse_end(tok) != len) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
 		admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-		    "request body is not valid JSON (%s near byte %zu); send a JSON object with "
-		    "\"messages\"",
+		    "request body is not valid JSON (%s near byte %zu); send a JSON object with %s",
 		    e == json_tokener_success ? "trailing data after the object"
 		    : e == json_tokener_continue ? "unexpected end of input"
 		    : json_tokener_error_desc(e),
-		    json_tokener_get_parse_end(tok));
+		    json_tokener_get_parse_end(tok), ctx->shape->body_hint);
 	} else if (!json_object_is_type(ctx->body, json_type_object)) {
 		admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-		    "request body must be a JSON object with \"messages\"");
+		    "request body must be a JSON object with %s", ctx->shape->body_hint);
 	} else if (admit_check_tree(ctx->body, why, sizeof(why)) != 0) {
 		admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST, "request body is not acceptable: %s",
 		    why);
@@ -216,6 +252,11 @@ apply_caps(struct admit_ctx *ctx)
 		if (n > ctx->max_tokens)
 			ctx->max_tokens = n;
 	}
+	if (!present && ctx->shape->cap_required)
+		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
+		    "\"%s\" is required in the %s API: the most tokens the answer may have, "
+		    "e.g. 1024%s", ctx->shape->cap_default, ctx->shape->name,
+		    role->max_tokens > 0 ? " (this broker lowers it to your role's cap)" : "");
 	if (!present && role->max_tokens > 0) {
 		json_object_object_add(ctx->body, ctx->shape->cap_default,
 		    json_object_new_int64(role->max_tokens));
@@ -238,7 +279,7 @@ finish_out(struct admit_ctx *ctx)
 	ctx->out->body_len = len;
 	ctx->out->model = ora_xstrdup(ctx->model);
 	ctx->out->stream = ctx->stream;
-	if (json_object_object_get_ex(ctx->body, "models", &models) &&
+	if (json_object_object_get_ex(ctx->body, ctx->shape->list_field, &models) &&
 	    json_object_is_type(models, json_type_array))
 		ctx->out->models_json = ora_xstrdup(json_object_to_json_string_ext(models,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

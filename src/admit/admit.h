@@ -35,8 +35,33 @@ struct admit_shape;
 #define ADMIT_FALLBACK_COMPLETION 32768 /* tokens, when nothing bounds the answer */
 #define ADMIT_PROVIDER_NAMES_MAX 64    /* entries of provider.only/ignore/order */
 
-/* The chat completions shape (POST /v1/chat/completions). */
+/* The wire shapes, one table each, all under the same policy (model and
+ * every fallback checked against role and centre, plugins, provider
+ * preferences, reasoning, the token cap, the identity set by orad, unknown
+ * fields refused unless in policy.pass_fields):
+ *   admit_shape_chat       POST /v1/chat/completions (admit_fields.c);
+ *                          cap max_tokens / max_completion_tokens,
+ *                          identity `user`.
+ *   admit_shape_messages   POST /v1/messages, Anthropic Messages as
+ *                          OpenRouter serves it (admit_messages.c); cap
+ *                          max_tokens, REQUIRED (400 naming it when
+ *                          missing); identity metadata.user_id; OpenRouter's
+ *                          `fallbacks` [{"model":id}] is sent as `models`;
+ *                          thinking.budget_tokens bounded by the cap.
+ *   admit_shape_responses  POST /v1/responses, OpenRouter's stateless
+ *                          Responses API (admit_responses.c); cap
+ *                          max_output_tokens, identity `user`;
+ *                          previous_response_id, conversation, store: true
+ *                          and background refused (stateless).
+ * For all three, the decision's model is the body's "model" and its
+ * models_json the body's "models". */
 extern const struct admit_shape admit_shape_chat;
+extern const struct admit_shape admit_shape_messages;
+extern const struct admit_shape admit_shape_responses;
+
+/* The shape's name for sentences and logs: "chat completions",
+ * "Anthropic Messages", "Responses". */
+const char *admit_shape_name(const struct admit_shape *shape);
 
 /* What the caller is: all borrowed, all already resolved by the caller's
  * connection (rule, role, cost centre). user_value is what orad puts in

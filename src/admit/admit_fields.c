@@ -45,8 +45,8 @@ check_messages(struct admit_ctx *ctx, const char *name, struct json_object *v)
 	return 0;
 }
 
-static int
-check_stream(struct admit_ctx *ctx, const char *name, struct json_object *v)
+int
+admit_check_stream(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
 	if (json_object_is_type(v, json_type_null))
 		return 0;
@@ -72,8 +72,8 @@ check_n(struct admit_ctx *ctx, const char *name, struct json_object *v)
 
 /* Replaced in finish(): the broker names the end user, and usage
  * accounting is always on. The client's value is only type-checked. */
-static int
-check_rewritten(struct admit_ctx *ctx, const char *name, struct json_object *v)
+int
+admit_check_removed(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
 	(void)ctx;
 	(void)v;
@@ -81,8 +81,8 @@ check_rewritten(struct admit_ctx *ctx, const char *name, struct json_object *v)
 	return 0;
 }
 
-static int
-check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
+int
+admit_check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
 	if (json_object_is_type(v, json_type_null) ||
 	    (json_object_is_type(v, json_type_string) &&
@@ -92,8 +92,8 @@ check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
 	    "\"%s\" must be a string of at most %d characters", name, SESSION_ID_MAX);
 }
 
-static int
-in_list(const char *s, const char *const *list)
+int
+admit_in_list(const char *s, const char *const *list)
 {
 	for (; *list != NULL; list++)
 		if (strcmp(s, *list) == 0)
@@ -104,8 +104,8 @@ in_list(const char *s, const char *const *list)
 /* reasoning: effort or a token budget. Reasoning tokens are billed as
  * completion tokens, so max_tokens is bounded by the role's cap and added
  * to the reservation. */
-static int
-check_reasoning(struct admit_ctx *ctx, const char *name, struct json_object *v)
+int
+admit_check_reasoning(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
 	static const char *const keys[] = { "effort", "max_tokens", "exclude", "enabled",
 		"summary", NULL };
@@ -119,12 +119,12 @@ check_reasoning(struct admit_ctx *ctx, const char *name, struct json_object *v)
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 		    "\"%s\" must be an object such as {\"effort\":\"low\"}", name);
 	json_object_object_foreach(v, key, val) {
-		if (!in_list(key, keys))
+		if (!admit_in_list(key, keys))
 			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 			    "\"%s.%.64s\" is not understood; the reasoning fields are effort, "
 			    "max_tokens, exclude, enabled, summary", name, key);
 		if (strcmp(key, "effort") == 0 && (!json_object_is_type(val, json_type_string) ||
-		                                      !in_list(json_object_get_string(val), efforts)))
+		                                      !admit_in_list(json_object_get_string(val), efforts)))
 			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 			    "\"%s.effort\" must be one of minimal, low, medium, high, xhigh, none", name);
 		if ((strcmp(key, "exclude") == 0 || strcmp(key, "enabled") == 0) &&
@@ -149,8 +149,8 @@ check_reasoning(struct admit_ctx *ctx, const char *name, struct json_object *v)
 
 /* route: only "fallback", OpenRouter's one documented value (try models
  * in order); the list itself is checked as `models`. */
-static int
-check_route(struct admit_ctx *ctx, const char *name, struct json_object *v)
+int
+admit_check_route(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
 	if (json_object_is_type(v, json_type_null) ||
 	    (json_object_is_type(v, json_type_string) &&
@@ -197,7 +197,7 @@ check_web_search_options(struct admit_ctx *ctx, const char *name, struct json_ob
 	json_object_object_foreach(v, key, val) {
 		if (strcmp(key, "search_context_size") == 0 &&
 		    json_object_is_type(val, json_type_string) &&
-		    in_list(json_object_get_string(val), sizes))
+		    admit_in_list(json_object_get_string(val), sizes))
 			continue;
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 		    "\"%s\" may only hold search_context_size (low, medium or high)", name);
@@ -218,7 +218,7 @@ static const char *const chat_caps[] = { "max_tokens", "max_completion_tokens", 
 static const struct admit_field chat_fields[] = {
 	/* Forwarded: they change neither model, provider nor price. */
 	{ "messages", ADMIT_FORWARD, check_messages, "must be a non-empty array" },
-	{ "stream", ADMIT_FORWARD, check_stream, "true or false" },
+	{ "stream", ADMIT_FORWARD, admit_check_stream, "true or false" },
 	FWD("stream_options"), FWD("temperature"), FWD("top_p"), FWD("top_k"),
 	FWD("frequency_penalty"), FWD("presence_penalty"), FWD("repetition_penalty"),
 	FWD("min_p"), FWD("top_a"), FWD("seed"), FWD("stop"), FWD("logit_bias"),
@@ -228,23 +228,23 @@ static const struct admit_field chat_fields[] = {
 	FWD("prediction"), FWD("verbosity"), FWD("modalities"), FWD("image_config"),
 	FWD("store"), FWD("metadata"), FWD("include_reasoning"), FWD("reasoning_effort"),
 	FWD("prompt_cache_key"),
-	{ "session_id", ADMIT_FORWARD, check_session_id,
+	{ "session_id", ADMIT_FORWARD, admit_check_session_id,
 	    "forwarded (a grouping label for observability, not an identity)" },
 	/* Rewritten by orad. */
 	{ "model", ADMIT_REWRITE, NULL, "validated, aliases resolved, checked" },
 	{ "models", ADMIT_REWRITE, NULL, "each checked; the role's fallbacks added" },
 	{ "max_tokens", ADMIT_REWRITE, NULL, "lowered to the role's cap" },
 	{ "max_completion_tokens", ADMIT_REWRITE, NULL, "lowered to the role's cap" },
-	{ "user", ADMIT_REWRITE, check_rewritten, "replaced by the broker's (upstream.user_field)" },
-	{ "safety_identifier", ADMIT_REWRITE, check_rewritten,
+	{ "user", ADMIT_REWRITE, admit_check_removed, "replaced by the broker's (upstream.user_field)" },
+	{ "safety_identifier", ADMIT_REWRITE, admit_check_removed,
 	    "removed: the broker names the end user" },
-	{ "usage", ADMIT_REWRITE, check_rewritten, "always {\"include\": true}" },
+	{ "usage", ADMIT_REWRITE, admit_check_removed, "always {\"include\": true}" },
 	{ "n", ADMIT_REWRITE, check_n, "must be 1" },
 	/* Governed by policy. */
 	{ "plugins", ADMIT_POLICY, admit_check_plugins, "allowed by id per role and cost centre" },
 	{ "provider", ADMIT_POLICY, admit_check_provider, "may only narrow the site's" },
-	{ "reasoning", ADMIT_POLICY, check_reasoning, "max_tokens bounded by the role's cap" },
-	{ "route", ADMIT_POLICY, check_route, "only \"fallback\"" },
+	{ "reasoning", ADMIT_POLICY, admit_check_reasoning, "max_tokens bounded by the role's cap" },
+	{ "route", ADMIT_POLICY, admit_check_route, "only \"fallback\"" },
 	{ "transforms", ADMIT_POLICY, check_transforms, "only [\"middle-out\"]" },
 	{ "web_search_options", ADMIT_POLICY, check_web_search_options,
 	    "needs the web plugin; reserved as web search" },
@@ -270,8 +270,7 @@ finish_chat(struct admit_ctx *ctx)
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 		    "\"messages\" must be a non-empty array, e.g. "
 		    "[{\"role\":\"user\",\"content\":\"Hello\"}]");
-	if (ctx->c->user_value != NULL)
-		json_object_object_add(ctx->body, "user", json_object_new_string(ctx->c->user_value));
+	admit_set_identity(ctx);
 	/* Usage accounting on every request: the cost it reports is the truth. */
 	usage = json_object_new_object();
 	json_object_object_add(usage, "include", json_object_new_boolean(1));
@@ -281,10 +280,13 @@ finish_chat(struct admit_ctx *ctx)
 
 const struct admit_shape admit_shape_chat = {
 	.name = "chat completions",
+	.body_hint = "\"messages\"",
 	.fields = chat_fields,
 	.n_fields = sizeof(chat_fields) / sizeof(chat_fields[0]),
 	.model_field = "model",
+	.list_field = "models",
 	.cap_fields = chat_caps,
 	.cap_default = "max_tokens",
+	.identity_field = "user",
 	.finish = finish_chat,
 };

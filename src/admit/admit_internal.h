@@ -33,15 +33,24 @@ struct admit_field {
 	const char *why; /* ADMIT_REFUSE: the sentence; else what orad does */
 };
 
-/* One wire shape: its fields, where its model and its token cap live, and
- * what a request must hold. */
+/* One wire shape: its fields, where its model, its fallback list, its
+ * token cap and its end-user identity live, and what a request must hold.
+ * A new wire shape is one file with one of these (admit_fields.c for chat
+ * completions, admit_messages.c, admit_responses.c). */
 struct admit_shape {
-	const char *name;               /* "chat completions" */
+	const char *name;               /* "chat completions", in sentences */
+	const char *body_hint;          /* what a body must hold, in sentences:
+	                                   "\"messages\"" */
 	const struct admit_field *fields;
 	size_t n_fields;
 	const char *model_field;        /* "model" */
+	const char *list_field;         /* the fallback model ids: "models" */
 	const char *const *cap_fields;  /* token caps, NULL-terminated */
 	const char *cap_default;        /* field orad sets to the role's cap */
+	int cap_required;               /* a request without a cap is refused
+	                                   (Anthropic's max_tokens) */
+	const char *identity_field;     /* dotted path orad sets to the caller's
+	                                   user_value: "user", "metadata.user_id" */
 	int (*finish)(struct admit_ctx *ctx); /* after every field: rewrites */
 };
 
@@ -65,6 +74,8 @@ struct admit_ctx {
 };
 
 /* admit.c */
+/* Set (or, without a user_value, remove) the shape's identity field. */
+void admit_set_identity(struct admit_ctx *ctx);
 int admit_refuse(struct admit_ctx *ctx, int status, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int admit_model_allowed(const struct admit_ctx *ctx, const char *id);
@@ -83,6 +94,14 @@ int admit_models(struct admit_ctx *ctx);
 int admit_scan_raw(const char *bytes, size_t len, char *why, size_t why_size);
 int admit_check_tree(struct json_object *v, char *why, size_t why_size);
 int admit_is_int(struct json_object *v);
+
+/* admit_fields.c: checks the chat table shares with the other shapes. */
+int admit_check_stream(struct admit_ctx *ctx, const char *name, struct json_object *v);
+int admit_check_removed(struct admit_ctx *ctx, const char *name, struct json_object *v);
+int admit_check_reasoning(struct admit_ctx *ctx, const char *name, struct json_object *v);
+int admit_check_route(struct admit_ctx *ctx, const char *name, struct json_object *v);
+int admit_check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v);
+int admit_in_list(const char *s, const char *const *list);
 
 /* admit_plugins.c / admit_provider.c / admit_price.c */
 int admit_check_plugins(struct admit_ctx *ctx, const char *name, struct json_object *v);

@@ -152,7 +152,8 @@ add_fallbacks(struct admit_ctx *ctx)
 	struct json_object *models;
 	const char *variant;
 
-	if (role->n_fallbacks == 0 || json_object_object_get_ex(ctx->body, "models", NULL))
+	if (role->n_fallbacks == 0 ||
+	    json_object_object_get_ex(ctx->body, ctx->shape->list_field, NULL))
 		return;
 	models = json_object_new_array();
 	json_object_array_add(models, json_object_new_string(ctx->model));
@@ -163,7 +164,7 @@ add_fallbacks(struct admit_ctx *ctx)
 		        priced_entry(ctx, role->fallbacks[i], &variant) != NULL))
 			json_object_array_add(models, json_object_new_string(role->fallbacks[i]));
 	if (json_object_array_length(models) > 1)
-		json_object_object_add(ctx->body, "models", models);
+		json_object_object_add(ctx->body, ctx->shape->list_field, models);
 	else
 		json_object_put(models);
 }
@@ -171,24 +172,25 @@ add_fallbacks(struct admit_ctx *ctx)
 static int
 check_list(struct admit_ctx *ctx)
 {
+	const char *field = ctx->shape->list_field;
 	struct json_object *models;
 	size_t n;
 
-	if (!json_object_object_get_ex(ctx->body, "models", &models))
+	if (!json_object_object_get_ex(ctx->body, field, &models))
 		return 0;
 	if (json_object_is_type(models, json_type_null)) {
-		json_object_object_del(ctx->body, "models");
+		json_object_object_del(ctx->body, field);
 		return 0;
 	}
 	if (!json_object_is_type(models, json_type_array))
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-		    "\"models\" must be an array of model ids");
+		    "\"%s\" must be an array of model ids", field);
 	if ((n = json_object_array_length(models)) > ADMIT_MAX_MODELS)
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-		    "\"models\" lists %zu models; at most %d are accepted", n, ADMIT_MAX_MODELS);
+		    "\"%s\" lists %zu models; at most %d are accepted", field, n, ADMIT_MAX_MODELS);
 	for (size_t i = 0; i < n; i++) {
 		const char *id;
-		if (admit_check_model_id(ctx, "models", json_object_array_get_idx(models, i), &id) != 0)
+		if (admit_check_model_id(ctx, field, json_object_array_get_idx(models, i), &id) != 0)
 			return -1;
 		json_object_array_put_idx(models, i, json_object_new_string(id));
 	}

@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,7 +103,10 @@ price_model(struct admit_ctx *ctx, const char *id, ora_pico *out)
 		    (completion = get_int(m, "context_length")) <= 0)
 			completion = ADMIT_FALLBACK_COMPLETION;
 	}
-	completion += ctx->reasoning_tokens;
+	/* Both may be as large as a client writes them when the role sets no
+	 * cap: the sum saturates (and so does the price) rather than wrap. */
+	if (__builtin_add_overflow(completion, ctx->reasoning_tokens, &completion))
+		completion = INT64_MAX;
 	web_price = p[PR_WEB];
 	if (web_price == 0)
 		(void)ora_money_parse(ADMIT_WEB_RESULT_USD, &web_price);
@@ -135,7 +139,7 @@ admit_price(struct admit_ctx *ctx)
 		total = c;
 	else if (!ctx->uses_router)
 		return unpriced(ctx, ctx->model);
-	if (json_object_object_get_ex(ctx->body, "models", &models))
+	if (json_object_object_get_ex(ctx->body, ctx->shape->list_field, &models))
 		for (size_t i = 0; i < json_object_array_length(models); i++) {
 			const char *id = json_object_get_string(json_object_array_get_idx(models, i));
 			if (price_model(ctx, id, &c) != 0)

@@ -29,14 +29,26 @@ is_account_key(const char *k)
 	return 0;
 }
 
+static int
+is_container(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array);
+}
+
+/* Deeper than SCRUB_MAX_DEPTH nothing is looked at, so nothing is kept:
+ * a container there becomes null (the fuzzer found an identifier left at
+ * depth 18 when the walk merely stopped). */
 static void
 scrub(struct json_object *v, int depth)
 {
-	if (depth > SCRUB_MAX_DEPTH)
-		return;
 	if (json_object_is_type(v, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			scrub(json_object_array_get_idx(v, i), depth + 1);
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			struct json_object *child = json_object_array_get_idx(v, i);
+			if (is_container(child) && depth + 1 >= SCRUB_MAX_DEPTH)
+				json_object_array_put_idx(v, i, NULL);
+			else
+				scrub(child, depth + 1);
+		}
 		return;
 	}
 	if (!json_object_is_type(v, json_type_object))
@@ -46,7 +58,12 @@ scrub(struct json_object *v, int depth)
 		json_object_object_foreach(v, key, val) {
 			if (is_account_key(key)) {
 				json_object_object_del(v, key);
-				again = 1; /* the iteration is void after a delete */
+				again = 1; /* the iteration is void after a change */
+				break;
+			}
+			if (is_container(val) && depth + 1 >= SCRUB_MAX_DEPTH) {
+				json_object_object_add(v, key, NULL);
+				again = 1;
 				break;
 			}
 			scrub(val, depth + 1);

@@ -5,6 +5,8 @@
 libora_common_a_SOURCES += \
 	src/admit/admit.c src/admit/admit.h src/admit/admit_internal.h \
 	src/admit/admit_fields.c \
+	src/admit/admit_messages.c \
+	src/admit/admit_responses.c \
 	src/admit/admit_model.c \
 	src/admit/admit_value.c \
 	src/admit/admit_plugins.c \
@@ -15,7 +17,7 @@ libora_common_a_SOURCES += \
 check_PROGRAMS += tests/unit/check_admit
 TESTS += tests/unit/check_admit
 tests_unit_check_admit_SOURCES = tests/unit/check_main.c tests/unit/check_admit.c \
-	tests/unit/check_admit_policy.c tests/unit/check_admit.h
+	tests/unit/check_admit_policy.c tests/unit/check_admit_shapes.c tests/unit/check_admit.h
 tests_unit_check_admit_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_admit_LDADD = $(CHECK_LIBS_ALL)
 

@@ -1,12 +1,14 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
- * chat.c: the adapter between HTTP and admission. The rate limits come
+ * chat.c: the adapter between HTTP and admission, for every wire shape
+ * (wire.h: chat completions, Messages, Responses). The rate limits come
  * first (refusals count against them), then the cost centre header; the
  * body is decided on by the pure admission core (src/admit/admit.h: every
  * field, model, plugin, provider preference and the price); this file
  * turns the decision into an error reply, or into a reservation, a ledger
  * row and an exchange. Its HTTP touch points: the input headers and
- * buffer, Retry-After and warning headers, and reply_error via refuse().
+ * buffer, Retry-After and warning headers, and errors in the wire's shape
+ * via refuse().
  */
 #include "config.h"
 
@@ -35,6 +37,7 @@
 #include "orad/orad.h"
 #include "orad/peers.h"
 #include "orad/reply.h"
+#include "orad/wire.h"
 
 #define COST_CENTRE_HEADER "X-Ora-Cost-Centre"
 
@@ -48,6 +51,7 @@ static const char *const centre_header_lookalikes[] = {
 /* One request being admitted. */
 struct admission {
 	struct orad *d;
+	const struct orad_wire *wire;
 	struct http_req *req;
 	struct orad_caller *caller;
 	const struct ora_cost_centre *cc; /* NULL until chosen */
@@ -93,7 +97,7 @@ refuse(const struct admission *a, int status, const char *type, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	reply_error(a->req, status, type, "%s", message);
+	wire_reply_error(a->wire, a->req, status, type, "%s", message);
 	ora_log_refusal((unsigned)a->caller->id.uid, "refused uid=%u user=%s status=%d type=%s",
 	    (unsigned)a->caller->id.uid,
 	    a->caller->id.user, status, type);
@@ -218,8 +222,7 @@ admit_body(struct admission *a, struct admit_decision *dec)
 	int r;
 
 	c.user_value = user;
-	r = admit_request(&admit_shape_chat, in, len, &c, &cat,
-	    dec);
+	r = admit_request(a->wire->admit, in, len, &c, &cat, dec);
 	free(user);
 	a->model = dec->model;
 	a->stream = dec->stream;
@@ -232,7 +235,7 @@ admit_body(struct admission *a, struct admit_decision *dec)
  * or when too many requests already wait on it: a clear answer now beats a
  * pile of requests that will time out. */
 static int
-admit_upstream(struct admission *a, int *probe)
+admit_upstream(struct admission *a)
 {
 	const struct ora_upstream_conf *up = &a->caller->conf->upstream;
 	const struct upstream_health *h = metrics_health(a->d->metrics);
@@ -247,7 +250,8 @@ admit_upstream(struct admission *a, int *probe)
 		    up->max_in_flight);
 		return -1;
 	}
-	if (metrics_circuit_admit(a->d->metrics, &retry_after, probe) != 0) {
+	/* Only checked here: the exchange takes the probe when it starts. */
+	if (metrics_circuit_check(a->d->metrics, &retry_after) != 0) {
 		snprintf(seconds, sizeof(seconds), "%ld", retry_after);
 		http_reply_add_header(a->req, "Retry-After", seconds);
 		refuse(a, 503, ORA_ERR_UPSTREAM_DOWN,
@@ -305,24 +309,25 @@ admit_ledger(struct admission *a, const struct admit_decision *dec, ora_pico est
 	e.models_requested = dec->models_json;
 	if (ora_ledger_admit(a->d->ledger, &e, &err) != 0) {
 		ora_log_error("%s", err.msg);
-		reply_error(a->req, 503, ORA_ERR_UNAVAILABLE,
+		wire_reply_error(a->wire, a->req, 503, ORA_ERR_UNAVAILABLE,
 		    "the broker cannot record this request in its ledger, so it will not send it; "
 		    "tell %s", a->caller->conf->contact);
 		return -1;
 	}
 	*id = e.id;
+	journal_touch(a->d);
 	return 0;
 }
 
 void
-chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
+chat_handle(struct orad *d, const struct orad_wire *wire, struct http_req *req,
+    struct orad_caller *caller)
 {
-	struct admission a = { .d = d, .req = req, .caller = caller, .started_ms = ora_wall_ms() };
+	struct admission a = { .d = d, .wire = wire, .req = req, .caller = caller,
+		.started_ms = ora_wall_ms() };
 	struct admit_decision dec = { .status = 0 };
-	struct budget_hold hold = { .n = 0 };
-	ora_pico estimate = 0;
-	int64_t ledger_id = 0;
-	int probe = 0;
+	struct exchange_start start = { .hold = { .n = 0 } };
+	struct orad_exchange *x;
 
 	/* Limits first: every request counts, refused ones too, so a caller
 	 * cannot probe the policy faster than the role allows. */
@@ -338,41 +343,28 @@ chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller)
 	}
 	if (admit_body(&a, &dec) != 0)
 		goto out;
-	if (admit_upstream(&a, &probe) != 0)
+	if (admit_upstream(&a) != 0)
 		goto out;
-	if (admit_budgets(&a, &dec, &hold, &estimate) != 0)
-		goto release;
-	if (admit_ledger(&a, &dec, estimate, &ledger_id) != 0) {
-		budgets_settle(d->budgets, &hold, 0);
-		goto release;
+	if (admit_budgets(&a, &dec, &start.hold, &start.estimate) != 0)
+		goto out;
+	if (admit_ledger(&a, &dec, start.estimate, &start.ledger_id) != 0) {
+		budgets_settle(d->budgets, &start.hold, 0);
+		goto out;
 	}
 
-	struct orad_exchange *x = ora_xcalloc(1, sizeof(*x));
-	x->d = d;
-	x->req = req;
-	x->caller = *caller;
-	memset(caller, 0, sizeof(*caller)); /* the exchange owns it now */
-	x->centre = a.cc;
-	x->model = ora_xstrdup(a.model);
-	x->stream = a.stream;
-	x->started_us = ora_now_us();
-	x->started_ms = a.started_ms;
-	x->ledger_id = ledger_id;
-	x->hold = hold;
-	x->estimate = estimate;
-	x->probe = probe;
-	x->outcome = "ok";
-	struct orad_user_state *who = peers_user(d->peers, x->caller.id.uid);
-	ora_strlcpy(who->name, x->caller.id.user, sizeof(who->name));
-	who->in_flight++;
-	d->in_flight++;
-	d->requests_total++;
-	relay_admit(x, dec.body, dec.body_len);
-	dec.body = NULL; /* the exchange owns it */
-	goto out;
-release:
-	if (probe)
-		metrics_circuit_release(d->metrics);
+	/* Admitted: from here the exchange owns the request's state. */
+	start.wire = wire;
+	start.centre = a.cc;
+	start.model = a.model;
+	start.stream = a.stream;
+	start.started_ms = a.started_ms;
+	start.upstream_body = dec.body;
+	start.upstream_body_len = dec.body_len;
+	dec.body = NULL;
+	start.done = d->request_done;
+	start.done_arg = d->request_done_arg;
+	x = exchange_new(d, req, caller, &start);
+	relay_start(x);
 out:
 	admit_decision_clear(&dec);
 	caller_clear(caller);

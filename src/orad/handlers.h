@@ -9,9 +9,13 @@
 struct http_req;
 struct orad;
 struct orad_caller;
+struct orad_wire;
 
-/* POST /api/v1/chat/completions. Takes over *caller (clears it). */
-void chat_handle(struct orad *d, struct http_req *req, struct orad_caller *caller);
+/* POST to a wire shape's path (wire.h: /api/v1/chat/completions,
+ * /api/v1/messages, /api/v1/responses and their /v1 aliases): admission,
+ * then the exchange. Takes over *caller (clears it). */
+void chat_handle(struct orad *d, const struct orad_wire *wire, struct http_req *req,
+    struct orad_caller *caller);
 
 /* GET /api/v1/models: the catalog filtered to what the caller may use. */
 void info_models(struct orad *d, struct http_req *req, const struct orad_caller *caller);

@@ -13,7 +13,10 @@ orad_SOURCES = \
 	src/orad/whois.c src/orad/whois.h \
 	src/orad/reply.c src/orad/reply.h \
 	src/orad/handlers.h \
-	src/orad/chat.c src/orad/exchange.h src/orad/relay.c \
+	src/orad/chat.c src/orad/exchange.c src/orad/exchange.h src/orad/relay.c \
+	src/orad/settle.c src/orad/settle.h \
+	src/orad/wire.c src/orad/wire.h src/orad/wire_chat.c \
+	src/orad/wire_messages.c src/orad/wire_responses.c \
 	src/orad/info.c \
 	src/orad/admin.c src/orad/metrics.c src/orad/metrics.h \
 	src/orad/usage.c src/orad/usage.h \
@@ -37,3 +40,24 @@ tests_unit_check_http_SOURCES = tests/unit/check_main.c tests/unit/check_http.c 
 	src/orad/http_parse.c src/orad/http_parse.h
 tests_unit_check_http_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_http_LDADD = $(CHECK_LIBS_ALL)
+
+# What Anthropic Messages and Responses answers say about usage (pure,
+# usage_shapes.h): in orad, its unit tests and fuzz/usage-fuzzer.c.
+ORAD_USAGE_SHAPES_SOURCES = src/orad/usage_shapes.c src/orad/usage_shapes.h \
+	src/orad/usage_shapes_internal.h src/orad/usage_messages.c src/orad/usage_responses.c
+orad_SOURCES += $(ORAD_USAGE_SHAPES_SOURCES)
+check_PROGRAMS += tests/unit/check_usage_shapes
+TESTS += tests/unit/check_usage_shapes
+tests_unit_check_usage_shapes_SOURCES = tests/unit/check_main.c \
+	tests/unit/check_usage_shapes.c $(ORAD_USAGE_SHAPES_SOURCES)
+tests_unit_check_usage_shapes_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_usage_shapes_LDADD = $(CHECK_LIBS_ALL)
+
+# orad's own errors in Anthropic's shape, for the Messages endpoint (pure).
+orad_SOURCES += src/orad/error_anthropic.c src/orad/error_anthropic.h
+check_PROGRAMS += tests/unit/check_error_anthropic
+TESTS += tests/unit/check_error_anthropic
+tests_unit_check_error_anthropic_SOURCES = tests/unit/check_main.c \
+	tests/unit/check_error_anthropic.c src/orad/error_anthropic.c src/orad/error_anthropic.h
+tests_unit_check_error_anthropic_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_error_anthropic_LDADD = $(CHECK_LIBS_ALL)

@@ -44,6 +44,7 @@
 #include "orad/tcpident.h"
 #include "orad/upstream.h"
 #include "orad/usage.h"
+#include "orad/usage_shapes.h"
 #include "orad/whois.h"
 
 struct options {
@@ -257,12 +258,13 @@ exit_when_flushed(evutil_socket_t fd, short what, void *arg)
 	event_base_once(d->base, -1, EV_TIMEOUT, exit_when_flushed, d, &soon);
 }
 
-void
-orad_request_finished(struct orad *d)
+/* An admitted request finished (the exchanges' completion callback). */
+static void
+on_request_done(void *arg)
 {
+	struct orad *d = arg;
 	struct timeval now = { 0, 0 };
 
-	d->in_flight--;
 	if (d->draining && d->in_flight == 0)
 		event_base_once(d->base, -1, EV_TIMEOUT, exit_when_flushed, d, &now);
 }
@@ -460,6 +462,8 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 		return ora_error_set(err, "cannot create the ledger's commit event");
 	recover(d);
 	journal_flush(d);
+	d->request_done = on_request_done;
+	d->request_done_arg = d;
 	if (server_start(d, err) != 0)
 		return -1;
 	apply_conf(d);
@@ -484,6 +488,7 @@ stop(struct orad *d, struct listen_socket *ls)
 	whois_free(d->whois);
 	metrics_free(d->metrics);
 	usage_cleanup();
+	usage_shapes_cleanup();
 	ora_keyring_free(d->keys);
 	ora_secret_free(d->master);
 	sodium_memzero(d->pseudonym_key, sizeof(d->pseudonym_key));

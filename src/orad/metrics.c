@@ -161,6 +161,21 @@ metrics_circuit_admit(struct orad_metrics *m, long *retry_after_s, int *probe)
 	return -1;
 }
 
+int
+metrics_circuit_check(const struct orad_metrics *m, long *retry_after_s)
+{
+	const struct upstream_health *h = &m->health;
+	int64_t now = ora_wall_ms();
+	int open = h->circuit == CIRCUIT_OPEN && now < h->open_until_ms;
+
+	if (h->circuit == CIRCUIT_CLOSED || (!open && !h->probe_in_flight))
+		return 0;
+	*retry_after_s = open ? (long)((h->open_until_ms - now + 999) / 1000) : 1;
+	if (*retry_after_s < 1)
+		*retry_after_s = 1;
+	return -1;
+}
+
 void
 metrics_circuit_release(struct orad_metrics *m)
 {

@@ -53,6 +53,11 @@ void metrics_upstream(struct orad_metrics *m, int ok, double latency_ms, const c
  * outcome. */
 int metrics_circuit_admit(struct orad_metrics *m, long *retry_after_s, int *probe);
 
+/* The same decision as metrics_circuit_admit() without taking the probe:
+ * admission asks this, and the exchange takes the probe when it starts
+ * (exchange_new), so that only one place holds it. */
+int metrics_circuit_check(const struct orad_metrics *m, long *retry_after_s);
+
 /* A probe that ended without an upstream answer either way (refused later,
  * client gone): let the next request probe instead. */
 void metrics_circuit_release(struct orad_metrics *m);

@@ -73,7 +73,11 @@ struct orad {
 	ino_t socket_ino; /* ever remove our own */
 
 	int draining;           /* SIGTERM received: finish, accept nothing */
-	size_t in_flight;       /* requests being served */
+	size_t in_flight;       /* requests being served (exchange.c counts) */
+	/* Told when an admitted request has finished (exchange_free), so that
+	 * SIGTERM's drain can complete: set by main.c. */
+	void (*request_done)(void *arg);
+	void *request_done_arg;
 	uint64_t started_us;
 	int64_t started_ms;     /* wall clock, for status */
 	struct orad_metrics *metrics;
@@ -90,7 +94,5 @@ int orad_reload(struct orad *d, struct ora_diag *diag);
 void orad_audit(struct orad *d, uid_t uid, const char *user, const char *action,
     const char *detail);
 
-/* Called when a request finishes, so SIGTERM's drain can complete. */
-void orad_request_finished(struct orad *d);
 
 #endif

@@ -1,10 +1,18 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
+/*
+ * relay.c: the data path of an admitted exchange, top to bottom: watch the
+ * client, start the upstream transfer, carry its answer to the client as
+ * it arrives (holding the upstream back when the client is behind), retry
+ * what may be retried, answer what failed, decide the outcome, and hand the
+ * exchange to exchange_free() (exchange.c), its owner, which settles and
+ * frees it. The relay owns only its transfer, timers and buffers, and
+ * releases them in relay_end() before that.
+ */
 #include "config.h"
 
 #include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <json-c/json.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,38 +21,20 @@
 #include "admit/admit.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "ledger/ledger.h"
 #include "keys/keystore.h"
 #include "orad/exchange.h"
 #include "orad/http_conn.h"
-#include "orad/journal.h"
 #include "orad/metrics.h"
-#include "orad/reconcile.h"
 #include "orad/orad.h"
 #include "orad/peers.h"
+#include "orad/settle.h"
 #include "orad/reply.h"
 #include "orad/upstream.h"
+#include "orad/wire.h"
 
 #define RELAY_MAX_HEADERS 8
 #define RELAY_BACKOFF_INITIAL_MS 250L
 #define RELAY_BACKOFF_MAX_MS 8000L
-
-static void
-log_exchange(struct orad_exchange *x)
-{
-	const struct orad_usage *u = &x->usage;
-	uint64_t now = ora_now_us();
-
-	ora_log_info("request uid=%u user=%s pid=%d rule=%d role=%s cost_centre=%s model=%s "
-	             "served=%s stream=%d status=%ld outcome=%s prompt_tokens=%ld "
-	             "completion_tokens=%ld cost=%s generation=%s latency_ms=%.1f ttfb_ms=%.1f",
-	    (unsigned)x->caller.id.uid, x->caller.id.user, (int)x->caller.id.pid,
-	    x->caller.rule->line, x->caller.rule->role->name, x->centre->name, x->model,
-	    u->model[0] ? u->model : "-", x->stream, x->status, x->outcome,
-	    u->prompt_tokens, u->completion_tokens, u->cost[0] ? u->cost : "-",
-	    u->generation_id[0] ? u->generation_id : "-", (double)(now - x->started_us) / 1000.0,
-	    x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0);
-}
 
 /* Detach from the client connection: no more hang-up notifications. */
 static void
@@ -58,101 +48,12 @@ unwatch_client(struct orad_exchange *x)
 	}
 }
 
-/* The HTTP status the client saw, for the ledger (499: it hung up first). */
-static int
-client_status(const struct orad_exchange *x)
-{
-	if (strcmp(x->outcome, "client_gone") == 0)
-		return 499;
-	if (strcmp(x->outcome, "upstream_timeout") == 0)
-		return 504;
-	if (strncmp(x->outcome, "upstream_", 9) == 0 && x->status == 0)
-		return 502;
-	if (strcmp(x->outcome, "internal") == 0)
-		return 500;
-	return x->streaming ? 200 : (int)x->status;
-}
-
-/* Write down the generation id the moment the upstream names it: from then
- * on, even a crash leaves a row that can be reconciled. (When the answer
- * ends before the next fold, the ledger merges this into the row's one
- * insert, so it costs next to nothing.) */
+/* The last step of every way the relay ends: release what the relay holds
+ * and give the exchange to its owner. */
 static void
-note_generation(struct orad_exchange *x)
+relay_end(struct orad_exchange *x, enum exchange_outcome outcome)
 {
-	struct ora_error err;
-
-	if (x->generation_noted || x->ledger_id == 0 || x->usage.generation_id[0] == '\0')
-		return;
-	x->generation_noted = 1;
-	if (ora_ledger_note_generation(x->d->ledger, x->ledger_id, x->usage.generation_id, &err) != 0)
-		ora_log_error("%s", err.msg);
-	journal_touch(x->d);
-}
-
-/* Settle the exchange's money: the cost the upstream reported, or zero
- * when it provably billed nothing, or reconciliation by generation id, or,
- * when nothing can be known, the reservation (marked estimated). */
-static void
-settle(struct orad_exchange *x)
-{
-	struct orad *d = x->d;
-	const struct orad_usage *u = &x->usage;
-	struct ora_ledger_entry e = { .id = x->ledger_id };
-	struct ora_error err;
-	ora_pico actual = 0;
-	int unsettled = 0;
-
-	if (u->cost[0] != '\0' && ora_money_parse(u->cost, &actual) == 0) {
-		e.cost_text = u->cost;
-	} else if (!x->request_sent || (x->status >= 400 && !u->saw_content)) {
-		/* Never reached the upstream, or refused by it before any
-		 * generation: nothing was billed. */
-		actual = 0;
-	} else if (u->generation_id[0] != '\0') {
-		unsettled = 1;
-	} else {
-		actual = x->estimate;
-		e.estimated = 1;
-		e.reason = "cost unknown: the upstream named no generation; charged the reservation";
-	}
-	if (x->ledger_id != 0) {
-		e.settled_ms = ora_wall_ms();
-		e.state = unsettled ? "unsettled" : "settled";
-		e.model_served = u->model[0] ? u->model : NULL;
-		e.provider = u->provider[0] ? u->provider : NULL;
-		e.generation_id = u->generation_id[0] ? u->generation_id : NULL;
-		e.prompt_tokens = u->prompt_tokens;
-		e.completion_tokens = u->completion_tokens;
-		e.reasoning_tokens = u->reasoning_tokens;
-		e.cached_tokens = u->cached_tokens;
-		e.cost = actual;
-		e.http_status = client_status(x);
-		e.outcome = x->outcome;
-		if (e.reason == NULL && u->error_code != 0)
-			e.reason = u->error_message;
-		e.latency_ms = (double)(ora_now_us() - x->started_us) / 1000.0;
-		e.ttfb_ms = x->first_byte_us ? (double)(x->first_byte_us - x->started_us) / 1000.0 : 0.0;
-		if (ora_ledger_settle(d->ledger, &e, &err) != 0)
-			ora_log_error("%s", err.msg);
-		journal_touch(d);
-	}
-	metrics_request(d->metrics, x->outcome, u->model[0] ? u->model : x->model, x->centre->name,
-	    actual, u->prompt_tokens, u->completion_tokens,
-	    x->request_sent ? (double)(ora_now_us() - x->started_us) / 1e6 : -1.0);
-	if (unsettled)
-		reconcile_add(d->reconciler, x->ledger_id, u->generation_id, x->centre->key,
-		    x->caller.id.user, x->centre->name, x->estimate, (time_t)(x->started_ms / 1000),
-		    &x->hold);
-	else
-		budgets_settle(d->budgets, &x->hold, actual);
-}
-
-static void
-exchange_free(struct orad_exchange *x)
-{
-	struct orad *d = x->d;
-
+	x->outcome = outcome;
 	unwatch_client(x);
 	/* A client gone before the upstream had the whole request: nothing
 	 * can have been billed, so nothing is charged. */
@@ -160,24 +61,17 @@ exchange_free(struct orad_exchange *x)
 		x->request_sent = upstream_xfer_request_sent(x->xfer);
 	upstream_xfer_abort(x->xfer);
 	x->xfer = NULL;
-	if (x->probe)
-		metrics_circuit_release(d->metrics);
 	if (x->phase_timer != NULL)
 		event_free(x->phase_timer);
+	x->phase_timer = NULL;
 	if (x->retry_timer != NULL)
 		event_free(x->retry_timer);
-	settle(x);
-	log_exchange(x);
-	x->caller.conn = NULL;
-	peers_user(d->peers, x->caller.id.uid)->in_flight--;
-	caller_clear(&x->caller);
+	x->retry_timer = NULL;
 	if (x->body != NULL)
 		evbuffer_free(x->body);
-	sse_parser_clear(&x->sse);
-	free(x->upstream_body);
-	free(x->model);
-	free(x);
-	orad_request_finished(d);
+	x->body = NULL;
+	usage_events_clear(&x->events);
+	exchange_free(x);
 }
 
 /* The client hung up (from peers' close callback, before the descriptor is
@@ -189,8 +83,7 @@ on_client_gone(void *arg)
 
 	x->caller.conn = NULL;
 	x->req = NULL; /* freed by the door once we return */
-	x->outcome = "client_gone";
-	exchange_free(x);
+	relay_end(x, EXCHANGE_CLIENT_GONE);
 }
 
 static void
@@ -232,7 +125,7 @@ on_headers(void *ctx, const struct upstream_headers *h)
 	arm_phase(x, PHASE_IDLE);
 	if (h->generation_id[0] != '\0') {
 		ora_strlcpy(x->usage.generation_id, h->generation_id, sizeof(x->usage.generation_id));
-		note_generation(x);
+		settle_note_generation(x);
 	}
 	if (x->req == NULL)
 		return;
@@ -287,8 +180,8 @@ on_data(void *ctx, const char *data, size_t len)
 
 	arm_phase(x, PHASE_IDLE);
 	if (x->streaming) {
-		sse_feed(&x->sse, &x->usage, data, len);
-		note_generation(x);
+		usage_events_feed(&x->events, x->wire->usage_event, &x->usage, data, len);
+		settle_note_generation(x);
 		if (x->req != NULL) {
 			http_reply_chunk(x->req, data, len);
 			hold_back(x);
@@ -309,20 +202,7 @@ on_data(void *ctx, const char *data, size_t len)
 static void
 stream_error(struct orad_exchange *x, int code, const char *type, const char *message)
 {
-	struct json_object *root = json_object_new_object(), *err = json_object_new_object();
-	const char *json;
-	char *text;
-
-	json_object_object_add(err, "code", json_object_new_int(code));
-	json_object_object_add(err, "message", json_object_new_string(message));
-	json_object_object_add(err, "type", json_object_new_string(type));
-	json_object_object_add(root, "error", err);
-	json = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	text = ora_xasprintf("data: %s\n\ndata: [DONE]\n\n", json);
-	http_reply_chunk(x->req, text, strlen(text));
-	free(text);
-	json_object_put(root);
+	wire_stream_error(x->wire, x->req, code, type, message);
 }
 
 /* Why a transfer ended, beyond libcurl's code: our own phase timers. */
@@ -369,19 +249,19 @@ finish_failed(struct orad_exchange *x, int curl_code, const char *message, enum 
 
 	if (ending != END_CURL || is_timeout(curl_code)) {
 		char *m = timeout_message(x, ending, connected);
-		x->outcome = "upstream_timeout";
-		reply_error(x->req, 504, ORA_ERR_UPSTREAM_TIMEOUT, "%s; try again later%s", m,
+		x->outcome = EXCHANGE_UPSTREAM_TIMEOUT;
+		wire_reply_error(x->wire, x->req, 504, ORA_ERR_UPSTREAM_TIMEOUT, "%s; try again later%s", m,
 		    x->attempts > 1 ? " (after several attempts)" : "");
 		free(m);
 	} else if (!connected) {
-		x->outcome = "upstream_unreachable";
-		reply_error(x->req, 502, ORA_ERR_UPSTREAM_UNREACHABLE,
+		x->outcome = EXCHANGE_UPSTREAM_UNREACHABLE;
+		wire_reply_error(x->wire, x->req, 502, ORA_ERR_UPSTREAM_UNREACHABLE,
 		    "cannot reach the upstream (%s): %s; the broker is fine, the upstream or "
 		    "the network to it is not%s",
 		    conf->upstream.base_url, message, x->attempts > 1 ? " (tried several times)" : "");
 	} else {
-		x->outcome = "upstream_failed";
-		reply_error(x->req, 502, x->status ? ORA_ERR_UPSTREAM_BAD_REPLY : ORA_ERR_UPSTREAM_UNREACHABLE,
+		x->outcome = EXCHANGE_UPSTREAM_FAILED;
+		wire_reply_error(x->wire, x->req, 502, x->status ? ORA_ERR_UPSTREAM_BAD_REPLY : ORA_ERR_UPSTREAM_UNREACHABLE,
 		    "the connection to the upstream (%s) failed %s: %s", conf->upstream.base_url,
 		    x->status ? "while it was answering" : "before it answered", message);
 	}
@@ -425,7 +305,9 @@ retry_delay_ms(struct orad_exchange *x, int curl_code, enum ending ending, int c
 	if (x->streaming || x->req == NULL || x->attempts > up->retries)
 		return -1;
 	if (ending == END_CURL && curl_code == 0)
-		retry = retryable_status(x->status);
+		/* A status that names a generation may have been billed for
+		 * it: another attempt would bill again. */
+		retry = retryable_status(x->status) && x->usage.generation_id[0] == '\0';
 	else if (!connected)
 		retry = 1; /* the request never reached the upstream */
 	else
@@ -464,7 +346,7 @@ schedule_retry(struct orad_exchange *x, long delay_ms)
 	x->paused = 0;
 	x->status = 0;
 	memset(&x->h, 0, sizeof(x->h));
-	sse_parser_clear(&x->sse);
+	usage_events_clear(&x->events);
 	memset(&x->usage, 0, sizeof(x->usage));
 	x->generation_noted = 0;
 	if (x->retry_timer == NULL)
@@ -499,15 +381,11 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 	evtimer_del(x->phase_timer);
 	/* Only a failure to connect proves the request never left. */
 	x->request_sent = connected;
-	metrics_upstream(x->d->metrics, !failed, (double)(ora_now_us() - x->started_us) / 1000.0,
-	    curl_code != 0 ? message : ending != END_CURL ? "timed out" : "HTTP 5xx",
-	    x->caller.conf->upstream.circuit_failures, x->caller.conf->upstream.circuit_cooldown,
-	    x->probe);
-	x->probe = 0;
+	exchange_upstream_ended(x, !failed,
+	    curl_code != 0 ? message : ending != END_CURL ? "timed out" : "HTTP 5xx");
 	if (x->req == NULL) {
 		/* Cannot happen: a gone client ends the exchange. Be safe. */
-		x->outcome = "client_gone";
-		exchange_free(x);
+		relay_end(x, EXCHANGE_CLIENT_GONE);
 		return;
 	}
 	if ((delay = retry_delay_ms(x, curl_code, ending, connected)) >= 0) {
@@ -522,32 +400,32 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 			stream_error(x, 504, ORA_ERR_UPSTREAM_TIMEOUT, full);
 			free(full);
 			free(m);
-			x->outcome = "upstream_timeout";
+			x->outcome = EXCHANGE_UPSTREAM_TIMEOUT;
 		} else if (curl_code != 0 && !x->usage.saw_done) {
 			char *m = ora_xasprintf("the upstream connection was lost mid-stream (%s); the "
 			                        "answer is incomplete", message);
 			stream_error(x, 502, ORA_ERR_UPSTREAM_BAD_REPLY, m);
 			free(m);
-			x->outcome = "upstream_cut";
+			x->outcome = EXCHANGE_UPSTREAM_CUT;
 		} else {
-			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
+			x->outcome = x->usage.error_code ? EXCHANGE_UPSTREAM_ERROR : EXCHANGE_OK;
 		}
 		http_reply_end(x->req);
 	} else if (ending != END_CURL || curl_code != 0) {
 		finish_failed(x, curl_code, message, ending, connected);
 	} else if (x->body_too_big) {
-		x->outcome = "upstream_too_big";
-		reply_error(x->req, 502, ORA_ERR_UPSTREAM_BAD_REPLY,
+		x->outcome = EXCHANGE_UPSTREAM_TOO_BIG;
+		wire_reply_error(x->wire, x->req, 502, ORA_ERR_UPSTREAM_BAD_REPLY,
 		    "the upstream answer was larger than %ld bytes", EXCHANGE_MAX_BODY);
 	} else {
 		size_t len = evbuffer_get_length(x->body);
 		const char *body = (const char *)evbuffer_pullup(x->body, -1);
 
-		usage_parse_body(&x->usage, body, len);
+		x->wire->usage_body(&x->usage, body, len);
 		if (x->status == 200)
-			x->outcome = x->usage.error_code ? "upstream_error" : "ok";
+			x->outcome = x->usage.error_code ? EXCHANGE_UPSTREAM_ERROR : EXCHANGE_OK;
 		else
-			x->outcome = "upstream_status";
+			x->outcome = EXCHANGE_UPSTREAM_STATUS;
 		pass_headers(x->req, &x->h);
 		if (x->status >= 400) {
 			scrub_error_body(x);
@@ -559,7 +437,7 @@ transfer_ended(struct orad_exchange *x, int curl_code, const char *message, enum
 		http_reply(x->req, (int)x->status, body != NULL ? body : "", len);
 	}
 	x->req = NULL;
-	exchange_free(x);
+	relay_end(x, x->outcome);
 }
 
 static void
@@ -610,7 +488,7 @@ start_transfer(struct orad_exchange *x, struct ora_error *err)
 		headers[n++] = xtitle = ora_xasprintf("X-Title: %s", title);
 		headers[n++] = ortitle = ora_xasprintf("X-OpenRouter-Title: %s", title);
 	}
-	url = ora_xasprintf("%s/chat/completions", conf->upstream.base_url);
+	url = ora_xasprintf("%s%s", conf->upstream.base_url, x->wire->upstream_path);
 	struct upstream_request r = {
 		.method = "POST", .url = url, .headers = headers, .n_headers = n,
 		.body = x->upstream_body, .body_len = x->upstream_body_len,
@@ -642,10 +520,9 @@ start_or_fail(struct orad_exchange *x)
 		return;
 	x->request_sent = sent_before;
 	unwatch_client(x);
-	x->outcome = "internal";
-	reply_error(x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
+	wire_reply_error(x->wire, x->req, 500, ORA_ERR_INTERNAL, "cannot start the upstream request: %s", err.msg);
 	x->req = NULL;
-	exchange_free(x);
+	relay_end(x, EXCHANGE_INTERNAL);
 }
 
 static void
@@ -655,15 +532,12 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-relay_admit(struct orad_exchange *x, char *body, size_t body_len)
+relay_start(struct orad_exchange *x)
 {
-	x->upstream_body = body;
-	x->upstream_body_len = body_len;
 	x->request_sent = 0;
 	/* The door watches the connection while we answer and tells us the
 	 * moment the client hangs up. */
 	x->caller.conn->on_gone = on_client_gone;
 	x->caller.conn->gone_arg = x;
-	journal_touch(x->d);
 	start_or_fail(x);
 }

@@ -13,9 +13,10 @@
 #include "orad/reply.h"
 #include "orad/server.h"
 #include "orad/whois.h"
+#include "orad/wire.h"
 
 enum route_kind {
-	ROUTE_CHAT,
+	ROUTE_WIRE,     /* a wire shape's endpoint (wire.h) */
 	ROUTE_MODELS,
 	ROUTE_ME,
 	ROUTE_USAGE,
@@ -29,23 +30,23 @@ struct route {
 	const char *path;
 	const char *method;
 	enum route_kind kind;
+	const struct orad_wire *wire; /* ROUTE_WIRE */
 };
 
 /* OpenRouter's paths, so its SDKs work with only a base URL change; the
- * /v1 aliases serve OpenAI SDKs configured with base URL http://localhost/v1. */
+ * /v1 aliases serve OpenAI SDKs configured with base URL http://localhost/v1.
+ * The wire shapes' paths are their own (wire_find). */
 static const struct route routes[] = {
-	{ "/api/v1/chat/completions", "POST", ROUTE_CHAT },
-	{ "/v1/chat/completions", "POST", ROUTE_CHAT },
-	{ "/api/v1/models", "GET", ROUTE_MODELS },
-	{ "/v1/models", "GET", ROUTE_MODELS },
-	{ "/api/v1/me", "GET", ROUTE_ME },
-	{ "/v1/me", "GET", ROUTE_ME },
-	{ "/api/v1/usage", "GET", ROUTE_USAGE },
-	{ "/v1/usage", "GET", ROUTE_USAGE },
-	{ "/api/v1/generation", "GET", ROUTE_GENERATION },
-	{ "/api/v1/admin/reload", "POST", ROUTE_ADMIN_RELOAD },
-	{ "/api/v1/admin/status", "GET", ROUTE_ADMIN_STATUS },
-	{ "/api/v1/admin/metrics", "GET", ROUTE_ADMIN_METRICS },
+	{ "/api/v1/models", "GET", ROUTE_MODELS, NULL },
+	{ "/v1/models", "GET", ROUTE_MODELS, NULL },
+	{ "/api/v1/me", "GET", ROUTE_ME, NULL },
+	{ "/v1/me", "GET", ROUTE_ME, NULL },
+	{ "/api/v1/usage", "GET", ROUTE_USAGE, NULL },
+	{ "/v1/usage", "GET", ROUTE_USAGE, NULL },
+	{ "/api/v1/generation", "GET", ROUTE_GENERATION, NULL },
+	{ "/api/v1/admin/reload", "POST", ROUTE_ADMIN_RELOAD, NULL },
+	{ "/api/v1/admin/status", "GET", ROUTE_ADMIN_STATUS, NULL },
+	{ "/api/v1/admin/metrics", "GET", ROUTE_ADMIN_METRICS, NULL },
 };
 
 int
@@ -65,17 +66,29 @@ caller_clear(struct orad_caller *c)
 	c->rule = NULL;
 }
 
+/* The route for path into *out; NULL when none. */
 static const struct route *
-find_route(const char *path, size_t len)
+find_route(const char *path, size_t len, struct route *out)
 {
+	const struct orad_wire *w;
+
+	if ((w = wire_find(path, len)) != NULL) {
+		*out = (struct route){ .method = "POST", .kind = ROUTE_WIRE, .wire = w };
+		for (const char *const *p = w->paths; *p != NULL; p++)
+			if (strlen(*p) == len && memcmp(*p, path, len) == 0)
+				out->path = *p;
+		return out;
+	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strlen(routes[i].path) == len && memcmp(routes[i].path, path, len) == 0)
-			return &routes[i];
+		if (strlen(routes[i].path) == len && memcmp(routes[i].path, path, len) == 0) {
+			*out = routes[i];
+			return out;
+		}
 	return NULL;
 }
 
 static void
-refuse_unmatched(struct http_req *req, const struct orad_caller *c)
+refuse_unmatched(const struct orad_wire *wire, struct http_req *req, const struct orad_caller *c)
 {
 	char groups[1024] = "";
 
@@ -84,7 +97,7 @@ refuse_unmatched(struct http_req *req, const struct orad_caller *c)
 			strncat(groups, ", ", sizeof(groups) - strlen(groups) - 1);
 		strncat(groups, c->id.groups[i], sizeof(groups) - strlen(groups) - 1);
 	}
-	reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
+	wire_reply_error(wire, req, 403, ORA_ERR_NOT_PERMITTED,
 	    "you (user %s, uid %u, groups %s) are not permitted to use this broker: no rule "
 	    "matches you; to get access, ask %s",
 	    c->id.user, (unsigned)c->id.uid, groups,
@@ -96,30 +109,31 @@ refuse_unmatched(struct http_req *req, const struct orad_caller *c)
  * keeps) a byte of their body. Answers and returns -1 when refused. */
 static int
 authorise(struct orad *d, struct http_req *req, struct orad_caller *caller,
-    const struct route **route_out)
+    struct route *route_out)
 {
 	struct ora_error err;
 	const char *uri = http_req_target(req);
-	const struct route *route;
-	size_t path_len;
+	size_t path_len = strcspn(uri, "?#");
+	const struct route *route = find_route(uri, path_len, route_out);
+	/* Refusals on a wire shape's endpoint come in its error shape, so
+	 * the client that speaks it shows them. */
+	const struct orad_wire *wire = route != NULL ? route->wire : NULL;
 
 	caller->conn = http_req_peer(req);
 	caller->conf = ora_conf_ref(d->conf);
 	/* Fail closed: if we cannot say who this is, they get nothing. */
 	if (whois_resolve(d->whois, caller->conn, &caller->id, &err) != 0) {
 		ora_log_warning("refusing uid %u: %s", (unsigned)caller->conn->uid, err.msg);
-		reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
+		wire_reply_error(wire, req, 403, ORA_ERR_NOT_PERMITTED,
 		    "the broker cannot resolve your identity (uid %u): %s; ask your administrator",
 		    (unsigned)caller->conn->uid, err.msg);
 		return -1;
 	}
-	path_len = strcspn(uri, "?#");
-	route = find_route(uri, path_len);
 	caller->rule = ora_policy_match(caller->conf, &caller->id, &caller->via_group);
 	if (route != NULL && route->kind >= ROUTE_ADMIN_RELOAD) {
 		/* Admin endpoints: decided by who you are, not by any rule. */
 		if (!caller_is_admin(caller)) {
-			reply_error(req, 403, ORA_ERR_NOT_PERMITTED,
+			wire_reply_error(wire, req, 403, ORA_ERR_NOT_PERMITTED,
 			    "%s is for administrators: root or members of group %s; you are user %s",
 			    route->path,
 			    caller->conf->daemon.admin_group ? caller->conf->daemon.admin_group : "(none configured)",
@@ -130,27 +144,26 @@ authorise(struct orad *d, struct http_req *req, struct orad_caller *caller,
 	                                        caller_is_admin(caller))) {
 		ora_log_refusal((unsigned)caller->id.uid, "refused uid=%u user=%s: no rule matches",
 		    (unsigned)caller->id.uid, caller->id.user);
-		refuse_unmatched(req, caller);
+		refuse_unmatched(wire, req, caller);
 		return -1;
 	}
 	if (d->draining) {
 		http_reply_add_header(req, "Connection", "close");
-		reply_error(req, 503, ORA_ERR_SHUTTING_DOWN,
+		wire_reply_error(wire, req, 503, ORA_ERR_SHUTTING_DOWN,
 		    "the broker is shutting down; try again in a moment");
 		return -1;
 	}
 	if (route == NULL) {
-		reply_error(req, 404, ORA_ERR_NOT_FOUND,
+		wire_reply_error(wire, req, 404, ORA_ERR_NOT_FOUND,
 		    "no such endpoint: %.*s; see the README for the paths this broker serves",
 		    (int)(path_len > 200 ? 200 : path_len), uri);
 		return -1;
 	}
 	if (strcmp(http_req_method(req), route->method) != 0) {
 		http_reply_add_header(req, "Allow", route->method);
-		reply_error(req, 405, ORA_ERR_METHOD, "%s takes %s", route->path, route->method);
+		wire_reply_error(wire, req, 405, ORA_ERR_METHOD, "%s takes %s", route->path, route->method);
 		return -1;
 	}
-	*route_out = route;
 	return 0;
 }
 
@@ -159,7 +172,7 @@ static int
 on_head(struct orad *d, struct http_req *req)
 {
 	struct orad_caller caller = { 0 };
-	const struct route *route;
+	struct route route;
 	int r = authorise(d, req, &caller, &route);
 
 	caller_clear(&caller);
@@ -170,13 +183,13 @@ static void
 on_request(struct orad *d, struct http_req *req)
 {
 	struct orad_caller caller = { 0 };
-	const struct route *route = NULL;
+	struct route route;
 
 	if (authorise(d, req, &caller, &route) != 0)
 		goto out;
-	switch (route->kind) {
-	case ROUTE_CHAT:
-		chat_handle(d, req, &caller); /* takes over caller */
+	switch (route.kind) {
+	case ROUTE_WIRE:
+		chat_handle(d, route.wire, req, &caller); /* takes over caller */
 		break;
 	case ROUTE_MODELS:
 		info_models(d, req, &caller);

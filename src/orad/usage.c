@@ -160,6 +160,13 @@ take_data(struct orad_usage *u, const char *data, size_t len)
 	json_object_put(obj);
 }
 
+void
+usage_chat_event(struct orad_usage *u, const char *event, const char *data, size_t len)
+{
+	(void)event; /* chat chunks carry no event: names */
+	take_data(u, data, len);
+}
+
 static int
 on_field(void *arg, const char *name, size_t name_len, const char *value, size_t value_len)
 {

@@ -44,6 +44,11 @@ void usage_take_json(struct orad_usage *u, struct json_object *obj);
  * if it was a JSON object, -1 otherwise. */
 int usage_parse_body(struct orad_usage *u, const char *body, size_t len);
 
+/* One chat completions stream event's data: field (a chunk, or
+ * "[DONE]"); the event: name is not used. The stream reader of
+ * usage_shapes.h calls it for the chat wire (wire_chat.c). */
+void usage_chat_event(struct orad_usage *u, const char *event, const char *data, size_t len);
+
 /* Free the parser the functions above share (at exit). */
 void usage_cleanup(void);
 

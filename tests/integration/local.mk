@@ -57,3 +57,7 @@ TESTS += tests/integration/test_orad_tcp.sh
 EXTRA_DIST += tests/integration/test_orad_tcp.sh
 check_PROGRAMS += tests/integration/tcp_pass_fd
 tests_integration_tcp_pass_fd_SOURCES = tests/integration/tcp_pass_fd.c
+TESTS += tests/integration/test_orad_shapes.sh
+EXTRA_DIST += tests/integration/test_orad_shapes.sh
+TESTS += tests/integration/test_orad_shapes_sdk.sh
+EXTRA_DIST += tests/integration/test_orad_shapes_sdk.sh

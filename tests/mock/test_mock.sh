@@ -418,6 +418,44 @@ curl -sS -o "$T/stats" "$URL/mock/stats"
 check "stats count messages and responses requests" py "$T/stats" \
 	'd["requests"]["messages"] == 13 and d["requests"]["responses"] == 8'
 
+# Faults on the two shapes, before and after the first event (after the
+# counts above, which they would change).
+fault '{"status":429,"retry_after":1}'
+s=$(post messages "$MSG,\"stream\":true}" -H "$AUTH")
+check "messages stream: a fault before the first event is an HTTP 429 in Anthropic's shape" py "$T/out" \
+	"$s == 429 and d['type'] == 'error' and d['error']['type'] == 'rate_limit_error' and '$(header Retry-After)' == '1'"
+fault '{"status":402}'
+s=$(post messages "$MSG}" -H "$AUTH")
+check "messages: a 402 fault is billing_error" py "$T/out" "$s == 402 and d['error']['type'] == 'billing_error'"
+fault '{"error_after_events":0,"processing_comments":0}'
+s=$(post messages "$MSG,\"stream\":true}" -H "$AUTH")
+check "messages stream: an error before any word follows the opening events" nsse "$T/out" \
+	'types == ["message_start", "content_block_start", "ping", "error"] and ev[-1][1]["error"]["type"] == "api_error"'
+fault '{"drip_bytes":7,"processing_comments":0}'
+s=$(post messages "$MSG,\"stream\":true}" -H "$AUTH")
+check "messages stream: dripped in 7-byte pieces, the same events" nsse "$T/out" \
+	'types == ["message_start", "content_block_start", "ping"] + ["content_block_delta"] * 14 + ["content_block_stop", "message_delta", "message_stop"] and ev[-2][1]["usage"]["cost"] == D("0.0000664")'
+fault '{"cut_after_events":2}'
+s=0
+curl -sS -o "$T/out" -H "$AUTH" -d "$MSG}" "$API/messages" 2>/dev/null || s=$?
+check "messages: cut_after_events on a non-stream answer truncates the body" sh -c "[ $s -ne 0 ] && ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$T/out' 2>/dev/null"
+fault '{"status":503}'
+s=$(post responses "$RESP,\"stream\":true}" -H "$AUTH")
+check "responses stream: a fault before the first event is an HTTP 503" py "$T/out" \
+	"$s == 503 and d['error']['code'] == 503"
+fault '{"error_after_events":0,"processing_comments":0}'
+s=$(post responses "$RESP,\"stream\":true}" -H "$AUTH")
+check "responses stream: an error before any word is response.failed with no output tokens" nsse "$T/out" \
+	'types == ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added", "response.failed"] and ev[-1][1]["response"]["usage"]["output_tokens"] == 0 and ev[-1][1]["response"]["error"]["code"] == "server_error"'
+fault '{"cut_after_events":2,"processing_comments":0}'
+s=0
+curl -sS -N -o "$T/out" -H "$AUTH" -d "$RESP,\"stream\":true}" "$API/responses" 2>/dev/null || s=$?
+check "responses stream: cut_after_events drops the connection after 2 words" nsse "$T/out" \
+	"$s != 0 and types == ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added'] + ['response.output_text.delta'] * 2"
+fault '{"drip_bytes":5,"processing_comments":0}'
+s=$(post responses "$RESP,\"stream\":true}" -H "$AUTH")
+check "responses stream: dripped in 5-byte pieces, the same events" nsse "$T/out" \
+	'types[-1] == "response.completed" and len(types) == 22 and ev[-1][1]["response"]["usage"]["cost"] == D("0.00000945")'
 # --- key management (management keys, created keys, per-key limits) -------
 MAUTH="Authorization: Bearer $MKEY"
 keys() { # keys METHOD PATH [JSON] [curl args]: the management API, body in $T/k

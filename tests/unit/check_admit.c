@@ -70,6 +70,13 @@ int
 try_admit_len(const char *user, const char *centre, const char *body, size_t len,
     struct admit_decision *d)
 {
+	return try_admit_shape(&admit_shape_chat, user, centre, body, len, d);
+}
+
+int
+try_admit_shape(const struct admit_shape *shape, const char *user, const char *centre,
+    const char *body, size_t len, struct admit_decision *d)
+{
 	const struct ora_rule *rule = NULL;
 	struct admit_catalog cat = { .by_id = catalog };
 	struct admit_caller c;
@@ -81,7 +88,7 @@ try_admit_len(const char *user, const char *centre, const char *body, size_t len
 	c = (struct admit_caller){ .conf = conf, .rule = rule, .cc = ora_conf_find_centre(conf, centre),
 		.user = user, .user_value = user };
 	ck_assert_ptr_nonnull(c.cc);
-	return admit_request(&admit_shape_chat, body, len, &c, &cat, d);
+	return admit_request(shape, body, len, &c, &cat, d);
 }
 
 int
@@ -536,6 +543,18 @@ START_TEST(test_scrub_upstream_error)
 	ck_assert_ptr_nonnull(strstr(out, "provider_name"));
 	ck_assert_uint_eq(len, strlen(out));
 	free(out);
+	/* Nested deeper than the walk goes: cut there, never kept unread
+	 * (the fuzzer found a user_id at depth 18). */
+	char deep[1024] = "";
+	for (int i = 0; i < 20; i++)
+		strcat(deep, "{\"m\":");
+	strcat(deep, "{\"user_id\":\"user_2abc\"}");
+	for (int i = 0; i < 20; i++)
+		strcat(deep, "}");
+	admit_scrub_upstream_error(deep, strlen(deep), 402, &out, &len);
+	ck_assert_ptr_null(strstr(out, "user_2abc"));
+	ck_assert_ptr_nonnull(strstr(out, "{\"m\":{\"m\":"));
+	free(out);
 	admit_scrub_upstream_error("<html>user_2abc</html>", 22, 502, &out, &len);
 	ck_assert_ptr_null(strstr(out, "user_2abc"));
 	ck_assert_ptr_nonnull(strstr(out, "502"));
@@ -575,5 +594,6 @@ suite(void)
 	tcase_add_test(tc, test_scrub_upstream_error);
 	suite_add_tcase(s, tc);
 	admit_policy_cases(s);
+	admit_shapes_cases(s);
 	return s;
 }

@@ -20,6 +20,9 @@ void admit_fixture_teardown(void);
 int try_admit(const char *user, const char *centre, const char *body, struct admit_decision *d);
 int try_admit_len(const char *user, const char *centre, const char *body, size_t len,
     struct admit_decision *d);
+/* The same through another wire shape (admit_shape_messages, ...). */
+int try_admit_shape(const struct admit_shape *shape, const char *user, const char *centre,
+    const char *body, size_t len, struct admit_decision *d);
 
 /* The body that would go upstream, parsed (new reference). */
 struct json_object *sent(const struct admit_decision *d);
@@ -28,5 +31,6 @@ struct json_object *sent(const struct admit_decision *d);
 struct json_object *at(struct json_object *o, const char *path);
 
 void admit_policy_cases(Suite *s);
+void admit_shapes_cases(Suite *s); /* check_admit_shapes.c */
 
 #endif
