@@ -28,8 +28,12 @@
 # BENCH_THROUGHPUT_S=6, BENCH_RATE=1000, BENCH_LATENCY_S=10,
 # BENCH_LOW_RATE=200, BENCH_LOW_S=10, BENCH_QUIET_S=60,
 # BENCH_NGINX=nginx (the binary), BENCH_NGINX_WORKERS=auto (the upstream's
-# workers), BENCH_SHORT=1 (a smoke run of about 20 s: short windows, 3 s
-# of quiet).
+# workers), BENCH_SHORT=1 (a smoke run of about 30 s: short windows, 3 s
+# of quiet). BENCH_COUNTS=1: instead of the table, counts per request
+# (syscalls of orad and nginx, orad's instructions and allocations; see
+# below), with BENCH_COUNTS_S=3 (strace), BENCH_COUNTS_VG_S=10 (valgrind),
+# BENCH_COUNTS_VG_LOW_RATE=20, BENCH_COUNTS_TOOLS="strace callgrind dhat",
+# BENCH_COUNTS_KEEP=DIR (keep valgrind's output files there).
 set -u
 
 top_builddir=${top_builddir:-$(pwd)}
@@ -296,6 +300,169 @@ verdict() {
 }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 row() { printf '%-34s %9s %9s %9s %11s  %-16s %s\n' "$@"; }
+
+# ---- BENCH_COUNTS=1: counts per request instead of timings ----------------
+#
+# Counts that a shared machine does not disturb: system calls per request
+# (strace -c -f attached to orad and to nginx's worker over one closed-loop
+# run), and for orad, instructions per request and where they go
+# (callgrind) and heap allocations per request (dhat), each the
+# difference between a short run and a long one. Valgrind runs orad without the sandbox (seccomp would refuse
+# valgrind's own calls); the sandbox adds no call of its own.
+COUNTS_S=${BENCH_COUNTS_S:-3}
+COUNTS_VG_S=${BENCH_COUNTS_VG_S:-10}
+COUNTS_VG_LOW_RATE=${BENCH_COUNTS_VG_LOW_RATE:-20}
+COUNTS_TOOLS=${BENCH_COUNTS_TOOLS:-strace callgrind dhat}
+# strace_per_request PATH PID [LOAD ARGS]: the syscalls PID made per answer
+# along PATH, by default with CONCURRENCY in flight.
+strace_per_request() {
+	path=$1
+	pid=$2
+	shift 2
+	[ $# -gt 0 ] || set -- --concurrency "$CONCURRENCY"
+	strace -c -f -q -p "$pid" -o "$T/strace-$path.txt" 2>/dev/null &
+	st=$!
+	sleep 0.5
+	run "$path" "strace-$path" "$@" --duration "$COUNTS_S" --warmup 0
+	kill -INT $st
+	wait $st 2>/dev/null
+	n=$(field answered "$T/strace-$path.out")
+	echo
+	echo "$path: system calls per request, strace -c -f over $n answers ($*):"
+	awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
+		name = $NF; calls = $4
+		if (n > 0 && calls / n >= 0.01) printf "  %-18s %7.2f\n", name, calls / n
+	} $NF == "total" { printf "  %-18s %7.2f\n", "total", $4 / n }' "$T/strace-$path.txt"
+}
+# restart_orad WRAP: orad again, without the sandbox, under WRAP.
+restart_orad() {
+	kill -TERM "$ORAD_PID" 2>/dev/null
+	wait "$ORAD_PID" 2>/dev/null
+	PIDS=$(echo "$PIDS" | sed "s/ $ORAD_PID//")
+	grep -q 'sandbox = false' "$CONF" || sed -i 's|^daemon = {|daemon = {\n  sandbox = false;|' "$CONF"
+	ORAD_WRAP=$1
+	start_orad
+}
+counts() {
+	for path in nginx orad; do
+		run $path "warm-$path" --concurrency 4 --duration 0.5 --warmup 0
+	done
+	case $COUNTS_TOOLS in
+	*strace*)
+		strace_per_request nginx "$(ps -o pid= --ppid "$proxy_PID" | head -n 1 | tr -d ' ')"
+		strace_per_request orad "$ORAD_PID"
+		# At LOW_RATE: the commits (pwrite64) of each quiet moment.
+		# strace slows orad down, so more connections are opened
+		# than without it.
+		strace_per_request orad "$ORAD_PID" --rate "$LOW_RATE"
+		;;
+	esac
+	case $COUNTS_TOOLS in *callgrind* | *dhat*) ;; *) return 0 ;; esac
+	command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind is not installed"; return 0; }
+	vg=$T/vg
+	mkdir -p "$vg"
+	chmod 777 "$vg"
+	# Each tool twice: a short run and a long one; per request is the
+	# difference over the difference in answers, so that start-up and
+	# shutdown cancel out. (orad is not dumpable, so callgrind_control
+	# cannot switch instrumentation on and off from outside.)
+	for tool in $COUNTS_TOOLS; do
+		[ $tool = strace ] && continue
+		for k in a b c; do
+			[ $tool = dhat ] && [ $k = c ] && continue
+			# Made here, writable by all: valgrind opens them again
+			# once orad has dropped its privileges.
+			out=$vg/cg-$k.out
+			[ $tool = dhat ] && out=$vg/dhat-$k.json
+			: >"$out"
+			chmod 666 "$out"
+			if [ $tool = callgrind ]; then
+				restart_orad "valgrind --vgdb=no --tool=callgrind --callgrind-out-file=$vg/cg-$k.out"
+			else
+				restart_orad "valgrind --vgdb=no --tool=dhat --dhat-out-file=$vg/dhat-$k.json"
+			fi
+			case $k in
+			a) run orad "$tool-$k" --concurrency 4 --duration 1 --warmup 0 ;;
+			b) run orad "$tool-$k" --concurrency "$CONCURRENCY" --duration "$COUNTS_VG_S" --warmup 0 ;;
+			# At a low rate, where orad is idle between requests
+			# even under valgrind: what the quiet moments cost.
+			c) run orad "$tool-$k" --rate "$COUNTS_VG_LOW_RATE" --duration "$COUNTS_VG_S" --warmup 0 ;;
+			esac
+			: >"$T/orad.log"
+			kill -TERM "$ORAD_PID"
+			wait "$ORAD_PID" 2>/dev/null
+			PIDS=$(echo "$PIDS" | sed "s/ $ORAD_PID//")
+			[ $tool = dhat ] && grep -h 'Total:' "$T/orad.log" | tail -n 1 | tr -d , >"$vg/dhat-$k.total"
+		done
+		eval "n_$tool=\$((\$(field answered \"\$T/$tool-b.out\") - \$(field answered \"\$T/$tool-a.out\")))"
+		[ $tool = callgrind ] && n_low=$(($(field answered "$T/$tool-c.out") - $(field answered "$T/$tool-a.out")))
+	done
+	echo
+	echo "orad: instructions per request, callgrind, the difference of two runs over" \
+		"$n_callgrind answers more: $(for k in a b; do callgrind_annotate --auto=no "$vg/cg-$k.out"; done 2>/dev/null | awk -v n="$n_callgrind" \
+		'/PROGRAM TOTALS/ { gsub(",", "", $1); t[++k] = $1 } END { printf "%.0f", (t[2] - t[1]) / n }')"
+	echo "orad: the same at $COUNTS_VG_LOW_RATE requests/s, over $n_low answers more: $(for k in a c; do
+		callgrind_annotate --auto=no "$vg/cg-$k.out"; done 2>/dev/null | awk -v n="$n_low" \
+		'/PROGRAM TOTALS/ { gsub(",", "", $1); t[++k] = $1 } END { printf "%.0f", (t[2] - t[1]) / n }')"
+	for mode in yes no; do
+		[ $mode = yes ] && echo "inclusive (a function and what it calls), per request, the 40 largest:"
+		[ $mode = no ] && echo "exclusive (in the function itself), per request, the 30 largest:"
+		for k in a b; do
+			callgrind_annotate --inclusive=$mode --auto=no --threshold=100 "$vg/cg-$k.out" \
+				2>/dev/null >"$vg/cg-$k-$mode.txt"
+		done
+		awk -v n="$n_callgrind" '
+			/^ *[0-9,]+ .*:/ && !/=>/ {
+				v = $1; gsub(",", "", v); f = $0; sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "", f)
+				sub(/ \[[^]]*\]$/, "", f); sub(/^.*\.\.\/src\//, "src/", f)
+				if (FILENAME ~ /cg-a/) a[f] = v; else b[f] = v
+			}
+			END { for (f in b) printf "%.0f\t%s\n", (b[f] - a[f]) / n, f }' \
+			"$vg/cg-a-$mode.txt" "$vg/cg-b-$mode.txt" | sort -rn |
+			head -n $([ $mode = yes ] && echo 40 || echo 30) |
+			awk -F '\t' '{ printf "  %9d  %s\n", $1, $2 }'
+	done
+	case $COUNTS_TOOLS in *dhat*) ;; *) return 0 ;; esac
+	echo
+	echo "orad: heap allocations per request, dhat, the difference of two runs over" \
+		"$n_dhat answers more:"
+	paste "$vg/dhat-a.total" "$vg/dhat-b.total" | awk -v n="$n_dhat" '{
+		# "==PID== Total: B bytes in K blocks" twice
+		for (i = 1; i <= NF; i++) if ($i == "Total:") { bb[++m] = $(i + 1); kk[m] = $(i + 4) }
+		printf "  %.1f blocks, %.0f bytes\n", (kk[2] - kk[1]) / n, (bb[2] - bb[1]) / n }'
+	echo "the allocation sites with the most blocks per request, by the innermost frame in orad:"
+	nm "$top_builddir/orad" | awk '$2 ~ /^[tT]$/ { print $3 }' | grep -v '^ora_x' >"$vg/ours"
+	"$PY3" - "$vg/dhat-a.json" "$vg/dhat-b.json" "$n_dhat" "$vg/ours" <<'PY'
+import collections, json, re, sys
+mine = set(open(sys.argv[4]).read().split())
+def sites(path):
+    d = json.load(open(path))
+    ftbl = d["ftbl"]
+    out = collections.defaultdict(lambda: [0, 0])
+    for pp in d["pps"]:
+        frames = [ftbl[i] for i in pp["fs"]]
+        # The innermost frame in orad's own code (not its x-allocators).
+        ours = [f for f in frames
+                if re.sub(r"^0x[0-9A-Fa-f]+: ", "", f).split(" ")[0].split(".")[0] in mine]
+        key = re.sub(r"^0x[0-9A-F]+: ", "", ours[0] if ours else frames[-1])
+        key = re.sub(r"\(in [^)]*\)", "", re.sub(r"\([^()]*\.\./src/", "(src/", key))
+        out[key][0] += pp["tbk"]
+        out[key][1] += pp["tb"]
+    return out
+a, b, n = sites(sys.argv[1]), sites(sys.argv[2]), int(sys.argv[3])
+rows = [(k, (b[k][0] - a.get(k, [0, 0])[0]) / n, (b[k][1] - a.get(k, [0, 0])[1]) / n) for k in b]
+print("  blocks   bytes")
+for k, blocks, size in sorted(rows, key=lambda r: -r[1])[:20]:
+    print("  %6.1f %7.0f  %s" % (blocks, size, k))
+PY
+}
+if [ "${BENCH_COUNTS:-0}" = 1 ]; then
+	command -v strace >/dev/null 2>&1 || { echo "SKIP: vs_nginx counts: strace is not installed"; exit 0; }
+	counts
+	[ -n "${BENCH_COUNTS_KEEP:-}" ] && [ -d "$T/vg" ] && cp -r "$T/vg" "$BENCH_COUNTS_KEEP"
+	stop_all
+	exit 0
+fi
 
 # Warm every path (connections, the catalog, caches); unmeasured.
 for path in $PATHS; do
