@@ -389,6 +389,7 @@ head_done(struct http_conn *c)
 {
 	c->state = C_BODY;
 	c->req = req_new(c);
+	c->peer->requests++;
 	arm(c->ev_deadline, dconf(c->s)->body_timeout);
 	if (c->s->on_head != NULL && (c->parser.chunked || c->parser.content_length > 0) &&
 	    c->s->on_head(c->s->d, c->req) != 0)
