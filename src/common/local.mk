@@ -17,3 +17,10 @@ TESTS += tests/unit/check_sse
 tests_unit_check_sse_SOURCES = tests/unit/check_main.c tests/unit/check_sse.c src/orad/usage.c
 tests_unit_check_sse_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_sse_LDADD = $(CHECK_LIBS_ALL)
+
+check_PROGRAMS += tests/unit/check_log
+TESTS += tests/unit/check_log
+tests_unit_check_log_SOURCES = tests/unit/check_main.c tests/unit/check_log.c
+tests_unit_check_log_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_log_LDADD = $(CHECK_LIBS_ALL)
+

@@ -882,9 +882,19 @@ http_reply_add_header(struct http_req *req, const char *name, const char *value)
 	}
 	if (strcasecmp(name, "Content-Type") == 0)
 		req->has_content_type = 1;
-	evbuffer_add_printf(req->headers, "%s: ", name);
-	for (const char *v = value; *v != '\0'; v++)
-		evbuffer_add(req->headers, *v == '\r' || *v == '\n' ? " " : v, 1);
+	evbuffer_add(req->headers, name, strlen(name));
+	evbuffer_add(req->headers, ": ", 2);
+	/* A line break in a value would start a header of its own: each
+	 * becomes a blank. Copied a run at a time, not byte by byte. */
+	for (const char *v = value; *v != '\0';) {
+		size_t run = strcspn(v, "\r\n");
+		evbuffer_add(req->headers, v, run);
+		v += run;
+		if (*v != '\0') {
+			evbuffer_add(req->headers, " ", 1);
+			v++;
+		}
+	}
 	evbuffer_add(req->headers, "\r\n", 2);
 }
 
