@@ -199,7 +199,13 @@ rules = ( { group = "$BENCH_GROUP"; role = "bench"; cost_centre = "dev"; } );
 budgets = { global = { usd = 5000000.0; period = "monthly"; }; };
 CONF
 seal_keys || die "cannot seal the upstream keys"
+# Requests are refused until orad has the upstream's catalog.
+models_ready() {
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" \
+		http://localhost/api/v1/models)" = 200 ]
+}
 start_orad
+wait_until 10 models_ready || die "orad did not get the catalog"
 echo "bench: fast upstream nginx $("$NGINX" -v 2>&1 | sed 's|.*/||') on $UP_URL ($NGINX_WORKERS" \
 	"workers), nginx proxy pid $proxy_PID, orad pid $ORAD_PID; $(nproc) cores; load average" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -342,6 +348,7 @@ restart_orad() {
 	grep -q 'sandbox = false' "$CONF" || sed -i 's|^daemon = {|daemon = {\n  sandbox = false;|' "$CONF"
 	ORAD_WRAP=$1
 	start_orad
+	wait_until 60 models_ready || die "orad did not get the catalog"
 }
 counts() {
 	for path in nginx orad; do
