@@ -45,8 +45,9 @@ skip_string(struct scan *sc)
 			return -1;
 		c = (unsigned char)sc->s[sc->i + 1];
 		if (c == 'u') {
-			if (sc->i + 6 > sc->len || !is_hex(sc->s[sc->i + 2]) || !is_hex(sc->s[sc->i + 3]) ||
-			    !is_hex(sc->s[sc->i + 4]) || !is_hex(sc->s[sc->i + 5]))
+			if (sc->i + 6 > sc->len || !is_hex(sc->s[sc->i + 2]) ||
+			    !is_hex(sc->s[sc->i + 3]) || !is_hex(sc->s[sc->i + 4]) ||
+			    !is_hex(sc->s[sc->i + 5]))
 				return -1;
 			sc->i += 6;
 		} else if (strchr("\"\\/bfnrt", c) != NULL && c != '\0') {
@@ -149,7 +150,8 @@ skip_container(struct scan *sc, int depth, json_scan_member_fn member_fn,
 		if (member_fn != NULL &&
 		    (r = member_fn(arg, sc->s + key, key_len, sc->s + value, sc->i - value)) != 0)
 			return r;
-		if (element_fn != NULL && (r = element_fn(arg, n, sc->s + value, sc->i - value)) != 0)
+		if (element_fn != NULL &&
+		    (r = element_fn(arg, n, sc->s + value, sc->i - value)) != 0)
 			return r;
 		skip_blanks(sc);
 		if (sc->i >= sc->len)
@@ -192,7 +194,7 @@ static int
 scan_top(const char *text, size_t len, char open, json_scan_member_fn member_fn,
     json_scan_element_fn element_fn, void *arg)
 {
-	struct scan sc = { text, len, 0 };
+	struct scan sc = {text, len, 0};
 	int r;
 
 	skip_blanks(&sc);

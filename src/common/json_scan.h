@@ -22,8 +22,8 @@
 /* Called for each member: key (still escaped, without its quotes) and the
  * value's text, exactly as it stands. Return non-zero to stop the walk
  * early (the walk then returns that value). */
-typedef int (*json_scan_member_fn)(void *arg, const char *key, size_t key_len, const char *value,
-    size_t value_len);
+typedef int (*json_scan_member_fn)(
+    void *arg, const char *key, size_t key_len, const char *value, size_t value_len);
 /* Called for each element of an array, as above. */
 typedef int (*json_scan_element_fn)(void *arg, size_t index, const char *value, size_t value_len);
 

@@ -50,14 +50,14 @@ START_TEST(members_of_an_answer)
 	struct seen s;
 	const char *answer =
 	    " {\"id\":\"gen-1\",\"choices\":[{\"message\":{\"content\":\"a \\\"usage\\\": {}\"}}],"
-	    "\"usage\" : {\"prompt_tokens\":11,\"cost\":0.00001185},\"x\":[true,false,null,-1.5e+3]}\n";
+	    "\"usage\" : "
+	    "{\"prompt_tokens\":11,\"cost\":0.00001185},\"x\":[true,false,null,-1.5e+3]}\n";
 
 	ck_assert_int_eq(object(answer, &s), 0);
-	ck_assert_str_eq(s.text,
-	    "id=\"gen-1\";"
-	    "choices=[{\"message\":{\"content\":\"a \\\"usage\\\": {}\"}}];"
-	    "usage={\"prompt_tokens\":11,\"cost\":0.00001185};"
-	    "x=[true,false,null,-1.5e+3];");
+	ck_assert_str_eq(s.text, "id=\"gen-1\";"
+	                         "choices=[{\"message\":{\"content\":\"a \\\"usage\\\": {}\"}}];"
+	                         "usage={\"prompt_tokens\":11,\"cost\":0.00001185};"
+	                         "x=[true,false,null,-1.5e+3];");
 	ck_assert_int_eq(object("{}", &s), 0);
 	ck_assert_str_eq(s.text, "");
 }
@@ -89,9 +89,24 @@ END_TEST
 START_TEST(malformed_refused)
 {
 	static const char *const bad[] = {
-		"", "[]", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1}x", "{\"a\":01}",
-		"{\"a\":1.}", "{\"a\":-}", "{\"a\":tru}", "{\"a\":\"x\ny\"}", "{\"a\":\"\\q\"}",
-		"{\"a\":\"\\u12g4\"}", "{\"a\":\"open}", "{a:1}", "{\"a\":[1,2}", "{\"a\":1 \"b\":2}",
+	    "",
+	    "[]",
+	    "{",
+	    "{\"a\"}",
+	    "{\"a\":}",
+	    "{\"a\":1,}",
+	    "{\"a\":1}x",
+	    "{\"a\":01}",
+	    "{\"a\":1.}",
+	    "{\"a\":-}",
+	    "{\"a\":tru}",
+	    "{\"a\":\"x\ny\"}",
+	    "{\"a\":\"\\q\"}",
+	    "{\"a\":\"\\u12g4\"}",
+	    "{\"a\":\"open}",
+	    "{a:1}",
+	    "{\"a\":[1,2}",
+	    "{\"a\":1 \"b\":2}",
 	};
 	struct seen s;
 
