@@ -55,10 +55,23 @@ ora_log_escape(char *out, size_t size, const char *in)
 	if (size == 0)
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+		size_t run = 0, room;
+
 		/* Room for the longest escape, the marker and the NUL. */
 		if (o + 4 + sizeof(cut) > size) {
 			memcpy(out + o, cut, sizeof(cut));
 			return o + sizeof(cut) - 1;
+		}
+		/* Bytes that need no escape are copied a run at a time (a line
+		 * per request: byte by byte it was a tenth of the log's cost). */
+		room = size - 4 - sizeof(cut) - o + 1;
+		while (run < room && p[run] >= 0x20 && p[run] != 0x7f && p[run] != '\\')
+			run++;
+		if (run > 0) {
+			memcpy(out + o, p, run);
+			o += run;
+			p += run - 1;
+			continue;
 		}
 		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
 			out[o++] = '\\';
@@ -150,9 +163,21 @@ log_line(enum ora_log_level level, const char *fmt, va_list ap)
 	struct timespec ts;
 	struct tm tm;
 	char stamp[32];
+	char out[ORA_LOG_LINE_MAX + 128];
+	int n;
+
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %s[%s]: %s\n", stamp, ts.tv_nsec / 1000000,
+	/* Formatted here and written with one fwrite: fprintf to the
+	 * unbuffered stderr went through stdio's byte-wise helper buffer. */
+	n = snprintf(out, sizeof(out), "%s.%03ldZ %s[%s]: %s\n", stamp, ts.tv_nsec / 1000000,
 	    log_state.ident, level_names[level], line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) {
+		n = (int)sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	fwrite(out, 1, (size_t)n, stderr);
 }

@@ -54,8 +54,12 @@ struct http_conn {
 	int broken;               /* a write failed: close from the loop */
 	int resume;               /* read the next request once the answer is out */
 	int refused;              /* closing on an error: linger (conn_close) */
+	/* Reads and hang-ups, registered once for the connection's life
+	 * (see on_read): switching between the two per request cost two
+	 * epoll_ctl calls a request. */
 	struct event *ev_read;
-	struct event *ev_closed;  /* a hang-up while serving */
+	struct event *ev_closed;  /* a hang-up while parked (see park) */
+	int parked;               /* ev_read off until the answer is out */
 	struct event *ev_write;
 	struct event *ev_deadline;
 	struct event *ev_stall;
@@ -360,7 +364,11 @@ resume_reading(struct http_conn *c)
 	c->state = C_HEAD;
 	c->idle = 1;
 	arm(c->ev_deadline, dconf(c->s)->keepalive_timeout);
-	event_add(c->ev_read, NULL);
+	if (c->parked) {
+		event_del(c->ev_closed);
+		c->parked = 0;
+	}
+	event_add(c->ev_read, NULL); /* no system call if still added */
 	if (evbuffer_get_length(c->in) > 0)
 		event_active(c->ev_read, EV_READ, 0);
 }
@@ -383,10 +391,9 @@ dispatch(struct http_conn *c)
 	c->state = C_SERVING;
 	account(c);
 	evtimer_del(c->ev_deadline);
-	event_del(c->ev_read);
 	/* While the handler works orad reads nothing, but a hang-up must
-	 * still stop the upstream transfer at once. */
-	event_add(c->ev_closed, NULL);
+	 * still stop the upstream transfer at once: ev_read stays, and
+	 * on_read tells the two apart. */
 	c->s->on_request(c->s->d, c->req);
 	if (c->state == C_SERVING && c->parser.body != NULL) {
 		/* Handlers read the body before they return; an answer that
@@ -403,6 +410,7 @@ head_done(struct http_conn *c)
 {
 	c->state = C_BODY;
 	c->req = req_new(c);
+	c->peer->requests++;
 	arm(c->ev_deadline, dconf(c->s)->body_timeout);
 	if (c->s->on_head != NULL && (c->parser.chunked || c->parser.content_length > 0) &&
 	    c->s->on_head(c->s->d, c->req) != 0)
@@ -454,6 +462,20 @@ feed(struct http_conn *c, const char *data, size_t len)
 	}
 }
 
+/* Bytes of a next request came while this one is served (or its answer
+ * written): leave them in the kernel until the answer is out, watching
+ * only for a hang-up while serving. Level-triggered, ev_read would wake
+ * the loop for them on every turn. Costs the epoll_ctl calls that clients
+ * which do not pipeline are spared. */
+static void
+park(struct http_conn *c)
+{
+	event_del(c->ev_read);
+	if (c->state == C_SERVING)
+		event_add(c->ev_closed, NULL);
+	c->parked = 1;
+}
+
 static void
 on_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -461,8 +483,16 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	char buf[HTTP_READ_CHUNK];
 	ssize_t n;
 
-	if ((c->state != C_HEAD && c->state != C_BODY) || c->resume)
-		return; /* not reading now (see finish) */
+	if (c->state == C_SERVING && !c->resume && (what & EV_CLOSED)) {
+		conn_close(c, 0); /* a hang-up: stop the upstream transfer */
+		return;
+	}
+	if (c->state == C_SERVING || c->resume) {
+		park(c);
+		return;
+	}
+	if (c->state != C_HEAD && c->state != C_BODY)
+		return; /* closing */
 	if (evbuffer_get_length(c->in) > 0) {
 		/* A request that arrived behind the previous one. */
 		n = evbuffer_remove(c->in, buf, sizeof(buf));
@@ -691,7 +721,7 @@ admit(struct http_server *s, struct http_door *door, int fd)
 	c->fd = fd;
 	c->out = evbuffer_new();
 	c->in = evbuffer_new();
-	c->ev_read = event_new(s->d->base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->ev_read = event_new(s->d->base, fd, EV_READ | EV_CLOSED | EV_PERSIST, on_read, c);
 	c->ev_closed = event_new(s->d->base, fd, EV_CLOSED | EV_PERSIST, on_hangup, c);
 	c->ev_write = event_new(s->d->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
 	c->ev_deadline = evtimer_new(s->d->base, on_deadline, c);
@@ -955,9 +985,19 @@ http_reply_add_header(struct http_req *req, const char *name, const char *value)
 	}
 	if (strcasecmp(name, "Content-Type") == 0)
 		req->has_content_type = 1;
-	evbuffer_add_printf(req->headers, "%s: ", name);
-	for (const char *v = value; *v != '\0'; v++)
-		evbuffer_add(req->headers, *v == '\r' || *v == '\n' ? " " : v, 1);
+	evbuffer_add(req->headers, name, strlen(name));
+	evbuffer_add(req->headers, ": ", 2);
+	/* A line break in a value would start a header of its own: each
+	 * becomes a blank. Copied a run at a time, not byte by byte. */
+	for (const char *v = value; *v != '\0';) {
+		size_t run = strcspn(v, "\r\n");
+		evbuffer_add(req->headers, v, run);
+		v += run;
+		if (*v != '\0') {
+			evbuffer_add(req->headers, " ", 1);
+			v++;
+		}
+	}
 	evbuffer_add(req->headers, "\r\n", 2);
 }
 

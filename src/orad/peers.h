@@ -38,6 +38,12 @@ struct orad_conn {
 	pid_t pid;            /* 0 over TCP: unknown */
 	struct orad_user_state *user;
 	char comm[32];        /* the client's executable name, read once */
+	/* Requests begun on this connection (counted at each complete head),
+	 * and the one for which whois last checked the account files: a
+	 * request with a body is authorised at its head and again with its
+	 * body, and the files are looked at once (see whois_resolve). */
+	unsigned long requests;
+	unsigned long files_checked;
 	int comm_read;
 	/* The request being served on this connection, told when the client
 	 * goes away so it can stop the upstream transfer. */

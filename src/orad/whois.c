@@ -84,22 +84,31 @@ whois_free(struct orad_whois *w)
 }
 
 int
-whois_resolve(struct orad_whois *w, const struct orad_conn *c, struct ora_identity *id,
+whois_resolve(struct orad_whois *w, struct orad_conn *c, struct ora_identity *id,
     struct ora_error *err)
 {
 	struct entry *e = &w->slots[(c->uid * 31u + c->gid) % WHOIS_SLOTS];
 	struct files_stamp now;
 	uint64_t t = ora_now_us();
+	/* This request's head found the files as the entry saw them (or
+	 * the entry was resolved afresh since): no need to look again. */
+	int checked = c->requests != 0 && c->files_checked == c->requests;
 
-	take_stamp(&now);
-	if (e->used && e->uid == c->uid && e->gid == c->gid && same_stamp(&e->stamp, &now) &&
+	if (!checked)
+		take_stamp(&now);
+	if (e->used && e->uid == c->uid && e->gid == c->gid &&
+	    (checked || same_stamp(&e->stamp, &now)) &&
 	    t - e->resolved_us < (uint64_t)WHOIS_MAX_AGE_MS * 1000) {
 		copy_identity(id, &e->id);
 		id->pid = c->pid;
+		c->files_checked = c->requests;
 		return 0;
 	}
+	if (checked)
+		take_stamp(&now);
 	if (ora_identity_resolve(c->uid, c->gid, id, err) != 0)
 		return -1;
+	c->files_checked = c->requests;
 	id->pid = c->pid;
 	ora_identity_clear(&e->id);
 	copy_identity(&e->id, id);

@@ -5,8 +5,8 @@
  * Resolving a uid through NSS reads /etc/passwd and /etc/group each time
  * (about 20 us here), which would be most of what orad spends on a request.
  * So results are kept per (uid, gid), but only while /etc/passwd and
- * /etc/group are unchanged (inode, size and mtime, checked with a stat on
- * every request) and for at most WHOIS_MAX_AGE_MS: removing a user from a
+ * /etc/group are unchanged (inode, size and mtime, checked with a stat
+ * once for every request) and for at most WHOIS_MAX_AGE_MS: removing a user from a
  * group in the files takes effect on their very next request; with other
  * NSS sources (LDAP, sssd), within that age.
  */
@@ -25,8 +25,11 @@ struct orad_whois *whois_new(void);
 void whois_free(struct orad_whois *w);
 
 /* Fill id (to be cleared by the caller) for the peer of c. Fails closed:
- * any error resolving means the caller must be denied. */
-int whois_resolve(struct orad_whois *w, const struct orad_conn *c, struct ora_identity *id,
+ * any error resolving means the caller must be denied. The account files
+ * are checked once per request of c (c->requests): a request authorised
+ * at its head and again once its body is read is judged by the files as
+ * they were at its head, and saves two stats. */
+int whois_resolve(struct orad_whois *w, struct orad_conn *c, struct ora_identity *id,
     struct ora_error *err);
 
 #endif

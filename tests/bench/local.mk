@@ -8,3 +8,6 @@ tests_bench_ora_load_LDADD = $(LIBCURL_LIBS)
 EXTRA_DIST += tests/bench/run.sh
 EXTRA_DIST += tests/bench/orask_vs_curl.sh
 EXTRA_DIST += tests/bench/tcp_vs_socket.sh
+EXTRA_DIST += tests/bench/vs_nginx.sh
+EXTRA_DIST += tests/bench/nginx-upstream.conf.in
+EXTRA_DIST += tests/bench/nginx-proxy.conf.in

@@ -29,7 +29,8 @@
  * The result is one line of key=value pairs on stdout, e.g.
  *   mode=open requests=10000 errors=0 rps=1000.0 p50_us=210 p90_us=260
  *   p99_us=410 max_us=2034
- * (one line in reality). errors counts answers other than 200 and transfers
+ * (one line in reality), then answered=N: every 200 answer, warm-up
+ * included (what the upstream billed). errors counts answers other than 200 and transfers
  * that failed. Latency is to the end of the answer, or, with --hold-streams,
  * to its headers. The first error is described on stderr. --samples FILE
  * also writes every measured latency (microseconds, one a line), so that
@@ -135,6 +136,7 @@ struct load {
 
 	struct load_samples lat;
 	uint64_t requests, errors;
+	uint64_t answered; /* 200s, warm-up included: what the upstream billed */
 	uint64_t last_done_ns;
 
 	long started, opened, failed, ended_early; /* hold */
@@ -444,6 +446,7 @@ load_print_result(struct load *ld)
 	    window_s > 0 ? (double)ld->requests / window_s : 0.0, load_percentile_us(&ld->lat, 50),
 	    load_percentile_us(&ld->lat, 90), load_percentile_us(&ld->lat, 99),
 	    load_percentile_us(&ld->lat, 100));
+	printf(" answered=%" PRIu64, ld->answered);
 	if (o->mode == LOAD_MODE_HOLD)
 		printf(" opened=%ld failed=%ld ended_early=%ld", ld->opened, ld->failed,
 		    ld->ended_early);
@@ -648,6 +651,7 @@ load_finish(struct load *ld, CURL *easy, CURLcode result)
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&slot);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 	bad = result != CURLE_OK || code != 200;
+	ld->answered += !bad;
 	if (bad) {
 		if (result != CURLE_OK)
 			load_note_error(ld, code,
