@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_scan.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "orad/usage.h"
@@ -118,24 +119,155 @@ usage_cleanup(void)
 	shared_tokener = NULL;
 }
 
+/* One small value of the answer, parsed by json-c. */
+static struct json_object *
+parse_value(const char *value, size_t len)
+{
+	return json_tokener_parse_ex(tokener(), value, (int)len);
+}
+
+/* A string value into dst: copied when it has no escapes (the usual
+ * case), else through json-c. */
+static void
+span_string(char *dst, size_t size, const char *value, size_t len)
+{
+	struct json_object *o;
+
+	if (len < 2 || value[0] != '"')
+		return;
+	if (memchr(value, '\\', len) == NULL) {
+		size_t n = len - 2 < size - 1 ? len - 2 : size - 1;
+		memcpy(dst, value + 1, n);
+		dst[n] = '\0';
+		return;
+	}
+	if ((o = parse_value(value, len)) != NULL && json_object_is_type(o, json_type_string))
+		ora_strlcpy(dst, json_object_get_string(o), size);
+	json_object_put(o);
+}
+
+static int
+key_is(const char *key, size_t key_len, const char *name)
+{
+	return strlen(name) == key_len && memcmp(key, name, key_len) == 0;
+}
+
+static int
+on_message_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
+{
+	struct orad_usage *u = arg;
+
+	if ((key_is(key, key_len, "content") || key_is(key, key_len, "reasoning")) &&
+	    json_scan_nonempty_string(value, len))
+		u->saw_content = 1;
+	return 0;
+}
+
+static int
+on_choice_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
+{
+	struct orad_usage *u = arg;
+	struct json_object *o;
+
+	if (key_is(key, key_len, "finish_reason")) {
+		span_string(u->finish_reason, sizeof(u->finish_reason), value, len);
+	} else if (key_is(key, key_len, "error")) {
+		if ((o = parse_value(value, len)) != NULL && json_object_is_type(o, json_type_object))
+			take_error(u, o);
+		json_object_put(o);
+	} else if ((key_is(key, key_len, "message") || key_is(key, key_len, "delta")) &&
+	           value[0] == '{') {
+		(void)json_scan_object(value, len, on_message_member, u);
+	}
+	return 0;
+}
+
+static int
+on_choice(void *arg, size_t index, const char *value, size_t len)
+{
+	if (value[0] == '{')
+		(void)json_scan_object(value, len, on_choice_member, arg);
+	return 0;
+}
+
+/* A number's value, or 0 when the value is not a number. */
+static long
+span_long(const char *value, size_t len)
+{
+	char buf[64];
+
+	if (len == 0 || len >= sizeof(buf) || !(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')))
+		return 0;
+	memcpy(buf, value, len);
+	buf[len] = '\0';
+	return (long)strtod(buf, NULL);
+}
+
+static int
+on_details_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
+{
+	long *out = arg;
+
+	if ((key_is(key, key_len, "reasoning_tokens") || key_is(key, key_len, "cached_tokens")))
+		*out = span_long(value, len);
+	return 0;
+}
+
+static int
+on_usage_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
+{
+	struct orad_usage *u = arg;
+
+	if (key_is(key, key_len, "prompt_tokens")) {
+		u->prompt_tokens = span_long(value, len);
+	} else if (key_is(key, key_len, "completion_tokens")) {
+		u->completion_tokens = span_long(value, len);
+	} else if (key_is(key, key_len, "completion_tokens_details") && value[0] == '{') {
+		(void)json_scan_object(value, len, on_details_member, &u->reasoning_tokens);
+	} else if (key_is(key, key_len, "prompt_tokens_details") && value[0] == '{') {
+		(void)json_scan_object(value, len, on_details_member, &u->cached_tokens);
+	} else if (key_is(key, key_len, "cost") &&
+	           (value[0] == '-' || (value[0] >= '0' && value[0] <= '9'))) {
+		/* The exact decimal the upstream billed, as it wrote it. */
+		size_t n = len < sizeof(u->cost) - 1 ? len : sizeof(u->cost) - 1;
+		memcpy(u->cost, value, n);
+		u->cost[n] = '\0';
+	}
+	return 0;
+}
+
+static int
+on_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
+{
+	struct orad_usage *u = arg;
+	struct json_object *o;
+
+	if (key_is(key, key_len, "id")) {
+		if (u->generation_id[0] == '\0')
+			span_string(u->generation_id, sizeof(u->generation_id), value, len);
+	} else if (key_is(key, key_len, "model")) {
+		span_string(u->model, sizeof(u->model), value, len);
+	} else if (key_is(key, key_len, "provider")) {
+		span_string(u->provider, sizeof(u->provider), value, len);
+	} else if (key_is(key, key_len, "usage") && value[0] == '{') {
+		u->have_usage = 1;
+		(void)json_scan_object(value, len, on_usage_member, u);
+	} else if (key_is(key, key_len, "error")) {
+		if ((o = parse_value(value, len)) != NULL && json_object_is_type(o, json_type_object))
+			take_error(u, o);
+		json_object_put(o);
+	} else if (key_is(key, key_len, "choices") && value[0] == '[') {
+		(void)json_scan_array(value, len, on_choice, u);
+	}
+	return 0;
+}
+
 int
 usage_parse_body(struct orad_usage *u, const char *body, size_t len)
 {
-	struct json_tokener *tok = tokener();
-	struct json_object *obj;
-	int r = -1;
-
-	while (len > 0 && (*body == ' ' || *body == '\n' || *body == '\r' || *body == '\t')) {
-		body++;
-		len--;
-	}
-	obj = json_tokener_parse_ex(tok, body, (int)len);
-	if (obj != NULL && json_object_is_type(obj, json_type_object)) {
-		usage_take_json(u, obj);
-		r = 0;
-	}
-	json_object_put(obj);
-	return r;
+	/* Scanned, not built: json-c sees only the few small values wanted
+	 * (issue 17: the whole answer parsed was 101 allocations). */
+	return json_scan_object(body, len, on_member, u) == 0 ? 0 : -1;
 }
 
 /* The value of one "data:" field: a chunk of JSON, or "[DONE]". */
