@@ -1,7 +1,11 @@
 # Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
-# The ledger: SQLite, shared by orad (writes) and oractl (reports).
+# The ledger: an interface (ledger.c) over backends: SQLite, shared by orad
+# (writes) and oractl (reports), and PostgreSQL, shared by many hosts.
 libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
+	src/ledger/ledger_backend.h \
 	src/ledger/ledger_internal.h \
+	src/ledger/ledger_sqlite.c src/ledger/ledger_sqlite.h \
+	src/ledger/ledger_sqlite_query.c \
 	src/ledger/ledger_fold.c \
 	src/ledger/ledger_maint.c \
 	src/ledger/ledger_log.c src/ledger/ledger_log.h

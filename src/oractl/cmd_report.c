@@ -23,6 +23,7 @@
 #include "config/conf.h"
 #include "ledger/ledger.h"
 #include "oractl/cmd_report.h"
+#include "oractl/ledger_target.h"
 #include "oractl/oractl.h"
 
 #define REPORT_DEFAULT_TIMEZONE "UTC"
@@ -202,7 +203,8 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 	const char *tz;
 	struct report_args a;
 	struct ora_error err;
-	char *path = NULL, *saved_tz = NULL;
+	struct ora_ledger_target t = {0};
+	char *saved_tz = NULL;
 	int status, zone_set = 0;
 
 	memset(&a, 0, sizeof(a));
@@ -229,8 +231,9 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 		oractl_error("cannot tell today's date in %s", a.r.timezone);
 		goto out;
 	}
-	path = ora_xasprintf("%s/%s", ctl->conf->daemon.state_dir, ORA_LEDGER_FILE);
-	if (oractl_report_read(path, &a.r, &err) != 0) {
+	if (oractl_ledger_target(ctl, &t) != 0)
+		goto out;
+	if (oractl_report_read(&t, &a.r, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
@@ -238,7 +241,7 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 		oractl_warning("%llu ledger writes of a broker that stopped are not in %s yet, so "
 		               "this report lacks them: start orad, which folds them in first (they "
 		               "are safe in %s" ORA_LEDGER_LOG_SUFFIX ")",
-		    (unsigned long long)a.r.unfolded, path, path);
+		    (unsigned long long)a.r.unfolded, t.path, t.path);
 	if (strcmp(a.format, "csv") == 0)
 		oractl_report_print_csv(&a.r, stdout);
 	else if (strcmp(a.format, "json") == 0)
@@ -250,6 +253,6 @@ out:
 	if (zone_set)
 		oractl_report_zone_leave(saved_tz);
 	oractl_report_clear(&a.r);
-	free(path);
+	oractl_ledger_target_clear(&t);
 	return status;
 }

@@ -14,6 +14,7 @@ oractl_SOURCES = \
 	src/oractl/cmd_admin.c src/oractl/cmd_key_more.c \
 	src/oractl/cmd_audit.c src/oractl/audit.c src/oractl/audit.h \
 	src/oractl/cmd_maint.c \
+	src/oractl/ledger_target.c src/oractl/ledger_target.h \
 	src/oractl/http.c src/oractl/http.h \
 	src/oractl/prompt.c
 oractl_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SODIUM_CFLAGS) $(JSONC_CFLAGS) \
