@@ -9,6 +9,10 @@ libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
 	src/ledger/ledger_fold.c \
 	src/ledger/ledger_maint.c \
 	src/ledger/ledger_log.c src/ledger/ledger_log.h
+if HAVE_LIBPQ
+libora_common_a_SOURCES += src/ledger/ledger_pg.c src/ledger/ledger_pg.h \
+	src/ledger/ledger_pg_schema.c src/ledger/ledger_pg_query.c
+endif
 
 # The ledger's modes, the intent log's crash replay and limits, and the
 # checkpointer; children of the tests play brokers killed with -9.
@@ -17,3 +21,8 @@ TESTS += tests/unit/check_ledger
 tests_unit_check_ledger_SOURCES = tests/unit/check_main.c tests/unit/check_ledger.c
 tests_unit_check_ledger_CFLAGS = $(CHECK_CFLAGS_ALL) $(SQLITE_CFLAGS)
 tests_unit_check_ledger_LDADD = $(CHECK_LIBS_ALL)
+
+# The PostgreSQL ledger against a real server started by the test.
+TESTS += tests/integration/test_ledger_pg.sh
+EXTRA_DIST += tests/integration/test_ledger_pg.sh tests/integration/lib_pg.sh \
+	tests/integration/data/ledger-pg-v1.sql

@@ -52,6 +52,11 @@ oractl_cmd_backup(struct oractl *ctl, int argc, char **argv)
 	}
 	if (oractl_conf(ctl) != 0)
 		return ORACTL_EXIT_ERROR;
+	if (ctl->conf->ledger.kind != ORA_LEDGER_CONF_SQLITE) {
+		oractl_error("backup copies the SQLite ledger; a PostgreSQL ledger is backed up "
+		             "with the database's own tools (pg_dump)");
+		return ORACTL_EXIT_ERROR;
+	}
 	path = maint_ledger_path(ctl);
 	if (access(path, F_OK) != 0) {
 		oractl_error("no ledger at %s (has orad run with daemon.ledger on?)", path);

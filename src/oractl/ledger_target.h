@@ -12,9 +12,14 @@
 #include "ledger/ledger.h"
 #include "oractl/oractl.h"
 
-/* What the configuration names; loads it if need be. Free with
- * oractl_ledger_target_clear. */
+/* What the configuration names; loads it if need be, and says why not
+ * (oractl_error). Free with oractl_ledger_target_clear. */
 int oractl_ledger_target(struct oractl *ctl, struct ora_ledger_target *t);
+
+/* The same from a loaded configuration, the error in err. */
+struct ora_conf;
+int oractl_ledger_target_conf(
+    const struct ora_conf *conf, struct ora_ledger_target *t, struct ora_error *err);
 void oractl_ledger_target_clear(struct ora_ledger_target *t);
 
 /* How to name t in messages: the file, or "the PostgreSQL ledger". */

@@ -20,7 +20,7 @@ oractl_SOURCES = \
 oractl_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SODIUM_CFLAGS) $(JSONC_CFLAGS) \
 	$(LIBCURL_CFLAGS) $(SQLITE_CFLAGS)
 oractl_LDADD = libora_common.a $(LIBCONFIG_LIBS) $(SODIUM_LIBS) $(JSONC_LIBS) \
-	$(LIBCURL_LIBS) $(SQLITE_LIBS)
+	$(LIBCURL_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS)
 
 TESTS += tests/integration/test_oractl_keys.sh
 EXTRA_DIST += tests/integration/test_oractl_keys.sh
