@@ -7,6 +7,7 @@
 
 #include "common/util.h"
 #include "ledger/ledger_backend.h"
+#include "ledger/ledger_ship.h"
 
 int
 ora_ledger_kind_available(enum ora_ledger_kind kind)
@@ -208,3 +209,37 @@ ora_ledger_audit_each(struct ora_ledger *l, int64_t since_ms, ora_ledger_audit_f
 {
 	return l->be->audit_each(l, since_ms, fn, arg, err);
 }
+
+#ifndef HAVE_LIBPQ
+/* Without libpq there is no shipping; the configuration refuses to ask. */
+int
+ora_ledger_ship_new(struct event_base *base, struct ora_ledger *local,
+    const struct ora_ledger_target *t, struct ora_ledger_ship **out, struct ora_error *err)
+{
+	*out = NULL;
+	return ora_error_set(err, "ledger: this ora was built without PostgreSQL support");
+}
+
+void
+ora_ledger_ship_free(struct ora_ledger_ship *s)
+{
+}
+
+int64_t
+ora_ledger_ship_waiting(struct ora_ledger_ship *s)
+{
+	return 0;
+}
+
+uint64_t
+ora_ledger_ship_shipped(const struct ora_ledger_ship *s)
+{
+	return 0;
+}
+
+int
+ora_ledger_ship_connected(const struct ora_ledger_ship *s)
+{
+	return 0;
+}
+#endif

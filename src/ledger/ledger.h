@@ -16,7 +16,7 @@
  * next ora_ledger_commit() (the broker calls it every few milliseconds) or
  * at the next start. Other writers (oractl) write SQLite directly.
  *
- * Schema (version 2), for reports and for anyone querying the file:
+ * Schema (version 4), for reports and for anyone querying the file:
  *
  *   requests(id INTEGER PRIMARY KEY, started_ms, settled_ms, state,
  *            uid, user, rule_line, rule_match, role, cost_centre, key_name,
@@ -24,7 +24,8 @@
  *            generation_id, stream, prompt_tokens, completion_tokens,
  *            reasoning_tokens, cached_tokens, cost_pico, cost_text,
  *            reserved_pico, estimated, http_status, outcome, reason,
- *            latency_ms, ttfb_ms, client_pid, client_exe, count)
+ *            latency_ms, ttfb_ms, client_pid, client_exe, count, rev,
+ *            shipped_rev)
  *   audit(id INTEGER PRIMARY KEY, time_ms, uid, user, action, detail)
  *   meta(key PRIMARY KEY, value)
  *   pruned(id INTEGER PRIMARY KEY, time_ms, uid, before_ms, rows, cost_pico)
@@ -54,8 +55,9 @@
 #define ORA_LEDGER_LOG_SUFFIX "-log"
 /* Kept in PRAGMA user_version (and meta 'schema_version'). A read-write
  * open upgrades an older ledger in place (ledger_maint.c) and refuses a
- * newer one. 2: the pruned table. */
-#define ORA_LEDGER_SCHEMA_VERSION 3
+ * newer one. 2: the pruned table. 3: count. 4: rev and shipped_rev (what
+ * a shared PostgreSQL ledger has of each row). */
+#define ORA_LEDGER_SCHEMA_VERSION 4
 
 /* The longest text column a write stores, in bytes (cut at a character
  * boundary): a user who sends a megabyte of model name must not make the

@@ -133,6 +133,28 @@ int ledger_sqlite_schema_version(struct ledger_sqlite *l, int *version, struct o
 int ledger_sqlite_prune(struct ledger_sqlite *l, int64_t before_ms, uint32_t uid, int64_t *rows,
     ora_pico *cost, int64_t *unsettled, struct ora_error *err);
 
+/* Shipping rows to a shared ledger (ledger_pg_ship.c). The columns of a
+ * row as text (NULL for NULL), in the order of requests in the shared
+ * schema after host: id, rev, then the columns of ledger.h. */
+#define LEDGER_SHIP_COLUMN_LIST                                                                 \
+	"id, rev, started_ms, settled_ms, state, uid, user, rule_line, rule_match, role,"          \
+	" cost_centre, key_name, model_requested, models_requested, model_served, provider,"       \
+	" generation_id, stream, prompt_tokens, completion_tokens, reasoning_tokens,"              \
+	" cached_tokens, cost_pico, cost_text, reserved_pico, estimated, http_status, outcome,"    \
+	" reason, latency_ms, ttfb_ms, client_pid, client_exe, count"
+#define LEDGER_SHIP_COLUMNS 34
+typedef void (*ledger_ship_row_fn)(void *arg, const char *const *cols);
+
+/* Make finding unshipped rows cheap (an index only shipping needs). */
+int ledger_sqlite_ship_prepare(struct ledger_sqlite *l, struct ora_error *err);
+/* Call fn for up to max rows with a version not yet shipped, by id. */
+int ledger_sqlite_unshipped(struct ledger_sqlite *l, size_t max, ledger_ship_row_fn fn,
+    void *arg, struct ora_error *err);
+/* The shared ledger has rows ids[i] at version revs[i]: one transaction. */
+int ledger_sqlite_mark_shipped(struct ledger_sqlite *l, const int64_t *ids, const int64_t *revs,
+    size_t n, struct ora_error *err);
+int ledger_sqlite_count_unshipped(struct ledger_sqlite *l, int64_t *n, struct ora_error *err);
+
 /* ledger_sqlite_query.c: the reads of reports and of the audit trail. */
 int ledger_sqlite_prune_preview(struct ora_ledger *l, int64_t before_ms, int64_t *rows,
     ora_pico *cost, int64_t *unsettled, struct ora_error *err);

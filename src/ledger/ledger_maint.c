@@ -41,6 +41,12 @@ static const char *const upgrades[ORA_LEDGER_SCHEMA_VERSION] = {
 	/* 2 -> 3: a row may stand for several refusals of one uid for one
 	 * reason in one minute (ledger.c collapses them). */
 	[2] = "ALTER TABLE requests ADD COLUMN count INTEGER NOT NULL DEFAULT 1;",
+	/* 3 -> 4: each write to a row raises its rev; shipped_rev is the
+	 * version a shared PostgreSQL ledger has (ledger_pg_ship.c). Rows
+	 * of before are version 1, never shipped: a host that joins a shared
+	 * ledger brings its history along. */
+	[3] = "ALTER TABLE requests ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;"
+	      "ALTER TABLE requests ADD COLUMN shipped_rev INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int

@@ -3,12 +3,12 @@
  * ledger_pg.c: the PostgreSQL backend (ledger_backend.h): the connection,
  * and the writes of one host's rows.
  *
- * This first version is synchronous: each write is one statement, in
+ * This backend is synchronous: each write is one statement, in
  * autocommit, and waits for the server. That suits oractl and the tests
- * (init, audit, reports, prune); a broker must not wait on its event
- * loop, so opening ORA_LEDGER_LOGGED is refused here (see doc/design.md,
- * "A ledger shared by many hosts", for what a broker on PostgreSQL needs
- * and what is done).
+ * (init, audit, reports, prune). A broker must not wait on its event loop,
+ * so it never opens this backend (ORA_LEDGER_LOGGED is refused): it keeps
+ * its own SQLite ledger and ships its rows asynchronously
+ * (ledger_pg_ship.c; doc/design.md, "A ledger shared by many hosts").
  */
 #include "config.h"
 
@@ -131,8 +131,8 @@ pg_open(const struct ora_ledger_target *t, enum ora_ledger_mode mode, struct ora
 		return ora_error_set(err, "ledger: the postgresql backend needs a conninfo");
 	if (mode == ORA_LEDGER_LOGGED)
 		return ora_error_set(err,
-		    "ledger: orad cannot yet keep its ledger in PostgreSQL (only oractl reads and "
-		    "upkeep are done): keep backend = \"sqlite\" on the brokers");
+		    "ledger: a broker keeps its own ledger and ships its rows to PostgreSQL "
+		    "(ledger_ship.h); it does not open the shared one for writing");
 	l = ora_xcalloc(1, sizeof(*l));
 	l->base.be = &ledger_pg_backend;
 	l->mode = mode;

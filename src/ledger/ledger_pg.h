@@ -15,7 +15,7 @@
  * connection's search_path names (public by default):
  *
  *   ora_meta(key PRIMARY KEY, value)            -- 'schema_version'
- *   requests(host, id, ... the columns of ledger.h ..., PRIMARY KEY (host, id))
+ *   requests(host, id, ... the columns of ledger.h ..., rev, PRIMARY KEY (host, id))
  *   audit(id bigserial PRIMARY KEY, host, time_ms, uid, "user", action, detail)
  *   pruned(id bigserial PRIMARY KEY, host, time_ms, uid, before_ms, rows, cost_pico)
  *   budget_usage(scope, name, period_start_ms, spent_pico, reserved_pico,
@@ -29,7 +29,8 @@
 #include "ledger/ledger_backend.h"
 
 /* The schema this ora reads and writes. 1: requests, audit, meta. 2: the
- * pruned record, the shared budget counters and the index on state. */
+ * pruned record, the shared budget counters, the index on state and each
+ * row's rev (the version its broker shipped). */
 #define ORA_LEDGER_PG_SCHEMA_VERSION 2
 
 /* The number of query parameters any statement of the backend takes. */

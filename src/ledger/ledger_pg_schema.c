@@ -66,7 +66,10 @@ static const char *const upgrades[ORA_LEDGER_PG_SCHEMA_VERSION] = {
           " PRIMARY KEY (scope, name, period_start_ms),"
           " CHECK (spent_pico >= 0 AND reserved_pico >= 0));"
           "CREATE INDEX requests_unsettled ON requests (host, id)"
-          " WHERE state IN ('open', 'unsettled');",
+          " WHERE state IN ('open', 'unsettled');"
+          /* The version of a row a broker shipped: an older copy that
+           * arrives late never overwrites a newer one. */
+          "ALTER TABLE requests ADD COLUMN rev bigint NOT NULL DEFAULT 1;",
 };
 
 /* The version of the database: 0 when it has no ledger at all. */

@@ -95,20 +95,20 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    " http_status, outcome, reason, latency_ms, ttfb_ms, client_pid, client_exe)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
 	    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
-	[STMT_GENERATION] = "UPDATE requests SET generation_id = ?2 WHERE id = ?1",
+	[STMT_GENERATION] = "UPDATE requests SET generation_id = ?2, rev = rev + 1 WHERE id = ?1",
 	[STMT_SETTLE] =
 	    "UPDATE requests SET settled_ms = ?2, state = ?3, model_served = ?4, provider = ?5,"
 	    " generation_id = COALESCE(?6, generation_id), prompt_tokens = ?7,"
 	    " completion_tokens = ?8, reasoning_tokens = ?9, cached_tokens = ?10, cost_pico = ?11,"
 	    " cost_text = ?12, estimated = ?13, http_status = ?14, outcome = ?15, reason = ?16,"
-	    " latency_ms = ?17, ttfb_ms = ?18 WHERE id = ?1",
+	    " latency_ms = ?17, ttfb_ms = ?18, rev = rev + 1 WHERE id = ?1",
 	[STMT_RECONCILED] =
 	    "UPDATE requests SET state = 'settled', settled_ms = ?2, cost_pico = ?3, cost_text = ?4,"
 	    " prompt_tokens = MAX(prompt_tokens, ?5), completion_tokens = MAX(completion_tokens, ?6),"
 	    " reasoning_tokens = MAX(reasoning_tokens, ?7), model_served = COALESCE(?8, model_served),"
-	    " estimated = ?9, reason = COALESCE(?10, reason) WHERE id = ?1",
+	    " estimated = ?9, reason = COALESCE(?10, reason), rev = rev + 1 WHERE id = ?1",
 	[STMT_FOLDED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_folded_seq', ?1)",
-	[STMT_REFUSALS] = "UPDATE requests SET count = ?2 WHERE id = ?1",
+	[STMT_REFUSALS] = "UPDATE requests SET count = ?2, rev = rev + 1 WHERE id = ?1",
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_AUDIT] =
@@ -987,6 +987,100 @@ ledger_sqlite_counts(struct ledger_sqlite *l, int64_t *rows, int64_t *unsettled,
 	*unsettled = sqlite3_column_int64(s, 1);
 	sqlite3_finalize(s);
 	return 0;
+}
+
+/*
+ * Shipping to a shared PostgreSQL ledger (ledger_pg_ship.c): every write
+ * to a row raises its rev; a row whose shipped_rev is below its rev has a
+ * version the shared ledger has not acknowledged yet.
+ */
+
+int
+ledger_sqlite_ship_prepare(struct ledger_sqlite *l, struct ora_error *err)
+{
+	char *msg = NULL;
+
+	/* Only where shipping is on: a broker alone need not keep it. */
+	if (sqlite3_exec(l->db,
+	        "CREATE INDEX IF NOT EXISTS requests_unshipped ON requests (id)"
+	        " WHERE shipped_rev < rev",
+	        NULL, NULL, &msg) != SQLITE_OK) {
+		ora_error_set(err, "ledger %s: index for shipping: %s", l->path, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ledger_sqlite_unshipped(struct ledger_sqlite *l, size_t max, ledger_ship_row_fn fn, void *arg,
+    struct ora_error *err)
+{
+	sqlite3_stmt *s;
+	const char *cols[LEDGER_SHIP_COLUMNS];
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db,
+	        "SELECT " LEDGER_SHIP_COLUMN_LIST " FROM requests WHERE shipped_rev < rev"
+	        " ORDER BY id LIMIT ?1",
+	        -1, &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "list rows to ship");
+	sqlite3_bind_int64(s, 1, (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < LEDGER_SHIP_COLUMNS; i++)
+			cols[i] = (const char *)sqlite3_column_text(s, i);
+		fn(arg, cols);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return ledger_db_error(l, err, "list rows to ship");
+	return 0;
+}
+
+int
+ledger_sqlite_mark_shipped(struct ledger_sqlite *l, const int64_t *ids, const int64_t *revs,
+    size_t n, struct ora_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_exec(l->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "mark rows shipped");
+	if (sqlite3_prepare_v2(l->db,
+	        "UPDATE requests SET shipped_rev = ?2 WHERE id = ?1 AND shipped_rev < ?2", -1, &s,
+	        NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, ids[i]);
+		sqlite3_bind_int64(s, 2, revs[i]);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(s);
+	}
+	r = sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+out:
+	if (r != 0) {
+		ledger_db_error(l, err, "mark rows shipped");
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+int
+ledger_sqlite_count_unshipped(struct ledger_sqlite *l, int64_t *n, struct ora_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT COUNT(*) FROM requests WHERE shipped_rev < rev", -1,
+	        &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "count rows to ship");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : ledger_db_error(l, err, "count rows to ship");
 }
 
 /*

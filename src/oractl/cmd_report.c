@@ -2,7 +2,7 @@
 /*
  * cmd_report.c: `oractl report`, the department billing export: spend,
  * requests and tokens from the ledger, grouped by cost centre, user, group,
- * model, key, role, day or month, over a period of local calendar days in
+ * model, key, role, day, month or host, over a period of local calendar days in
  * budgets.timezone, as a table, CSV or JSON.
  *
  * This file reads the command line and the configuration and chooses the
@@ -28,7 +28,7 @@
 
 #define REPORT_DEFAULT_TIMEZONE "UTC"
 #define REPORT_DEFAULT_PERIOD "this-month" /* as in the help text */
-#define REPORT_DIM_NAMES "cost_centre, user, group, model, key, role, day or month"
+#define REPORT_DIM_NAMES "cost_centre, user, group, model, key, role, day, month or host"
 
 struct report_args {
 	struct oractl_report r;
@@ -102,8 +102,8 @@ report_parse(int argc, char **argv, struct report_args *a, int *status)
 			*status = oractl_usage("report", 1);
 			printf(
 			    "\nDIM     cost_centre (the default), user, group, model, key, role,\n"
-			    "        day or month; repeat --by, or separate with commas, to\n"
-			    "        group by several\n"
+			    "        day, month or host (of a shared PostgreSQL ledger); repeat\n"
+			    "        --by, or separate with commas, to group by several\n"
 			    "PERIOD  today, yesterday, this-week, last-week, this-month (the\n"
 			    "        default), last-month, this-year, last-year or all\n"
 			    "DATE    YYYY-MM-DD in budgets.timezone; --to is included\n"

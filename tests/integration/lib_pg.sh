@@ -43,6 +43,19 @@ pg_stop() {
 	PG_RUNNING=0
 }
 
+# pg_pause / pg_resume: stop the server (fast: connections are cut) and
+# start it again on the same data, for tests of a database that goes away.
+pg_pause() {
+	pg_as "$PG_BINDIR/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1
+	PG_RUNNING=0
+}
+pg_resume() {
+	pg_as "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$T/postgres.txt" -w -t 60 \
+		-o "-k $PGSOCK -c listen_addresses= -c fsync=off" start >"$T/pg_ctl.out" 2>&1 ||
+		{ cat "$T/pg_ctl.out" "$T/postgres.txt"; exit 1; }
+	PG_RUNNING=1
+}
+
 # pg_start: initdb, start, and create the database "ora".
 pg_start() {
 	pg_find || skip_all "no PostgreSQL server programs (initdb, pg_ctl, postgres: Debian's postgresql package)"
@@ -62,10 +75,7 @@ pg_start() {
 		--auth-local=scram-sha-256 --auth-host=reject -N -E UTF8 --locale=C \
 		>"$T/initdb.out" 2>&1 || { cat "$T/initdb.out"; exit 1; }
 	rm -f "$T/pg.pw"
-	pg_as "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$T/postgres.txt" -w -t 60 \
-		-o "-k $PGSOCK -c listen_addresses= -c fsync=off" start >"$T/pg_ctl.out" 2>&1 ||
-		{ cat "$T/pg_ctl.out" "$T/postgres.txt"; exit 1; }
-	PG_RUNNING=1
+	pg_resume
 	pg_sql_db postgres "CREATE DATABASE ora" >/dev/null || exit 1
 }
 

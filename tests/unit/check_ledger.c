@@ -335,6 +335,11 @@ expect_same_requests(
 			const char *name = sqlite3_column_name(sa, c);
 			int ta = sqlite3_column_type(sa, c), tb = sqlite3_column_type(sb, c);
 
+			/* How many writes made a row, and which of them a shared
+			 * ledger has: a fold that merges an admission with its
+			 * settlement makes one write of two. */
+			if (strcmp(name, "rev") == 0 || strcmp(name, "shipped_rev") == 0)
+				continue;
 			if (from_clock && strcmp(name, "settled_ms") == 0) {
 				int64_t va = sqlite3_column_int64(sa, c),
 				        vb = sqlite3_column_int64(sb, c);
