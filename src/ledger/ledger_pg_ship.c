@@ -315,10 +315,11 @@ ship_done(struct ora_ledger_ship *s)
 		return;
 	}
 	/* SHIP_SENDING: the database has these versions. Recording it may
-	 * fail (the checkpointer holds the file): then they go again, and
-	 * the database leaves them as they are. */
+	 * fail, most often because the checkpointer holds the file for a
+	 * moment (so only at debug level): then they go again, and the
+	 * database leaves them as they are. */
 	if (ledger_sqlite_mark_shipped(s->local, s->ids, s->revs, s->n, &err) != 0)
-		ora_log_warning("%s (the rows will be sent again)", err.msg);
+		ora_log_debug("%s (the rows will be sent again)", err.msg);
 	else
 		s->shipped += s->n;
 	s->state = SHIP_IDLE;

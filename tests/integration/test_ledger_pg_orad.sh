@@ -101,6 +101,34 @@ check "beta, restarted after kill -9, serves 3 more" [ "$(requests "$T/ora2.sock
 check "  ... the shared ledger has 17 settled rows" wait_until 30 shared_settled 17
 check "  ... each generation once" shared_vs_mock
 
+# kill -9 beta with 6 requests in flight: their open rows are in the
+# shared ledger before their answers end (shipped while in flight); after
+# the restart beta reconciles them through /generation and ships the
+# settled versions over the open ones: each billed once, none twice.
+mock_post /mock/faults '{"times":0,"pause_after_events":1,"whitespace_prefix":true}'
+CLIENTS=""
+for i in 1 2 3 4 5 6; do
+	if [ $((i % 2)) -eq 0 ]; then stream=true; else stream=false; fi
+	as alice curl -sS -N --unix-socket "$T/ora2.sock" -m 30 -H 'Content-Type: application/json' \
+		-d "{\"stream\":$stream,\"messages\":[{\"role\":\"user\",\"content\":\"in flight $i\"}]}" \
+		-o /dev/null http://localhost/api/v1/chat/completions 2>/dev/null &
+	CLIENTS="$CLIENTS $!"
+done
+beta_open() { [ "$(pg_sql "SELECT count(*) FROM requests WHERE host = 'beta' AND state = 'open' AND generation_id IS NOT NULL")" = 6 ]; }
+check "6 requests in flight on beta are in the shared ledger, open, named" wait_until 30 beta_open
+kill -9 "$BETA_PID"
+wait "$BETA_PID" 2>/dev/null
+for c in $CLIENTS; do wait "$c"; done
+mock_post /mock/resume '{}'
+curl -sS -X DELETE "$MOCK_URL/mock/faults" >/dev/null # the records stay: shared_vs_mock
+mock_idle() { mock_get /mock/stats "$T/stats.json" && [ "$(json "$T/stats.json" 'd["active_streams"]')" = 0 ]; }
+check "  ... the mock finished them" wait_until 20 mock_idle
+start_beta
+beta_settled() { [ "$(pg_sql "SELECT count(*) FROM requests WHERE host = 'beta' AND state IN ('open', 'unsettled')")" = 0 ]; }
+check "  ... after beta's restart they are settled in the shared ledger" wait_until 60 beta_settled
+check "  ... 23 settled rows in all" wait_until 30 shared_settled 23
+check "  ... each generation once, at the mock's cost" shared_vs_mock
+
 # The database goes away: the brokers serve on; the rows wait and arrive.
 pg_pause
 check "with the database stopped, alpha serves 4" [ "$(requests "$SOCK_A" 4)" = 4 ]
@@ -109,7 +137,7 @@ check "  ... and alpha logs that rows wait" wait_until 10 grep -q "cannot ship r
 "$ORACTL" -c "$CONF" status >"$T/status.out" 2>&1
 check "  ... oractl status says the 4 rows wait" grep -q "shared ledger (PostgreSQL): unreachable, 4 rows waiting" "$T/status.out"
 pg_resume
-check "once it is back, all 23 rows arrive" wait_until 30 shared_settled 23
+check "once it is back, all 29 rows arrive" wait_until 30 shared_settled 29
 check "  ... each generation once, totals exact" shared_vs_mock
 check "  ... alpha says it shipped what waited" grep -q "PostgreSQL is back" "$T/orad.log"
 
