@@ -58,6 +58,8 @@ pg_resume() {
 
 # pg_start: initdb, start, and create the database "ora".
 pg_start() {
+	grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/config.h" ||
+		skip_all "ora is built without PostgreSQL support (configure found no libpq)"
 	pg_find || skip_all "no PostgreSQL server programs (initdb, pg_ctl, postgres: Debian's postgresql package)"
 	command -v psql >/dev/null 2>&1 || skip_all "no psql (Debian's postgresql-client package)"
 	if is_root; then
