@@ -5,7 +5,7 @@
 set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 libevent-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
-libsqlite3-dev libseccomp-dev check python3 python3-httpx curl ca-certificates valgrind \
+libsqlite3-dev libpq-dev postgresql libseccomp-dev check python3 python3-httpx curl ca-certificates valgrind \
 util-linux passwd procps tzdata mandoc systemd \
 libedit-dev libcmark-dev tmux zsh fish clang libclang-rt-14-dev hyperfine"
 # The SDK client tests (tests/integration/sdk) need node 20+ with npm. A
@@ -14,7 +14,7 @@ libedit-dev libcmark-dev tmux zsh fish clang libclang-rt-14-dev hyperfine"
 command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 
 missing=""
-for m in libevent libcurl json-c libsodium libconfig sqlite3 libseccomp check libedit libcmark; do
+for m in libevent libcurl json-c libsodium libconfig sqlite3 libpq libseccomp check libedit libcmark; do
 	pkg-config --exists "$m" 2>/dev/null || missing="$missing $m"
 done
 # hyperfine: make bench times orask beside curl with it (a shell loop
@@ -25,6 +25,8 @@ done
 # libFuzzer, for the fuzz targets (--enable-fuzzing).
 clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null | grep -q / ||
 	missing="$missing libFuzzer"
+# The PostgreSQL server, for the tests of the PostgreSQL ledger.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 python3 -c 'import httpx' 2>/dev/null || missing="$missing httpx"
 command -v node >/dev/null 2>&1 || missing="$missing node"
 [ -n "$missing" ] || exit 0

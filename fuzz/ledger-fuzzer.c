@@ -30,6 +30,7 @@
 #include "fuzz/fuzz.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_log.h"
+#include "ledger/ledger_sqlite.h"
 
 #define LEDGER_FUZZ_LOG_BYTES (64u * 1024) /* the log of one input; a real one is 4 MiB */
 
@@ -66,7 +67,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	/* Nothing here needs to survive a power cut. */
-	sqlite3_exec(ora_ledger_db(ledger), "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+	sqlite3_exec(ora_ledger_sqlite_db(ledger), "PRAGMA synchronous=OFF", NULL, NULL, NULL);
 	atexit(remove_db);
 	return 0;
 }
@@ -81,7 +82,7 @@ reset_db(uint64_t folded)
 	    "DELETE FROM requests; DELETE FROM audit; DELETE FROM meta WHERE key = "
 	    "'log_folded_seq'; INSERT INTO meta VALUES ('log_folded_seq', %llu);",
 	    (unsigned long long)folded);
-	if (sqlite3_exec(ora_ledger_db(ledger), sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(ora_ledger_sqlite_db(ledger), sql, NULL, NULL, NULL) != SQLITE_OK)
 		abort();
 }
 

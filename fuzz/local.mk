@@ -10,7 +10,7 @@
 #   fuzz_NAME_fuzzer_SOURCES = fuzz/NAME-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN)
 #   fuzz_NAME_fuzzer_LDADD = $(FUZZ_LIBS)
 FUZZ_TARGETS =
-FUZZ_LIBS = libora_common.a $(LIBCONFIG_LIBS) $(SODIUM_LIBS) $(JSONC_LIBS) $(SQLITE_LIBS) \
+FUZZ_LIBS = libora_common.a $(LIBCONFIG_LIBS) $(SODIUM_LIBS) $(JSONC_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) \
 	$(FUZZ_ENGINE)
 if ORA_FUZZING
 FUZZ_MAIN =

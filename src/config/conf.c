@@ -393,6 +393,10 @@ conf_free(struct ora_conf *conf)
 	free(u->referer);
 	free(u->title);
 	free(u->user_prefix);
+	free(conf->ledger.backend);
+	free(conf->ledger.conninfo);
+	free(conf->ledger.host_name);
+	free(conf->ledger.password_key);
 	free(conf->contact);
 	free(conf->path);
 	free(conf);

@@ -207,6 +207,21 @@ struct ora_alias {
 	int line;
 };
 
+/* Where the ledger is (the ledger section): SQLite in state_dir, the
+ * default, or a PostgreSQL database that the brokers of many hosts share. */
+enum ora_ledger_backend_conf {
+	ORA_LEDGER_CONF_SQLITE = 0,
+	ORA_LEDGER_CONF_POSTGRESQL,
+};
+
+struct ora_ledger_conf {
+	char *backend;      /* "sqlite" (default) or "postgresql", as written */
+	enum ora_ledger_backend_conf kind;
+	char *conninfo;     /* libpq connection string; never holds a password */
+	char *host_name;    /* this host's name in shared rows; NULL: hostname */
+	char *password_key; /* keystore name of the database password, or NULL */
+};
+
 struct ora_budgets_conf {
 	char *timezone;       /* calendar periods; default "UTC" */
 	struct ora_budget global;
@@ -230,6 +245,7 @@ struct ora_conf {
 	struct ora_upstream_conf upstream;
 	struct ora_budgets_conf budgets;
 	struct ora_policy_conf policy;
+	struct ora_ledger_conf ledger;
 	struct ora_role *roles;
 	size_t n_roles;
 	struct ora_cost_centre *centres;

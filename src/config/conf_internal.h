@@ -117,6 +117,7 @@ enum {
 	CONF_T_POLICY,      /* the policy section */
 	CONF_T_PROVIDER,    /* provider preferences of a role or cost centre */
 	CONF_T_MAX_PRICE,   /* provider.max_price */
+	CONF_T_LEDGER,      /* the ledger section */
 	CONF_N_TABLES
 };
 extern const struct conf_table conf_tables[CONF_N_TABLES];

@@ -134,7 +134,17 @@ static const struct conf_field root_fields[] = {
     {"budgets", F_STRING, 0, 0, 0, "{ ... }", NULL},
     {"aliases", F_STRING, 0, 0, 0, "{ fast = \"openai/gpt-4o-mini\"; }", NULL},
     {"policy", F_STRING, 0, 0, 0, "{ pass_fields = [ ... ]; }", NULL},
+    {"ledger", F_STRING, 0, 0, 0, "{ backend = \"postgresql\"; conninfo = \"...\"; }", NULL},
 };
+
+#define L struct ora_ledger_conf
+static const struct conf_field ledger_fields[] = {
+    FIELD(L, "backend", F_STRING, backend, "\"postgresql\""),
+    FIELD(L, "conninfo", F_STRING, conninfo, "\"host=db.example.org dbname=ora user=ora\""),
+    FIELD(L, "host_name", F_STRING, host_name, "\"build-03\""),
+    FIELD(L, "password_key", F_KEY_NAME, password_key, "\"ledger-db\""),
+};
+#undef L
 
 #define PO struct ora_policy_conf
 static const struct conf_field policy_fields[] = {
@@ -216,6 +226,7 @@ const struct conf_table conf_tables[CONF_N_TABLES] = {
     [CONF_T_USER_BUDGET] = {"a setting of a budgets.users entry", user_budget_fields,
         N_ELEMS(user_budget_fields)},
     [CONF_T_POLICY] = {"a policy setting", policy_fields, N_ELEMS(policy_fields)},
+    [CONF_T_LEDGER] = {"a ledger setting", ledger_fields, N_ELEMS(ledger_fields)},
     [CONF_T_PROVIDER] = {"a provider setting", provider_fields, N_ELEMS(provider_fields)},
     [CONF_T_MAX_PRICE] = {"a max_price setting", max_price_fields, N_ELEMS(max_price_fields)},
 };
@@ -363,6 +374,82 @@ parse_aliases(struct conf_loader *ld, const config_setting_t *group)
 	}
 }
 
+/* A conninfo that holds a password would put it in the configuration in
+ * the clear, readable by whoever reads the file and in every backup of
+ * it: the password belongs in the keystore (password_key). */
+static int
+ledger_conninfo_has_password(const char *conninfo)
+{
+	const char *p, *at, *colon;
+
+	for (p = conninfo; (p = strstr(p, "password")) != NULL; p++) {
+		const char *q = p + strlen("password");
+
+		while (*q == ' ')
+			q++;
+		if (*q == '=')
+			return 1;
+	}
+	/* A URI: postgresql://user:secret@host/ */
+	if ((p = strstr(conninfo, "://")) != NULL && (at = strchr(p + 3, '@')) != NULL &&
+	    (colon = memchr(p + 3, ':', (size_t)(at - p - 3))) != NULL)
+		return 1;
+	return 0;
+}
+
+/* Lengths past which a setting of the ledger section is surely a mistake;
+ * a host name is a column of every row. */
+#define CONF_LEDGER_HOST_NAME_MAX 64
+
+static void
+parse_ledger(struct conf_loader *ld, const config_setting_t *s)
+{
+	struct ora_ledger_conf *l = &ld->conf->ledger;
+
+	conf_parse_fields(ld, s, "in ledger", &conf_tables[CONF_T_LEDGER], l);
+	if (l->backend == NULL || strcmp(l->backend, "sqlite") == 0) {
+		l->kind = ORA_LEDGER_CONF_SQLITE;
+		if (l->conninfo != NULL || l->password_key != NULL)
+			conf_diag(ld, CONF_ERROR, s,
+			    "ledger: conninfo and password_key are for backend = \"postgresql\"; the "
+			    "sqlite ledger is state_dir/ledger.db");
+		return;
+	}
+	if (strcmp(l->backend, "postgresql") != 0) {
+		conf_diag(ld, CONF_ERROR, s,
+		    "ledger: backend \"%s\" is not one ora knows; write \"sqlite\" (the default) "
+		    "or \"postgresql\"",
+		    l->backend);
+		return;
+	}
+	l->kind = ORA_LEDGER_CONF_POSTGRESQL;
+#ifndef HAVE_LIBPQ
+	conf_diag(ld, CONF_ERROR, s,
+	    "ledger: backend \"postgresql\", but this ora was built without PostgreSQL support "
+	    "(configure found no libpq): install libpq-dev and rebuild, or use \"sqlite\"");
+#endif
+	if (l->conninfo == NULL || *l->conninfo == '\0')
+		conf_diag(ld, CONF_ERROR, s,
+		    "ledger: backend \"postgresql\" needs conninfo, e.g. conninfo = \"host=db.example.org "
+		    "dbname=ora user=ora\";");
+	else if (ledger_conninfo_has_password(l->conninfo))
+		conf_diag(ld, CONF_ERROR, s,
+		    "ledger: conninfo holds a password, which would sit in the configuration in the "
+		    "clear; remove it, set password_key = \"NAME\"; and seal the password with "
+		    "`oractl init --ledger-password`");
+	if (l->host_name != NULL) {
+		size_t n = strlen(l->host_name);
+		int ok = n > 0 && n <= CONF_LEDGER_HOST_NAME_MAX;
+
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (unsigned char)l->host_name[i] > ' ' && (unsigned char)l->host_name[i] < 0x7f;
+		if (!ok)
+			conf_diag(ld, CONF_ERROR, s,
+			    "ledger: host_name must be 1 to %d printable characters without spaces",
+			    CONF_LEDGER_HOST_NAME_MAX);
+	}
+}
+
 void
 conf_parse_root(struct conf_loader *ld, const config_setting_t *root)
 {
@@ -421,6 +508,10 @@ conf_parse_root(struct conf_loader *ld, const config_setting_t *root)
 			        "budgets = { global = { usd = 1000.0; }; };") == 0)
 				conf_parse_fields(ld, s, "in budgets", &conf_tables[CONF_T_BUDGETS],
 				    &ld->conf->budgets);
+		} else if (strcmp(name, "ledger") == 0) {
+			if (conf_want_type(ld, s, CONFIG_TYPE_GROUP, "ledger",
+			        "ledger = { backend = \"postgresql\"; conninfo = \"...\"; };") == 0)
+				parse_ledger(ld, s);
 		} else
 			conf_unknown_setting(ld, s, "at the top level", &conf_tables[CONF_T_ROOT]);
 	}

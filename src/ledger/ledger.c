@@ -1,838 +1,112 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
+/*
+ * ledger.c: the ledger's interface, one call through the table of
+ * operations of the ledger's backend (ledger_backend.h) per function.
+ */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stddef.h>
-#include <pthread.h>
-#include <sqlite3.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
-
-#include "common/log.h"
 #include "common/util.h"
-#include "ledger/ledger_internal.h"
+#include "ledger/ledger_backend.h"
+#include "ledger/ledger_ship.h"
 
-/* How long a write waits for another writer (oractl's audit rows; readers
- * never block a WAL writer). The broker's writes are safe in its intent log
- * and are simply folded later, so its event loop waits only briefly. */
-#define LEDGER_BUSY_TIMEOUT_MS 2000
-#define LEDGER_LOGGED_BUSY_TIMEOUT_MS 5
-
-/* The WAL is copied back into the database by a thread of its own: a
- * checkpoint fsyncs, and the event loop must never wait for a disk.
- *
- * A checkpoint that merely copies (PASSIVE) never lets the WAL start over
- * while the broker keeps writing: SQLite restarts the log only once every
- * frame in it has been copied, and there is always a newer one. Measured,
- * it grew by ~5 KB a request for as long as the load lasted (1 GB after
- * three minutes at 3,000 requests/s). So each round copies what it can
- * while the broker writes on (PASSIVE), then asks the broker to hold its
- * folds (its writes are safe in the intent log meanwhile) and runs a
- * TRUNCATE checkpoint, which copies the rest and empties the file. A
- * round runs every LEDGER_CHECKPOINT_INTERVAL_S, and at once when a commit
- * leaves the WAL over LEDGER_WAL_CHECKPOINT_BYTES: the WAL then stays
- * under that plus what the broker writes during one PASSIVE pass, well
- * inside LEDGER_WAL_MAX_BYTES (the bound test_ledger_sustained.sh checks),
- * unless a reader keeps a snapshot open for longer than
- * LEDGER_CHECKPOINT_WAIT_MS at every try: SQLite cannot restart a log that
- * a reader still reads. */
-#define LEDGER_CHECKPOINT_INTERVAL_S 5
-#define LEDGER_WAL_CHECKPOINT_BYTES (16 << 20)
-/* The stated bound, also SQLite's journal_size_limit. */
-#define LEDGER_WAL_MAX_BYTES (64 << 20)
-_Static_assert(LEDGER_WAL_MAX_BYTES == 67108864, "journal_size_limit in ora_ledger_open()");
-/* How long the TRUNCATE checkpoint waits for readers (reports) before it
- * gives up until the next round; the broker's folds wait as long. */
-#define LEDGER_CHECKPOINT_WAIT_MS 250
-
-static int write_counts(struct ora_ledger *l, struct ora_error *err);
-
-/* A log more than this fraction full is folded at once. */
-#define LEDGER_FOLD_FRACTION 4
-
-static const char schema_sql[] =
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE IF NOT EXISTS requests ("
-    " id INTEGER PRIMARY KEY,"
-    " started_ms INTEGER NOT NULL, settled_ms INTEGER, state TEXT NOT NULL,"
-    " uid INTEGER NOT NULL, user TEXT NOT NULL, rule_line INTEGER, rule_match TEXT,"
-    " role TEXT, cost_centre TEXT, key_name TEXT,"
-    " model_requested TEXT, models_requested TEXT, model_served TEXT, provider TEXT,"
-    " generation_id TEXT, stream INTEGER NOT NULL DEFAULT 0,"
-    " prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,"
-    " reasoning_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,"
-    " cost_pico INTEGER NOT NULL DEFAULT 0, cost_text TEXT,"
-    " reserved_pico INTEGER NOT NULL DEFAULT 0, estimated INTEGER NOT NULL DEFAULT 0,"
-    " http_status INTEGER, outcome TEXT, reason TEXT, latency_ms REAL, ttfb_ms REAL,"
-    " client_pid INTEGER, client_exe TEXT);"
-    "CREATE INDEX IF NOT EXISTS requests_started ON requests(started_ms);"
-    "CREATE INDEX IF NOT EXISTS requests_user ON requests(user, started_ms);"
-    "DROP INDEX IF EXISTS requests_pending;"
-    "CREATE TABLE IF NOT EXISTS audit ("
-    " id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, uid INTEGER NOT NULL, user TEXT,"
-    " action TEXT NOT NULL, detail TEXT);"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');";
-
-static const char *const stmt_sql[STMT_COUNT] = {
-	[STMT_ADMIT] =
-	    "INSERT INTO requests (id, started_ms, settled_ms, state, uid, user, rule_line,"
-	    " rule_match, role, cost_centre, key_name, model_requested, models_requested,"
-	    " model_served, provider, generation_id, stream, prompt_tokens, completion_tokens,"
-	    " reasoning_tokens, cached_tokens, cost_pico, cost_text, reserved_pico, estimated,"
-	    " http_status, outcome, reason, latency_ms, ttfb_ms, client_pid, client_exe)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
-	[STMT_GENERATION] = "UPDATE requests SET generation_id = ?2 WHERE id = ?1",
-	[STMT_SETTLE] =
-	    "UPDATE requests SET settled_ms = ?2, state = ?3, model_served = ?4, provider = ?5,"
-	    " generation_id = COALESCE(?6, generation_id), prompt_tokens = ?7,"
-	    " completion_tokens = ?8, reasoning_tokens = ?9, cached_tokens = ?10, cost_pico = ?11,"
-	    " cost_text = ?12, estimated = ?13, http_status = ?14, outcome = ?15, reason = ?16,"
-	    " latency_ms = ?17, ttfb_ms = ?18 WHERE id = ?1",
-	[STMT_RECONCILED] =
-	    "UPDATE requests SET state = 'settled', settled_ms = ?2, cost_pico = ?3, cost_text = ?4,"
-	    " prompt_tokens = MAX(prompt_tokens, ?5), completion_tokens = MAX(completion_tokens, ?6),"
-	    " reasoning_tokens = MAX(reasoning_tokens, ?7), model_served = COALESCE(?8, model_served),"
-	    " estimated = ?9, reason = COALESCE(?10, reason) WHERE id = ?1",
-	[STMT_FOLDED] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('log_folded_seq', ?1)",
-	[STMT_REFUSALS] = "UPDATE requests SET count = ?2 WHERE id = ?1",
-	[STMT_BEGIN] = "BEGIN",
-	[STMT_COMMIT] = "COMMIT",
-	[STMT_AUDIT] =
-	    "INSERT INTO audit (time_ms, uid, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-};
-
-static void
-set_holding(struct ora_ledger *l, int on)
+int
+ora_ledger_kind_available(enum ora_ledger_kind kind)
 {
-	pthread_mutex_lock(&l->lock);
-	l->holding = on;
-	pthread_mutex_unlock(&l->lock);
-}
-
-/* One round; see LEDGER_CHECKPOINT_INTERVAL_S. */
-static void
-checkpoint_round(struct ora_ledger *l, sqlite3 *db)
-{
-	int rc;
-
-	/* Copies what it can without waiting for, or blocking, the writer. */
-	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	/* The broker takes the lock for a whole fold, so once this returns
-	 * no fold is under way and none starts until the hold ends. */
-	set_holding(l, 1);
-	rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	set_holding(l, 0);
-	pthread_mutex_lock(&l->lock);
-	if (rc == SQLITE_OK)
-		l->checkpoints_full++;
-	else
-		l->checkpoints_busy++;
-	pthread_mutex_unlock(&l->lock);
-}
-
-static void *
-checkpoint_loop(void *arg)
-{
-	struct ora_ledger *l = arg;
-	sqlite3 *db = NULL;
-	struct timespec until;
-
-	if (sqlite3_open_v2(l->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		ora_log_error("ledger: checkpointer cannot open %s", l->path);
-		sqlite3_close(db);
-		return NULL;
+	switch (kind) {
+	case ORA_LEDGER_SQLITE:
+		return 1;
+	case ORA_LEDGER_POSTGRESQL:
+#ifdef HAVE_LIBPQ
+		return 1;
+#else
+		return 0;
+#endif
 	}
-	sqlite3_busy_timeout(db, LEDGER_CHECKPOINT_WAIT_MS);
-	/* A connection learns that the file is in WAL mode only when it first
-	 * reads it; until then a checkpoint does nothing and says so only by
-	 * leaving its counts at -1. */
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
-		ora_log_error("ledger: checkpointer: %s", sqlite3_errmsg(db));
-	pthread_mutex_lock(&l->lock);
-	while (!l->stopping) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += LEDGER_CHECKPOINT_INTERVAL_S;
-		while (!l->stopping && !l->wake_now &&
-		    pthread_cond_timedwait(&l->wake, &l->lock, &until) == 0)
-			;
-		if (l->stopping)
-			break;
-		l->wake_now = 0;
-		pthread_mutex_unlock(&l->lock);
-		checkpoint_round(l, db);
-		pthread_mutex_lock(&l->lock);
-	}
-	pthread_mutex_unlock(&l->lock);
-	sqlite3_close(db);
-	return NULL;
-}
-
-/* SQLite calls this after each commit on the broker's connection with the
- * WAL's size in pages. It runs inside a fold, under l->lock: it only
- * notes a WAL grown past the mark, and ora_ledger_commit() wakes the
- * checkpointer once the fold is over. */
-static int
-on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
-{
-	struct ora_ledger *l = arg;
-
-	if (pages >= l->wal_pages_limit)
-		l->wal_over = 1;
-	return SQLITE_OK;
-}
-
-static void
-wake_checkpointer(struct ora_ledger *l)
-{
-	if (!l->wal_over)
-		return;
-	l->wal_over = 0;
-	pthread_mutex_lock(&l->lock);
-	l->wake_now = 1;
-	pthread_cond_signal(&l->wake);
-	pthread_mutex_unlock(&l->lock);
-}
-
-static void
-start_checkpointer(struct ora_ledger *l)
-{
-	sqlite3_stmt *s;
-	int page = 4096;
-
-	if (sqlite3_prepare_v2(l->db, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK) {
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0)
-			page = sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
-	}
-	l->wal_pages_limit = LEDGER_WAL_CHECKPOINT_BYTES / page;
-	pthread_mutex_init(&l->lock, NULL);
-	pthread_cond_init(&l->wake, NULL);
-	if (pthread_create(&l->checkpointer, NULL, checkpoint_loop, l) == 0) {
-		l->checkpointer_running = 1;
-		/* Only now stop SQLite from checkpointing on the loop itself
-		 * (the hook replaces its automatic checkpoints). */
-		sqlite3_wal_hook(l->db, on_wal_commit, l);
-	} else {
-		ora_log_warning("ledger: no checkpoint thread; checkpointing inline");
-	}
-}
-
-static void
-stop_checkpointer(struct ora_ledger *l)
-{
-	if (!l->checkpointer_running)
-		return;
-	pthread_mutex_lock(&l->lock);
-	l->stopping = 1;
-	pthread_cond_signal(&l->wake);
-	pthread_mutex_unlock(&l->lock);
-	pthread_join(l->checkpointer, NULL);
-	pthread_mutex_destroy(&l->lock);
-	pthread_cond_destroy(&l->wake);
-	l->checkpointer_running = 0;
+	return 0;
 }
 
 int
-ledger_db_error(struct ora_ledger *l, struct ora_error *err, const char *what)
+ora_ledger_open_target(const struct ora_ledger_target *t, enum ora_ledger_mode mode,
+    struct ora_ledger **out, struct ora_error *err)
 {
-	return ora_error_set(err, "ledger: %s: %s", what, sqlite3_errmsg(l->db));
-}
-
-struct sqlite3 *
-ora_ledger_db(struct ora_ledger *l)
-{
-	return l->db;
-}
-
-/* Create the file ourselves so that it is 0600 from its first byte: the
- * ledger says who asked what model when, which is nobody else's business. */
-static int
-create_private(const char *path, struct ora_error *err)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	if (fd < 0)
-		return ora_error_set(err, "cannot create ledger %s: %s", path, strerror(errno));
-	close(fd);
-	return 0;
+	*out = NULL;
+	switch (t->kind) {
+	case ORA_LEDGER_SQLITE:
+		return ledger_sqlite_backend.open(t, mode, out, err);
+	case ORA_LEDGER_POSTGRESQL:
+#ifdef HAVE_LIBPQ
+		return ledger_pg_backend.open(t, mode, out, err);
+#else
+		return ora_error_set(err, "ledger: this ora was built without PostgreSQL support "
+		                          "(configure found no libpq): use the sqlite backend");
+#endif
+	}
+	return ora_error_set(err, "ledger: unknown backend %d", (int)t->kind);
 }
 
 int
 ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger **out,
     struct ora_error *err)
 {
-	struct ora_ledger *l = ora_xcalloc(1, sizeof(*l));
-	int readonly = mode == ORA_LEDGER_READ_ONLY;
-	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	char *msg = NULL;
+	struct ora_ledger_target t = {.kind = ORA_LEDGER_SQLITE, .path = path};
 
-	*out = NULL;
-	l->mode = mode;
-	l->path = ora_xstrdup(path);
-	l->log_path = ora_xasprintf("%s" ORA_LEDGER_LOG_SUFFIX, path);
-	if (!readonly && create_private(path, err) != 0)
-		goto fail;
-	if (sqlite3_open_v2(path, &l->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		ora_error_set(err, "cannot open ledger %s: %s", path,
-		    l->db != NULL ? sqlite3_errmsg(l->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(l->db, LEDGER_BUSY_TIMEOUT_MS);
-	if (!readonly) {
-		/* WAL: readers (reports) never block the broker, and a commit
-		 * is one append. synchronous=NORMAL keeps every committed row
-		 * through a crash of the process (kill -9); only a power loss
-		 * can take the last transactions, not the file's integrity.
-		 * journal_size_limit: a burst may grow the WAL, but once
-		 * checkpointed it shrinks back. temp_store: sorts stay in
-		 * memory, so the broker writes nothing outside state_dir
-		 * (its sandbox allows nothing else). */
-		if (sqlite3_exec(l->db,
-		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
-		        "PRAGMA journal_size_limit=67108864;",
-		        NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
-			ora_error_set(err, "cannot prepare ledger %s: %s", path, msg ? msg : "?");
-			sqlite3_free(msg);
-			goto fail;
-		}
-		if (ledger_upgrade(l, err) != 0)
-			goto fail;
-		for (int i = 0; i < STMT_COUNT; i++) {
-			if (sqlite3_prepare_v3(l->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-			        &l->stmt[i], NULL) != SQLITE_OK) {
-				ledger_db_error(l, err, "prepare");
-				goto fail;
-			}
-		}
-		if (mode == ORA_LEDGER_LOGGED) {
-			if (ledger_log_attach(l, err) != 0)
-				goto fail;
-			sqlite3_busy_timeout(l->db, LEDGER_LOGGED_BUSY_TIMEOUT_MS);
-		}
-		start_checkpointer(l);
-	}
-	*out = l;
-	return 0;
-fail:
-	ora_ledger_close(l);
-	return -1;
+	return ora_ledger_open_target(&t, mode, out, err);
+}
+
+const char *
+ora_ledger_backend_name(const struct ora_ledger *l)
+{
+	return l->be->name;
 }
 
 void
 ora_ledger_close(struct ora_ledger *l)
 {
-	struct ora_error err;
-
-	if (l == NULL)
-		return;
-	if (ora_ledger_dirty(l) && ora_ledger_commit(l, &err) != 0)
-		ora_log_error("%s", err.msg);
-	stop_checkpointer(l);
-	free(l->refusals);
-	ora_ledger_log_close(l->log);
-	ledger_fold_free(l);
-	for (int i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(l->stmt[i]);
-	sqlite3_close(l->db);
-	free(l->path);
-	free(l->log_path);
-	free(l);
-}
-
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static int
-step(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return ledger_db_error(l, err, what);
-	return 0;
-}
-
-int
-ledger_end_batch(struct ora_ledger *l, struct ora_error *err)
-{
-	if (!l->in_batch)
-		return 0;
-	l->in_batch = 0;
-	if (step(l, l->stmt[STMT_COMMIT], err, "commit") != 0) {
-		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-void
-ledger_abort_batch(struct ora_ledger *l)
-{
-	if (!l->in_batch)
-		return;
-	l->in_batch = 0;
-	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	if (l != NULL)
+		l->be->close(l);
 }
 
 int
 ora_ledger_commit(struct ora_ledger *l, struct ora_error *err)
 {
-	int r;
-
-	if (write_counts(l, err) != 0)
-		return -1;
-	if (l->log == NULL)
-		return ledger_end_batch(l, err);
-	if (!l->checkpointer_running)
-		return ledger_fold(l, err);
-	/* Held for the whole fold: see checkpoint_round(). While the
-	 * checkpointer restarts the WAL, the writes wait in the log (they
-	 * are durable there already), unless the log is filling up. */
-	pthread_mutex_lock(&l->lock);
-	if (l->holding && !ora_ledger_fold_due(l)) {
-		pthread_mutex_unlock(&l->lock);
-		return 0;
-	}
-	r = ledger_fold(l, err);
-	pthread_mutex_unlock(&l->lock);
-	wake_checkpointer(l);
-	return r;
+	return l->be->commit(l, err);
 }
 
 int
 ora_ledger_dirty(const struct ora_ledger *l)
 {
-	if (l->refusals_dirty)
-		return 1;
-	if (l->log != NULL)
-		return ora_ledger_log_last_seq(l->log) > l->folded_seq;
-	return l->in_batch;
+	return l->be->dirty(l);
 }
 
 int
 ora_ledger_fold_due(const struct ora_ledger *l)
 {
-	return l->log != NULL &&
-	    ora_ledger_log_used(l->log) > ora_ledger_log_capacity(l->log) / LEDGER_FOLD_FRACTION;
+	return l->be->fold_due(l);
 }
 
 uint64_t
 ora_ledger_pending(const struct ora_ledger *l)
 {
-	if (l->log == NULL || !ora_ledger_dirty(l))
-		return 0;
-	return ora_ledger_log_last_seq(l->log) - l->folded_seq;
-}
-
-/* Readers inside the broker see every write made so far, when the database
- * can be written; when it cannot, they read what it holds (the broker's own
- * counters already include the writes still in the log, and its journal
- * reports the failure and keeps retrying). */
-static void
-fold_before_reading(struct ora_ledger *l)
-{
-	if (l->log != NULL && ora_ledger_dirty(l))
-		ledger_fold(l, NULL);
-}
-
-static int
-run(struct ora_ledger *l, sqlite3_stmt *s, struct ora_error *err, const char *what)
-{
-	int rc;
-
-	if (!l->in_batch) {
-		if (step(l, l->stmt[STMT_BEGIN], err, "begin") != 0)
-			return -1;
-		l->in_batch = 1;
-	}
-	rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return ledger_db_error(l, err, what);
-	return 0;
-}
-
-/* Every column; latency only for a row that is settled as it goes in. */
-static int
-insert(struct ora_ledger *l, struct ora_ledger_entry *e, const char *state, int settled,
-    struct ora_error *err)
-{
-	sqlite3_stmt *s = l->stmt[STMT_ADMIT];
-
-	if (e->id != 0)
-		sqlite3_bind_int64(s, 1, e->id);
-	sqlite3_bind_int64(s, 2, e->started_ms);
-	if (e->settled_ms != 0 || settled)
-		sqlite3_bind_int64(s, 3, e->settled_ms);
-	bind_text(s, 4, state);
-	sqlite3_bind_int64(s, 5, e->uid);
-	bind_text(s, 6, e->user != NULL ? e->user : "?");
-	sqlite3_bind_int(s, 7, e->rule_line);
-	bind_text(s, 8, e->rule_match);
-	bind_text(s, 9, e->role);
-	bind_text(s, 10, e->cost_centre);
-	bind_text(s, 11, e->key_name);
-	bind_text(s, 12, e->model_requested);
-	bind_text(s, 13, e->models_requested);
-	bind_text(s, 14, e->model_served);
-	bind_text(s, 15, e->provider);
-	bind_text(s, 16, e->generation_id);
-	sqlite3_bind_int(s, 17, e->stream);
-	sqlite3_bind_int64(s, 18, e->prompt_tokens);
-	sqlite3_bind_int64(s, 19, e->completion_tokens);
-	sqlite3_bind_int64(s, 20, e->reasoning_tokens);
-	sqlite3_bind_int64(s, 21, e->cached_tokens);
-	sqlite3_bind_int64(s, 22, e->cost);
-	bind_text(s, 23, e->cost_text);
-	sqlite3_bind_int64(s, 24, e->reserved);
-	sqlite3_bind_int(s, 25, e->estimated);
-	if (e->http_status != 0)
-		sqlite3_bind_int(s, 26, e->http_status);
-	bind_text(s, 27, e->outcome);
-	bind_text(s, 28, e->reason);
-	if (settled) {
-		sqlite3_bind_double(s, 29, e->latency_ms);
-		sqlite3_bind_double(s, 30, e->ttfb_ms);
-	}
-	sqlite3_bind_int(s, 31, e->client_pid);
-	bind_text(s, 32, e->client_exe);
-	if (run(l, s, err, "insert") != 0)
-		return -1;
-	e->id = sqlite3_last_insert_rowid(l->db);
-	return 0;
-}
-
-int
-ledger_insert_settled(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
-{
-	return insert(l, e, e->state, 1, err);
-}
-
-static int
-update_generation(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
-{
-	sqlite3_stmt *s = l->stmt[STMT_GENERATION];
-
-	sqlite3_bind_int64(s, 1, e->id);
-	bind_text(s, 2, e->generation_id);
-	return run(l, s, err, "record generation id");
-}
-
-static int
-update_settled(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
-{
-	sqlite3_stmt *s = l->stmt[STMT_SETTLE];
-
-	sqlite3_bind_int64(s, 1, e->id);
-	sqlite3_bind_int64(s, 2, e->settled_ms);
-	bind_text(s, 3, e->state != NULL ? e->state : "settled");
-	bind_text(s, 4, e->model_served);
-	bind_text(s, 5, e->provider);
-	bind_text(s, 6, e->generation_id);
-	sqlite3_bind_int64(s, 7, e->prompt_tokens);
-	sqlite3_bind_int64(s, 8, e->completion_tokens);
-	sqlite3_bind_int64(s, 9, e->reasoning_tokens);
-	sqlite3_bind_int64(s, 10, e->cached_tokens);
-	sqlite3_bind_int64(s, 11, e->cost);
-	bind_text(s, 12, e->cost_text);
-	sqlite3_bind_int(s, 13, e->estimated);
-	if (e->http_status != 0)
-		sqlite3_bind_int(s, 14, e->http_status);
-	bind_text(s, 15, e->outcome);
-	bind_text(s, 16, e->reason);
-	sqlite3_bind_double(s, 17, e->latency_ms);
-	sqlite3_bind_double(s, 18, e->ttfb_ms);
-	return run(l, s, err, "settle");
-}
-
-static int
-update_reconciled(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
-{
-	sqlite3_stmt *s = l->stmt[STMT_RECONCILED];
-
-	sqlite3_bind_int64(s, 1, e->id);
-	sqlite3_bind_int64(s, 2, e->settled_ms);
-	sqlite3_bind_int64(s, 3, e->cost);
-	bind_text(s, 4, e->cost_text);
-	sqlite3_bind_int64(s, 5, e->prompt_tokens);
-	sqlite3_bind_int64(s, 6, e->completion_tokens);
-	sqlite3_bind_int64(s, 7, e->reasoning_tokens);
-	bind_text(s, 8, e->model_served);
-	sqlite3_bind_int(s, 9, e->estimated);
-	bind_text(s, 10, e->reason);
-	return run(l, s, err, "reconcile");
-}
-
-int
-ledger_apply(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_entry *e,
-    struct ora_error *err)
-{
-	switch (what) {
-	case LEDGER_ADMIT:
-		return insert(l, e, "open", 0, err);
-	case LEDGER_REFUSE:
-		return insert(l, e, "refused", 0, err);
-	case LEDGER_GENERATION:
-		return update_generation(l, e, err);
-	case LEDGER_SETTLE:
-		return update_settled(l, e, err);
-	case LEDGER_RECONCILED:
-		return update_reconciled(l, e, err);
-	case LEDGER_COUNT:
-		sqlite3_bind_int64(l->stmt[STMT_REFUSALS], 1, e->id);
-		sqlite3_bind_int64(l->stmt[STMT_REFUSALS], 2, e->count);
-		return run(l, l->stmt[STMT_REFUSALS], err, "count refusals");
-	}
-	return ora_error_set(err, "ledger: unknown write %d", (int)what);
-}
-
-int
-ledger_note_folded(struct ora_ledger *l, uint64_t seq, struct ora_error *err)
-{
-	sqlite3_bind_int64(l->stmt[STMT_FOLDED], 1, (int64_t)seq);
-	return run(l, l->stmt[STMT_FOLDED], err, "note the log position");
-}
-
-/* The text columns whose content a caller, or the upstream, chooses. */
-static const size_t bounded_strings[] = {
-	offsetof(struct ora_ledger_entry, model_requested),
-	offsetof(struct ora_ledger_entry, models_requested),
-	offsetof(struct ora_ledger_entry, model_served),
-	offsetof(struct ora_ledger_entry, provider),
-	offsetof(struct ora_ledger_entry, generation_id),
-	offsetof(struct ora_ledger_entry, cost_text),
-	offsetof(struct ora_ledger_entry, outcome),
-	offsetof(struct ora_ledger_entry, reason),
-	offsetof(struct ora_ledger_entry, client_exe),
-};
-#define BOUNDED_STRINGS (sizeof(bounded_strings) / sizeof(bounded_strings[0]))
-
-/* Point every long string of e at a copy cut to ORA_LEDGER_TEXT_MAX bytes,
- * at the start of a UTF-8 character, in cut[i]. */
-static void
-bound_strings(struct ora_ledger_entry *e, char cut[][ORA_LEDGER_TEXT_MAX + 1])
-{
-	for (size_t i = 0; i < BOUNDED_STRINGS; i++) {
-		const char **f = (const char **)(void *)((char *)e + bounded_strings[i]);
-		size_t n = ORA_LEDGER_TEXT_MAX;
-
-		if (*f == NULL || strnlen(*f, n + 1) <= n)
-			continue;
-		while (n > 0 && ((unsigned char)(*f)[n] & 0xc0) == 0x80)
-			n--;
-		memcpy(cut[i], *f, n);
-		cut[i][n] = '\0';
-		*f = cut[i];
-	}
-}
-
-/* One write: into the intent log (the broker), or straight into the batch
- * (oractl and tools). */
-static int
-write_entry(struct ora_ledger *l, enum ledger_write what, struct ora_ledger_entry *e,
-    struct ora_error *err)
-{
-	char cut[BOUNDED_STRINGS][ORA_LEDGER_TEXT_MAX + 1];
-	struct ora_ledger_entry bounded = *e;
-	int r;
-
-	if (l->mode == ORA_LEDGER_READ_ONLY)
-		return ora_error_set(err, "ledger: %s is open read-only", l->path);
-	bound_strings(&bounded, cut);
-	if (l->log == NULL) {
-		r = ledger_apply(l, what, &bounded, err);
-		e->id = bounded.id;
-		return r;
-	}
-	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
-		e->id = bounded.id = l->next_id;
-	if (ledger_log_write(l, what, &bounded, err) != 0)
-		return -1;
-	if (what == LEDGER_ADMIT || what == LEDGER_REFUSE)
-		l->next_id++;
-	return 0;
+	return l->be->pending(l);
 }
 
 int
 ora_ledger_admit(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
 {
-	e->settled_ms = 0;
-	e->id = 0;
-	return write_entry(l, LEDGER_ADMIT, e, err);
-}
-
-/* How often the free space is looked at (a statvfs), at most. */
-#define LEDGER_SPACE_CHECK_MS 1000
-/* Buckets for counting refusals: a uid and reason whose bucket another
- * takes has its count written first, then starts afresh. */
-#define LEDGER_REFUSAL_BUCKETS 256
-#define LEDGER_MINUTE_MS 60000
-
-struct ledger_refusal_bucket {
-	int used;
-	uint32_t uid;
-	int64_t minute;
-	char outcome[48];
-	uint32_t seen;       /* refusals this minute */
-	int64_t row;         /* the row that counts the rest, 0: none yet */
-	int64_t count;       /* refusals that row stands for */
-	int64_t written;     /* the count last written */
-};
-
-struct ledger_refusals {
-	struct ledger_refusal_bucket b[LEDGER_REFUSAL_BUCKETS];
-};
-
-/* Write the count of b's row if it changed. */
-static int
-write_count(struct ora_ledger *l, struct ledger_refusal_bucket *b, struct ora_error *err)
-{
-	struct ora_ledger_entry e = { .id = b->row, .count = b->count };
-
-	if (b->row == 0 || b->count == b->written)
-		return 0;
-	if (write_entry(l, LEDGER_COUNT, &e, err) != 0)
-		return -1;
-	b->written = b->count;
-	return 0;
-}
-
-static int
-write_counts(struct ora_ledger *l, struct ora_error *err)
-{
-	if (l->refusals == NULL || !l->refusals_dirty)
-		return 0;
-	for (size_t i = 0; i < LEDGER_REFUSAL_BUCKETS; i++)
-		if (write_count(l, &l->refusals->b[i], err) != 0)
-			return -1;
-	l->refusals_dirty = 0;
-	return 0;
-}
-
-/* Free space on the ledger's filesystem, looked at once a second: says so
- * once when it falls below ORA_LEDGER_MIN_FREE_BYTES, and once when it is
- * back. */
-static void
-check_space(struct ora_ledger *l, int64_t now_ms)
-{
-	struct statvfs st;
-	long long avail;
-
-	if (now_ms - l->space_checked_ms < LEDGER_SPACE_CHECK_MS && l->space_checked_ms != 0)
-		return;
-	l->space_checked_ms = now_ms;
-	if (statvfs(l->path, &st) != 0)
-		return;
-	avail = (long long)st.f_bavail * (long long)st.f_frsize;
-	if (!l->low_space && avail < ORA_LEDGER_MIN_FREE_BYTES) {
-		l->low_space = 1;
-		ora_log_error("ledger: ALERT: only %lld MiB free for %s (less than %lld MiB): refusals "
-		              "are now only counted, one row per user, reason and minute; free some "
-		              "space",
-		    avail >> 20, l->path, ORA_LEDGER_MIN_FREE_BYTES >> 20);
-	} else if (l->low_space && avail >= ORA_LEDGER_MIN_FREE_BYTES) {
-		l->low_space = 0;
-		ora_log_warning("ledger: %lld MiB free for %s again: refusals are recorded one by one "
-		                "again",
-		    avail >> 20, l->path);
-	}
-}
-
-static struct ledger_refusal_bucket *
-refusal_bucket(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
-{
-	const char *outcome = e->outcome != NULL ? e->outcome : "";
-	int64_t minute = e->started_ms / LEDGER_MINUTE_MS;
-	uint32_t h = e->uid * 2654435761u;
-	struct ledger_refusal_bucket *b;
-
-	for (const char *p = outcome; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	if (l->refusals == NULL)
-		l->refusals = ora_xcalloc(1, sizeof(*l->refusals));
-	b = &l->refusals->b[h % LEDGER_REFUSAL_BUCKETS];
-	if (b->used && b->uid == e->uid && b->minute == minute &&
-	    strncmp(b->outcome, outcome, sizeof(b->outcome)) == 0)
-		return b;
-	if (b->used && write_count(l, b, err) != 0)
-		return NULL;
-	memset(b, 0, sizeof(*b));
-	b->used = 1;
-	b->uid = e->uid;
-	b->minute = minute;
-	snprintf(b->outcome, sizeof(b->outcome), "%s", outcome);
-	return b;
+	return l->be->admit(l, e, err);
 }
 
 int
-ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
+ora_ledger_note_generation(
+    struct ora_ledger *l, int64_t id, const char *generation_id, struct ora_error *err)
 {
-	struct ledger_refusal_bucket *b;
-	uint32_t individual = ORA_LEDGER_REFUSALS_PER_MINUTE;
-
-	if (e->settled_ms == 0)
-		e->settled_ms = e->started_ms;
-	e->id = 0;
-	e->count = 1;
-	if (l->mode == ORA_LEDGER_READ_ONLY)
-		return ora_error_set(err, "ledger: %s is open read-only", l->path);
-	check_space(l, e->started_ms);
-	if (l->low_space)
-		individual = 0;
-	if ((b = refusal_bucket(l, e, err)) == NULL)
-		return -1;
-	if (++b->seen <= individual)
-		return write_entry(l, LEDGER_REFUSE, e, err);
-	if (b->row != 0) {
-		/* Counted in the bucket's row; written at the next commit. */
-		b->count++;
-		l->refusals_dirty = 1;
-		return 0;
-	}
-	if (write_entry(l, LEDGER_REFUSE, e, err) != 0)
-		return -1;
-	b->row = e->id;
-	b->count = b->written = 1;
-	ora_log_info("ledger: uid=%u refused %s%s more than %u times this minute; the rest of "
-	             "this minute's are counted in row %lld",
-	    (unsigned)e->uid, e->outcome != NULL ? "as " : "", e->outcome != NULL ? e->outcome : "",
-	    individual, (long long)e->id);
-	e->id = 0;
-	return 0;
-}
-
-int
-ora_ledger_note_generation(struct ora_ledger *l, int64_t id, const char *generation_id,
-    struct ora_error *err)
-{
-	struct ora_ledger_entry e = { .id = id, .generation_id = generation_id };
-
-	return write_entry(l, LEDGER_GENERATION, &e, err);
+	return l->be->note_generation(l, id, generation_id, err);
 }
 
 int
 ora_ledger_settle(struct ora_ledger *l, const struct ora_ledger_entry *e, struct ora_error *err)
 {
-	struct ora_ledger_entry copy = *e;
-
-	return write_entry(l, LEDGER_SETTLE, &copy, err);
+	return l->be->settle(l, e, err);
 }
 
 int
@@ -840,142 +114,132 @@ ora_ledger_reconciled(struct ora_ledger *l, int64_t id, ora_pico cost, const cha
     int64_t prompt_tokens, int64_t completion_tokens, int64_t reasoning_tokens,
     const char *model, int estimated, const char *reason, struct ora_error *err)
 {
-	struct ora_ledger_entry e = {
-		.id = id,
-		.settled_ms = ora_wall_ms(),
-		.cost = cost,
-		.cost_text = cost_text,
-		.prompt_tokens = prompt_tokens,
-		.completion_tokens = completion_tokens,
-		.reasoning_tokens = reasoning_tokens,
-		.model_served = model,
-		.estimated = estimated,
-		.reason = reason,
-	};
-
-	return write_entry(l, LEDGER_RECONCILED, &e, err);
-}
-
-static const char *
-col_text(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
+	return l->be->reconciled(l, id, cost, cost_text, prompt_tokens, completion_tokens,
+	    reasoning_tokens, model, estimated, reason, err);
 }
 
 int
-ora_ledger_each_unsettled(struct ora_ledger *l,
-    void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg, struct ora_error *err)
+ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err)
 {
-	static const char sql[] =
-	    "SELECT id, started_ms, state, uid, user, cost_centre, key_name, model_requested,"
-	    " generation_id, stream, reserved_pico, rule_line, rule_match, role"
-	    " FROM requests WHERE state IN ('open','unsettled') ORDER BY id";
-	sqlite3_stmt *s;
-	int rc;
-
-	fold_before_reading(l);
-
-	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return ledger_db_error(l, err, "list unsettled");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct ora_ledger_entry e = {
-			.id = sqlite3_column_int64(s, 0),
-			.started_ms = sqlite3_column_int64(s, 1),
-			.state = col_text(s, 2),
-			.uid = (uint32_t)sqlite3_column_int64(s, 3),
-			.user = col_text(s, 4),
-			.cost_centre = col_text(s, 5),
-			.key_name = col_text(s, 6),
-			.model_requested = col_text(s, 7),
-			.generation_id = col_text(s, 8),
-			.stream = sqlite3_column_int(s, 9),
-			.reserved = sqlite3_column_int64(s, 10),
-			.rule_line = sqlite3_column_int(s, 11),
-			.rule_match = col_text(s, 12),
-			.role = col_text(s, 13),
-		};
-		fn(&e, arg);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return ledger_db_error(l, err, "list unsettled");
-	return 0;
-}
-
-int
-ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value, int64_t since_ms,
-    int64_t until_ms, ora_pico *out, struct ora_error *err)
-{
-	/* The column name comes from a fixed list, never from input. */
-	static const char *const columns[] = { "user", "cost_centre", "key_name" };
-	char sql[256];
-	sqlite3_stmt *s;
-	int ok_column = column == NULL;
-
-	fold_before_reading(l);
-
-	for (size_t i = 0; column != NULL && i < sizeof(columns) / sizeof(columns[0]); i++)
-		ok_column |= strcmp(column, columns[i]) == 0;
-	if (!ok_column)
-		return ora_error_set(err, "ledger: no budget column %s", column);
-	snprintf(sql, sizeof(sql),
-	    "SELECT COALESCE(SUM(CASE WHEN state = 'settled' THEN cost_pico"
-	    " WHEN state IN ('open','unsettled') THEN reserved_pico ELSE 0 END), 0)"
-	    " FROM requests WHERE started_ms >= ?1 AND started_ms < ?2%s%s%s",
-	    column != NULL ? " AND " : "", column != NULL ? column : "", column != NULL ? " = ?3" : "");
-	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return ledger_db_error(l, err, "sum spend");
-	sqlite3_bind_int64(s, 1, since_ms);
-	sqlite3_bind_int64(s, 2, until_ms);
-	if (column != NULL)
-		bind_text(s, 3, value);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return ledger_db_error(l, err, "sum spend");
-	}
-	*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return 0;
+	return l->be->refuse(l, e, err);
 }
 
 int
 ora_ledger_audit(struct ora_ledger *l, uint32_t uid, const char *user, const char *action,
     const char *detail, struct ora_error *err)
 {
-	sqlite3_stmt *s = l->stmt[STMT_AUDIT];
+	return l->be->audit(l, uid, user, action, detail, err);
+}
 
-	if (l->mode == ORA_LEDGER_READ_ONLY)
-		return ora_error_set(err, "ledger: %s is open read-only", l->path);
-	/* Rare, so the broker writes it straight through, after what the
-	 * log holds. */
-	fold_before_reading(l);
-	sqlite3_bind_int64(s, 1, ora_wall_ms());
-	sqlite3_bind_int64(s, 2, uid);
-	bind_text(s, 3, user);
-	bind_text(s, 4, action);
-	bind_text(s, 5, detail);
-	if (run(l, s, err, "audit") != 0)
-		return -1;
-	return l->log != NULL ? ledger_end_batch(l, err) : 0;
+int
+ora_ledger_each_unsettled(struct ora_ledger *l,
+    void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg, struct ora_error *err)
+{
+	return l->be->each_unsettled(l, fn, arg, err);
+}
+
+int
+ora_ledger_spent(struct ora_ledger *l, const char *column, const char *value, int64_t since_ms,
+    int64_t until_ms, ora_pico *out, struct ora_error *err)
+{
+	return l->be->spent(l, column, value, since_ms, until_ms, out, err);
+}
+
+int
+ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *err)
+{
+	return l->be->unfolded(l, writes, err);
+}
+
+int
+ora_ledger_schema_version(struct ora_ledger *l, int *version, struct ora_error *err)
+{
+	return l->be->schema_version(l, version, err);
+}
+
+int
+ora_ledger_prune(struct ora_ledger *l, int64_t before_ms, uint32_t uid, int64_t *rows,
+    ora_pico *cost, int64_t *unsettled, struct ora_error *err)
+{
+	return l->be->prune(l, before_ms, uid, rows, cost, unsettled, err);
+}
+
+int
+ora_ledger_prune_preview(struct ora_ledger *l, int64_t before_ms, int64_t *rows, ora_pico *cost,
+    int64_t *unsettled, struct ora_error *err)
+{
+	return l->be->prune_preview(l, before_ms, rows, cost, unsettled, err);
 }
 
 int
 ora_ledger_counts(struct ora_ledger *l, int64_t *rows, int64_t *unsettled, struct ora_error *err)
 {
-	sqlite3_stmt *s;
+	return l->be->counts(l, rows, unsettled, err);
+}
 
-	fold_before_reading(l);
+int
+ora_ledger_read_begin(struct ora_ledger *l, struct ora_error *err)
+{
+	return l->be->read_begin(l, err);
+}
 
-	if (sqlite3_prepare_v2(l->db,
-	        "SELECT COUNT(*), COALESCE(SUM(state IN ('open','unsettled')), 0) FROM requests", -1, &s,
-	        NULL) != SQLITE_OK)
-		return ledger_db_error(l, err, "count");
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return ledger_db_error(l, err, "count");
-	}
-	*rows = sqlite3_column_int64(s, 0);
-	*unsettled = sqlite3_column_int64(s, 1);
-	sqlite3_finalize(s);
+void
+ora_ledger_read_end(struct ora_ledger *l)
+{
+	l->be->read_end(l);
+}
+
+int
+ora_ledger_extent(
+    struct ora_ledger *l, int64_t *first_ms, int64_t *last_ms, int *empty, struct ora_error *err)
+{
+	return l->be->extent(l, first_ms, last_ms, empty, err);
+}
+
+int
+ora_ledger_report(struct ora_ledger *l, const struct ora_ledger_report_query *q,
+    ora_ledger_report_fn fn, void *arg, struct ora_error *err)
+{
+	return l->be->report(l, q, fn, arg, err);
+}
+
+int
+ora_ledger_audit_each(struct ora_ledger *l, int64_t since_ms, ora_ledger_audit_fn fn, void *arg,
+    struct ora_error *err)
+{
+	return l->be->audit_each(l, since_ms, fn, arg, err);
+}
+
+#ifndef HAVE_LIBPQ
+/* Without libpq there is no shipping; the configuration refuses to ask. */
+int
+ora_ledger_ship_new(struct event_base *base, struct ora_ledger *local,
+    const struct ora_ledger_target *t, struct ora_ledger_ship **out, struct ora_error *err)
+{
+	*out = NULL;
+	return ora_error_set(err, "ledger: this ora was built without PostgreSQL support");
+}
+
+void
+ora_ledger_ship_free(struct ora_ledger_ship *s)
+{
+}
+
+int64_t
+ora_ledger_ship_waiting(struct ora_ledger_ship *s)
+{
 	return 0;
 }
+
+uint64_t
+ora_ledger_ship_shipped(const struct ora_ledger_ship *s)
+{
+	return 0;
+}
+
+int
+ora_ledger_ship_connected(const struct ora_ledger_ship *s)
+{
+	return 0;
+}
+#endif

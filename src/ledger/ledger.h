@@ -1,7 +1,9 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
- * ledger.h: the durable record of every request, in SQLite (WAL mode) at
- * state_dir/ledger.db.
+ * ledger.h: the durable record of every request. Behind this interface sit
+ * backends (ledger_backend.h): SQLite (WAL mode) at state_dir/ledger.db,
+ * the default, and PostgreSQL, shared by the brokers of many hosts.
+ * Nothing outside src/ledger knows which one it talks to.
  *
  * A row is written when a request is admitted, before anything goes
  * upstream, and completed when it settles, so a broker killed at any moment
@@ -14,7 +16,7 @@
  * next ora_ledger_commit() (the broker calls it every few milliseconds) or
  * at the next start. Other writers (oractl) write SQLite directly.
  *
- * Schema (version 2), for reports and for anyone querying the file:
+ * Schema (version 4), for reports and for anyone querying the file:
  *
  *   requests(id INTEGER PRIMARY KEY, started_ms, settled_ms, state,
  *            uid, user, rule_line, rule_match, role, cost_centre, key_name,
@@ -22,7 +24,8 @@
  *            generation_id, stream, prompt_tokens, completion_tokens,
  *            reasoning_tokens, cached_tokens, cost_pico, cost_text,
  *            reserved_pico, estimated, http_status, outcome, reason,
- *            latency_ms, ttfb_ms, client_pid, client_exe, count)
+ *            latency_ms, ttfb_ms, client_pid, client_exe, count, rev,
+ *            shipped_rev)
  *   audit(id INTEGER PRIMARY KEY, time_ms, uid, user, action, detail)
  *   meta(key PRIMARY KEY, value)
  *   pruned(id INTEGER PRIMARY KEY, time_ms, uid, before_ms, rows, cost_pico)
@@ -41,6 +44,7 @@
 #ifndef ORA_LEDGER_H
 #define ORA_LEDGER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/money.h"
@@ -51,8 +55,9 @@
 #define ORA_LEDGER_LOG_SUFFIX "-log"
 /* Kept in PRAGMA user_version (and meta 'schema_version'). A read-write
  * open upgrades an older ledger in place (ledger_maint.c) and refuses a
- * newer one. 2: the pruned table. */
-#define ORA_LEDGER_SCHEMA_VERSION 3
+ * newer one. 2: the pruned table. 3: count. 4: rev and shipped_rev (what
+ * a shared PostgreSQL ledger has of each row). */
+#define ORA_LEDGER_SCHEMA_VERSION 4
 
 /* The longest text column a write stores, in bytes (cut at a character
  * boundary): a user who sends a megabyte of model name must not make the
@@ -115,8 +120,32 @@ enum ora_ledger_mode {
 	                              intent log first; one process at a time */
 };
 
+/* Open the SQLite ledger at path. */
 int ora_ledger_open(const char *path, enum ora_ledger_mode mode, struct ora_ledger **out,
     struct ora_error *err);
+
+/* Which backend, and where. */
+enum ora_ledger_kind {
+	ORA_LEDGER_SQLITE = 0,
+	ORA_LEDGER_POSTGRESQL,
+};
+
+struct ora_ledger_target {
+	enum ora_ledger_kind kind;
+	const char *path;      /* SQLite: the database file */
+	const char *conninfo;  /* PostgreSQL: a libpq connection string */
+	const char *password;  /* PostgreSQL: unsealed, or NULL */
+	const char *host_name; /* PostgreSQL: this host's name in its rows */
+};
+
+/* Open the ledger t names; PostgreSQL fails with a clear message when ora
+ * was built without libpq. The backend's name, for messages. */
+int ora_ledger_open_target(const struct ora_ledger_target *t, enum ora_ledger_mode mode,
+    struct ora_ledger **out, struct ora_error *err);
+const char *ora_ledger_backend_name(const struct ora_ledger *l);
+
+/* 1 when this build can open kind. */
+int ora_ledger_kind_available(enum ora_ledger_kind kind);
 void ora_ledger_close(struct ora_ledger *l);
 
 /* Writes are grouped: ora_ledger_commit() puts all of them into SQLite in
@@ -133,9 +162,6 @@ int ora_ledger_dirty(const struct ora_ledger *l);
  * than at the usual time; the number of writes waiting for the fold. */
 int ora_ledger_fold_due(const struct ora_ledger *l);
 uint64_t ora_ledger_pending(const struct ora_ledger *l);
-
-/* The SQLite handle, for read-only report queries. */
-struct sqlite3 *ora_ledger_db(struct ora_ledger *l);
 
 /* Insert an admitted request (state 'open'); e->id is set. LOGGED:
  * durable when this returns 0. */
@@ -189,8 +215,8 @@ int ora_ledger_check_free(const char *path, struct ora_error *err);
  * database (they will be at its next start); 0 while a broker runs. */
 int ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *err);
 
-/* The schema version of the file (after the upgrade a read-write open
- * does). */
+/* The schema version of the ledger (after the upgrade a read-write open
+ * does); a read-only open of a ledger newer than this ora fails. */
 int ora_ledger_schema_version(struct ora_ledger *l, int *version, struct ora_error *err);
 
 /* A consistent copy of the ledger at path into dest (a new file, 0600, a
@@ -210,5 +236,94 @@ int ora_ledger_prune(struct ora_ledger *l, int64_t before_ms, uint32_t uid, int6
 
 /* Number of rows and of rows waiting for reconciliation. */
 int ora_ledger_counts(struct ora_ledger *l, int64_t *rows, int64_t *unsettled, struct ora_error *err);
+
+/*
+ * Reading for reports and the audit trail (oractl, /api/v1/usage).
+ */
+
+/* Make the reads until ora_ledger_read_end() see one snapshot of the
+ * ledger (one commit of the brokers'), so that a report's dates, rows and
+ * total agree. */
+int ora_ledger_read_begin(struct ora_ledger *l, struct ora_error *err);
+void ora_ledger_read_end(struct ora_ledger *l);
+
+/* The start times of the first and last request rows; *empty = 1 (and
+ * the times 0) when there is none. */
+int ora_ledger_extent(struct ora_ledger *l, int64_t *first_ms, int64_t *last_ms, int *empty,
+    struct ora_error *err);
+
+/* What a report can group rows by. GROUP is the group through which the
+ * rule matched ("group research" gives research); MODEL the model that
+ * answered, else the one asked for; DAY and MONTH the local date of the
+ * start, as the query's date function gives it. */
+enum ora_ledger_dim {
+	ORA_LEDGER_DIM_COST_CENTRE,
+	ORA_LEDGER_DIM_USER,
+	ORA_LEDGER_DIM_GROUP,
+	ORA_LEDGER_DIM_MODEL,
+	ORA_LEDGER_DIM_KEY,
+	ORA_LEDGER_DIM_ROLE,
+	ORA_LEDGER_DIM_DAY,
+	ORA_LEDGER_DIM_MONTH,
+	ORA_LEDGER_DIM_HOST,
+	ORA_LEDGER_DIM_COUNT,
+};
+
+/* The figures of one group of rows. Spend is what the upstream billed for
+ * settled requests; requests still in flight or being reconciled show
+ * their reservation apart, never as spend. */
+struct ora_ledger_sums {
+	ora_pico spend;   /* billed cost of settled requests */
+	int64_t requests; /* sent upstream (every state but refused) */
+	int64_t refused;  /* refused before being sent (SUM(count)); cost 0 */
+	int64_t prompt_tokens;
+	int64_t completion_tokens;
+	int64_t reasoning_tokens;
+	int64_t estimated; /* settled at the reservation, cost unknown */
+	int64_t unsettled; /* in flight or being reconciled */
+	ora_pico reserved; /* held by the unsettled ones; not spend */
+};
+
+/* The local date (month: "YYYY-MM", else "YYYY-MM-DD") of an instant, or
+ * -1: the calendar is the caller's business (its time zone). */
+typedef int (*ora_ledger_date_fn)(int64_t ms, int month, char *buf, size_t size);
+
+#define ORA_LEDGER_DATE_TEXT_MAX 32
+
+struct ora_ledger_report_query {
+	int64_t since_ms, until_ms; /* rows started in [since_ms, until_ms) */
+	const char *user;           /* filters, or NULL */
+	const char *cost_centre;
+	enum ora_ledger_dim by[ORA_LEDGER_DIM_COUNT];
+	size_t n_by;
+	ora_ledger_date_fn date;    /* for DAY and MONTH */
+	const char *timezone;       /* the zone date follows, for a backend
+	                               that computes dates itself */
+};
+
+/* Call fn for each group, ordered by the keys (keys[i] is the value of
+ * by[i], never NULL: "-" stands for none). A non-zero return from fn
+ * stops and is returned. */
+typedef int (*ora_ledger_report_fn)(
+    void *arg, const char *const *keys, const struct ora_ledger_sums *sums);
+int ora_ledger_report(struct ora_ledger *l, const struct ora_ledger_report_query *q,
+    ora_ledger_report_fn fn, void *arg, struct ora_error *err);
+
+/* One entry of the audit trail; the strings may be NULL, valid during the
+ * call only. */
+struct ora_ledger_audit_row {
+	int64_t time_ms;
+	int64_t uid;
+	const char *user, *action, *detail, *host;
+};
+
+/* Call fn for every audit entry since since_ms, oldest first. */
+typedef int (*ora_ledger_audit_fn)(void *arg, const struct ora_ledger_audit_row *row);
+int ora_ledger_audit_each(struct ora_ledger *l, int64_t since_ms, ora_ledger_audit_fn fn,
+    void *arg, struct ora_error *err);
+
+/* What ora_ledger_prune(before_ms) would remove, removing nothing. */
+int ora_ledger_prune_preview(struct ora_ledger *l, int64_t before_ms, int64_t *rows,
+    ora_pico *cost, int64_t *unsettled, struct ora_error *err);
 
 #endif

@@ -69,7 +69,7 @@ string_field(struct ora_ledger_entry *e, size_t i)
 /* Admissions stop at three quarters of the log, so that the writes of
  * requests already in flight (settlements) still fit while folding fails. */
 static size_t
-room_for(const struct ora_ledger *l, enum ledger_write what)
+room_for(const struct ledger_sqlite *l, enum ledger_write what)
 {
 	size_t capacity = ora_ledger_log_capacity(l->log);
 
@@ -77,7 +77,7 @@ room_for(const struct ora_ledger *l, enum ledger_write what)
 }
 
 int
-ledger_log_write(struct ora_ledger *l, enum ledger_write what, const struct ora_ledger_entry *e,
+ledger_log_write(struct ledger_sqlite *l, enum ledger_write what, const struct ora_ledger_entry *e,
     struct ora_error *err)
 {
 	struct entry_numbers n = {
@@ -194,7 +194,7 @@ struct ledger_queued {
 static int
 enqueue(void *arg, uint64_t seq, uint32_t type, const void *data, size_t len)
 {
-	struct ora_ledger *l = arg;
+	struct ledger_sqlite *l = arg;
 
 	if (l->queue_len == l->queue_cap) {
 		l->queue_cap = l->queue_cap ? 2 * l->queue_cap : 256;
@@ -220,7 +220,7 @@ row_id(const struct ledger_queued *q)
  * fold have consecutive ids, and the admission of a later write is found
  * by subtraction. */
 static void
-pair_writes(struct ora_ledger *l)
+pair_writes(struct ledger_sqlite *l)
 {
 	size_t n = 0;
 	int64_t first = 0;
@@ -285,7 +285,7 @@ merge_settlement(struct ora_ledger_entry *row, const struct ora_ledger_entry *s)
 }
 
 static int
-unreadable(struct ora_ledger *l, const struct ledger_queued *q)
+unreadable(struct ledger_sqlite *l, const struct ledger_queued *q)
 {
 	/* Checksummed, so only a broker of another version could have
 	 * written it: keep going, the rest is still good. */
@@ -295,7 +295,7 @@ unreadable(struct ora_ledger *l, const struct ledger_queued *q)
 }
 
 static int
-fold_one(struct ora_ledger *l, const struct ledger_queued *q, struct ora_error *err)
+fold_one(struct ledger_sqlite *l, const struct ledger_queued *q, struct ora_error *err)
 {
 	struct ora_ledger_entry e, more;
 
@@ -318,7 +318,7 @@ fold_one(struct ora_ledger *l, const struct ledger_queued *q, struct ora_error *
 }
 
 int
-ledger_fold(struct ora_ledger *l, struct ora_error *err)
+ledger_fold(struct ledger_sqlite *l, struct ora_error *err)
 {
 	uint64_t last = ora_ledger_log_last_seq(l->log);
 
@@ -348,7 +348,7 @@ ledger_fold(struct ora_ledger *l, struct ora_error *err)
 }
 
 void
-ledger_fold_free(struct ora_ledger *l)
+ledger_fold_free(struct ledger_sqlite *l)
 {
 	free(l->queue);
 	free(l->admits);
@@ -358,7 +358,7 @@ ledger_fold_free(struct ora_ledger *l)
 }
 
 static int
-read_folded_seq(struct ora_ledger *l, uint64_t *out, struct ora_error *err)
+read_folded_seq(struct ledger_sqlite *l, uint64_t *out, struct ora_error *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -375,7 +375,7 @@ read_folded_seq(struct ora_ledger *l, uint64_t *out, struct ora_error *err)
 }
 
 static int
-read_next_id(struct ora_ledger *l, struct ora_error *err)
+read_next_id(struct ledger_sqlite *l, struct ora_error *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -401,7 +401,7 @@ ora_ledger_check_free(const char *path, struct ora_error *err)
 }
 
 int
-ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *err)
+ledger_sqlite_unfolded(struct ledger_sqlite *l, uint64_t *writes, struct ora_error *err)
 {
 	uint64_t folded;
 	int in_use;
@@ -416,13 +416,13 @@ ora_ledger_unfolded(struct ora_ledger *l, uint64_t *writes, struct ora_error *er
 
 /* Fold what l->log holds above what the database says it folded. */
 static int
-replay(struct ora_ledger *l, struct ora_error *err)
+replay(struct ledger_sqlite *l, struct ora_error *err)
 {
 	uint64_t pending;
 
 	if (read_folded_seq(l, &l->folded_seq, err) != 0)
 		return -1;
-	if ((pending = ora_ledger_pending(l)) > 0)
+	if ((pending = ledger_sqlite_pending(l)) > 0)
 		ora_log_warning("ledger: replaying %llu writes the last broker left in %s",
 		    (unsigned long long)pending, l->log_path);
 	if (ledger_fold(l, err) != 0)
@@ -431,7 +431,7 @@ replay(struct ora_ledger *l, struct ora_error *err)
 }
 
 int
-ledger_log_attach(struct ora_ledger *l, struct ora_error *err)
+ledger_log_attach(struct ledger_sqlite *l, struct ora_error *err)
 {
 	if (ora_ledger_log_open(l->log_path, ORA_LEDGER_LOG_BYTES, &l->log, err) != 0)
 		return -1;
@@ -439,7 +439,7 @@ ledger_log_attach(struct ora_ledger *l, struct ora_error *err)
 }
 
 int
-ora_ledger_replay(struct ora_ledger *l, struct ora_ledger_log *log, struct ora_error *err)
+ledger_sqlite_replay(struct ledger_sqlite *l, struct ora_ledger_log *log, struct ora_error *err)
 {
 	int r;
 

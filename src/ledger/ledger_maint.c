@@ -41,10 +41,16 @@ static const char *const upgrades[ORA_LEDGER_SCHEMA_VERSION] = {
 	/* 2 -> 3: a row may stand for several refusals of one uid for one
 	 * reason in one minute (ledger.c collapses them). */
 	[2] = "ALTER TABLE requests ADD COLUMN count INTEGER NOT NULL DEFAULT 1;",
+	/* 3 -> 4: each write to a row raises its rev; shipped_rev is the
+	 * version a shared PostgreSQL ledger has (ledger_pg_ship.c). Rows
+	 * of before are version 1, never shipped: a host that joins a shared
+	 * ledger brings its history along. */
+	[3] = "ALTER TABLE requests ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;"
+	      "ALTER TABLE requests ADD COLUMN shipped_rev INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int
-maint_db_error(struct ora_ledger *l, struct ora_error *err, const char *what)
+maint_db_error(struct ledger_sqlite *l, struct ora_error *err, const char *what)
 {
 	return ora_error_set(err, "ledger %s: %s: %s", l->path, what, sqlite3_errmsg(l->db));
 }
@@ -69,7 +75,7 @@ maint_int(sqlite3 *db, const char *sql, int64_t *out)
 /* The version of an open ledger: PRAGMA user_version since version 2; the
  * meta row before (version 1 wrote only that). */
 static int
-maint_version(struct ora_ledger *l, int64_t *version)
+maint_version(struct ledger_sqlite *l, int64_t *version)
 {
 	if (maint_int(l->db, "PRAGMA user_version", version) != 0)
 		return -1;
@@ -81,7 +87,7 @@ maint_version(struct ora_ledger *l, int64_t *version)
 }
 
 int
-ora_ledger_schema_version(struct ora_ledger *l, int *version, struct ora_error *err)
+ledger_sqlite_schema_version(struct ledger_sqlite *l, int *version, struct ora_error *err)
 {
 	int64_t v;
 
@@ -92,7 +98,7 @@ ora_ledger_schema_version(struct ora_ledger *l, int *version, struct ora_error *
 }
 
 int
-ledger_upgrade(struct ora_ledger *l, struct ora_error *err)
+ledger_upgrade(struct ledger_sqlite *l, struct ora_error *err)
 {
 	char *sql = NULL, *msg = NULL;
 	int64_t from;
@@ -194,7 +200,7 @@ out:
 }
 
 int
-ora_ledger_prune(struct ora_ledger *l, int64_t before_ms, uint32_t uid, int64_t *rows,
+ledger_sqlite_prune(struct ledger_sqlite *l, int64_t before_ms, uint32_t uid, int64_t *rows,
     ora_pico *cost, int64_t *unsettled, struct ora_error *err)
 {
 	sqlite3_stmt *count = NULL, *del = NULL;
@@ -203,7 +209,7 @@ ora_ledger_prune(struct ora_ledger *l, int64_t before_ms, uint32_t uid, int64_t 
 
 	*rows = *unsettled = 0;
 	*cost = 0;
-	if (ora_ledger_dirty(l) && ora_ledger_commit(l, err) != 0)
+	if (ledger_sqlite_dirty(l) && ledger_sqlite_commit(l, err) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(l->db,
 	        "SELECT COALESCE(SUM(state IN ('open','unsettled')), 0), COUNT(*),"

@@ -1,10 +1,22 @@
 # Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
-# The ledger: SQLite, shared by orad (writes) and oractl (reports).
+# The ledger: an interface (ledger.c) over backends: SQLite, shared by orad
+# (writes) and oractl (reports), and PostgreSQL, shared by many hosts.
 libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
+	src/ledger/ledger_backend.h \
 	src/ledger/ledger_internal.h \
+	src/ledger/ledger_sqlite.c src/ledger/ledger_sqlite.h \
+	src/ledger/ledger_sqlite_query.c \
+	src/ledger/ledger_ship.h \
 	src/ledger/ledger_fold.c \
 	src/ledger/ledger_maint.c \
 	src/ledger/ledger_log.c src/ledger/ledger_log.h
+EXTRA_DIST += src/ledger/ledger_pg.c src/ledger/ledger_pg.h src/ledger/ledger_pg_schema.c \
+	src/ledger/ledger_pg_query.c src/ledger/ledger_pg_ship.c
+if HAVE_LIBPQ
+libora_common_a_SOURCES += src/ledger/ledger_pg.c src/ledger/ledger_pg.h \
+	src/ledger/ledger_pg_schema.c src/ledger/ledger_pg_query.c \
+	src/ledger/ledger_pg_ship.c
+endif
 
 # The ledger's modes, the intent log's crash replay and limits, and the
 # checkpointer; children of the tests play brokers killed with -9.
@@ -13,3 +25,9 @@ TESTS += tests/unit/check_ledger
 tests_unit_check_ledger_SOURCES = tests/unit/check_main.c tests/unit/check_ledger.c
 tests_unit_check_ledger_CFLAGS = $(CHECK_CFLAGS_ALL) $(SQLITE_CFLAGS)
 tests_unit_check_ledger_LDADD = $(CHECK_LIBS_ALL)
+
+# The PostgreSQL ledger against a real server started by the test.
+TESTS += tests/integration/test_ledger_pg.sh tests/integration/test_ledger_pg_orad.sh
+EXTRA_DIST += tests/integration/test_ledger_pg.sh tests/integration/lib_pg.sh \
+	tests/integration/test_ledger_pg_orad.sh \
+	tests/integration/data/ledger-pg-v1.sql

@@ -28,6 +28,7 @@
 #include "config/conf.h"
 #include "ledger/ledger.h"
 #include "oractl/audit.h"
+#include "oractl/ledger_target.h"
 #include "oractl/oractl.h"
 
 #define AUDIT_WHO_MAX 160
@@ -123,13 +124,18 @@ static int
 audit_ledger(const struct ora_conf *conf, const char *who, const char *action, const char *detail,
     struct ora_error *err)
 {
-	char *path = ora_xasprintf("%s/%s", conf->daemon.state_dir, ORA_LEDGER_FILE);
+	struct ora_ledger_target t;
 	struct ora_ledger *l = NULL;
-	struct audit_creds creds;
+	struct audit_creds creds = {0};
 	int ret = -1;
 
-	if (audit_become_owner(conf->daemon.state_dir, &creds, err) != 0 ||
-	    ora_ledger_open(path, ORA_LEDGER_READ_WRITE, &l, err) != 0 ||
+	if (oractl_ledger_target_conf(conf, &t, err) != 0)
+		return -1;
+	/* A SQLite file is created as the state directory's owner; a
+	 * database needs no such care. */
+	if ((t.kind == ORA_LEDGER_SQLITE &&
+	        audit_become_owner(conf->daemon.state_dir, &creds, err) != 0) ||
+	    ora_ledger_open_target(&t, ORA_LEDGER_READ_WRITE, &l, err) != 0 ||
 	    ora_ledger_audit(l, (uint32_t)getuid(), who, action, detail, err) != 0 ||
 	    ora_ledger_commit(l, err) != 0)
 		goto out;
@@ -137,7 +143,7 @@ audit_ledger(const struct ora_conf *conf, const char *who, const char *action, c
 out:
 	ora_ledger_close(l);
 	audit_restore(&creds);
-	free(path);
+	oractl_ledger_target_clear(&t);
 	return ret;
 }
 

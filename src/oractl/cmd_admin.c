@@ -226,6 +226,20 @@ status_print(struct json_object *root)
 		printf("ledger: %lld writes not yet in the database (it cannot be written: see "
 		       "orad's log)\n",
 		    num(led, "pending_writes"));
+	if ((v = get(led, "shared")) != NULL) {
+		struct json_object *c = get(v, "connected");
+
+		if (num(v, "waiting") < 0)
+			printf("shared ledger (PostgreSQL): %s, rows waiting not counted yet, %lld "
+			       "shipped since start\n",
+			    c != NULL && json_object_get_boolean(c) ? "connected" : "unreachable",
+			    num(v, "shipped"));
+		else
+			printf("shared ledger (PostgreSQL): %s, %lld rows waiting, %lld shipped since "
+			       "start\n",
+			    c != NULL && json_object_get_boolean(c) ? "connected" : "unreachable",
+			    num(v, "waiting"), num(v, "shipped"));
+	}
 	printf("reconciliation backlog: %lld\n", num(root, "reconcile_backlog"));
 }
 

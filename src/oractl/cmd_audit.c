@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "ledger/ledger.h"
+#include "oractl/ledger_target.h"
 #include "oractl/oractl.h"
 
 #define AUDIT_TIME_FORMAT "%Y-%m-%d %H:%M:%S"
@@ -47,13 +47,12 @@ audit_rows_free(struct audit_rows *r)
 	free(r->v);
 }
 
-/* A column as text with control characters shown as '?', so that a name
- * from the ledger cannot rewrite the admin's terminal. */
+/* Text from the ledger with control characters shown as '?', so that a
+ * name cannot rewrite the admin's terminal. */
 static char *
-audit_text(sqlite3_stmt *s, int col)
+audit_text(const char *t)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	char *copy = ora_xstrdup(t != NULL ? (const char *)t : "-");
+	char *copy = ora_xstrdup(t != NULL ? t : "-");
 
 	for (char *p = copy; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
@@ -86,53 +85,47 @@ audit_parse_since(const char *text, int64_t *ms)
 }
 
 static int
-audit_read(const char *path, int64_t since_ms, struct audit_rows *rows, struct ora_error *err)
+audit_add(void *arg, const struct ora_ledger_audit_row *row)
+{
+	struct audit_rows *rows = arg;
+	struct audit_row *r;
+
+	rows->v = ora_xrealloc(rows->v, (rows->n + 1) * sizeof(*rows->v));
+	r = &rows->v[rows->n++];
+	r->time_ms = row->time_ms;
+	r->uid = row->uid;
+	r->user = audit_text(row->user);
+	r->action = audit_text(row->action);
+	r->detail = audit_text(row->detail);
+	return 0;
+}
+
+static int
+audit_read(const struct ora_ledger_target *t, int64_t since_ms, struct audit_rows *rows,
+    struct ora_error *err)
 {
 	struct ora_ledger *l = NULL;
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db;
-	int rc, ret = -1;
+	int ret = -1;
 
-	if (access(path, F_OK) != 0)
-		return ora_error_set(err,
-		    "no audit trail yet: there is no ledger at %s (oractl init, key add and orad "
-		    "create it)",
-		    path);
-	if (access(path, R_OK) != 0)
-		return ora_error_set(err,
-		    "cannot read the ledger %s: %s (run oractl as root or as orad's user)", path,
-		    strerror(errno));
-	if (ora_ledger_open(path, ORA_LEDGER_READ_ONLY, &l, err) != 0)
+	if (t->kind == ORA_LEDGER_SQLITE) {
+		if (access(t->path, F_OK) != 0)
+			return ora_error_set(err,
+			    "no audit trail yet: there is no ledger at %s (oractl init, key add and "
+			    "orad create it)",
+			    t->path);
+		if (access(t->path, R_OK) != 0)
+			return ora_error_set(err,
+			    "cannot read the ledger %s: %s (run oractl as root or as orad's user)",
+			    t->path, strerror(errno));
+	}
+	if (ora_ledger_open_target(t, ORA_LEDGER_READ_ONLY, &l, err) != 0)
 		return -1;
-	db = ora_ledger_db(l);
-	if (sqlite3_prepare_v2(db,
-	        "SELECT time_ms, uid, user, action, detail FROM audit WHERE time_ms >= ?1 "
-	        "ORDER BY time_ms, id",
-	        -1, &s, NULL) != SQLITE_OK) {
-		ora_error_set(
-		    err, "cannot read the audit trail in %s: %s", path, sqlite3_errmsg(db));
+	if (ora_ledger_read_begin(l, err) != 0 ||
+	    ora_ledger_audit_each(l, since_ms, audit_add, rows, err) != 0)
 		goto out;
-	}
-	sqlite3_bind_int64(s, 1, since_ms);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct audit_row *r;
-
-		rows->v = ora_xrealloc(rows->v, (rows->n + 1) * sizeof(*rows->v));
-		r = &rows->v[rows->n++];
-		r->time_ms = sqlite3_column_int64(s, 0);
-		r->uid = sqlite3_column_int64(s, 1);
-		r->user = audit_text(s, 2);
-		r->action = audit_text(s, 3);
-		r->detail = audit_text(s, 4);
-	}
-	if (rc != SQLITE_DONE) {
-		ora_error_set(
-		    err, "cannot read the audit trail in %s: %s", path, sqlite3_errmsg(db));
-		goto out;
-	}
 	ret = 0;
 out:
-	sqlite3_finalize(s);
+	ora_ledger_read_end(l);
 	ora_ledger_close(l);
 	return ret;
 }
@@ -180,7 +173,7 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 	const char *since = NULL;
 	struct ora_error err;
 	int64_t since_ms = 0;
-	char *path = NULL;
+	struct ora_ledger_target t = {0};
 	int c, status = ORACTL_EXIT_ERROR;
 
 	optind = 0; /* glibc: start afresh on this argv */
@@ -210,10 +203,9 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 		    since);
 		return ORACTL_EXIT_USAGE;
 	}
-	if (oractl_conf(ctl) != 0)
+	if (oractl_ledger_target(ctl, &t) != 0)
 		return ORACTL_EXIT_ERROR;
-	path = ora_xasprintf("%s/%s", ctl->conf->daemon.state_dir, ORA_LEDGER_FILE);
-	if (audit_read(path, since_ms, &rows, &err) != 0) {
+	if (audit_read(&t, since_ms, &rows, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
@@ -221,6 +213,6 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 	status = ORACTL_EXIT_OK;
 out:
 	audit_rows_free(&rows);
-	free(path);
+	oractl_ledger_target_clear(&t);
 	return status;
 }

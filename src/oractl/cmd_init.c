@@ -23,7 +23,9 @@
 #include "common/util.h"
 #include "config/conf.h"
 #include "keys/keystore.h"
+#include "ledger/ledger.h"
 #include "oractl/audit.h"
+#include "oractl/ledger_target.h"
 #include "oractl/oractl.h"
 
 /* Who should own the state directory: orad's user when oractl runs as root
@@ -183,11 +185,80 @@ init_master_key(const struct ora_conf *conf, int force, const char **done)
 	return 0;
 }
 
+/* --ledger-password: seal the PostgreSQL ledger's password, read from
+ * standard input (or typed with --prompt), under ledger.password_key. */
+static int
+init_ledger_password(const struct ora_conf *conf, int prompt)
+{
+	struct ora_secret *master = NULL, *pw = NULL;
+	const char *name = conf->ledger.password_key;
+	struct ora_error err;
+	int ret = -1;
+
+	if (conf->ledger.kind != ORA_LEDGER_CONF_POSTGRESQL || name == NULL) {
+		oractl_error("init: --ledger-password needs ledger = { backend = \"postgresql\"; "
+		             "password_key = \"NAME\"; } in the configuration");
+		return -1;
+	}
+	if (oractl_read_key(name, prompt, &pw, &err) != 0 ||
+	    ora_master_key_load_configured(conf->daemon.master_key, &master, &err) != 0 ||
+	    ora_key_seal(master, conf->daemon.state_dir, name, ora_secret_data(pw),
+	        ora_secret_len(pw), &err) != 0) {
+		oractl_error("init: %s", err.msg);
+		goto out;
+	}
+	printf("sealed the ledger's database password as key '%s'\n", name);
+	ret = 0;
+out:
+	ora_secret_free(pw);
+	ora_secret_free(master);
+	return ret;
+}
+
+/* A PostgreSQL ledger: create its schema in an empty database, or upgrade
+ * an older one; one that is newer than this ora is refused. A SQLite
+ * ledger is made by orad, at its first start. */
+static int
+init_ledger(struct oractl *ctl)
+{
+	struct ora_ledger_target t;
+	struct ora_ledger *l = NULL;
+	struct ora_error err;
+	int before = -1, after, ret = -1;
+
+	if (ctl->conf->ledger.kind != ORA_LEDGER_CONF_POSTGRESQL)
+		return 0;
+	if (oractl_ledger_target(ctl, &t) != 0)
+		return -1;
+	/* What the database had, for the message: a read-only open fails on
+	 * any version but this ora's. */
+	if (ora_ledger_open_target(&t, ORA_LEDGER_READ_ONLY, &l, &err) == 0 &&
+	    ora_ledger_schema_version(l, &before, &err) != 0)
+		before = -1;
+	ora_ledger_close(l);
+	l = NULL;
+	if (ora_ledger_open_target(&t, ORA_LEDGER_READ_WRITE, &l, &err) != 0 ||
+	    ora_ledger_schema_version(l, &after, &err) != 0) {
+		oractl_error("init: %s", err.msg);
+		goto out;
+	}
+	if (before == after)
+		printf("PostgreSQL ledger: schema version %d, up to date\n", after);
+	else
+		printf("PostgreSQL ledger: schema version %d, created or upgraded\n", after);
+	ret = 0;
+out:
+	ora_ledger_close(l);
+	oractl_ledger_target_clear(&t);
+	return ret;
+}
+
 int
 oractl_cmd_init(struct oractl *ctl, int argc, char **argv)
 {
-	int force = 0, first, status = ORACTL_EXIT_ERROR;
-	const struct oractl_option options[] = {{"force", &force}, {NULL, NULL}};
+	int force = 0, first, status = ORACTL_EXIT_ERROR, ledger_password = 0, prompt = 0;
+	const struct oractl_option options[] = {{"force", &force},
+	    {"ledger-password", &ledger_password}, {"prompt", &prompt}, {NULL, NULL}};
 	struct init_owner owner;
 	char *keys_dir = NULL;
 	const char *done = "kept";
@@ -207,6 +278,10 @@ oractl_cmd_init(struct oractl *ctl, int argc, char **argv)
 	if (init_dir(ctl->conf->daemon.state_dir, "state directory", &owner) != 0 ||
 	    init_dir(keys_dir, "key directory", &owner) != 0 ||
 	    (r = init_master_key(ctl->conf, force, &done)) < 0)
+		goto out;
+	if (ledger_password && init_ledger_password(ctl->conf, prompt) != 0)
+		goto out;
+	if (init_ledger(ctl) != 0)
 		goto out;
 	oractl_audit(ctl, "init", "state directory %s; master key %s %s",
 	    ctl->conf->daemon.state_dir, ctl->conf->daemon.master_key, done);

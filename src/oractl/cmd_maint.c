@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "ledger/ledger.h"
 #include "oractl/audit.h"
 #include "oractl/cmd_report.h"
+#include "oractl/ledger_target.h"
 #include "oractl/oractl.h"
 
 /* Budgets count rows of the current day, week or month; a prune must
@@ -52,6 +52,11 @@ oractl_cmd_backup(struct oractl *ctl, int argc, char **argv)
 	}
 	if (oractl_conf(ctl) != 0)
 		return ORACTL_EXIT_ERROR;
+	if (ctl->conf->ledger.kind != ORA_LEDGER_CONF_SQLITE) {
+		oractl_error("backup copies the SQLite ledger; a PostgreSQL ledger is backed up "
+		             "with the database's own tools (pg_dump)");
+		return ORACTL_EXIT_ERROR;
+	}
 	path = maint_ledger_path(ctl);
 	if (access(path, F_OK) != 0) {
 		oractl_error("no ledger at %s (has orad run with daemon.ledger on?)", path);
@@ -108,8 +113,9 @@ oractl_cmd_prune(struct oractl *ctl, int argc, char **argv)
 	int dry_run = 0, c, r, status = ORACTL_EXIT_ERROR;
 	struct ora_ledger *l = NULL;
 	struct ora_error err;
-	char *path = NULL, money[64];
+	struct ora_ledger_target t = {0};
 	int64_t before_ms, rows, unsettled;
+	char money[64];
 	ora_pico cost;
 
 	optind = 0; /* glibc: start afresh on this argv */
@@ -139,34 +145,22 @@ oractl_cmd_prune(struct oractl *ctl, int argc, char **argv)
 		    MAINT_PRUNE_MIN_AGE_DAYS);
 		return ORACTL_EXIT_REFUSED;
 	}
-	path = maint_ledger_path(ctl);
-	if (access(path, F_OK) != 0) {
-		oractl_error("no ledger at %s", path);
+	if (oractl_ledger_target(ctl, &t) != 0)
+		goto out;
+	if (t.kind == ORA_LEDGER_SQLITE && access(t.path, F_OK) != 0) {
+		oractl_error("no ledger at %s", t.path);
 		goto out;
 	}
-	if (ora_ledger_open(path, dry_run ? ORA_LEDGER_READ_ONLY : ORA_LEDGER_READ_WRITE, &l, &err) !=
-	    0) {
+	if (ora_ledger_open_target(&t, dry_run ? ORA_LEDGER_READ_ONLY : ORA_LEDGER_READ_WRITE, &l,
+	        &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
 	if (dry_run) {
-		/* The same count, in a transaction that is rolled back. */
-		sqlite3 *db = (sqlite3 *)ora_ledger_db(l);
-		sqlite3_stmt *s;
-		if (sqlite3_prepare_v2(db,
-		        "SELECT COUNT(*), COALESCE(SUM(cost_pico), 0),"
-		        " COALESCE(SUM(state IN ('open','unsettled')), 0) FROM requests"
-		        " WHERE started_ms < ?1",
-		        -1, &s, NULL) != SQLITE_OK) {
-			oractl_error("%s: %s", path, sqlite3_errmsg(db));
+		if (ora_ledger_prune_preview(l, before_ms, &rows, &cost, &unsettled, &err) != 0) {
+			oractl_error("%s", err.msg);
 			goto out;
 		}
-		sqlite3_bind_int64(s, 1, before_ms);
-		sqlite3_step(s);
-		rows = sqlite3_column_int64(s, 0);
-		cost = sqlite3_column_int64(s, 1);
-		unsettled = sqlite3_column_int64(s, 2);
-		sqlite3_finalize(s);
 		ora_money_format(cost, money, sizeof(money));
 		printf("would prune %lld request rows started before %s, costing $%s%s\n",
 		    (long long)rows, before, money,
@@ -194,6 +188,6 @@ oractl_cmd_prune(struct oractl *ctl, int argc, char **argv)
 	status = ORACTL_EXIT_OK;
 out:
 	ora_ledger_close(l);
-	free(path);
+	oractl_ledger_target_clear(&t);
 	return status;
 }

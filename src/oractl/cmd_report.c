@@ -2,7 +2,7 @@
 /*
  * cmd_report.c: `oractl report`, the department billing export: spend,
  * requests and tokens from the ledger, grouped by cost centre, user, group,
- * model, key, role, day or month, over a period of local calendar days in
+ * model, key, role, day, month or host, over a period of local calendar days in
  * budgets.timezone, as a table, CSV or JSON.
  *
  * This file reads the command line and the configuration and chooses the
@@ -23,11 +23,12 @@
 #include "config/conf.h"
 #include "ledger/ledger.h"
 #include "oractl/cmd_report.h"
+#include "oractl/ledger_target.h"
 #include "oractl/oractl.h"
 
 #define REPORT_DEFAULT_TIMEZONE "UTC"
 #define REPORT_DEFAULT_PERIOD "this-month" /* as in the help text */
-#define REPORT_DIM_NAMES "cost_centre, user, group, model, key, role, day or month"
+#define REPORT_DIM_NAMES "cost_centre, user, group, model, key, role, day, month or host"
 
 struct report_args {
 	struct oractl_report r;
@@ -101,8 +102,8 @@ report_parse(int argc, char **argv, struct report_args *a, int *status)
 			*status = oractl_usage("report", 1);
 			printf(
 			    "\nDIM     cost_centre (the default), user, group, model, key, role,\n"
-			    "        day or month; repeat --by, or separate with commas, to\n"
-			    "        group by several\n"
+			    "        day, month or host (of a shared PostgreSQL ledger); repeat\n"
+			    "        --by, or separate with commas, to group by several\n"
 			    "PERIOD  today, yesterday, this-week, last-week, this-month (the\n"
 			    "        default), last-month, this-year, last-year or all\n"
 			    "DATE    YYYY-MM-DD in budgets.timezone; --to is included\n"
@@ -202,7 +203,8 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 	const char *tz;
 	struct report_args a;
 	struct ora_error err;
-	char *path = NULL, *saved_tz = NULL;
+	struct ora_ledger_target t = {0};
+	char *saved_tz = NULL;
 	int status, zone_set = 0;
 
 	memset(&a, 0, sizeof(a));
@@ -229,8 +231,9 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 		oractl_error("cannot tell today's date in %s", a.r.timezone);
 		goto out;
 	}
-	path = ora_xasprintf("%s/%s", ctl->conf->daemon.state_dir, ORA_LEDGER_FILE);
-	if (oractl_report_read(path, &a.r, &err) != 0) {
+	if (oractl_ledger_target(ctl, &t) != 0)
+		goto out;
+	if (oractl_report_read(&t, &a.r, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
@@ -238,7 +241,7 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 		oractl_warning("%llu ledger writes of a broker that stopped are not in %s yet, so "
 		               "this report lacks them: start orad, which folds them in first (they "
 		               "are safe in %s" ORA_LEDGER_LOG_SUFFIX ")",
-		    (unsigned long long)a.r.unfolded, path, path);
+		    (unsigned long long)a.r.unfolded, t.path, t.path);
 	if (strcmp(a.format, "csv") == 0)
 		oractl_report_print_csv(&a.r, stdout);
 	else if (strcmp(a.format, "json") == 0)
@@ -250,6 +253,6 @@ out:
 	if (zone_set)
 		oractl_report_zone_leave(saved_tz);
 	oractl_report_clear(&a.r);
-	free(path);
+	oractl_ledger_target_clear(&t);
 	return status;
 }

@@ -4,10 +4,11 @@
  * export: cmd_report.c runs it, cmd_report_ledger.c reads the ledger,
  * cmd_report_time.c does calendar dates, cmd_report_out.c prints.
  *
- * The report is one SELECT on the ledger opened read-only: SQLite groups
- * and adds integers (picodollars, so sums are exact), and the local day or
- * month of each row comes from a C function registered on the connection,
- * so calendar days follow the configured time zone through DST changes.
+ * The report is one query of the ledger opened read-only (ledger.h:
+ * ora_ledger_report): the backend groups and adds integers (picodollars,
+ * so sums are exact), and the local day or month of each row comes from a
+ * C function, so calendar days follow the configured time zone through
+ * DST changes.
  * The total is the integer sum of the rows, never a separate query.
  */
 #ifndef ORACTL_CMD_REPORT_H
@@ -20,6 +21,7 @@
 
 #include "common/money.h"
 #include "common/util.h"
+#include "ledger/ledger.h"
 
 /* A calendar date with no time zone attached. */
 struct oractl_date {
@@ -39,6 +41,7 @@ enum oractl_report_dim {
 	ORACTL_DIM_ROLE,
 	ORACTL_DIM_DAY,
 	ORACTL_DIM_MONTH,
+	ORACTL_DIM_HOST, /* the host that recorded the row (PostgreSQL) */
 	ORACTL_DIM_COUNT,
 };
 
@@ -48,22 +51,9 @@ const char *oractl_report_dim_name(enum oractl_report_dim d);
 const char *oractl_report_dim_heading(enum oractl_report_dim d);
 int oractl_report_dim_parse(const char *name, enum oractl_report_dim *out);
 
-/* The figures of one group, or of the total. */
-struct oractl_report_sums {
-	ora_pico spend;   /* billed cost of settled requests */
-	int64_t requests; /* sent upstream (every state but refused) */
-	int64_t refused;  /* refused before being sent; cost 0 */
-	int64_t prompt_tokens;
-	int64_t completion_tokens;
-	int64_t reasoning_tokens;
-	int64_t estimated; /* settled at the reservation, cost unknown */
-	int64_t unsettled; /* in flight or being reconciled */
-	ora_pico reserved; /* held by the unsettled ones; not spend */
-};
-
 struct oractl_report_row {
 	char *keys[ORACTL_DIM_COUNT]; /* keys[i] is the value of by[i] */
-	struct oractl_report_sums sums;
+	struct ora_ledger_sums sums;
 };
 
 struct oractl_report {
@@ -77,14 +67,14 @@ struct oractl_report {
 	const char *cost_centre;
 	struct oractl_report_row *rows;
 	size_t n_rows;
-	struct oractl_report_sums total;
+	struct ora_ledger_sums total;
 	uint64_t unfolded; /* writes of a stopped broker, not in the ledger yet */
 };
 
-/* Read the ledger at path into r->rows and r->total (cmd_report_ledger.c),
- * in the zone now set. r->rows must be empty; free with
- * oractl_report_clear. */
-int oractl_report_read(const char *path, struct oractl_report *r, struct ora_error *err);
+/* Read the ledger t into r->rows and r->total (cmd_report_ledger.c), in
+ * the zone now set. r->rows must be empty; free with oractl_report_clear. */
+int oractl_report_read(
+    const struct ora_ledger_target *t, struct oractl_report *r, struct ora_error *err);
 void oractl_report_clear(struct oractl_report *r);
 
 /*

@@ -28,25 +28,25 @@ static const struct report_metric {
 	const char *heading; /* table */
 	const char *name;    /* CSV header and JSON key */
 	enum metric_kind kind;
-	size_t offset; /* of an int64_t in struct oractl_report_sums */
+	size_t offset; /* of an int64_t in struct ora_ledger_sums */
 } report_metrics[] = {
-    {"SPEND", "spend", METRIC_MONEY, offsetof(struct oractl_report_sums, spend)},
-    {"REQUESTS", "requests", METRIC_COUNT, offsetof(struct oractl_report_sums, requests)},
-    {"REFUSED", "refused", METRIC_COUNT, offsetof(struct oractl_report_sums, refused)},
-    {"PROMPT", "prompt_tokens", METRIC_COUNT, offsetof(struct oractl_report_sums, prompt_tokens)},
+    {"SPEND", "spend", METRIC_MONEY, offsetof(struct ora_ledger_sums, spend)},
+    {"REQUESTS", "requests", METRIC_COUNT, offsetof(struct ora_ledger_sums, requests)},
+    {"REFUSED", "refused", METRIC_COUNT, offsetof(struct ora_ledger_sums, refused)},
+    {"PROMPT", "prompt_tokens", METRIC_COUNT, offsetof(struct ora_ledger_sums, prompt_tokens)},
     {"COMPLETION", "completion_tokens", METRIC_COUNT,
-        offsetof(struct oractl_report_sums, completion_tokens)},
+        offsetof(struct ora_ledger_sums, completion_tokens)},
     {"REASONING", "reasoning_tokens", METRIC_COUNT,
-        offsetof(struct oractl_report_sums, reasoning_tokens)},
-    {"ESTIMATED", "estimated", METRIC_COUNT, offsetof(struct oractl_report_sums, estimated)},
-    {"UNSETTLED", "unsettled", METRIC_COUNT, offsetof(struct oractl_report_sums, unsettled)},
-    {"RESERVED", "reserved", METRIC_MONEY, offsetof(struct oractl_report_sums, reserved)},
+        offsetof(struct ora_ledger_sums, reasoning_tokens)},
+    {"ESTIMATED", "estimated", METRIC_COUNT, offsetof(struct ora_ledger_sums, estimated)},
+    {"UNSETTLED", "unsettled", METRIC_COUNT, offsetof(struct ora_ledger_sums, unsettled)},
+    {"RESERVED", "reserved", METRIC_MONEY, offsetof(struct ora_ledger_sums, reserved)},
 };
 
 #define N_METRICS (sizeof(report_metrics) / sizeof(report_metrics[0]))
 
 static int64_t
-metric_value(const struct oractl_report_sums *s, const struct report_metric *m)
+metric_value(const struct ora_ledger_sums *s, const struct report_metric *m)
 {
 	int64_t v;
 
@@ -57,7 +57,7 @@ metric_value(const struct oractl_report_sums *s, const struct report_metric *m)
 /* The value as text: an exact decimal for money, an integer for counts. */
 static void
 metric_text(
-    const struct oractl_report_sums *s, const struct report_metric *m, char *buf, size_t size)
+    const struct ora_ledger_sums *s, const struct report_metric *m, char *buf, size_t size)
 {
 	if (m->kind == METRIC_MONEY)
 		ora_money_format(metric_value(s, m), buf, size);
@@ -168,7 +168,7 @@ oractl_report_print_table(const struct oractl_report *r, FILE *f)
 	char **cells = ora_xcalloc(n_lines * n_cols, sizeof(*cells));
 	struct table_column *cols = ora_xcalloc(n_cols, sizeof(*cols));
 	char from[ORACTL_DATE_TEXT_MAX], to[ORACTL_DATE_TEXT_MAX], buf[ORA_MONEY_TEXT_MAX];
-	const struct oractl_report_sums *s;
+	const struct ora_ledger_sums *s;
 	char **line, *filter;
 
 	for (c = 0; c < n_cols; c++) {
@@ -278,7 +278,7 @@ oractl_report_print_csv(const struct oractl_report *r, FILE *f)
 /* ---- JSON ---- */
 
 static void
-json_add_sums(struct json_object *o, const struct oractl_report_sums *s)
+json_add_sums(struct json_object *o, const struct ora_ledger_sums *s)
 {
 	char buf[ORA_MONEY_TEXT_MAX], *key;
 	size_t c;

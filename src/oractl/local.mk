@@ -16,12 +16,13 @@ oractl_SOURCES = \
 	src/oractl/mgmt.c src/oractl/mgmt.h \
 	src/oractl/cmd_audit.c src/oractl/audit.c src/oractl/audit.h \
 	src/oractl/cmd_maint.c \
+	src/oractl/ledger_target.c src/oractl/ledger_target.h \
 	src/oractl/http.c src/oractl/http.h \
 	src/oractl/prompt.c
 oractl_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SODIUM_CFLAGS) $(JSONC_CFLAGS) \
 	$(LIBCURL_CFLAGS) $(SQLITE_CFLAGS)
 oractl_LDADD = libora_common.a $(LIBCONFIG_LIBS) $(SODIUM_LIBS) $(JSONC_LIBS) \
-	$(LIBCURL_LIBS) $(SQLITE_LIBS)
+	$(LIBCURL_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS)
 
 TESTS += tests/integration/test_oractl_keys.sh
 EXTRA_DIST += tests/integration/test_oractl_keys.sh

@@ -36,7 +36,8 @@ struct oractl_command {
 };
 
 static const struct oractl_command oractl_commands[] = {
-    {"init", oractl_cmd_init, "init [--force]", "create the state directory and the master key"},
+    {"init", oractl_cmd_init, "init [--force] [--ledger-password [--prompt]]",
+        "create the state directory, the master key and a PostgreSQL ledger's schema"},
     {"key", oractl_cmd_key,
         "key add [--force] [--prompt] [--management] NAME\nkey list [--local]\n"
         "key rotate [--prompt] NAME\nkey rotate --provision NAME\n"

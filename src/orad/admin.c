@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_ship.h"
 #include "orad/catalog.h"
 #include "orad/handlers.h"
 #include "orad/journal.h"
@@ -171,6 +172,18 @@ admin_status(struct orad *d, struct http_req *req, const struct orad_caller *cal
 		    json_object_new_int64((int64_t)ora_ledger_pending(d->ledger)));
 		json_object_object_add(o, "bytes", json_object_new_int64(stat(path, &st) == 0 ? st.st_size : 0));
 		free(path);
+	}
+	if (d->ship != NULL) {
+		/* The copy to a shared PostgreSQL ledger (ledger/ledger_ship.h). */
+		struct json_object *sh = json_object_new_object();
+
+		json_object_object_add(
+		    sh, "connected", json_object_new_boolean(ora_ledger_ship_connected(d->ship)));
+		json_object_object_add(
+		    sh, "waiting", json_object_new_int64(ora_ledger_ship_waiting(d->ship)));
+		json_object_object_add(sh, "shipped",
+		    json_object_new_int64((int64_t)ora_ledger_ship_shipped(d->ship)));
+		json_object_object_add(o, "shared", sh);
 	}
 	json_object_object_add(root, "ledger", o);
 	json_object_object_add(root, "reconcile_backlog",

@@ -29,6 +29,7 @@
 #include "config/preflight.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_ship.h"
 #include "orad/budget.h"
 #include "orad/reconcile.h"
 #include "orad/catalog.h"
@@ -300,6 +301,35 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_once(d->base, -1, EV_TIMEOUT, on_shutdown_timeout, d, &tv);
 }
 
+/* With a shared PostgreSQL ledger (ledger section), the broker keeps its
+ * own ledger as ever and copies its rows there (ledger/ledger_ship.h); the
+ * database password is unsealed from the keystore. */
+static int
+start_shipping(struct orad *d, struct ora_error *err)
+{
+	const struct ora_ledger_conf *lc = &d->conf->ledger;
+	struct ora_ledger_target t = {.kind = ORA_LEDGER_POSTGRESQL, .conninfo = lc->conninfo,
+	    .host_name = lc->host_name};
+	struct ora_secret *pw = NULL;
+	char *password = NULL;
+	int r;
+
+	if (lc->password_key != NULL) {
+		if (ora_key_open(d->master, d->conf->daemon.state_dir, lc->password_key, &pw, err) != 0)
+			return -1;
+		password = ora_xcalloc(1, ora_secret_len(pw) + 1);
+		memcpy(password, ora_secret_data(pw), ora_secret_len(pw));
+		ora_secret_free(pw);
+		t.password = password;
+	}
+	r = ora_ledger_ship_new(d->base, d->ledger, &t, &d->ship, err);
+	if (password != NULL) {
+		sodium_memzero(password, strlen(password));
+		free(password);
+	}
+	return r;
+}
+
 /* The ledger is opened as the daemon user, so that the files SQLite
  * creates beside it (WAL, shared memory) belong to that user too. */
 static int
@@ -316,6 +346,8 @@ open_ledger(struct orad *d, struct ora_error *err)
 	path = ora_xasprintf("%s/%s", d->conf->daemon.state_dir, ORA_LEDGER_FILE);
 	r = ora_ledger_open(path, ORA_LEDGER_LOGGED, &d->ledger, err);
 	free(path);
+	if (r == 0 && d->conf->ledger.kind == ORA_LEDGER_CONF_POSTGRESQL)
+		r = start_shipping(d, err);
 	return r;
 }
 
@@ -481,6 +513,7 @@ stop(struct orad *d, struct listen_socket *ls)
 	journal_free(d);
 	reconcile_free(d->reconciler);
 	budgets_free(d->budgets);
+	ora_ledger_ship_free(d->ship);
 	ora_ledger_close(d->ledger);
 	catalog_free(d->catalog);
 	upstream_free(d->upstream);

@@ -27,6 +27,7 @@ struct orad_tcpident;
 struct orad_whois;
 struct orad_metrics;
 struct ora_ledger;
+struct ora_ledger_ship;
 struct orad_budgets;
 struct orad_reconciler;
 struct orad_exchange;
@@ -56,6 +57,7 @@ struct orad {
 	struct orad_peers *peers;
 	struct orad_whois *whois;
 	struct ora_ledger *ledger;   /* NULL when daemon.ledger is off */
+	struct ora_ledger_ship *ship; /* copies it to a shared PostgreSQL ledger */
 	struct orad_budgets *budgets;
 	struct orad_reconciler *reconciler;
 	struct event *journal_timer;          /* folds the ledger, see journal.h */

@@ -49,7 +49,7 @@ tests_unit_check_client_history_SOURCES = tests/unit/check_client_history.c \
 tests_unit_check_client_history_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) \
 	$(SQLITE_CFLAGS)
 tests_unit_check_client_history_LDADD = libora_common.a $(CHECK_LIBS) $(JSONC_LIBS) \
-	$(SQLITE_LIBS)
+	$(SQLITE_LIBS) $(LIBPQ_LIBS)
 
 # Commands told from questions, and the UTF-8 check: pure functions.
 tests_unit_check_orask_command_SOURCES = tests/unit/check_orask_command.c \
@@ -57,7 +57,7 @@ tests_unit_check_orask_command_SOURCES = tests/unit/check_orask_command.c \
 tests_unit_check_orask_command_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) \
 	$(SQLITE_CFLAGS)
 tests_unit_check_orask_command_LDADD = libora_common.a $(CHECK_LIBS) $(JSONC_LIBS) \
-	$(SQLITE_LIBS)
+	$(SQLITE_LIBS) $(LIBPQ_LIBS)
 
 # Markdown rendering, checked against expected terminal output.
 check_PROGRAMS += tests/unit/check_orask_markdown

@@ -48,8 +48,8 @@ owner "$STATE"
 before=$(sql "$STATE/ledger.db" "SELECT id, started_ms, user, cost_pico, reserved_pico FROM requests WHERE id != 3 ORDER BY id")
 start_orad
 check "orad starts on a version 1 ledger" kill -0 "$ORAD_PID"
-check "  ... and upgrades it: PRAGMA user_version is 3" [ "$(ledger_sql 'PRAGMA user_version')" = 3 ]
-check "  ... meta says 3 as well" [ "$(ledger_sql "SELECT value FROM meta WHERE key = 'schema_version'")" = 3 ]
+check "  ... and upgrades it: PRAGMA user_version is 4" [ "$(ledger_sql 'PRAGMA user_version')" = 4 ]
+check "  ... meta says 4 as well" [ "$(ledger_sql "SELECT value FROM meta WHERE key = 'schema_version'")" = 4 ]
 check "  ... with the new table" [ "$(ledger_sql "SELECT COUNT(*) FROM sqlite_master WHERE name = 'pruned'")" = 1 ]
 check "  ... every row kept" [ "$(ledger_sql 'SELECT COUNT(*) FROM requests')" = 5 ]
 check "  ... settled and refused rows unchanged (row 3, unsettled, is orad's to reconcile)" \
@@ -74,7 +74,7 @@ check "  ... passes SQLite's integrity check" [ "$(sql "$T/backup.db" 'PRAGMA in
 n=$(sql "$T/backup.db" 'SELECT COUNT(*) FROM requests')
 check "  ... holds at least every row folded before it ($n >= $rows_before)" [ "$n" -ge "$rows_before" ]
 check "  ... and the count it printed" grep -q ": $n request rows" "$T/b.out"
-check "  ... carries the schema version" [ "$(sql "$T/backup.db" 'PRAGMA user_version')" = 3 ]
+check "  ... carries the schema version" [ "$(sql "$T/backup.db" 'PRAGMA user_version')" = 4 ]
 check "  ... whose rows are a prefix of the ledger's (a snapshot, no gaps)" \
 	[ "$(sql "$T/backup.db" 'SELECT MAX(id) - MIN(id) + 1 = COUNT(*) OR COUNT(*) = 0 FROM requests WHERE id > 5')" = 1 ]
 rc=$(run b2.out "$ORACTL" -c "$CONF" backup "$T/backup.db")
@@ -118,7 +118,7 @@ check "  ... a summary stays: 2 rows, 175000000 picodollars" \
 	[ "$(sql "$L2" 'SELECT rows, cost_pico, before_ms FROM pruned')" = "2|175000000|1767398400000" ]
 check "  ... audited, with the date and the count" \
 	[ "$(sql "$L2" "SELECT detail FROM audit WHERE action = 'prune'")" = 'before 2026-01-03: 2 rows, $0.000175' ]
-check "  ... this ledger was upgraded by oractl too" [ "$(sql "$L2" 'PRAGMA user_version')" = 3 ]
+check "  ... this ledger was upgraded by oractl too" [ "$(sql "$L2" 'PRAGMA user_version')" = 4 ]
 
 rc=$(run p.out "$ORACTL" -c "$T/prune.conf" prune --before 2026-02-30)
 check "prune of a date that does not exist: exit 1" [ "$rc" = 1 ]
@@ -127,6 +127,6 @@ check "prune of a date that does not exist: exit 1" [ "$rc" = 1 ]
 "$PY3" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.commit()' "$L2"
 rc=$(run p.out "$ORACTL" -c "$T/prune.conf" prune --before 2026-01-03)
 check "a ledger from a newer ora: refused, exit 1" [ "$rc" = 1 ]
-check "  ... naming both versions" grep -q "schema version 99, made by a newer ora; this one knows up to version 3" "$T/p.out"
+check "  ... naming both versions" grep -q "schema version 99, made by a newer ora; this one knows up to version 4" "$T/p.out"
 
 finish

@@ -345,7 +345,7 @@ for args in "--by colour" "--from 2026-02-30" "--from 2026-3-01" "--from 2026-03
 done
 report --by colour
 check "unknown --by names the choices" grep -q \
-	"cannot group by 'colour': use cost_centre, user, group, model, key, role, day or month" "$T/err"
+	"cannot group by 'colour': use cost_centre, user, group, model, key, role, day, month or host" "$T/err"
 
 # Read-only: the file is as it was after all of the above.
 check "read-only: ledger.db unchanged (contents)" [ "$(sha256sum "$DB")" = "$SHA" ]

@@ -33,6 +33,7 @@
 #include "common/util.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_log.h"
+#include "ledger/ledger_sqlite.h"
 
 /* The intent log's record layout, as ledger_log.c writes it: a header,
  * then the payload padded to 8 bytes. */
@@ -334,6 +335,11 @@ expect_same_requests(
 			const char *name = sqlite3_column_name(sa, c);
 			int ta = sqlite3_column_type(sa, c), tb = sqlite3_column_type(sb, c);
 
+			/* How many writes made a row, and which of them a shared
+			 * ledger has: a fold that merges an admission with its
+			 * settlement makes one write of two. */
+			if (strcmp(name, "rev") == 0 || strcmp(name, "shipped_rev") == 0)
+				continue;
 			if (from_clock && strcmp(name, "settled_ms") == 0) {
 				int64_t va = sqlite3_column_int64(sa, c),
 				        vb = sqlite3_column_int64(sb, c);
@@ -760,10 +766,10 @@ START_TEST(test_logged_same_rows_as_read_write)
 	ck_assert_int_eq(n_clock, 2);
 
 	ck_assert_int_eq(
-	    expect_same_requests(ora_ledger_db(rw), ora_ledger_db(lg), clock, n_clock, lo, hi), 14);
+	    expect_same_requests(ora_ledger_sqlite_db(rw), ora_ledger_sqlite_db(lg), clock, n_clock, lo, hi), 14);
 
 	/* The comparison is not of two empty or trivial tables. */
-	db = ora_ledger_db(rw);
+	db = ora_ledger_sqlite_db(rw);
 	ck_assert_int_eq(
 	    query_int(db, "SELECT COUNT(*) FROM requests WHERE state = 'settled'"), 11);
 	ck_assert_int_eq(query_int(db, "SELECT COUNT(*) FROM requests WHERE state = 'refused'"), 2);
@@ -847,7 +853,7 @@ START_TEST(test_crash_replay)
 	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
 	ck_assert_int_eq(ora_ledger_dirty(l), 0);
 	ck_assert_int_eq(ora_ledger_pending(l), 0);
-	db = ora_ledger_db(l);
+	db = ora_ledger_sqlite_db(l);
 	ck_assert_int_eq(query_int(db, "SELECT COUNT(*) FROM requests"), CRASH_ROWS + 1);
 	ck_assert_int_eq(
 	    query_int(db, "SELECT COUNT(DISTINCT started_ms) FROM requests"), CRASH_ROWS + 1);
@@ -890,9 +896,9 @@ START_TEST(test_crash_replay)
 	/* And a second start replays nothing again. */
 	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests"), CRASH_ROWS + 2);
+	    query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests"), CRASH_ROWS + 2);
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT cost_pico FROM requests WHERE id = 3"), 777);
+	    query_int(ora_ledger_sqlite_db(l), "SELECT cost_pico FROM requests WHERE id = 3"), 777);
 	ora_ledger_close(l);
 }
 END_TEST
@@ -931,8 +937,8 @@ START_TEST(test_folded_records_not_replayed)
 	free(saved);
 	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
 	ck_assert_int_eq(ora_ledger_pending(l), 0);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests"), 5);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests WHERE state = "
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests"), 5);
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests WHERE state = "
 	                                             "'settled'"),
 	    3);
 	e = admission(5);
@@ -989,12 +995,12 @@ START_TEST(test_stale_records_after_restart)
 	free(buf);
 
 	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests"), 12);
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests"), 12);
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT COUNT(DISTINCT started_ms) FROM requests"), 12);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT MAX(id) FROM requests"), 12);
+	    query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(DISTINCT started_ms) FROM requests"), 12);
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT MAX(id) FROM requests"), 12);
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT started_ms FROM requests WHERE id = 12"),
+	    query_int(ora_ledger_sqlite_db(l), "SELECT started_ms FROM requests WHERE id = 12"),
 	    admission(11).started_ms);
 	ora_ledger_close(l);
 	ck_assert_int_eq(reader_int("SELECT COUNT(*) FROM requests"), 12);
@@ -1042,9 +1048,9 @@ START_TEST(test_torn_record)
 	free(buf);
 
 	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &l, &err));
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests"), 2);
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests"), 2);
 	for (int i = 0; i < 2; i++) {
-		row = row_get(ora_ledger_db(l), i + 1);
+		row = row_get(ora_ledger_sqlite_db(l), i + 1);
 		expect_admitted_as(row, i);
 		expect_text(row, "state", "open");
 		sqlite3_finalize(row);
@@ -1181,16 +1187,16 @@ START_TEST(test_log_full)
 	ck_assert_int_eq(e.id, (int64_t)admitted + 1);
 	OK(ora_ledger_commit(l, &err));
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests"), admitted + 1);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests WHERE state = "
+	    query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests"), admitted + 1);
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests WHERE state = "
 	                                             "'settled'"),
 	    7);
 	/* A reason (text a caller may choose) is cut; a role is not. */
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT length(reason) FROM requests WHERE id = 7"),
+	    query_int(ora_ledger_sqlite_db(l), "SELECT length(reason) FROM requests WHERE id = 7"),
 	    ORA_LEDGER_TEXT_MAX);
 	ck_assert_int_eq(
-	    query_int(ora_ledger_db(l), "SELECT length(role) FROM requests WHERE id = 1"),
+	    query_int(ora_ledger_sqlite_db(l), "SELECT length(role) FROM requests WHERE id = 1"),
 	    BIG_STRING);
 	ora_ledger_close(l);
 	free(big);
@@ -1239,7 +1245,7 @@ START_TEST(test_checkpointer)
 	ck_assert_msg(file_size(test_db) > initial + 100 * 1024,
 	    "%s still %lld bytes (from %lld) after %d s: no checkpoint", test_db,
 	    (long long)file_size(test_db), (long long)initial, CHECKPOINT_WAIT_S);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests"), 2000);
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests"), 2000);
 	ora_ledger_close(l);
 }
 END_TEST
@@ -1633,7 +1639,7 @@ START_TEST(test_merge_with_writes_between)
 	OK(ora_ledger_open(test_db, ORA_LEDGER_LOGGED, &lg, &err));
 	merge_case(rw, _i);
 	merge_case(lg, _i);
-	expect_same_requests(ora_ledger_db(rw), ora_ledger_db(lg), clock, _i == 1, 0, INT64_MAX);
+	expect_same_requests(ora_ledger_sqlite_db(rw), ora_ledger_sqlite_db(lg), clock, _i == 1, 0, INT64_MAX);
 	ora_ledger_close(rw);
 	ora_ledger_close(lg);
 }
@@ -1735,14 +1741,14 @@ START_TEST(test_refusals_collapse)
 	ora_ledger_close(l);
 
 	OK(ora_ledger_open(test_db, ORA_LEDGER_READ_ONLY, &l, &err));
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT COUNT(*) FROM requests WHERE uid = 7 "
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT COUNT(*) FROM requests WHERE uid = 7 "
 	                                             "AND outcome = 'rate_limited'"),
 	    (n + 1) * 2);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT SUM(count) FROM requests WHERE uid = 7 "
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT SUM(count) FROM requests WHERE uid = 7 "
 	                                             "AND outcome = 'rate_limited'"),
 	    n + 15 + 1 + n + 2);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT MAX(count) FROM requests"), 15);
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT SUM(count) FROM requests"),
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT MAX(count) FROM requests"), 15);
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT SUM(count) FROM requests"),
 	    n + 15 + 3 + 3 + 1 + n + 2);
 	ora_ledger_close(l);
 }
@@ -1773,8 +1779,8 @@ START_TEST(test_text_cut)
 	OK(ora_ledger_commit(l, &err));
 	snprintf(sql, sizeof(sql), "SELECT length(CAST(model_requested AS BLOB)) + "
 	         "length(CAST(reason AS BLOB)) + length(CAST(client_exe AS BLOB)) FROM requests");
-	ck_assert_int_eq(query_int(ora_ledger_db(l), sql), 3 * (ORA_LEDGER_TEXT_MAX - 1));
-	ck_assert_int_eq(query_int(ora_ledger_db(l), "SELECT length(model_requested) FROM requests"),
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), sql), 3 * (ORA_LEDGER_TEXT_MAX - 1));
+	ck_assert_int_eq(query_int(ora_ledger_sqlite_db(l), "SELECT length(model_requested) FROM requests"),
 	    1 + (ORA_LEDGER_TEXT_MAX - 2) / 2);
 	ora_ledger_close(l);
 }
