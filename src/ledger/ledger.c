@@ -132,6 +132,14 @@ ora_ledger_audit(struct ora_ledger *l, uint32_t uid, const char *user, const cha
 }
 
 int
+ora_ledger_find_generation(struct ora_ledger *l, uint32_t uid, const char *user,
+    const char *generation_id, void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg,
+    int *found, struct ora_error *err)
+{
+	return l->be->find_generation(l, uid, user, generation_id, fn, arg, found, err);
+}
+
+int
 ora_ledger_each_unsettled(struct ora_ledger *l,
     void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg, struct ora_error *err)
 {

@@ -192,6 +192,14 @@ int ora_ledger_reconciled(struct ora_ledger *l, int64_t id, ora_pico cost, const
  * on the ledger's filesystem, every refusal is counted, none recorded. */
 int ora_ledger_refuse(struct ora_ledger *l, struct ora_ledger_entry *e, struct ora_error *err);
 
+/* The newest row of user (uid and name both) with generation_id: fn is
+ * called with it (its strings valid during the call) and *found set to 1;
+ * *found is 0 when the user has no such row. What orad's
+ * GET /api/v1/generation answers from: a user sees only their own. */
+int ora_ledger_find_generation(struct ora_ledger *l, uint32_t uid, const char *user,
+    const char *generation_id, void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg,
+    int *found, struct ora_error *err);
+
 /* Call fn for every row in state 'open' or 'unsettled', oldest first. The
  * strings in the entry are valid during the call only. */
 int ora_ledger_each_unsettled(struct ora_ledger *l,

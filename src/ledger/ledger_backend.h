@@ -44,6 +44,9 @@ struct ledger_backend {
 	int (*each_unsettled)(struct ora_ledger *l,
 	    void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg,
 	    struct ora_error *err);
+	int (*find_generation)(struct ora_ledger *l, uint32_t uid, const char *user,
+	    const char *generation_id, void (*fn)(const struct ora_ledger_entry *e, void *arg),
+	    void *arg, int *found, struct ora_error *err);
 	int (*spent)(struct ora_ledger *l, const char *column, const char *value,
 	    int64_t since_ms, int64_t until_ms, ora_pico *out, struct ora_error *err);
 

@@ -396,6 +396,55 @@ pg_each_unsettled(struct ora_ledger *base,
 	return 0;
 }
 
+/* Generation ids are OpenRouter's, unique across hosts. */
+static int
+pg_find_generation(struct ora_ledger *base, uint32_t uid, const char *user,
+    const char *generation_id, void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg,
+    int *found, struct ora_error *err)
+{
+	struct ledger_pg *l = ledger_pg_of(base);
+	struct pg_ints t = {.n = 0};
+	const char *p[] = {user, pg_int(&t, uid), generation_id};
+	PGresult *res;
+
+	*found = 0;
+	if (ledger_pg_exec(l,
+	        "SELECT id, started_ms, state, model_requested, model_served, provider,"
+	        " prompt_tokens, completion_tokens, reasoning_tokens, cost_pico, estimated, outcome,"
+	        " latency_ms, stream, cost_centre FROM requests WHERE \"user\" = $1 AND uid = $2"
+	        " AND generation_id = $3 ORDER BY started_ms DESC, id DESC LIMIT 1",
+	        3, p, &res, "find a generation", err) != 0)
+		return -1;
+	if (PQntuples(res) == 1) {
+#define TEXT(c) (PQgetisnull(res, 0, c) ? NULL : PQgetvalue(res, 0, c))
+		struct ora_ledger_entry e = {
+		    .id = ledger_pg_int(res, 0, 0),
+		    .started_ms = ledger_pg_int(res, 0, 1),
+		    .state = TEXT(2),
+		    .uid = uid,
+		    .user = user,
+		    .generation_id = generation_id,
+		    .model_requested = TEXT(3),
+		    .model_served = TEXT(4),
+		    .provider = TEXT(5),
+		    .prompt_tokens = ledger_pg_int(res, 0, 6),
+		    .completion_tokens = ledger_pg_int(res, 0, 7),
+		    .reasoning_tokens = ledger_pg_int(res, 0, 8),
+		    .cost = ledger_pg_int(res, 0, 9),
+		    .estimated = (int)ledger_pg_int(res, 0, 10),
+		    .outcome = TEXT(11),
+		    .latency_ms = PQgetisnull(res, 0, 12) ? 0.0 : strtod(PQgetvalue(res, 0, 12), NULL),
+		    .stream = (int)ledger_pg_int(res, 0, 13),
+		    .cost_centre = TEXT(14),
+		};
+#undef TEXT
+		*found = 1;
+		fn(&e, arg);
+	}
+	PQclear(res);
+	return 0;
+}
+
 /* Nothing waits in a local log: every write is in the database when its
  * call returns. */
 static int
@@ -420,6 +469,7 @@ const struct ledger_backend ledger_pg_backend = {
 	.refuse = pg_refuse,
 	.audit = pg_audit,
 	.each_unsettled = pg_each_unsettled,
+	.find_generation = pg_find_generation,
 	.spent = ledger_pg_spent,
 	.unfolded = pg_unfolded,
 	.schema_version = ledger_pg_schema_version,

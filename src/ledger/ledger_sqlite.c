@@ -911,6 +911,59 @@ ledger_sqlite_each_unsettled(struct ledger_sqlite *l,
 	return 0;
 }
 
+/* uid and user both, so the (user, started_ms) index narrows the search
+ * to the user's rows. */
+static int
+ledger_sqlite_find_generation(struct ledger_sqlite *l, uint32_t uid, const char *user,
+    const char *generation_id, void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg,
+    int *found, struct ora_error *err)
+{
+	static const char sql[] =
+	    "SELECT id, started_ms, state, model_requested, model_served, provider, prompt_tokens,"
+	    " completion_tokens, reasoning_tokens, cost_pico, estimated, outcome, latency_ms,"
+	    " stream, cost_centre FROM requests WHERE user = ?1 AND uid = ?2"
+	    " AND generation_id = ?3 ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *s;
+	int rc;
+
+	*found = 0;
+	fold_before_reading(l);
+	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "find a generation");
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)uid);
+	sqlite3_bind_text(s, 3, generation_id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ora_ledger_entry e = {
+			.id = sqlite3_column_int64(s, 0),
+			.started_ms = sqlite3_column_int64(s, 1),
+			.state = col_text(s, 2),
+			.uid = uid,
+			.user = user,
+			.generation_id = generation_id,
+			.model_requested = col_text(s, 3),
+			.model_served = col_text(s, 4),
+			.provider = col_text(s, 5),
+			.prompt_tokens = sqlite3_column_int64(s, 6),
+			.completion_tokens = sqlite3_column_int64(s, 7),
+			.reasoning_tokens = sqlite3_column_int64(s, 8),
+			.cost = sqlite3_column_int64(s, 9),
+			.estimated = sqlite3_column_int(s, 10),
+			.outcome = col_text(s, 11),
+			.latency_ms = sqlite3_column_double(s, 12),
+			.stream = sqlite3_column_int(s, 13),
+			.cost_centre = col_text(s, 14),
+		};
+		*found = 1;
+		fn(&e, arg);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return ledger_db_error(l, err, "find a generation");
+	return 0;
+}
+
 static int
 ledger_sqlite_spent(struct ledger_sqlite *l, const char *column, const char *value, int64_t since_ms,
     int64_t until_ms, ora_pico *out, struct ora_error *err)
@@ -1181,6 +1234,15 @@ op_each_unsettled(struct ora_ledger *l, void (*fn)(const struct ora_ledger_entry
 }
 
 static int
+op_find_generation(struct ora_ledger *l, uint32_t uid, const char *user,
+    const char *generation_id, void (*fn)(const struct ora_ledger_entry *e, void *arg), void *arg,
+    int *found, struct ora_error *err)
+{
+	return ledger_sqlite_find_generation(
+	    ledger_sqlite_of(l), uid, user, generation_id, fn, arg, found, err);
+}
+
+static int
 op_spent(struct ora_ledger *l, const char *column, const char *value, int64_t since_ms,
     int64_t until_ms, ora_pico *out, struct ora_error *err)
 {
@@ -1229,6 +1291,7 @@ const struct ledger_backend ledger_sqlite_backend = {
 	.refuse = op_refuse,
 	.audit = op_audit,
 	.each_unsettled = op_each_unsettled,
+	.find_generation = op_find_generation,
 	.spent = op_spent,
 	.unfolded = op_unfolded,
 	.schema_version = op_schema_version,

@@ -35,6 +35,7 @@
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
 #include "oractl/http.h"
+#include "oractl/ledger_target.h"
 #include "oractl/mgmt.h"
 #include "oractl/oractl.h"
 
@@ -168,18 +169,24 @@ drift_cell(ora_pico upstream, ora_pico ledger, char *out)
 	return 1;
 }
 
+/* The ledger the configuration names (the host's SQLite file, or the
+ * shared PostgreSQL ledger), or NULL with the reason in note. */
 static struct ora_ledger *
 ledger_open(const struct ora_conf *conf, char *note, size_t size)
 {
-	char *path = ora_xasprintf("%s/%s", conf->daemon.state_dir, ORA_LEDGER_FILE);
+	struct ora_ledger_target t;
 	struct ora_ledger *l = NULL;
 	struct ora_error err;
 
-	if (access(path, F_OK) != 0)
-		snprintf(note, size, "no ledger at %s yet", path);
-	else if (ora_ledger_open(path, ORA_LEDGER_READ_ONLY, &l, &err) != 0)
+	if (oractl_ledger_target_conf(conf, &t, &err) != 0) {
 		snprintf(note, size, "%s", err.msg);
-	free(path);
+		return NULL;
+	}
+	if (t.kind == ORA_LEDGER_SQLITE && access(t.path, F_OK) != 0)
+		snprintf(note, size, "no ledger at %s yet", t.path);
+	else if (ora_ledger_open_target(&t, ORA_LEDGER_READ_ONLY, &l, &err) != 0)
+		snprintf(note, size, "%s", err.msg);
+	oractl_ledger_target_clear(&t);
 	return l;
 }
 

@@ -7,12 +7,12 @@
 #include "config.h"
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <time.h>
 #include <stdio.h>
 
 #include "admit/admit.h"
+#include "common/log.h"
 #include "common/money.h"
 #include "common/period.h"
 #include "config/policy.h"
@@ -262,67 +262,48 @@ out:
 
 #define GENERATION_ID_MAX 128 /* OpenRouter's are some 35 bytes */
 
-/* The caller's own ledger row for a generation, newest first; uid and user
- * both, so the (user, started_ms) index narrows the search to their rows. */
-static const char generation_sql[] =
-    "SELECT model_served, model_requested, provider, prompt_tokens, completion_tokens,"
-    " reasoning_tokens, cost_pico, estimated, outcome, state, started_ms, latency_ms, stream,"
-    " cost_centre FROM requests WHERE user = ?1 AND uid = ?2 AND generation_id = ?3"
-    " ORDER BY id DESC LIMIT 1";
-
-static struct json_object *
-column_string(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s != NULL ? json_object_new_string((const char *)s) : NULL;
-}
-
 /* OpenRouter's /generation shape (the fields the ledger holds), with
- * ora's "estimated" and "cost_centre". */
-static struct json_object *
-generation_json(sqlite3_stmt *st, const char *id)
+ * ora's "estimated" and "cost_centre"; NULL until the row is settled. */
+static void
+generation_json(const struct ora_ledger_entry *e, void *arg)
 {
-	struct json_object *root = json_object_new_object(), *g = json_object_new_object();
-	const unsigned char *outcome = sqlite3_column_text(st, 8);
-	ora_pico cost = sqlite3_column_int64(st, 6);
+	struct json_object **out = arg, *root, *g;
 	char text[ORA_MONEY_TEXT_MAX];
 
-	ora_money_format(cost, text, sizeof(text));
-	json_object_object_add(g, "id", json_object_new_string(id));
-	json_object_object_add(
-	    g, "model", column_string(st, sqlite3_column_type(st, 0) != SQLITE_NULL ? 0 : 1));
-	json_object_object_add(g, "provider_name", column_string(st, 2));
-	json_object_object_add(
-	    g, "tokens_prompt", json_object_new_int64(sqlite3_column_int64(st, 3)));
-	json_object_object_add(
-	    g, "tokens_completion", json_object_new_int64(sqlite3_column_int64(st, 4)));
-	json_object_object_add(
-	    g, "native_tokens_reasoning", json_object_new_int64(sqlite3_column_int64(st, 5)));
-	json_object_object_add(
-	    g, "total_cost", json_object_new_double_s((double)cost / 1e12, text));
-	json_object_object_add(g, "estimated", json_object_new_boolean(sqlite3_column_int(st, 7)));
+	if (e->state == NULL || strcmp(e->state, "settled") != 0)
+		return;
+	root = json_object_new_object();
+	g = json_object_new_object();
+	ora_money_format(e->cost, text, sizeof(text));
+	json_object_object_add(g, "id", json_object_new_string(e->generation_id));
+	json_object_object_add(g, "model",
+	    json_object_new_string(e->model_served != NULL ? e->model_served
+	                           : e->model_requested != NULL ? e->model_requested : ""));
+	json_object_object_add(g, "provider_name",
+	    e->provider != NULL ? json_object_new_string(e->provider) : NULL);
+	json_object_object_add(g, "tokens_prompt", json_object_new_int64(e->prompt_tokens));
+	json_object_object_add(g, "tokens_completion", json_object_new_int64(e->completion_tokens));
+	json_object_object_add(g, "native_tokens_reasoning", json_object_new_int64(e->reasoning_tokens));
+	json_object_object_add(g, "total_cost", json_object_new_double_s((double)e->cost / 1e12, text));
+	json_object_object_add(g, "estimated", json_object_new_boolean(e->estimated));
 	json_object_object_add(g, "cancelled",
-	    json_object_new_boolean(
-	        outcome != NULL && strcmp((const char *)outcome, "client_gone") == 0));
-	json_object_object_add(g, "streamed", json_object_new_boolean(sqlite3_column_int(st, 12)));
-	json_object_object_add(
-	    g, "created_at", iso_time((time_t)(sqlite3_column_int64(st, 10) / 1000)));
-	json_object_object_add(
-	    g, "latency", json_object_new_int64((int64_t)sqlite3_column_double(st, 11)));
-	json_object_object_add(g, "cost_centre", column_string(st, 13));
+	    json_object_new_boolean(e->outcome != NULL && strcmp(e->outcome, "client_gone") == 0));
+	json_object_object_add(g, "streamed", json_object_new_boolean(e->stream));
+	json_object_object_add(g, "created_at", iso_time((time_t)(e->started_ms / 1000)));
+	json_object_object_add(g, "latency", json_object_new_int64((int64_t)e->latency_ms));
+	json_object_object_add(g, "cost_centre",
+	    e->cost_centre != NULL ? json_object_new_string(e->cost_centre) : NULL);
 	json_object_object_add(root, "data", g);
-	return root;
+	*out = root;
 }
 
 void
 info_generation(struct orad *d, struct http_req *req, const struct orad_caller *caller)
 {
 	char id[GENERATION_ID_MAX];
-	sqlite3_stmt *st = NULL;
-	struct json_object *root;
-	const unsigned char *state;
-	int rc;
+	struct json_object *root = NULL;
+	struct ora_error err = { "" };
+	int found;
 
 	if (http_req_query(req, "id", id, sizeof(id)) != 1 || id[0] == '\0') {
 		reply_error(req, 400, ORA_ERR_BAD_REQUEST,
@@ -336,31 +317,21 @@ info_generation(struct orad *d, struct http_req *req, const struct orad_caller *
 		    "known");
 		return;
 	}
-	if (sqlite3_prepare_v2(
-	        (sqlite3 *)ora_ledger_db(d->ledger), generation_sql, -1, &st, NULL) != SQLITE_OK) {
+	if (ora_ledger_find_generation(d->ledger, (uint32_t)caller->id.uid, caller->id.user, id,
+	        generation_json, &root, &found, &err) != 0) {
+		ora_log_error("generation lookup: %s", err.msg);
 		reply_error(req, 500, ORA_ERR_INTERNAL, "cannot read the ledger");
-		return;
-	}
-	sqlite3_bind_text(st, 1, caller->id.user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)caller->id.uid);
-	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	state = rc == SQLITE_ROW ? sqlite3_column_text(st, 9) : NULL;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		reply_error(req, 500, ORA_ERR_INTERNAL, "cannot read the ledger");
-	} else if (rc == SQLITE_DONE) {
+	} else if (!found) {
 		/* Another user's generation is answered the same: not yours. */
 		reply_error(
 		    req, 404, ORA_ERR_NOT_FOUND, "no request of yours has generation id %s", id);
-	} else if (state == NULL || strcmp((const char *)state, "settled") != 0) {
+	} else if (root == NULL) {
 		/* As OpenRouter does for a generation that just ended. */
 		http_reply_add_header(req, "Retry-After", "1");
 		reply_error(req, 404, ORA_ERR_NOT_FOUND,
 		    "the cost of generation %s is not known yet; ask again in a few seconds", id);
 	} else {
-		root = generation_json(st, id);
 		reply_json(req, 200, root);
 		json_object_put(root);
 	}
-	sqlite3_finalize(st);
 }
