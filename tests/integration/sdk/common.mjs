@@ -14,12 +14,17 @@ export function answer(text, usage) {
   console.log("USAGE " + JSON.stringify(usage ?? null));
 }
 
-export function fail(e) {
+// errorLine: "ERROR <class> <status> <type> <json message>" for a failure.
+export function errorLine(e) {
   const type = e?.error?.error?.type ?? e?.error?.type ?? e?.type ?? "-";
-  console.log(
+  return (
     `ERROR ${e?.constructor?.name ?? "Error"} ${e?.status ?? "-"} ${type} ` +
-      JSON.stringify(String(e?.message ?? e)),
+    JSON.stringify(String(e?.message ?? e))
   );
+}
+
+export function fail(e) {
+  console.log(errorLine(e));
   process.exit(2);
 }
 
