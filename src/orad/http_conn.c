@@ -25,6 +25,7 @@
 #include "orad/reply.h"
 #include "orad/tcpident.h"
 #include "orad/whois.h"
+#include "orad/wire.h"
 
 enum conn_state {
 	C_HEAD,    /* reading a head (or idle between requests) */
@@ -102,12 +103,14 @@ dconf(const struct http_server *s)
 	return &s->d->conf->daemon;
 }
 
-/* The bytes of an error answer that closes the connection. */
+/* The bytes of an error answer that closes the connection, in w's shape
+ * (NULL: chat completions', the shape of every path that is not a wire). */
 static void
-put_error(struct evbuffer *out, int status, const char *type, const char *message)
+put_error(struct evbuffer *out, const struct orad_wire *w, int status, const char *type,
+    const char *message)
 {
 	size_t len;
-	char *body = reply_error_body(status, type, message, &len);
+	char *body = (w != NULL ? w->error_body : reply_error_body)(status, type, message, &len);
 
 	evbuffer_add_printf(out,
 	    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
@@ -281,6 +284,28 @@ flush(struct http_conn *c)
 	}
 }
 
+/* The wire shape of the path the refused request names, once its request
+ * line has arrived (split by the parser, or still raw in the head being
+ * read); NULL before that or for a path that is not a wire. */
+static const struct orad_wire *
+door_wire(const struct http_parser *p)
+{
+	const char *path = p->target, *end;
+
+	if (path == NULL) {
+		const char *line_end = p->head != NULL ? memchr(p->head, '\n', p->head_len) : NULL;
+		if (line_end == NULL || (path = memchr(p->head, ' ', (size_t)(line_end - p->head))) == NULL)
+			return NULL;
+		path++;
+		if ((end = memchr(path, ' ', (size_t)(line_end - path))) == NULL)
+			return NULL;
+	} else {
+		end = path + strlen(path);
+	}
+	const char *q = memchr(path, '?', (size_t)(end - path));
+	return wire_find(path, (size_t)((q != NULL ? q : end) - path));
+}
+
 /* Answer an error from the door itself (no handler involved) and close. */
 static void
 conn_refuse(struct http_conn *c, int status, const char *type, const char *fmt, ...)
@@ -300,7 +325,7 @@ conn_refuse(struct http_conn *c, int status, const char *type, const char *fmt, 
 		free(c->req);
 		c->req = NULL;
 	}
-	put_error(c->out, status, type, message);
+	put_error(c->out, door_wire(&c->parser), status, type, message);
 	c->state = C_CLOSING;
 	c->refused = 1;
 	event_del(c->ev_read);
@@ -623,7 +648,9 @@ refuse_at_accept(struct http_server *s, int fd, int status, const char *type, co
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	put_error(out, status, type, message);
+	/* Before a byte is read the path, and so the wire, is unknown: chat
+	 * completions' shape, which every client reads as an HTTP status. */
+	put_error(out, NULL, status, type, message);
 	evbuffer_write(out, fd);
 	evbuffer_free(out);
 	linger_or_close(s, fd);

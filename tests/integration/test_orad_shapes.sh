@@ -212,4 +212,43 @@ check "responses: a stalled stream ends with the Responses error event" \
 settled_all() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state NOT IN ('settled','refused')")" = 0 ]; }
 check "every row settled, the stalled streams reconciled" wait_until 10 settled_all
 check "  ... and the ledger equals the mock's billing" mock_vs_ledger
+# ---- refusals at the door, before any handler, in the path's shape ----
+# door PATH HEADER: send a request head with one more header line (and no
+# body) straight to orad's socket; the status line and the body of its
+# answer go to $T/door.
+door() {
+	"$PY3" - "$SOCK" "$1" "$2" >"$T/door" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s\r\n\r\n"
+           % (sys.argv[2], sys.argv[3])).encode())
+data = b""
+while (b := s.recv(65536)):
+    data += b
+head, _, body = data.decode().partition("\r\n\r\n")
+print(head.split("\r\n")[0])
+print(body)
+PY
+}
+door_body() { sed 1d "$T/door" | "$PY3" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+n=$(mock_requests)
+door /api/v1/messages 'Content-Length: 999999999'
+check "messages: a body over daemon.max_body_bytes is 413 at the door" grep -q '^HTTP/1.1 413' "$T/door"
+check "  ... in Anthropic's error shape" \
+	[ "$(door_body 'd["type"], d["error"]["type"]')" = "error request_too_large" ]
+door '/v1/messages?beta=true' 'Content-Length: 999999999'
+check "  ... also at /v1/messages with a query" \
+	[ "$(door_body 'd["type"], d["error"]["type"]')" = "error request_too_large" ]
+door /api/v1/responses 'Content-Length: 999999999'
+check "responses: the same 413 in the Responses shape (OpenRouter's error object)" \
+	[ "$(door_body 'd["error"]["type"]')" = too_large ]
+door /api/v1/messages "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)"
+check "messages: a head over daemon.max_header_bytes is 431" grep -q '^HTTP/1.1 431' "$T/door"
+check "  ... in Anthropic's error shape" \
+	[ "$(door_body 'd["type"], d["error"]["type"]')" = "error request_too_large" ]
+door /api/v1/chat/completions 'Content-Length: 999999999'
+check "chat completions keeps its own shape for the same 413" \
+	[ "$(door_body 'd["error"]["type"]')" = too_large ]
+check "  ... and none of these reached the upstream" [ "$(mock_requests)" = "$n" ]
 finish
