@@ -25,6 +25,7 @@ orad_SOURCES = \
 	src/orad/journal.c src/orad/journal.h \
 	src/orad/catalog.c src/orad/catalog.h \
 	src/orad/upstream.c src/orad/upstream.h \
+	src/orad/upstream_api.h src/orad/upstream_openrouter.c \
 	src/orad/sandbox.c src/orad/sandbox.h
 orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCURL_CFLAGS) $(JSONC_CFLAGS) \
 	$(SODIUM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(LIBSECCOMP_CFLAGS)

@@ -16,6 +16,7 @@
 #include "orad/orad.h"
 #include "orad/reconcile.h"
 #include "orad/upstream.h"
+#include "orad/upstream_api.h"
 
 #define GENERATION_MAX_BYTES (1024 * 1024)
 
@@ -102,39 +103,18 @@ finish(struct orad_reconciler *r, struct item *it, ora_pico cost, const char *co
 	item_free(it);
 }
 
-static int64_t
-get_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int))
-		return json_object_get_int64(v);
-	return 0;
-}
-
 /* 0 if the answer held the generation's cost. */
 static int
 take_answer(struct orad_reconciler *r, struct item *it)
 {
-	struct json_object *root = json_tokener_parse(it->body != NULL ? it->body : ""), *data, *cost, *model;
-	ora_pico pico;
-	int rc = -1;
+	struct upstream_generation g;
 
-	if (root != NULL && json_object_object_get_ex(root, "data", &data) &&
-	    json_object_object_get_ex(data, "total_cost", &cost) &&
-	    (json_object_is_type(cost, json_type_double) || json_object_is_type(cost, json_type_int)) &&
-	    ora_money_parse(json_object_get_string(cost), &pico) == 0) {
-		char text[ORA_MONEY_TEXT_MAX];
-		ora_strlcpy(text, json_object_get_string(cost), sizeof(text));
-		model = NULL;
-		json_object_object_get_ex(data, "model", &model);
-		finish(r, it, pico, text, get_int(data, "tokens_prompt"), get_int(data, "tokens_completion"),
-		    get_int(data, "native_tokens_reasoning"),
-		    model != NULL ? json_object_get_string(model) : NULL, 0, NULL);
-		rc = 0;
-	}
-	json_object_put(root);
-	return rc;
+	if (upstream_api()->generation_parse(it->body != NULL ? it->body : "", &g) != 0)
+		return -1;
+	finish(r, it, g.cost, g.cost_text, g.tokens_prompt, g.tokens_completion, g.tokens_reasoning,
+	    g.model, 0, NULL);
+	upstream_generation_clear(&g);
+	return 0;
 }
 
 static void
@@ -196,8 +176,8 @@ lookup(struct orad_reconciler *r, struct item *it)
 	char *url;
 	struct ora_error err;
 
-	if (strspn(it->generation_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
-	    strlen(it->generation_id) || it->generation_id[0] == '\0') {
+	url = upstream_api()->generation_url(conf->upstream.base_url, it->generation_id);
+	if (url == NULL) {
 		finish(r, it, it->reserved, NULL, 0, 0, 0, NULL, 1,
 		    "cost unknown: the upstream's generation id is not one we can look up");
 		return;
@@ -206,10 +186,10 @@ lookup(struct orad_reconciler *r, struct item *it)
 		/* The key was removed by a reload: nobody can ask any more. */
 		finish(r, it, it->reserved, NULL, 0, 0, 0, NULL, 1,
 		    "cost unknown: the key that paid is no longer configured");
+		free(url);
 		return;
 	}
 	auth = ora_keyring_auth_header(r->d->keys, it->key_name);
-	url = ora_xasprintf("%s/generation?id=%s", conf->upstream.base_url, it->generation_id);
 	const char *headers[] = { auth, "Accept: application/json" };
 	struct upstream_request req = {
 		.method = "GET", .url = url, .headers = headers, .n_headers = 2,

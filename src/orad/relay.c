@@ -30,9 +30,12 @@
 #include "orad/settle.h"
 #include "orad/reply.h"
 #include "orad/upstream.h"
+#include "orad/upstream_api.h"
 #include "orad/wire.h"
 
 #define RELAY_MAX_HEADERS 8
+/* The key, Content-Type, Accept and the attribution. */
+_Static_assert(3 + UPSTREAM_API_MAX_ATTRIBUTION <= RELAY_MAX_HEADERS, "room for every header");
 #define RELAY_BACKOFF_INITIAL_MS 250L
 #define RELAY_BACKOFF_MAX_MS 8000L
 
@@ -267,31 +270,6 @@ finish_failed(struct orad_exchange *x, int curl_code, const char *message, enum 
 	}
 }
 
-/* Statuses OpenRouter uses for "try again": rate limited, provider down,
- * timeouts at the edge, overloaded. */
-static int
-retryable_status(long status)
-{
-	return status == 429 || status == 502 || status == 503 || status == 524 || status == 529;
-}
-
-/* How long the upstream asked us to wait, in ms (0: it did not say). */
-static long
-asked_wait_ms(const struct upstream_headers *h)
-{
-	unsigned long v;
-	long wait = 0;
-
-	if (h->retry_after[0] && ora_parse_ulong(h->retry_after, 86400, &v) == 0)
-		wait = (long)v * 1000;
-	if (h->ratelimit_reset[0] && ora_parse_ulong(h->ratelimit_reset, (unsigned long)-1, &v) == 0) {
-		long until = (long)((int64_t)v - ora_wall_ms());
-		if (until > wait)
-			wait = until;
-	}
-	return wait;
-}
-
 /* Milliseconds to wait before another attempt, or -1 for no retry. Only
  * while the client has seen nothing, and never when the upstream may be
  * generating (and billing) a non-stream answer it will finish anyway. */
@@ -307,7 +285,7 @@ retry_delay_ms(struct orad_exchange *x, int curl_code, enum ending ending, int c
 	if (ending == END_CURL && curl_code == 0)
 		/* A status that names a generation may have been billed for
 		 * it: another attempt would bill again. */
-		retry = retryable_status(x->status) && x->usage.generation_id[0] == '\0';
+		retry = upstream_api()->retryable(x->status) && x->usage.generation_id[0] == '\0';
 	else if (!connected)
 		retry = 1; /* the request never reached the upstream */
 	else
@@ -322,7 +300,7 @@ retry_delay_ms(struct orad_exchange *x, int curl_code, enum ending ending, int c
 	if (delay > RELAY_BACKOFF_MAX_MS)
 		delay = RELAY_BACKOFF_MAX_MS;
 	delay = delay / 2 + (long)(randombytes_uniform((uint32_t)(delay / 2 + 1)));
-	if ((asked = asked_wait_ms(&x->h)) > delay)
+	if ((asked = upstream_api()->asked_wait_ms(&x->h)) > delay)
 		delay = asked;
 	if ((int64_t)(ora_now_us() / 1000) + delay > (int64_t)(x->started_us / 1000) + up->retry_deadline * 1000)
 		return -1;
@@ -464,31 +442,33 @@ on_phase_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 /* The upstream request: the cost centre's key (a header line kept in locked
- * memory by the keyring), the attribution headers, the rewritten body. */
+ * memory by the keyring), the upstream API's attribution headers, the
+ * rewritten body, to where the API serves this wire. */
 static int
 start_transfer(struct orad_exchange *x, struct ora_error *err)
 {
 	static const struct upstream_callbacks cb = { on_headers, on_data, on_done };
+	const struct orad_upstream_api *api = upstream_api();
 	const struct ora_conf *conf = x->caller.conf;
 	const char *title = x->centre->title != NULL ? x->centre->title : conf->upstream.title;
 	const char *auth = ora_keyring_auth_header(x->d->keys, x->centre->key);
+	const char *path = api->wire_path(x->wire);
 	const char *headers[RELAY_MAX_HEADERS];
-	char *referer = NULL, *xtitle = NULL, *ortitle = NULL, *url;
-	size_t n = 0;
+	char *attribution[UPSTREAM_API_MAX_ATTRIBUTION], *url;
+	size_t n = 0, n_attr;
 
 	if (auth == NULL)
 		return ora_error_set(err, "no key %s for cost centre %s", x->centre->key, x->centre->name);
+	if (path == NULL)
+		return ora_error_set(err, "the %s upstream does not serve %s requests", api->name, x->wire->name);
 	headers[n++] = auth;
 	headers[n++] = "Content-Type: application/json";
 	if (x->stream)
 		headers[n++] = "Accept: text/event-stream";
-	if (conf->upstream.referer != NULL)
-		headers[n++] = referer = ora_xasprintf("HTTP-Referer: %s", conf->upstream.referer);
-	if (title != NULL) {
-		headers[n++] = xtitle = ora_xasprintf("X-Title: %s", title);
-		headers[n++] = ortitle = ora_xasprintf("X-OpenRouter-Title: %s", title);
-	}
-	url = ora_xasprintf("%s%s", conf->upstream.base_url, x->wire->upstream_path);
+	n_attr = api->attribution(conf->upstream.referer, title, attribution);
+	for (size_t i = 0; i < n_attr; i++)
+		headers[n++] = attribution[i];
+	url = ora_xasprintf("%s%s", conf->upstream.base_url, path);
 	struct upstream_request r = {
 		.method = "POST", .url = url, .headers = headers, .n_headers = n,
 		.body = x->upstream_body, .body_len = x->upstream_body_len,
@@ -501,9 +481,8 @@ start_transfer(struct orad_exchange *x, struct ora_error *err)
 	x->xfer = upstream_start(x->d->upstream, &r, &cb, x, err);
 	if (x->xfer != NULL)
 		arm_phase(x, PHASE_FIRST_BYTE);
-	free(referer);
-	free(xtitle);
-	free(ortitle);
+	for (size_t i = 0; i < n_attr; i++)
+		free(attribution[i]);
 	free(url);
 	return x->xfer != NULL ? 0 : -1;
 }

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "orad/upstream.h"
+#include "orad/upstream_api.h"
 
 #define UPSTREAM_SPARE_HANDLES 64
 
@@ -227,6 +228,7 @@ static size_t
 curl_header_cb(char *line, size_t size, size_t nitems, void *arg)
 {
 	struct upstream_xfer *x = arg;
+	const struct orad_upstream_api *api = upstream_api();
 	size_t len = size * nitems;
 	const char *v;
 	size_t vlen;
@@ -251,13 +253,13 @@ curl_header_cb(char *line, size_t size, size_t nitems, void *arg)
 		copy_header_value(x->h.content_type, sizeof(x->h.content_type), v, vlen);
 	else if (header_is(line, len, "Retry-After", &v, &vlen))
 		copy_header_value(x->h.retry_after, sizeof(x->h.retry_after), v, vlen);
-	else if (header_is(line, len, "X-Generation-Id", &v, &vlen))
+	else if (header_is(line, len, api->generation_id_header, &v, &vlen))
 		copy_header_value(x->h.generation_id, sizeof(x->h.generation_id), v, vlen);
-	else if (header_is(line, len, "X-RateLimit-Limit", &v, &vlen))
+	else if (header_is(line, len, api->ratelimit_limit_header, &v, &vlen))
 		copy_header_value(x->h.ratelimit_limit, sizeof(x->h.ratelimit_limit), v, vlen);
-	else if (header_is(line, len, "X-RateLimit-Remaining", &v, &vlen))
+	else if (header_is(line, len, api->ratelimit_remaining_header, &v, &vlen))
 		copy_header_value(x->h.ratelimit_remaining, sizeof(x->h.ratelimit_remaining), v, vlen);
-	else if (header_is(line, len, "X-RateLimit-Reset", &v, &vlen))
+	else if (header_is(line, len, api->ratelimit_reset_header, &v, &vlen))
 		copy_header_value(x->h.ratelimit_reset, sizeof(x->h.ratelimit_reset), v, vlen);
 	return len;
 }

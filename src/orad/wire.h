@@ -5,12 +5,14 @@
  * Messages, OpenAI Responses). Admission (src/admit/), the exchange, the
  * relay, budgets and the ledger are the same code for every shape; a
  * shape only says where it is served, which admission table it goes
- * through, where it goes upstream, how its answers and stream events are
+ * through, how its answers and stream events are
  * read for usage, and how orad's own errors are written in it so that the
  * clients that speak it show them.
  *
  * One file per shape (wire_chat.c, wire_messages.c, wire_responses.c); a
- * fourth is one new file and one line in wire.c's list.
+ * fourth is one new file and one line in wire.c's list, and its path in
+ * the upstream API's table (upstream_api.h), which holds everything
+ * particular to OpenRouter.
  */
 #ifndef ORAD_WIRE_H
 #define ORAD_WIRE_H
@@ -27,7 +29,6 @@ struct orad_wire {
 	const char *name;                   /* for logs: "chat", "messages" */
 	const char *const *paths;           /* served at, NULL-terminated */
 	const struct admit_shape *admit;    /* admission's table for the body */
-	const char *upstream_path;          /* after upstream.base_url */
 
 	/* What an answer says about itself: a whole non-stream body (0 when
 	 * it was a JSON object), and one stream event (its event: name, ""

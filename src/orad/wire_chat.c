@@ -44,7 +44,6 @@ const struct orad_wire wire_chat = {
 	.name = "chat",
 	.paths = chat_paths,
 	.admit = &admit_shape_chat,
-	.upstream_path = "/chat/completions",
 	.usage_body = usage_parse_body,
 	.usage_event = usage_chat_event,
 	.error_body = reply_error_body,

@@ -28,7 +28,6 @@ const struct orad_wire wire_messages = {
 	.name = "messages",
 	.paths = messages_paths,
 	.admit = &admit_shape_messages,
-	.upstream_path = "/messages",
 	.usage_body = usage_messages_body,
 	.usage_event = usage_messages_event,
 	.error_body = error_anthropic_body,

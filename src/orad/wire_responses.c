@@ -48,7 +48,6 @@ const struct orad_wire wire_responses = {
 	.name = "responses",
 	.paths = responses_paths,
 	.admit = &admit_shape_responses,
-	.upstream_path = "/responses",
 	.usage_body = usage_responses_body,
 	.usage_event = usage_responses_event,
 	.error_body = reply_error_body,
