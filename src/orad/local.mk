@@ -62,3 +62,10 @@ tests_unit_check_error_anthropic_SOURCES = tests/unit/check_main.c \
 	tests/unit/check_error_anthropic.c src/orad/error_anthropic.c src/orad/error_anthropic.h
 tests_unit_check_error_anthropic_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_error_anthropic_LDADD = $(CHECK_LIBS_ALL)
+
+check_PROGRAMS += tests/unit/check_upstream_api
+TESTS += tests/unit/check_upstream_api
+tests_unit_check_upstream_api_SOURCES = tests/unit/check_main.c \
+	tests/unit/check_upstream_api.c src/orad/upstream_openrouter.c src/orad/upstream_api.h
+tests_unit_check_upstream_api_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_upstream_api_LDADD = $(CHECK_LIBS_ALL)
