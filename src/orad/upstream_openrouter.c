@@ -1,10 +1,10 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
- * upstream_openrouter.c: OpenRouter's API (see upstream_api.h and
- * /work/shared/openrouter-api.md's facts, kept in doc/design.md): one
- * endpoint per wire under /api/v1, HTTP-Referer and X-Title (and its newer
- * name X-OpenRouter-Title) for attribution, X-Generation-Id on every
- * answer, and GET /generation?id= for the cost once it is known.
+ * upstream_openrouter.c: OpenRouter's API (see upstream_api.h, and
+ * doc/design.md, "Wire shapes"): one endpoint per wire under /api/v1,
+ * HTTP-Referer and X-Title (and its newer name X-OpenRouter-Title) for
+ * attribution, X-Generation-Id on every answer, and GET /generation?id=
+ * for the cost once it is known.
  */
 #include "config.h"
 
