@@ -1,6 +1,8 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
- * upstream.h: HTTP transfers to OpenRouter, driven by orad's event loop.
+ * upstream.h: HTTP transfers to the upstream (OpenRouter), driven by orad's
+ * event loop. What is particular to its API (paths, headers, retries,
+ * /generation) is in upstream_api.h.
  *
  * One libcurl multi handle serves every transfer, so connections to the
  * upstream are kept alive and reused (HTTP/2 where offered) and a request
