@@ -247,6 +247,10 @@ door /api/v1/messages "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)"
 check "messages: a head over daemon.max_header_bytes is 431" grep -q '^HTTP/1.1 431' "$T/door"
 check "  ... in Anthropic's error shape" \
 	[ "$(door_body 'd["type"], d["error"]["type"]')" = "error request_too_large" ]
+door /api/v1/messages 'Content-Length: lots'
+check "messages: a head the parser refuses is 400" grep -q '^HTTP/1.1 400' "$T/door"
+check "  ... in Anthropic's error shape" \
+	[ "$(door_body 'd["type"], d["error"]["type"]')" = "error invalid_request_error" ]
 door /api/v1/chat/completions 'Content-Length: 999999999'
 check "chat completions keeps its own shape for the same 413" \
 	[ "$(door_body 'd["error"]["type"]')" = too_large ]
