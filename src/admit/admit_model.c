@@ -113,16 +113,18 @@ admit_check_model_id(struct admit_ctx *ctx, const char *field, struct json_objec
 	id = json_object_get_string(v);
 	/* Aliases are looked up by the whole string only. */
 	if ((size_t)json_object_get_string_len(v) == strlen(id) &&
-	    (target = ora_conf_alias(ctx->c->conf, id)) != NULL)
+	    (target = ora_conf_alias(ctx->c->conf, id)) != NULL) {
 		id = target; /* an alias never reaches what the role does not allow */
-	else if (!admit_model_id_valid(id, (size_t)json_object_get_string_len(v), &why))
+		if (!admit_model_id_valid(id, strlen(id), &why))
+			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
+			    "\"%s\" names '%.*s', which is not a model id: %s", field,
+			    ADMIT_MODEL_ID_MAX, id, why);
+	} else if (!admit_model_id_valid(id, (size_t)json_object_get_string_len(v), &why)) {
+		/* Checked once: valid, it is also valid at strlen (no NUL). */
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 		    "\"%s\" names '%.*s', which is not a model id: %s", field,
 		    ADMIT_MODEL_ID_MAX, id, why);
-	if (!admit_model_id_valid(id, strlen(id), &why))
-		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-		    "\"%s\" names '%.*s', which is not a model id: %s", field,
-		    ADMIT_MODEL_ID_MAX, id, why);
+	}
 	if (!admit_model_allowed(ctx, id)) {
 		admit_describe_allowed(ctx, allowed, sizeof(allowed));
 		return admit_refuse(ctx, 403, ORA_ERR_MODEL_NOT_ALLOWED,

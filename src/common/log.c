@@ -143,41 +143,69 @@ ora_log_refusal(unsigned uid, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Longest program name put in a line (names are a few letters). */
+#define LOG_IDENT_MAX 64
+
 static void
 log_line(enum ora_log_level level, const char *fmt, va_list ap)
 {
 	static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char raw[ORA_LOG_LINE_MAX], line[ORA_LOG_LINE_MAX];
+	char raw[ORA_LOG_LINE_MAX];
 
 	if (level > log_state.level)
 		return;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* Every line is escaped here, once, so that no caller can let a
 	 * newline (or a terminal escape) that a user sent forge a line. */
-	ora_log_escape(line, sizeof(line), raw);
-
 	if (!log_state.to_stderr) {
+		char line[ORA_LOG_LINE_MAX];
+
+		ora_log_escape(line, sizeof(line), raw);
 		syslog(syslog_prio[level], "%s", line);
 		return;
 	}
+	/* The second's stamp is kept (per thread: the ledger's checkpointer
+	 * logs too): gmtime_r and strftime for every line cost more than the
+	 * rest of the prefix. */
+	static _Thread_local time_t stamp_sec = -1;
+	static _Thread_local char stamp[32];
+	static _Thread_local size_t stamp_len;
 	struct timespec ts;
-	struct tm tm;
-	char stamp[32];
 	char out[ORA_LOG_LINE_MAX + 128];
-	int n;
+	size_t n, ident_len = strlen(log_state.ident), level_len = strlen(level_names[level]);
+	long ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	/* Formatted here and written with one fwrite: fprintf to the
-	 * unbuffered stderr went through stdio's byte-wise helper buffer. */
-	n = snprintf(out, sizeof(out), "%s.%03ldZ %s[%s]: %s\n", stamp, ts.tv_nsec / 1000000,
-	    log_state.ident, level_names[level], line);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(out)) {
-		n = (int)sizeof(out) - 1;
-		out[n - 1] = '\n';
+	if (ts.tv_sec != stamp_sec) {
+		struct tm tm;
+
+		gmtime_r(&ts.tv_sec, &tm);
+		stamp_len = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		stamp_sec = ts.tv_sec;
 	}
-	fwrite(out, 1, (size_t)n, stderr);
+	/* "<stamp>.<ms>Z <ident>[<level>]: <line>\n", put together a run at a
+	 * time: snprintf copied the escaped line once more through stdio. */
+	if (ident_len > LOG_IDENT_MAX)
+		ident_len = LOG_IDENT_MAX; /* out holds the longest line then */
+	ms = ts.tv_nsec / 1000000;
+	n = 0;
+	memcpy(out + n, stamp, stamp_len);
+	n += stamp_len;
+	out[n++] = '.';
+	out[n++] = (char)('0' + ms / 100);
+	out[n++] = (char)('0' + ms / 10 % 10);
+	out[n++] = (char)('0' + ms % 10);
+	out[n++] = 'Z';
+	out[n++] = ' ';
+	memcpy(out + n, log_state.ident, ident_len);
+	n += ident_len;
+	out[n++] = '[';
+	memcpy(out + n, level_names[level], level_len);
+	n += level_len;
+	out[n++] = ']';
+	out[n++] = ':';
+	out[n++] = ' ';
+	n += ora_log_escape(out + n, ORA_LOG_LINE_MAX, raw);
+	out[n++] = '\n';
+	fwrite(out, 1, n, stderr);
 }

@@ -44,6 +44,8 @@ struct http_req {
 	void (*drain_fn)(void *arg);
 	void *drain_arg;
 	size_t low_water;
+	void *kept;               /* http_req_keep */
+	void (*kept_free)(void *p);
 };
 
 struct http_conn {
@@ -229,6 +231,15 @@ linger_or_close(struct http_server *s, int fd)
 /* Close c; linger: it was answered and refused, so let the client read
  * why (see linger_or_close). */
 static void
+req_free(struct http_req *req)
+{
+	if (req->kept != NULL)
+		req->kept_free(req->kept);
+	evbuffer_free(req->headers);
+	free(req);
+}
+
+static void
 conn_close(struct http_conn *c, int linger)
 {
 	struct http_server *s = c->s;
@@ -244,10 +255,8 @@ conn_close(struct http_conn *c, int linger)
 	/* The request being served hears of it first, so that it stops
 	 * its upstream transfer; then it no longer holds req. */
 	peers_conn_close(s->d->peers, c->peer);
-	if (c->req != NULL) {
-		evbuffer_free(c->req->headers);
-		free(c->req);
-	}
+	if (c->req != NULL)
+		req_free(c->req);
 	http_parser_free(&c->parser);
 	event_free(c->ev_read);
 	event_free(c->ev_closed);
@@ -321,8 +330,7 @@ conn_refuse(struct http_conn *c, int status, const char *type, const char *fmt, 
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	if (c->req != NULL) {
-		evbuffer_free(c->req->headers);
-		free(c->req);
+		req_free(c->req);
 		c->req = NULL;
 	}
 	put_error(c->out, door_wire(&c->parser), status, type, message);
@@ -990,6 +998,24 @@ http_req_query(const struct http_req *req, const char *name, char *out, size_t s
 	return 0;
 }
 
+void
+http_req_keep(struct http_req *req, void *p, void (*free_fn)(void *p))
+{
+	if (req->kept != NULL)
+		req->kept_free(req->kept);
+	req->kept = p;
+	req->kept_free = free_fn;
+}
+
+void *
+http_req_take(struct http_req *req)
+{
+	void *p = req->kept;
+
+	req->kept = NULL;
+	return p;
+}
+
 const char *
 http_req_body(const struct http_req *req, size_t *len)
 {
@@ -1063,8 +1089,7 @@ finish(struct http_req *req)
 
 	/* Answered before its body was read: the client may still be sending. */
 	c->refused = c->state != C_SERVING;
-	evbuffer_free(req->headers);
-	free(req);
+	req_free(req);
 	c->req = NULL;
 	event_del(c->ev_closed);
 	if (closing) {

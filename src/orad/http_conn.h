@@ -113,6 +113,11 @@ int http_req_header_at(const struct http_req *req, size_t i, const char **name, 
 int http_req_query(const struct http_req *req, const char *name, char *out, size_t size);
 /* The body (empty until the request is complete). */
 const char *http_req_body(const struct http_req *req, size_t *len);
+/* Keep p with the request until the handler takes it back (NULL when
+ * nothing is kept) or the request ends unanswered, when free_fn(p) is
+ * called: what on_head learnt, so that on_request need not learn it again. */
+void http_req_keep(struct http_req *req, void *p, void (*free_fn)(void *p));
+void *http_req_take(struct http_req *req);
 /* Who is on the other end, from accept. */
 struct orad_conn *http_req_peer(const struct http_req *req);
 

@@ -299,6 +299,22 @@ feed_head(struct http_parser *p, const char *data, size_t len, size_t *used)
 			p->line_len = 0;
 			p->trailer_bytes = 0;
 		}
+		if (p->head_len > 0 && p->head_len < p->limits.max_head_bytes &&
+		    p->head[p->head_len - 1] != '\r' && c != '\0' && c != '\r' && c != '\n') {
+			/* A run of bytes that pass check_line_byte and cannot end
+			 * the head is taken at once: byte by byte the head cost
+			 * a grow() call and the checks for each of its bytes. */
+			size_t run = 1, room = p->limits.max_head_bytes - p->head_len;
+
+			while (run < len - i && run < room && data[i + run] != '\0' &&
+			    data[i + run] != '\r' && data[i + run] != '\n')
+				run++;
+			grow(&p->head, &p->head_cap, p->head_len + run, p->limits.max_head_bytes + 1);
+			memcpy(p->head + p->head_len, data + i, run);
+			p->head_len += run;
+			i += run - 1;
+			continue;
+		}
 		if ((r = check_line_byte(p, p->head_len ? p->head[p->head_len - 1] : '\n', c)) !=
 		    HTTP_PARSE_MORE)
 			goto out;

@@ -1,6 +1,7 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -104,6 +105,14 @@ refuse_unmatched(const struct orad_wire *wire, struct http_req *req, const struc
 	    c->conf->contact != NULL ? c->conf->contact : "your system administrator");
 }
 
+static void
+refuse_draining(const struct orad_wire *wire, struct http_req *req)
+{
+	http_reply_add_header(req, "Connection", "close");
+	wire_reply_error(wire, req, 503, ORA_ERR_SHUTTING_DOWN,
+	    "the broker is shutting down; try again in a moment");
+}
+
 /* Who is asking and for what: every check that needs no body, so that a
  * caller who may not use the endpoint is refused before orad reads (or
  * keeps) a byte of their body. Answers and returns -1 when refused. */
@@ -148,9 +157,7 @@ authorise(struct orad *d, struct http_req *req, struct orad_caller *caller,
 		return -1;
 	}
 	if (d->draining) {
-		http_reply_add_header(req, "Connection", "close");
-		wire_reply_error(wire, req, 503, ORA_ERR_SHUTTING_DOWN,
-		    "the broker is shutting down; try again in a moment");
+		refuse_draining(wire, req);
 		return -1;
 	}
 	if (route == NULL) {
@@ -167,16 +174,55 @@ authorise(struct orad *d, struct http_req *req, struct orad_caller *caller,
 	return 0;
 }
 
-/* A head with a body to follow: refuse now what would be refused anyway. */
+/* What the head's checks found, kept with the request for its body. */
+struct head_check {
+	struct orad_caller caller;
+	struct route route;
+};
+
+static void
+head_check_free(void *p)
+{
+	struct head_check *h = p;
+
+	caller_clear(&h->caller);
+	free(h);
+}
+
+/* A head with a body to follow: refuse now what would be refused anyway,
+ * and keep who is asking for the body (resolving and matching again cost
+ * three allocations and the policy's walk a request). */
 static int
 on_head(struct orad *d, struct http_req *req)
 {
-	struct orad_caller caller = { 0 };
-	struct route route;
-	int r = authorise(d, req, &caller, &route);
+	struct head_check *h = ora_xcalloc(1, sizeof(*h));
 
-	caller_clear(&caller);
-	return r;
+	if (authorise(d, req, &h->caller, &h->route) != 0) {
+		head_check_free(h);
+		return -1;
+	}
+	http_req_keep(req, h, head_check_free);
+	return 0;
+}
+
+/* The caller and route the head found, when they still hold: the same
+ * configuration (a reload may have changed the rules), and not draining. */
+static int
+take_head_check(struct orad *d, struct http_req *req, struct orad_caller *caller,
+    struct route *route)
+{
+	struct head_check *h = http_req_take(req);
+
+	if (h == NULL)
+		return -1;
+	if (h->caller.conf != d->conf) {
+		head_check_free(h);
+		return -1;
+	}
+	*caller = h->caller;
+	*route = h->route;
+	free(h);
+	return 0;
 }
 
 static void
@@ -185,8 +231,14 @@ on_request(struct orad *d, struct http_req *req)
 	struct orad_caller caller = { 0 };
 	struct route route;
 
-	if (authorise(d, req, &caller, &route) != 0)
+	if (take_head_check(d, req, &caller, &route) == 0) {
+		if (d->draining) {
+			refuse_draining(route.wire, req);
+			goto out;
+		}
+	} else if (authorise(d, req, &caller, &route) != 0) {
 		goto out;
+	}
 	switch (route.kind) {
 	case ROUTE_WIRE:
 		chat_handle(d, route.wire, req, &caller); /* takes over caller */
