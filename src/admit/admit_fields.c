@@ -29,19 +29,7 @@ check_messages(struct admit_ctx *ctx, const char *name, struct json_object *v)
 		    "\"%s\" must be a non-empty array, e.g. [{\"role\":\"user\",\"content\":\"Hello\"}]",
 		    name);
 	/* Images are priced apiece: count the parts that carry one. */
-	for (size_t i = 0; i < json_object_array_length(v); i++) {
-		struct json_object *content, *m = json_object_array_get_idx(v, i);
-		if (!json_object_object_get_ex(m, "content", &content) ||
-		    !json_object_is_type(content, json_type_array))
-			continue;
-		for (size_t k = 0; k < json_object_array_length(content); k++) {
-			struct json_object *type;
-			if (json_object_object_get_ex(json_object_array_get_idx(content, k), "type",
-			        &type) &&
-			    strcmp(json_object_get_string(type), "image_url") == 0)
-				ctx->images++;
-		}
-	}
+	admit_count_images(ctx, v, "image_url");
 	return 0;
 }
 
@@ -84,12 +72,35 @@ admit_check_removed(struct admit_ctx *ctx, const char *name, struct json_object 
 int
 admit_check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
+	return admit_check_short_string(ctx, name, v, SESSION_ID_MAX);
+}
+
+int
+admit_check_short_string(struct admit_ctx *ctx, const char *name, struct json_object *v, int max)
+{
 	if (json_object_is_type(v, json_type_null) ||
-	    (json_object_is_type(v, json_type_string) &&
-	        json_object_get_string_len(v) <= SESSION_ID_MAX))
+	    (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) <= max))
 		return 0;
 	return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-	    "\"%s\" must be a string of at most %d characters", name, SESSION_ID_MAX);
+	    "\"%s\" must be a string of at most %d characters", name, max);
+}
+
+void
+admit_count_images(struct admit_ctx *ctx, struct json_object *items, const char *part_type)
+{
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		struct json_object *content, *item = json_object_array_get_idx(items, i);
+		if (!json_object_object_get_ex(item, "content", &content) ||
+		    !json_object_is_type(content, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(content); k++) {
+			struct json_object *type;
+			if (json_object_object_get_ex(json_object_array_get_idx(content, k), "type",
+			        &type) &&
+			    strcmp(json_object_get_string(type), part_type) == 0)
+				ctx->images++;
+		}
+	}
 }
 
 int

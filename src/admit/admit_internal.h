@@ -101,6 +101,12 @@ int admit_check_removed(struct admit_ctx *ctx, const char *name, struct json_obj
 int admit_check_reasoning(struct admit_ctx *ctx, const char *name, struct json_object *v);
 int admit_check_route(struct admit_ctx *ctx, const char *name, struct json_object *v);
 int admit_check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v);
+/* null, or a string of at most max bytes; else a 400 naming the field. */
+int admit_check_short_string(struct admit_ctx *ctx, const char *name, struct json_object *v, int max);
+/* Images are priced apiece: count the content parts of type part_type in
+ * the items' "content" arrays (chat's messages, Messages' messages,
+ * Responses' input). items is an array. */
+void admit_count_images(struct admit_ctx *ctx, struct json_object *items, const char *part_type);
 int admit_in_list(const char *s, const char *const *list);
 
 /* admit_plugins.c / admit_provider.c / admit_price.c */

@@ -36,19 +36,7 @@ check_messages(struct admit_ctx *ctx, const char *name, struct json_object *v)
 		    "\"%s\" must be a non-empty array, e.g. [{\"role\":\"user\",\"content\":\"Hello\"}]",
 		    name);
 	/* Images are priced apiece: count the content blocks that are one. */
-	for (size_t i = 0; i < json_object_array_length(v); i++) {
-		struct json_object *content, *m = json_object_array_get_idx(v, i);
-		if (!json_object_object_get_ex(m, "content", &content) ||
-		    !json_object_is_type(content, json_type_array))
-			continue;
-		for (size_t k = 0; k < json_object_array_length(content); k++) {
-			struct json_object *type;
-			if (json_object_object_get_ex(json_object_array_get_idx(content, k), "type",
-			        &type) &&
-			    strcmp(json_object_get_string(type), "image") == 0)
-				ctx->images++;
-		}
-	}
+	admit_count_images(ctx, v, "image");
 	return 0;
 }
 
@@ -93,12 +81,7 @@ check_tools(struct admit_ctx *ctx, const char *name, struct json_object *v)
 static int
 check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
-	if (json_object_is_type(v, json_type_null) ||
-	    (json_object_is_type(v, json_type_string) &&
-	        json_object_get_string_len(v) <= MESSAGES_SESSION_ID_MAX))
-		return 0;
-	return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-	    "\"%s\" must be a string of at most %d characters", name, MESSAGES_SESSION_ID_MAX);
+	return admit_check_short_string(ctx, name, v, MESSAGES_SESSION_ID_MAX);
 }
 
 /* metadata holds only user_id (Anthropic's schema), which names the end

@@ -36,19 +36,7 @@ check_input(struct admit_ctx *ctx, const char *name, struct json_object *v)
 		return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 		    "\"%s\" must be a non-empty string or array, e.g. \"Hello\" or "
 		    "[{\"role\":\"user\",\"content\":\"Hello\"}]", name);
-	for (size_t i = 0; i < json_object_array_length(v); i++) {
-		struct json_object *content, *item = json_object_array_get_idx(v, i);
-		if (!json_object_object_get_ex(item, "content", &content) ||
-		    !json_object_is_type(content, json_type_array))
-			continue;
-		for (size_t k = 0; k < json_object_array_length(content); k++) {
-			struct json_object *type;
-			if (json_object_object_get_ex(json_object_array_get_idx(content, k), "type",
-			        &type) &&
-			    strcmp(json_object_get_string(type), "input_image") == 0)
-				ctx->images++;
-		}
-	}
+	admit_count_images(ctx, v, "input_image");
 	return 0;
 }
 
@@ -87,12 +75,7 @@ check_tools(struct admit_ctx *ctx, const char *name, struct json_object *v)
 static int
 check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v)
 {
-	if (json_object_is_type(v, json_type_null) ||
-	    (json_object_is_type(v, json_type_string) &&
-	        json_object_get_string_len(v) <= RESPONSES_SESSION_ID_MAX))
-		return 0;
-	return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-	    "\"%s\" must be a string of at most %d characters", name, RESPONSES_SESSION_ID_MAX);
+	return admit_check_short_string(ctx, name, v, RESPONSES_SESSION_ID_MAX);
 }
 
 static int
