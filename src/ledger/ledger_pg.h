@@ -31,7 +31,7 @@
 /* The schema this ora reads and writes. 1: requests, audit, meta. 2: the
  * pruned record, the shared budget counters, the index on state and each
  * row's rev (the version its broker shipped). */
-#define ORA_LEDGER_PG_SCHEMA_VERSION 2
+#define ORA_LEDGER_PG_SCHEMA_VERSION 3
 
 /* The number of query parameters any statement of the backend takes. */
 #define LEDGER_PG_PARAMS_MAX 40
