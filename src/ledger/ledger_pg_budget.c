@@ -195,8 +195,14 @@ shared_next(struct ora_shared_budgets *b)
 {
 	while (b->head != NULL && b->head->fn == NULL)
 		shared_pop(b, ORA_SHARED_UNAVAILABLE, 0);
-	if (b->state != SHARED_IDLE || b->head == NULL)
+	if (b->state != SHARED_IDLE)
 		return;
+	if (b->head == NULL) {
+		/* Idle: watch for the server closing the connection, so that
+		 * the next request finds a new one rather than a dead one. */
+		shared_watch(b, EV_READ);
+		return;
+	}
 	b->answered = 0;
 	b->value = -1;
 	if (!PQsendQueryParams(b->conn, reserve_sql, 7, NULL, (const char *const *)b->head->params,
@@ -278,7 +284,6 @@ shared_on_socket(evutil_socket_t fd, short what, void *arg)
 			b->failed = 0;
 			b->retry_ms = SHARED_RETRY_MIN_MS;
 			b->state = SHARED_IDLE;
-			shared_watch(b, EV_READ); /* to see the server go */
 			shared_next(b);
 			return;
 		default:
@@ -301,8 +306,11 @@ shared_on_socket(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Idle and readable: a notice, or the server closed the connection. */
-	if (!PQconsumeInput(b->conn) || PQstatus(b->conn) == CONNECTION_BAD)
+	if (!PQconsumeInput(b->conn) || PQstatus(b->conn) == CONNECTION_BAD) {
 		shared_fail(b, "read", PQerrorMessage(b->conn));
+		return;
+	}
+	shared_watch(b, EV_READ);
 }
 
 static void
