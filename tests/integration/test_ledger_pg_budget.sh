@@ -170,7 +170,8 @@ check "  ... each billed generation once, at the mock's cost" shared_vs_mock
 billed_pool=$(pg_sql "SELECT coalesce(sum(cost_pico), 0) FROM requests WHERE cost_centre = 'pool'")
 check "the pool is not overspent across the 3 hosts [$billed_pool <= $pool_pico]" [ "$billed_pool" -le "$pool_pico" ]
 check "the shared pool row equals the rows' costs, nothing reserved" centre_exact pool
-check "  ... admitted on every host" [ "$(pg_sql "SELECT count(DISTINCT host) FROM requests WHERE cost_centre = 'pool' AND state = 'settled' AND cost_pico > 0")" = 3 ]
+# Which host admitted how many is a race, so it is only shown.
+echo "# admitted per host: $(pg_sql "SELECT string_agg(host || '=' || n, ' ' ORDER BY host) FROM (SELECT host, count(*) n FROM requests WHERE cost_centre = 'pool' AND cost_pico > 0 GROUP BY host) h")"
 
 # kill -9 beta with 6 requests in flight on the big budget: their holds
 # are in the shared ledger; after the restart beta reconciles the rows and
