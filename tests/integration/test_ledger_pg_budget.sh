@@ -29,7 +29,7 @@ done
 add_user big bigspend
 add_user free
 
-CONF_EXTRA="ledger = { backend = \"postgresql\"; conninfo = \"$(pg_conninfo)\"; host_name = \"alpha\"; password_key = \"ledger-db\"; };"
+CONF_EXTRA="ledger = { backend = \"postgresql\"; conninfo = \"$(pg_conninfo)\"; host_name = \"alpha\"; password_key = \"ledger-db\"; unavailable = \"refuse\"; };"
 # write_it POOL_USD: group money pays from the pool, bigspend from a large
 # budget, everyone else from dev (no budget).
 write_it() {
@@ -52,6 +52,13 @@ printf '%s\n' "$PG_PASSWORD" | "$ORACTL" -c "$CONF" init --ledger-password >"$T/
 	{ cat "$T/oractl.out"; exit 1; }
 printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$CONF" key add dev >>"$T/oractl.out" 2>&1 ||
 	{ cat "$T/oractl.out"; exit 1; }
+
+# A per-host allowance while the database is away is not done: asking for
+# it is refused, never silently turned into refusals.
+sed 's/unavailable = "refuse"/unavailable = "allowance"/' "$CONF" >"$T/allowance.conf"
+"$ORACTL" -c "$T/allowance.conf" check >"$T/allowance.out" 2>&1
+check "ledger.unavailable = \"allowance\" is refused as not done" \
+	grep -q 'a per-host allowance is not done' "$T/allowance.out"
 
 # Learn E, the reservation of the one request body used here, from a
 # request without a budget; then size the pool from it.
