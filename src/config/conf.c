@@ -397,6 +397,7 @@ conf_free(struct ora_conf *conf)
 	free(conf->ledger.conninfo);
 	free(conf->ledger.host_name);
 	free(conf->ledger.password_key);
+	free(conf->ledger.unavailable);
 	free(conf->contact);
 	free(conf->path);
 	free(conf);

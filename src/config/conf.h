@@ -220,6 +220,7 @@ struct ora_ledger_conf {
 	char *conninfo;     /* libpq connection string; never holds a password */
 	char *host_name;    /* this host's name in shared rows; NULL: hostname */
 	char *password_key; /* keystore name of the database password, or NULL */
+	char *unavailable;  /* "refuse" (the default and, so far, the only one) */
 };
 
 struct ora_budgets_conf {

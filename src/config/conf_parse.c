@@ -143,6 +143,7 @@ static const struct conf_field ledger_fields[] = {
     FIELD(L, "conninfo", F_STRING, conninfo, "\"host=db.example.org dbname=ora user=ora\""),
     FIELD(L, "host_name", F_STRING, host_name, "\"build-03\""),
     FIELD(L, "password_key", F_KEY_NAME, password_key, "\"ledger-db\""),
+    FIELD(L, "unavailable", F_STRING, unavailable, "\"refuse\""),
 };
 #undef L
 
@@ -409,10 +410,10 @@ parse_ledger(struct conf_loader *ld, const config_setting_t *s)
 	conf_parse_fields(ld, s, "in ledger", &conf_tables[CONF_T_LEDGER], l);
 	if (l->backend == NULL || strcmp(l->backend, "sqlite") == 0) {
 		l->kind = ORA_LEDGER_CONF_SQLITE;
-		if (l->conninfo != NULL || l->password_key != NULL)
+		if (l->conninfo != NULL || l->password_key != NULL || l->unavailable != NULL)
 			conf_diag(ld, CONF_ERROR, s,
-			    "ledger: conninfo and password_key are for backend = \"postgresql\"; the "
-			    "sqlite ledger is state_dir/ledger.db");
+			    "ledger: conninfo, password_key and unavailable are for backend = "
+			    "\"postgresql\"; the sqlite ledger is state_dir/ledger.db");
 		return;
 	}
 	if (strcmp(l->backend, "postgresql") != 0) {
@@ -423,6 +424,15 @@ parse_ledger(struct conf_loader *ld, const config_setting_t *s)
 		return;
 	}
 	l->kind = ORA_LEDGER_CONF_POSTGRESQL;
+	/* What admission does with a budget while the database cannot be
+	 * reached: refuse (doc/design.md says why). A bounded local allowance
+	 * charged later is not done: asking for it must not silently refuse. */
+	if (l->unavailable != NULL && strcmp(l->unavailable, "refuse") != 0)
+		conf_diag(ld, CONF_ERROR, s,
+		    "ledger: unavailable = \"%s\" is not one this ora knows; \"refuse\" (requests "
+		    "with a budget are refused while the database cannot be reached) is the only one "
+		    "so far: a per-host allowance is not done",
+		    l->unavailable);
 #ifndef HAVE_LIBPQ
 	conf_diag(ld, CONF_ERROR, s,
 	    "ledger: backend \"postgresql\", but this ora was built without PostgreSQL support "

@@ -20,6 +20,9 @@
  *   pruned(id bigserial PRIMARY KEY, host, time_ms, uid, before_ms, rows, cost_pico)
  *   budget_usage(scope, name, period_start_ms, spent_pico, reserved_pico,
  *                PRIMARY KEY (scope, name, period_start_ms))   -- version 2
+ *   budget_holds(host, id, scope, name, period_start_ms, reserved_pico, settled)
+ *   ora_budget_reserve(...), ora_budget_settle(host)          -- version 3
+ *                (the shared budgets: ledger_pg_budget.h)
  */
 #ifndef ORA_LEDGER_PG_H
 #define ORA_LEDGER_PG_H
@@ -30,8 +33,9 @@
 
 /* The schema this ora reads and writes. 1: requests, audit, meta. 2: the
  * pruned record, the shared budget counters, the index on state and each
- * row's rev (the version its broker shipped). */
-#define ORA_LEDGER_PG_SCHEMA_VERSION 2
+ * row's rev (the version its broker shipped). 3: the holds of the shared
+ * budgets and the functions that take and settle them. */
+#define ORA_LEDGER_PG_SCHEMA_VERSION 3
 
 /* The number of query parameters any statement of the backend takes. */
 #define LEDGER_PG_PARAMS_MAX 40

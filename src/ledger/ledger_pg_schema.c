@@ -70,6 +70,58 @@ static const char *const upgrades[ORA_LEDGER_PG_SCHEMA_VERSION] = {
           /* The version of a row a broker shipped: an older copy that
            * arrives late never overwrites a newer one. */
           "ALTER TABLE requests ADD COLUMN rev bigint NOT NULL DEFAULT 1;",
+    /* 2 -> 3: budgets that hold across hosts (ledger_pg_budget.c). A
+     * hold is what one request of one host reserved on one budget row;
+     * ora_budget_reserve takes all of a request's holds or none, each by a
+     * conditional UPDATE that PostgreSQL's row lock serialises, so no
+     * interleaving of hosts passes a limit. ora_budget_settle moves the
+     * holds of a host's finished rows (as its shipper delivered them) from
+     * reserved to spent, each once: a hold is settled in the same statement
+     * that charges it. */
+    [2] = "CREATE TABLE budget_holds ("
+          " host text NOT NULL, id bigint NOT NULL, scope text NOT NULL, name text NOT NULL,"
+          " period_start_ms bigint NOT NULL, reserved_pico bigint NOT NULL,"
+          " settled boolean NOT NULL DEFAULT false,"
+          " PRIMARY KEY (host, id, scope, name, period_start_ms));"
+          "CREATE INDEX budget_holds_open ON budget_holds (host, id) WHERE NOT settled;"
+          "CREATE FUNCTION ora_budget_reserve(p_host text, p_id bigint, p_scope text[],"
+          " p_name text[], p_period bigint[], p_limit bigint[], p_amount bigint)"
+          " RETURNS integer LANGUAGE plpgsql AS $f$"
+          " DECLARE i integer;"
+          " BEGIN"
+          "  IF EXISTS (SELECT 1 FROM budget_holds WHERE host = p_host AND id = p_id) THEN"
+          "   RETURN 0;"
+          "  END IF;"
+          "  BEGIN"
+          "   FOR i IN 1 .. coalesce(array_length(p_scope, 1), 0) LOOP"
+          "    INSERT INTO budget_usage (scope, name, period_start_ms)"
+          "     VALUES (p_scope[i], p_name[i], p_period[i]) ON CONFLICT DO NOTHING;"
+          "    UPDATE budget_usage SET reserved_pico = reserved_pico + p_amount"
+          "     WHERE scope = p_scope[i] AND name = p_name[i] AND period_start_ms = p_period[i]"
+          "     AND p_limit[i] - spent_pico - reserved_pico >= p_amount;"
+          "    IF NOT FOUND THEN"
+          "     RAISE EXCEPTION USING ERRCODE = 'OR402', MESSAGE = i::text;"
+          "    END IF;"
+          "    INSERT INTO budget_holds (host, id, scope, name, period_start_ms, reserved_pico)"
+          "     VALUES (p_host, p_id, p_scope[i], p_name[i], p_period[i], p_amount);"
+          "   END LOOP;"
+          "  EXCEPTION WHEN SQLSTATE 'OR402' THEN"
+          "   RETURN SQLERRM::integer;"
+          "  END;"
+          "  RETURN 0;"
+          " END $f$;"
+          "CREATE FUNCTION ora_budget_settle(p_host text) RETURNS bigint LANGUAGE sql AS $f$"
+          " WITH s AS ("
+          "  UPDATE budget_holds h SET settled = true FROM requests r"
+          "  WHERE h.host = p_host AND NOT h.settled AND r.host = h.host AND r.id = h.id"
+          "  AND r.state NOT IN ('open', 'unsettled')"
+          "  RETURNING h.scope, h.name, h.period_start_ms, h.reserved_pico, r.cost_pico),"
+          " a AS (SELECT scope, name, period_start_ms, sum(reserved_pico) AS r,"
+          "  sum(cost_pico) AS c, count(*) AS n FROM s GROUP BY 1, 2, 3),"
+          " u AS (UPDATE budget_usage b SET reserved_pico = b.reserved_pico - a.r,"
+          "  spent_pico = b.spent_pico + a.c FROM a WHERE b.scope = a.scope"
+          "  AND b.name = a.name AND b.period_start_ms = a.period_start_ms RETURNING a.n)"
+          " SELECT coalesce(sum(n), 0)::bigint FROM u $f$;",
 };
 
 /* The version of the database: 0 when it has no ledger at all. */

@@ -37,6 +37,10 @@
 #define SHIP_BATCH 200
 /* How often an idle shipper looks for new rows. */
 #define SHIP_IDLE_MS 100
+/* Idle rounds between two settlements of the shared budgets with nothing
+ * shipped (a hold taken after its row was shipped, see
+ * ledger_pg_budget.c). */
+#define SHIP_SETTLE_EVERY 10
 /* The pause before a new connection, doubling from min to max. */
 #define SHIP_RETRY_MIN_MS 250
 #define SHIP_RETRY_MAX_MS 4000
@@ -48,6 +52,7 @@ enum ship_state {
 	SHIP_CHECKING,   /* the schema version query */
 	SHIP_IDLE,       /* connected, nothing sent */
 	SHIP_SENDING,    /* a batch sent, its result awaited */
+	SHIP_SETTLING,   /* ora_budget_settle sent, its result awaited */
 };
 
 struct ora_ledger_ship {
@@ -69,10 +74,13 @@ struct ora_ledger_ship {
 	int64_t ids[SHIP_BATCH], revs[SHIP_BATCH];
 	int64_t waiting;
 	uint64_t shipped;
+	int more;              /* a full batch went: more rows may wait */
+	int idle_rounds;       /* since the last settlement */
 };
 
 static void ship_tick(evutil_socket_t fd, short what, void *arg);
 static void ship_on_socket(evutil_socket_t fd, short what, void *arg);
+static void ship_settle(struct ora_ledger_ship *s);
 
 static void
 ship_arm_timer(struct ora_ledger_ship *s, int ms)
@@ -269,7 +277,11 @@ ship_round(struct ora_ledger_ship *s)
 	}
 	if (s->n == 0) {
 		s->waiting = 0;
-		ship_arm_timer(s, SHIP_IDLE_MS);
+		if (++s->idle_rounds >= SHIP_SETTLE_EVERY) {
+			s->more = 0;
+			ship_settle(s);
+		} else
+			ship_arm_timer(s, SHIP_IDLE_MS);
 		return;
 	}
 	if (s->n < SHIP_BATCH)
@@ -280,6 +292,19 @@ ship_round(struct ora_ledger_ship *s)
 	sql = ship_sql(s->n);
 	ship_send(s, sql, (int)(s->n * SHIP_PARAMS_PER_ROW), (const char *const *)s->vals);
 	free(sql);
+}
+
+/* Move the holds of this host's finished rows from reserved to spent in
+ * the shared budgets (schema version 3's ora_budget_settle: each hold
+ * once, however often this runs). */
+static void
+ship_settle(struct ora_ledger_ship *s)
+{
+	const char *params[1] = {s->host};
+
+	s->idle_rounds = 0;
+	s->state = SHIP_SETTLING;
+	ship_send(s, "SELECT ora_budget_settle($1)", 1, params);
 }
 
 /* The statement's result is in. */
@@ -311,7 +336,18 @@ ship_done(struct ora_ledger_ship *s)
 		s->failed = 0;
 		s->retry_ms = SHIP_RETRY_MIN_MS;
 		s->state = SHIP_IDLE;
-		ship_round(s);
+		s->more = 1;
+		/* Holds of rows shipped before a restart, settled first. */
+		ship_settle(s);
+		return;
+	}
+	if (s->state == SHIP_SETTLING) {
+		s->state = SHIP_IDLE;
+		if (s->more) {
+			s->more = 0;
+			ship_round(s);
+		} else
+			ship_arm_timer(s, SHIP_IDLE_MS);
 		return;
 	}
 	/* SHIP_SENDING: the database has these versions. Recording it may
@@ -322,14 +358,9 @@ ship_done(struct ora_ledger_ship *s)
 		ora_log_debug("%s (the rows will be sent again)", err.msg);
 	else
 		s->shipped += s->n;
-	s->state = SHIP_IDLE;
-	if (s->n == SHIP_BATCH) {
-		ship_clear_batch(s);
-		ship_round(s); /* more wait */
-		return;
-	}
+	s->more = s->n == SHIP_BATCH; /* more wait */
 	ship_clear_batch(s);
-	ship_arm_timer(s, SHIP_IDLE_MS);
+	ship_settle(s);
 }
 
 static void
@@ -361,7 +392,9 @@ ship_read(struct ora_ledger_ship *s)
 			char *why = ora_xstrdup(PQresultErrorMessage(res));
 
 			PQclear(res);
-			ship_fail(s, s->state == SHIP_CHECKING ? "schema" : "insert", why);
+			ship_fail(s,
+			    s->state == SHIP_CHECKING ? "schema" :
+			    s->state == SHIP_SETTLING ? "settle budgets" : "insert", why);
 			free(why);
 			return;
 		}
@@ -490,5 +523,5 @@ ora_ledger_ship_shipped(const struct ora_ledger_ship *s)
 int
 ora_ledger_ship_connected(const struct ora_ledger_ship *s)
 {
-	return s->state == SHIP_IDLE || s->state == SHIP_SENDING;
+	return s->state == SHIP_IDLE || s->state == SHIP_SENDING || s->state == SHIP_SETTLING;
 }

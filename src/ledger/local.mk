@@ -6,16 +6,16 @@ libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
 	src/ledger/ledger_internal.h \
 	src/ledger/ledger_sqlite.c src/ledger/ledger_sqlite.h \
 	src/ledger/ledger_sqlite_query.c \
-	src/ledger/ledger_ship.h \
+	src/ledger/ledger_ship.h src/ledger/ledger_pg_budget.h \
 	src/ledger/ledger_fold.c \
 	src/ledger/ledger_maint.c \
 	src/ledger/ledger_log.c src/ledger/ledger_log.h
 EXTRA_DIST += src/ledger/ledger_pg.c src/ledger/ledger_pg.h src/ledger/ledger_pg_schema.c \
-	src/ledger/ledger_pg_query.c src/ledger/ledger_pg_ship.c
+	src/ledger/ledger_pg_query.c src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c
 if HAVE_LIBPQ
 libora_common_a_SOURCES += src/ledger/ledger_pg.c src/ledger/ledger_pg.h \
 	src/ledger/ledger_pg_schema.c src/ledger/ledger_pg_query.c \
-	src/ledger/ledger_pg_ship.c
+	src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c
 endif
 
 # The ledger's modes, the intent log's crash replay and limits, and the
@@ -27,7 +27,8 @@ tests_unit_check_ledger_CFLAGS = $(CHECK_CFLAGS_ALL) $(SQLITE_CFLAGS)
 tests_unit_check_ledger_LDADD = $(CHECK_LIBS_ALL)
 
 # The PostgreSQL ledger against a real server started by the test.
-TESTS += tests/integration/test_ledger_pg.sh tests/integration/test_ledger_pg_orad.sh
+TESTS += tests/integration/test_ledger_pg.sh tests/integration/test_ledger_pg_orad.sh \
+	tests/integration/test_ledger_pg_budget.sh
 EXTRA_DIST += tests/integration/test_ledger_pg.sh tests/integration/lib_pg.sh \
-	tests/integration/test_ledger_pg_orad.sh \
+	tests/integration/test_ledger_pg_orad.sh tests/integration/test_ledger_pg_budget.sh \
 	tests/integration/data/ledger-pg-v1.sql

@@ -239,6 +239,10 @@ status_print(struct json_object *root)
 			       "start\n",
 			    c != NULL && json_object_get_boolean(c) ? "connected" : "unreachable",
 			    num(v, "waiting"), num(v, "shipped"));
+		if ((c = get(v, "budgets_connected")) != NULL)
+			printf("shared budgets: %s, %lld requests waiting for a reservation\n",
+			    json_object_get_boolean(c) ? "connected" : "unreachable (requests with a "
+			    "budget are refused)", num(v, "budgets_waiting"));
 	}
 	printf("reconciliation backlog: %lld\n", num(root, "reconcile_backlog"));
 }

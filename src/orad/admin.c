@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "ledger/ledger_pg_budget.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_ship.h"
 #include "orad/catalog.h"
@@ -183,6 +184,13 @@ admin_status(struct orad *d, struct http_req *req, const struct orad_caller *cal
 		    sh, "waiting", json_object_new_int64(ora_ledger_ship_waiting(d->ship)));
 		json_object_object_add(sh, "shipped",
 		    json_object_new_int64((int64_t)ora_ledger_ship_shipped(d->ship)));
+		if (d->shared != NULL) {
+			/* Requests waiting for their shared budgets. */
+			json_object_object_add(sh, "budgets_connected",
+			    json_object_new_boolean(ora_shared_connected(d->shared)));
+			json_object_object_add(sh, "budgets_waiting",
+			    json_object_new_int64((int64_t)ora_shared_waiting(d->shared)));
+		}
 		json_object_object_add(o, "shared", sh);
 	}
 	json_object_object_add(root, "ledger", o);

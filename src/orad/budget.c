@@ -9,6 +9,7 @@
 #include "common/period.h"
 #include "common/util.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_pg_budget.h"
 #include "orad/budget.h"
 
 #define COUNTER_BUCKETS 1024
@@ -329,4 +330,42 @@ budgets_each(struct orad_budgets *b, time_t now, void (*fn)(const struct budget_
 				fn(&v, arg);
 		}
 	}
+}
+
+size_t
+budgets_shared_parts(const struct budget_hold *hold, struct ora_shared_part *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < hold->n && n < max; i++) {
+		const struct budget_counter *c = hold->part[i].counter;
+
+		out[n].scope = scope_names[c->scope];
+		out[n].name = c->name;
+		out[n].period_start_ms = (int64_t)c->start * 1000;
+		out[n].limit = c->budget.limit;
+		n++;
+	}
+	return n;
+}
+
+void
+budgets_shared_refusal(const struct budget_hold *hold, size_t i, char *why, size_t size)
+{
+	const struct budget_counter *c;
+	char what[256], need[ORA_MONEY_TEXT_MAX], reset[64];
+
+	if (i >= hold->n) {
+		snprintf(why, size, "budget exhausted across the hosts that share it");
+		return;
+	}
+	c = hold->part[i].counter;
+	describe(c, &c->budget, what, sizeof(what));
+	ora_money_format(hold->amount, need, sizeof(need));
+	format_reset(c, reset, sizeof(reset));
+	snprintf(why, size,
+	    "budget exhausted: %s, shared by every host, has less than $%s left, which this "
+	    "request may cost; it resets %s. Ask for fewer tokens (max_tokens), a cheaper model, "
+	    "or wait",
+	    what, need, reset);
 }

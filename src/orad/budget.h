@@ -74,6 +74,16 @@ int budgets_admit(struct orad_budgets *b, const struct budget_subject *s, ora_pi
 /* Replace the reservation by the real cost (0 to release). Clears hold. */
 void budgets_settle(struct orad_budgets *b, struct budget_hold *hold, ora_pico actual);
 
+/* The budget rows a hold reserved on, as the shared ledger names them
+ * (ledger/ledger_pg_budget.h): up to max; their count. */
+struct ora_shared_part;
+size_t budgets_shared_parts(const struct budget_hold *hold, struct ora_shared_part *out,
+    size_t max);
+
+/* The sentence for a request the shared ledger refused on part i of hold:
+ * the same words as a local refusal, what is left being unknown here. */
+void budgets_shared_refusal(const struct budget_hold *hold, size_t i, char *why, size_t size);
+
 /* A cost learned for a request started at `started` that holds nothing
  * (reconciled after a restart): counters whose current period contains it
  * move by delta = real cost - reservation. */

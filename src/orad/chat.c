@@ -26,6 +26,7 @@
 #include "config/policy.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_pg_budget.h"
 #include "orad/budget.h"
 #include "orad/catalog.h"
 #include "orad/exchange.h"
@@ -319,6 +320,58 @@ admit_ledger(struct admission *a, const struct admit_decision *dec, ora_pico est
 	return 0;
 }
 
+/* The shared budgets answered (ledger/ledger_pg_budget.h): send, or refuse
+ * with the words a local refusal uses; the row, admitted locally, is
+ * settled at $0 as the exchange ends unsent. */
+static void
+on_shared_budgets(void *arg, enum ora_shared_result result, size_t refused)
+{
+	struct orad_exchange *x = arg;
+	char why[1024];
+
+	x->shared_wait = NULL;
+	switch (result) {
+	case ORA_SHARED_ADMITTED:
+		relay_go(x);
+		return;
+	case ORA_SHARED_EXHAUSTED:
+		budgets_shared_refusal(&x->hold, refused, why, sizeof(why));
+		ora_log_refusal((unsigned)x->caller.id.uid, "refused uid=%u user=%s status=402 "
+		    "type=%s (shared budget)", (unsigned)x->caller.id.uid, x->caller.id.user,
+		    ORA_ERR_BUDGET);
+		relay_refuse(x, 402, ORA_ERR_BUDGET, NULL, why);
+		return;
+	case ORA_SHARED_UNAVAILABLE:
+		snprintf(why, sizeof(why),
+		    "the broker cannot reach the shared ledger (PostgreSQL) that holds your budgets "
+		    "across hosts, so it will not send this request; try again shortly, and tell %s "
+		    "if it persists",
+		    x->caller.conf->contact);
+		relay_refuse(x, 503, ORA_ERR_UNAVAILABLE, "5", why);
+		return;
+	}
+}
+
+/* With a shared ledger, a request with budgets waits for them to be
+ * reserved there too (after its local row is on record). 0: it waits. */
+static int
+wait_shared_budgets(struct orad *d, struct orad_exchange *x)
+{
+	struct ora_shared_part parts[ORA_SHARED_PARTS_MAX];
+	size_t n;
+
+	if (d->shared == NULL || x->hold.n == 0 || x->ledger_id == 0)
+		return -1;
+	n = budgets_shared_parts(&x->hold, parts, ORA_SHARED_PARTS_MAX);
+	relay_wait(x);
+	x->shared_wait = ora_shared_reserve(d->shared, x->ledger_id, parts, n, x->hold.amount,
+	    on_shared_budgets, x);
+	if (x->shared_wait == NULL)
+		relay_refuse(x, 503, ORA_ERR_UNAVAILABLE, "5",
+		    "the broker cannot reserve your budget in the shared ledger; try again shortly");
+	return 0;
+}
+
 void
 chat_handle(struct orad *d, const struct orad_wire *wire, struct http_req *req,
     struct orad_caller *caller)
@@ -364,7 +417,8 @@ chat_handle(struct orad *d, const struct orad_wire *wire, struct http_req *req,
 	start.done = d->request_done;
 	start.done_arg = d->request_done_arg;
 	x = exchange_new(d, req, caller, &start);
-	relay_start(x);
+	if (wait_shared_budgets(d, x) != 0)
+		relay_start(x);
 out:
 	admit_decision_clear(&dec);
 	caller_clear(caller);

@@ -32,6 +32,7 @@ static const char *const outcome_names[EXCHANGE_OUTCOMES] = {
 	[EXCHANGE_UPSTREAM_STATUS] = "upstream_status",
 	[EXCHANGE_UPSTREAM_TOO_BIG] = "upstream_too_big",
 	[EXCHANGE_INTERNAL] = "internal",
+	[EXCHANGE_REFUSED] = "refused",
 };
 
 const char *
@@ -124,6 +125,7 @@ exchange_client_status(const struct orad_exchange *x)
 			return 502;
 		break;
 	case EXCHANGE_OK:
+	case EXCHANGE_REFUSED:
 	case EXCHANGE_OUTCOMES:
 		break;
 	}

@@ -59,6 +59,7 @@ enum exchange_outcome {
 	EXCHANGE_UPSTREAM_STATUS,      /* a status other than 200, relayed */
 	EXCHANGE_UPSTREAM_TOO_BIG,     /* answer above EXCHANGE_MAX_BODY */
 	EXCHANGE_INTERNAL,             /* orad could not start the transfer */
+	EXCHANGE_REFUSED,              /* the shared budgets refused it (before upstream) */
 	EXCHANGE_OUTCOMES
 };
 
@@ -87,6 +88,8 @@ struct exchange_start {
 	exchange_done_fn done;       /* may be NULL */
 	void *done_arg;
 };
+
+struct ora_shared_wait;
 
 struct orad_exchange {
 	struct orad *d;
@@ -125,6 +128,7 @@ struct orad_exchange {
 	struct budget_hold hold;     /* reservation against the budgets */
 	ora_pico estimate;
 	int request_sent;            /* the upstream may have started billing */
+	struct ora_shared_wait *shared_wait; /* the shared budgets' answer awaited */
 
 	/* Held from exchange_new() to exchange_free() (exchange.c only). */
 	int probe;                   /* the circuit breaker's half-open probe */
@@ -156,5 +160,14 @@ void exchange_free(struct orad_exchange *x);
 
 /* relay.c: watch the client from now on and start the upstream transfer. */
 void relay_start(struct orad_exchange *x);
+
+/* Admitted locally, waiting for the shared budgets (chat.c): the client is
+ * watched meanwhile, and a hang-up ends x (cancelling the wait). Then
+ * relay_go() sends it, or relay_refuse() answers status with message and
+ * ends x with EXCHANGE_REFUSED, nothing sent. */
+void relay_wait(struct orad_exchange *x);
+void relay_go(struct orad_exchange *x);
+void relay_refuse(struct orad_exchange *x, int status, const char *type, const char *retry_after,
+    const char *message);
 
 #endif

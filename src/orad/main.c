@@ -29,6 +29,7 @@
 #include "config/preflight.h"
 #include "keys/keystore.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_pg_budget.h"
 #include "ledger/ledger_ship.h"
 #include "orad/budget.h"
 #include "orad/reconcile.h"
@@ -323,6 +324,9 @@ start_shipping(struct orad *d, struct ora_error *err)
 		t.password = password;
 	}
 	r = ora_ledger_ship_new(d->base, d->ledger, &t, &d->ship, err);
+	/* Budgets hold across the hosts that share the database. */
+	if (r == 0)
+		r = ora_shared_budgets_new(d->base, &t, &d->shared, err);
 	if (password != NULL) {
 		sodium_memzero(password, strlen(password));
 		free(password);
@@ -513,6 +517,7 @@ stop(struct orad *d, struct listen_socket *ls)
 	journal_free(d);
 	reconcile_free(d->reconciler);
 	budgets_free(d->budgets);
+	ora_shared_budgets_free(d->shared);
 	ora_ledger_ship_free(d->ship);
 	ora_ledger_close(d->ledger);
 	catalog_free(d->catalog);

@@ -28,6 +28,7 @@ struct orad_whois;
 struct orad_metrics;
 struct ora_ledger;
 struct ora_ledger_ship;
+struct ora_shared_budgets;
 struct orad_budgets;
 struct orad_reconciler;
 struct orad_exchange;
@@ -58,6 +59,7 @@ struct orad {
 	struct orad_whois *whois;
 	struct ora_ledger *ledger;   /* NULL when daemon.ledger is off */
 	struct ora_ledger_ship *ship; /* copies it to a shared PostgreSQL ledger */
+	struct ora_shared_budgets *shared; /* budgets held there across hosts */
 	struct orad_budgets *budgets;
 	struct orad_reconciler *reconciler;
 	struct event *journal_timer;          /* folds the ledger, see journal.h */

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "keys/keystore.h"
+#include "ledger/ledger_pg_budget.h"
 #include "orad/exchange.h"
 #include "orad/http_conn.h"
 #include "orad/metrics.h"
@@ -58,6 +59,8 @@ relay_end(struct orad_exchange *x, enum exchange_outcome outcome)
 {
 	x->outcome = outcome;
 	unwatch_client(x);
+	ora_shared_cancel(x->shared_wait);
+	x->shared_wait = NULL;
 	/* A client gone before the upstream had the whole request: nothing
 	 * can have been billed, so nothing is charged. */
 	if (x->xfer != NULL)
@@ -508,6 +511,33 @@ static void
 on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	start_or_fail(arg);
+}
+
+void
+relay_wait(struct orad_exchange *x)
+{
+	x->request_sent = 0;
+	x->caller.conn->on_gone = on_client_gone;
+	x->caller.conn->gone_arg = x;
+}
+
+void
+relay_go(struct orad_exchange *x)
+{
+	start_or_fail(x);
+}
+
+void
+relay_refuse(struct orad_exchange *x, int status, const char *type, const char *retry_after,
+    const char *message)
+{
+	unwatch_client(x);
+	x->status = status;
+	if (retry_after != NULL)
+		http_reply_add_header(x->req, "Retry-After", retry_after);
+	wire_reply_error(x->wire, x->req, status, type, "%s", message);
+	x->req = NULL;
+	relay_end(x, EXCHANGE_REFUSED);
 }
 
 void

@@ -9,5 +9,6 @@ EXTRA_DIST += tests/bench/run.sh
 EXTRA_DIST += tests/bench/orask_vs_curl.sh
 EXTRA_DIST += tests/bench/tcp_vs_socket.sh
 EXTRA_DIST += tests/bench/vs_nginx.sh
+EXTRA_DIST += tests/bench/pg_budget.sh
 EXTRA_DIST += tests/bench/nginx-upstream.conf.in
 EXTRA_DIST += tests/bench/nginx-proxy.conf.in

@@ -46,15 +46,15 @@ rm -rf "$STATE" "$T/master.key"
 ledger_conf "$(pg_conninfo)"
 printf '%s\n' "$PG_PASSWORD" | "$ORACTL" -c "$CONF" init --ledger-password >"$T/init.out" 2>&1
 check "init --ledger-password seals the password and creates the schema" \
-	grep -q "schema version 2, created or upgraded" "$T/init.out"
+	grep -q "schema version 3, created or upgraded" "$T/init.out"
 check "  ... the password is sealed in the keystore" [ -s "$STATE/keys/ledger-db.key" ]
 check "  ... and is nowhere in the configuration" sh -c "! grep -q '$PG_PASSWORD' '$CONF'"
-check "  ... ora_meta says version 2" [ "$(pg_sql "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 2 ]
+check "  ... ora_meta says version 3" [ "$(pg_sql "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 3 ]
 check "  ... with every table" [ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE tablename IN ('requests','audit','pruned','budget_usage','ora_meta')")" = 5 ]
 check "  ... and init is in the audit trail, from host alpha" \
 	[ "$(pg_sql "SELECT host || ' ' || action FROM audit ORDER BY id LIMIT 1")" = "alpha init" ]
 "$ORACTL" -c "$CONF" init >"$T/init2.out" 2>&1
-check "init again: up to date" grep -q "schema version 2, up to date" "$T/init2.out"
+check "init again: up to date" grep -q "schema version 3, up to date" "$T/init2.out"
 
 # Rows of three hosts; reports see them all.
 pg_sql "INSERT INTO requests (host, id, started_ms, settled_ms, state, uid, \"user\", cost_centre, key_name, model_requested, model_served, prompt_tokens, completion_tokens, cost_pico, reserved_pico, http_status, outcome)
@@ -86,8 +86,8 @@ ledger_conf "$(pg_conninfo ora_v1)"
 "$ORACTL" -c "$CONF" report --period all >"$T/old.out" 2>&1
 check "a report on an older schema says to run init" grep -q "run \`oractl init\` to upgrade it" "$T/old.out"
 "$ORACTL" -c "$CONF" init >"$T/up.out" 2>&1
-check "init upgrades version 1 to 2" grep -q "schema version 2, created or upgraded" "$T/up.out"
-check "  ... ora_meta says 2" [ "$(pg_sql_db ora_v1 "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 2 ]
+check "init upgrades version 1 to 3" grep -q "schema version 3, created or upgraded" "$T/up.out"
+check "  ... ora_meta says 3" [ "$(pg_sql_db ora_v1 "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 3 ]
 check "  ... every row kept" [ "$(pg_sql_db ora_v1 "SELECT count(*) || ' ' || sum(cost_pico) FROM requests")" = "3 8000000000" ]
 check "  ... the new tables are there" [ "$(pg_sql_db ora_v1 "SELECT count(*) FROM pg_tables WHERE tablename IN ('pruned','budget_usage')")" = 2 ]
 "$ORACTL" -c "$CONF" report --period all --by host --format csv >"$T/up.csv" 2>&1

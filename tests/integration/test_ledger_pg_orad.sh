@@ -9,7 +9,7 @@
 #   - a broker killed -9 and restarted ships nothing twice;
 #   - while the database is stopped the brokers serve on, and every row
 #     that waited arrives once it is back.
-# What this does not test (not done): budgets shared across hosts.
+# Budgets shared across hosts: test_ledger_pg_budget.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 

@@ -1,0 +1,482 @@
+/* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
+/*
+ * ledger_pg_budget.c: reservations on the shared budgets (see
+ * ledger_pg_budget.h), from the event loop.
+ *
+ * One connection of its own, one statement at a time, in the order the
+ * requests came: each is one call of ora_budget_reserve (schema version
+ * 3), which takes every budget of the request or none. The state machine
+ * is the shipper's (ledger_pg_ship.c): PQconnectStartParams and
+ * PQconnectPoll, then PQsendQueryParams, PQflush until the bytes are out,
+ * PQconsumeInput/PQisBusy/PQgetResult as the socket becomes readable.
+ *
+ * When the database cannot answer, requests are refused, not admitted
+ * blind: a request waiting while the connection is made, or for an
+ * answer, is refused after ORA_SHARED_CONNECT_WAIT_MS; while the
+ * connection is down (retried after a pause doubling from 250 ms to 4 s)
+ * a request is refused at once. A reservation whose answer was lost may
+ * have been taken: its request's row is settled at $0 locally, and the
+ * shipper's settlement releases it.
+ */
+#include "config.h"
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ledger/ledger_pg_budget.h"
+
+#define SHARED_RETRY_MIN_MS 250
+#define SHARED_RETRY_MAX_MS 4000
+
+static const char reserve_sql[] =
+    "SELECT ora_budget_reserve($1, $2, $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7)";
+
+enum shared_state { SHARED_DOWN, SHARED_CONNECTING, SHARED_IDLE, SHARED_BUSY };
+
+struct ora_shared_wait {
+	struct ora_shared_wait *next;
+	ora_shared_fn fn; /* NULL once cancelled */
+	void *arg;
+	char *params[7];
+	size_t n_parts;
+};
+
+struct ora_shared_budgets {
+	struct event_base *base;
+	char *conninfo, *password, *host;
+	PGconn *conn;
+	enum shared_state state;
+	struct event *sock_ev;
+	struct event *retry;    /* the next connection attempt */
+	struct event *deadline; /* a connection or an answer that takes too long */
+	struct event *kick;     /* sends, or refuses what waits while the database is down */
+	int flushing;
+	int retry_ms;
+	int failed;             /* an outage is under way (logged once) */
+	int answered;           /* the statement in flight has its answer */
+	long value;             /* ora_budget_reserve's answer */
+	struct ora_shared_wait *head, **tail;
+	size_t waiting;
+};
+
+static void shared_on_socket(evutil_socket_t fd, short what, void *arg);
+static void shared_next(struct ora_shared_budgets *b);
+
+static void
+shared_arm(struct event *ev, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(ev, &tv);
+}
+
+static void
+shared_watch(struct ora_shared_budgets *b, short what)
+{
+	if (b->sock_ev != NULL)
+		event_free(b->sock_ev);
+	b->sock_ev = event_new(b->base, PQsocket(b->conn), what, shared_on_socket, b);
+	if (b->sock_ev != NULL)
+		event_add(b->sock_ev, NULL);
+}
+
+static void
+wait_free(struct ora_shared_wait *w)
+{
+	for (size_t i = 0; i < sizeof(w->params) / sizeof(w->params[0]); i++)
+		free(w->params[i]);
+	free(w);
+}
+
+/* Take the head of the queue off and tell its request. */
+static void
+shared_pop(struct ora_shared_budgets *b, enum ora_shared_result result, size_t refused)
+{
+	struct ora_shared_wait *w = b->head;
+
+	if (w == NULL)
+		return;
+	b->head = w->next;
+	if (b->head == NULL)
+		b->tail = &b->head;
+	b->waiting--;
+	if (w->fn != NULL)
+		w->fn(w->arg, result, refused);
+	wait_free(w);
+}
+
+static void
+shared_refuse_all(struct ora_shared_budgets *b)
+{
+	while (b->head != NULL)
+		shared_pop(b, ORA_SHARED_UNAVAILABLE, 0);
+}
+
+static void
+shared_disconnect(struct ora_shared_budgets *b)
+{
+	if (b->sock_ev != NULL)
+		event_free(b->sock_ev);
+	b->sock_ev = NULL;
+	if (b->conn != NULL)
+		PQfinish(b->conn);
+	b->conn = NULL;
+	b->flushing = 0;
+	evtimer_del(b->deadline);
+}
+
+/* The database is away: refuse every request waiting, try again later. */
+static void
+shared_fail(struct ora_shared_budgets *b, const char *what, const char *why)
+{
+	size_t n = strcspn(why, "\n");
+
+	if (!b->failed)
+		ora_log_warning("ledger: the shared budgets cannot be reserved (%s: %.*s); requests "
+		                "with a budget are refused until PostgreSQL answers again",
+		    what, (int)n, why);
+	b->failed = 1;
+	shared_disconnect(b);
+	b->state = SHARED_DOWN;
+	shared_arm(b->retry, b->retry_ms);
+	b->retry_ms = b->retry_ms * 2 > SHARED_RETRY_MAX_MS ? SHARED_RETRY_MAX_MS : b->retry_ms * 2;
+	shared_refuse_all(b);
+}
+
+static void
+shared_connect(struct ora_shared_budgets *b)
+{
+	const char *keys[5], *values[5];
+	int k = 0;
+
+	keys[k] = "connect_timeout", values[k++] = "10";
+	keys[k] = "application_name", values[k++] = "orad-budgets";
+	keys[k] = "dbname", values[k++] = b->conninfo;
+	if (b->password != NULL)
+		keys[k] = "password", values[k++] = b->password;
+	keys[k] = NULL, values[k] = NULL;
+	b->conn = PQconnectStartParams(keys, values, 1);
+	if (b->conn == NULL) {
+		shared_fail(b, "connect", "out of memory");
+		return;
+	}
+	if (PQstatus(b->conn) == CONNECTION_BAD) {
+		shared_fail(b, "connect", PQerrorMessage(b->conn));
+		return;
+	}
+	b->state = SHARED_CONNECTING;
+	shared_arm(b->deadline, ORA_SHARED_CONNECT_WAIT_MS);
+	shared_watch(b, EV_WRITE);
+}
+
+static void
+shared_flush(struct ora_shared_budgets *b)
+{
+	int r = PQflush(b->conn);
+
+	if (r < 0) {
+		shared_fail(b, "send", PQerrorMessage(b->conn));
+		return;
+	}
+	b->flushing = r == 1;
+	shared_watch(b, r == 1 ? EV_READ | EV_WRITE : EV_READ);
+}
+
+/* Send the reservation at the head of the queue, if any; skip the ones
+ * whose requests went away before it was their turn. */
+static void
+shared_next(struct ora_shared_budgets *b)
+{
+	while (b->head != NULL && b->head->fn == NULL)
+		shared_pop(b, ORA_SHARED_UNAVAILABLE, 0);
+	if (b->state != SHARED_IDLE)
+		return;
+	if (b->head == NULL) {
+		/* Idle: watch for the server closing the connection, so that
+		 * the next request finds a new one rather than a dead one. */
+		shared_watch(b, EV_READ);
+		return;
+	}
+	b->answered = 0;
+	b->value = -1;
+	if (!PQsendQueryParams(b->conn, reserve_sql, 7, NULL, (const char *const *)b->head->params,
+	        NULL, NULL, 0)) {
+		shared_fail(b, "send", PQerrorMessage(b->conn));
+		return;
+	}
+	b->state = SHARED_BUSY;
+	shared_arm(b->deadline, ORA_SHARED_CONNECT_WAIT_MS);
+	shared_flush(b);
+}
+
+static void
+shared_done(struct ora_shared_budgets *b)
+{
+	long v = b->value;
+
+	evtimer_del(b->deadline);
+	b->state = SHARED_IDLE;
+	if (!b->answered || v < 0 || (b->head != NULL && (size_t)v > b->head->n_parts)) {
+		shared_fail(b, "reserve", "the database gave no usable answer");
+		return;
+	}
+	shared_pop(b, v == 0 ? ORA_SHARED_ADMITTED : ORA_SHARED_EXHAUSTED, v > 0 ? (size_t)v - 1 : 0);
+	shared_next(b);
+}
+
+static void
+shared_read(struct ora_shared_budgets *b)
+{
+	PGresult *res;
+
+	if (!PQconsumeInput(b->conn)) {
+		shared_fail(b, "read", PQerrorMessage(b->conn));
+		return;
+	}
+	while (!PQisBusy(b->conn)) {
+		if ((res = PQgetResult(b->conn)) == NULL) {
+			shared_done(b);
+			return;
+		}
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+			b->value = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+			b->answered = 1;
+		} else {
+			char *why = ora_xstrdup(PQresultErrorMessage(res));
+
+			PQclear(res);
+			shared_fail(b, "reserve", why);
+			free(why);
+			return;
+		}
+		PQclear(res);
+	}
+	shared_watch(b, EV_READ);
+}
+
+static void
+shared_on_socket(evutil_socket_t fd, short what, void *arg)
+{
+	struct ora_shared_budgets *b = arg;
+
+	if (b->state == SHARED_CONNECTING) {
+		switch (PQconnectPoll(b->conn)) {
+		case PGRES_POLLING_READING:
+			shared_watch(b, EV_READ);
+			return;
+		case PGRES_POLLING_WRITING:
+			shared_watch(b, EV_WRITE);
+			return;
+		case PGRES_POLLING_OK:
+			if (PQsetnonblocking(b->conn, 1) != 0) {
+				shared_fail(b, "connect", PQerrorMessage(b->conn));
+				return;
+			}
+			evtimer_del(b->deadline);
+			if (b->failed)
+				ora_log_info("ledger: the shared budgets answer again");
+			b->failed = 0;
+			b->retry_ms = SHARED_RETRY_MIN_MS;
+			b->state = SHARED_IDLE;
+			shared_next(b);
+			return;
+		default:
+			shared_fail(b, "connect", PQerrorMessage(b->conn));
+			return;
+		}
+	}
+	if (b->flushing) {
+		if ((what & EV_READ) && !PQconsumeInput(b->conn)) {
+			shared_fail(b, "read", PQerrorMessage(b->conn));
+			return;
+		}
+		shared_flush(b);
+		return;
+	}
+	if (!(what & EV_READ))
+		return;
+	if (b->state == SHARED_BUSY) {
+		shared_read(b);
+		return;
+	}
+	/* Idle and readable: a notice, or the server closed the connection. */
+	if (!PQconsumeInput(b->conn) || PQstatus(b->conn) == CONNECTION_BAD) {
+		shared_fail(b, "read", PQerrorMessage(b->conn));
+		return;
+	}
+	shared_watch(b, EV_READ);
+}
+
+static void
+shared_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct ora_shared_budgets *b = arg;
+
+	if (b->state == SHARED_DOWN)
+		shared_connect(b);
+}
+
+static void
+shared_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	shared_fail(arg, "wait", "no answer in time");
+}
+
+static void
+shared_on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ora_shared_budgets *b = arg;
+
+	if (b->state == SHARED_DOWN)
+		shared_refuse_all(b);
+	else if (b->state == SHARED_IDLE)
+		shared_next(b);
+}
+
+/* A PostgreSQL array literal of n strings: {"a","b"}. */
+static char *
+array_text(const struct ora_shared_part *parts, size_t n, int which)
+{
+	size_t cap = 3, len = 0;
+	char *out, num[32];
+
+	for (size_t i = 0; i < n; i++)
+		cap += which < 2 ? 2 * strlen(which == 0 ? parts[i].scope : parts[i].name) + 3 : 24;
+	out = ora_xcalloc(1, cap);
+	out[len++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			out[len++] = ',';
+		if (which < 2) {
+			const char *s = which == 0 ? parts[i].scope : parts[i].name;
+
+			out[len++] = '"';
+			for (; *s; s++) {
+				if (*s == '"' || *s == '\\')
+					out[len++] = '\\';
+				out[len++] = *s;
+			}
+			out[len++] = '"';
+		} else {
+			snprintf(num, sizeof(num), "%lld",
+			    (long long)(which == 2 ? parts[i].period_start_ms : parts[i].limit));
+			memcpy(out + len, num, strlen(num));
+			len += strlen(num);
+		}
+	}
+	out[len++] = '}';
+	out[len] = '\0';
+	return out;
+}
+
+struct ora_shared_wait *
+ora_shared_reserve(struct ora_shared_budgets *b, int64_t id, const struct ora_shared_part *parts,
+    size_t n, int64_t amount, ora_shared_fn fn, void *arg)
+{
+	struct ora_shared_wait *w = ora_xcalloc(1, sizeof(*w));
+
+	w->fn = fn;
+	w->arg = arg;
+	w->n_parts = n;
+	w->params[0] = ora_xstrdup(b->host);
+	w->params[1] = ora_xasprintf("%lld", (long long)id);
+	for (int i = 0; i < 4; i++)
+		w->params[2 + i] = array_text(parts, n, i);
+	w->params[6] = ora_xasprintf("%lld", (long long)amount);
+	*b->tail = w;
+	b->tail = &w->next;
+	b->waiting++;
+	/* From the loop, so that fn is never called from in here. */
+	if (b->state == SHARED_DOWN || b->state == SHARED_IDLE)
+		shared_arm(b->kick, 0);
+	return w;
+}
+
+void
+ora_shared_cancel(struct ora_shared_wait *w)
+{
+	if (w != NULL)
+		w->fn = NULL;
+}
+
+size_t
+ora_shared_waiting(const struct ora_shared_budgets *b)
+{
+	return b != NULL ? b->waiting : 0;
+}
+
+int
+ora_shared_connected(const struct ora_shared_budgets *b)
+{
+	return b != NULL && (b->state == SHARED_IDLE || b->state == SHARED_BUSY);
+}
+
+int
+ora_shared_budgets_new(struct event_base *base, const struct ora_ledger_target *t,
+    struct ora_shared_budgets **out, struct ora_error *err)
+{
+	struct ora_shared_budgets *b;
+	char name[256];
+
+	*out = NULL;
+	if (t->kind != ORA_LEDGER_POSTGRESQL || t->conninfo == NULL)
+		return ora_error_set(err, "ledger: shared budgets need a postgresql ledger");
+	b = ora_xcalloc(1, sizeof(*b));
+	b->base = base;
+	b->conninfo = ora_xstrdup(t->conninfo);
+	b->password = t->password != NULL ? ora_xstrdup(t->password) : NULL;
+	/* The same name as the shipper's, so that its rows settle these holds. */
+	if (t->host_name != NULL && *t->host_name != '\0')
+		b->host = ora_xstrdup(t->host_name);
+	else if (gethostname(name, sizeof(name)) == 0) {
+		name[sizeof(name) - 1] = '\0';
+		b->host = ora_xstrdup(name);
+	} else
+		b->host = ora_xstrdup("localhost");
+	b->tail = &b->head;
+	b->retry_ms = SHARED_RETRY_MIN_MS;
+	b->state = SHARED_DOWN;
+	b->retry = evtimer_new(base, shared_on_retry, b);
+	b->deadline = evtimer_new(base, shared_on_deadline, b);
+	b->kick = evtimer_new(base, shared_on_kick, b);
+	if (b->retry == NULL || b->deadline == NULL || b->kick == NULL) {
+		ora_shared_budgets_free(b);
+		return ora_error_set(err, "ledger: cannot create the shared budgets' timers");
+	}
+	/* Connect now, from here: the first requests wait for it. */
+	shared_connect(b);
+	*out = b;
+	return 0;
+}
+
+void
+ora_shared_budgets_free(struct ora_shared_budgets *b)
+{
+	if (b == NULL)
+		return;
+	/* Nothing waits at exit: the requests are gone. */
+	for (struct ora_shared_wait *w = b->head; w != NULL; w = w->next)
+		w->fn = NULL;
+	while (b->head != NULL)
+		shared_pop(b, ORA_SHARED_UNAVAILABLE, 0);
+	shared_disconnect(b);
+	if (b->retry != NULL)
+		event_free(b->retry);
+	if (b->deadline != NULL)
+		event_free(b->deadline);
+	if (b->kick != NULL)
+		event_free(b->kick);
+	free(b->conninfo);
+	if (b->password != NULL) {
+		explicit_bzero(b->password, strlen(b->password));
+		free(b->password);
+	}
+	free(b->host);
+	free(b);
+}
