@@ -45,8 +45,8 @@ static const char *const upgrades[ORA_LEDGER_SCHEMA_VERSION] = {
 	 * version a shared PostgreSQL ledger has (ledger_pg_ship.c). Rows
 	 * of before are version 1, never shipped: a host that joins a shared
 	 * ledger brings its history along. */
-	[3] = "ALTER TABLE requests ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;"
-	      "ALTER TABLE requests ADD COLUMN shipped_rev INTEGER NOT NULL DEFAULT 0;",
+	[3] = ("ALTER TABLE requests ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;"
+	       "ALTER TABLE requests ADD COLUMN shipped_rev INTEGER NOT NULL DEFAULT 0;"),
 };
 
 static int
