@@ -213,7 +213,7 @@ apply_seccomp(char *said, size_t size, struct ora_error *err)
 #endif
 	for (size_t i = 0; i < sizeof(sandbox_ioctls) / sizeof(sandbox_ioctls[0]); i++) {
 		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		         SCMP_A1(SCMP_CMP_EQ, sandbox_ioctls[i]))) != 0) {
+		         SCMP_A1(SCMP_CMP_EQ, sandbox_ioctls[i], 0))) != 0) {
 			seccomp_release(ctx);
 			return ora_error_set(err, "seccomp: cannot allow ioctl: %s", strerror(-r));
 		}
