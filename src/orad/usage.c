@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,26 +191,40 @@ on_choice(void *arg, size_t index, const char *value, size_t len)
 	return 0;
 }
 
-/* A number's value, or 0 when the value is not a number. */
+/* A number's value, or 0 when the value is not a number; saturated at
+ * the range of a long, as json_object_get_int64() does on the other
+ * path (a count of 1e60 tokens is nonsense, but not undefined). */
 static long
 span_long(const char *value, size_t len)
 {
 	char buf[64];
+	double d;
 
 	if (len == 0 || len >= sizeof(buf) || !(value[0] == '-' || (value[0] >= '0' && value[0] <= '9')))
 		return 0;
 	memcpy(buf, value, len);
 	buf[len] = '\0';
-	return (long)strtod(buf, NULL);
+	d = strtod(buf, NULL);
+	if (d >= (double)LONG_MAX)
+		return LONG_MAX;
+	if (d <= (double)LONG_MIN)
+		return LONG_MIN;
+	return (long)d;
 }
+
+/* The one member of a *_tokens_details object that is read, and where. */
+struct details_member {
+	const char *key;
+	long *out;
+};
 
 static int
 on_details_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
 {
-	long *out = arg;
+	struct details_member *m = arg;
 
-	if ((key_is(key, key_len, "reasoning_tokens") || key_is(key, key_len, "cached_tokens")))
-		*out = span_long(value, len);
+	if (key_is(key, key_len, m->key))
+		*m->out = span_long(value, len);
 	return 0;
 }
 
@@ -223,9 +238,11 @@ on_usage_member(void *arg, const char *key, size_t key_len, const char *value, s
 	} else if (key_is(key, key_len, "completion_tokens")) {
 		u->completion_tokens = span_long(value, len);
 	} else if (key_is(key, key_len, "completion_tokens_details") && value[0] == '{') {
-		(void)json_scan_object(value, len, on_details_member, &u->reasoning_tokens);
+		struct details_member m = { "reasoning_tokens", &u->reasoning_tokens };
+		(void)json_scan_object(value, len, on_details_member, &m);
 	} else if (key_is(key, key_len, "prompt_tokens_details") && value[0] == '{') {
-		(void)json_scan_object(value, len, on_details_member, &u->cached_tokens);
+		struct details_member m = { "cached_tokens", &u->cached_tokens };
+		(void)json_scan_object(value, len, on_details_member, &m);
 	} else if (key_is(key, key_len, "cost") &&
 	           (value[0] == '-' || (value[0] >= '0' && value[0] <= '9'))) {
 		/* The exact decimal the upstream billed, as it wrote it. */
