@@ -126,4 +126,16 @@ check "over budget is 402" [ "$s" = 402 ]
 check "  ... typed budget_exhausted" [ "$(json "$T/out" 'd["error"]["type"]')" = budget_exhausted ]
 check "  ... naming the budget, what is left, and when it resets" \
 	grep -q "your daily budget as user $ME.*left.*resets 20" "$T/out"
+
+# A report made the moment a request ends includes it: oractl asks the
+# running broker to fold its intent log first.
+sed -i 's/usd = 0.00005; period = "daily";/usd = 10.0; period = "daily";/' "$CONF"
+kill -HUP "$ORAD_PID"
+sleep 0.5
+s=$(req POST /api/v1/chat/completions "$CHAT")
+"$ORACTL" -c "$CONF" report --format json >"$T/report.json" 2>"$T/report.err"
+ledger_current
+check "a report right after a request counts it [$s]" \
+	[ "$(json "$T/report.json" 'd["total"]["requests"]')" = \
+	  "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state <> 'refused'")" ]
 finish
