@@ -85,6 +85,16 @@ admit_check_short_string(struct admit_ctx *ctx, const char *name, struct json_ob
 	    "\"%s\" must be a string of at most %d characters", name, max);
 }
 
+int
+admit_refuse_server_tool(struct admit_ctx *ctx, const char *name, const char *type)
+{
+	return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
+	    "tool type '%.64s' in \"%s\" is not accepted: tools the upstream runs itself are "
+	    "priced per use, which the broker cannot reserve for; for web search use the web "
+	    "plugin (\"plugins\":[{\"id\":\"web\"}])",
+	    type, name);
+}
+
 void
 admit_count_images(struct admit_ctx *ctx, struct json_object *items, const char *part_type)
 {

@@ -103,6 +103,9 @@ int admit_check_route(struct admit_ctx *ctx, const char *name, struct json_objec
 int admit_check_session_id(struct admit_ctx *ctx, const char *name, struct json_object *v);
 /* null, or a string of at most max bytes; else a 400 naming the field. */
 int admit_check_short_string(struct admit_ctx *ctx, const char *name, struct json_object *v, int max);
+/* The refusal of a tool the upstream runs itself (Messages' server tools,
+ * Responses' hosted tools): priced per use, so it cannot be reserved for. */
+int admit_refuse_server_tool(struct admit_ctx *ctx, const char *name, const char *type);
 /* Images are priced apiece: count the content parts of type part_type in
  * the items' "content" arrays (chat's messages, Messages' messages,
  * Responses' input). items is an array. */

@@ -69,11 +69,7 @@ check_tools(struct admit_ctx *ctx, const char *name, struct json_object *v)
 			    strncmp(json_object_get_string(type), *p, strlen(*p)) == 0)
 				break;
 		if (*p == NULL)
-			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-			    "tool type '%.64s' in \"%s\" is not accepted: tools the upstream runs "
-			    "itself are priced per use, which the broker cannot reserve for; for web "
-			    "search use the web plugin (\"plugins\":[{\"id\":\"web\"}])",
-			    json_object_get_string(type), name);
+			return admit_refuse_server_tool(ctx, name, json_object_get_string(type));
 	}
 	return 0;
 }

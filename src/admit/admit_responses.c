@@ -63,11 +63,7 @@ check_tools(struct admit_ctx *ctx, const char *name, struct json_object *v)
 			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
 			    "\"%s\" entries must be objects with a \"type\", e.g. \"function\"", name);
 		if (!admit_in_list(json_object_get_string(type), client_types))
-			return admit_refuse(ctx, 400, ORA_ERR_BAD_REQUEST,
-			    "tool type '%.64s' in \"%s\" is not accepted: tools the upstream runs "
-			    "itself are priced per use, which the broker cannot reserve for; for web "
-			    "search use the web plugin (\"plugins\":[{\"id\":\"web\"}])",
-			    json_object_get_string(type), name);
+			return admit_refuse_server_tool(ctx, name, json_object_get_string(type));
 	}
 	return 0;
 }
