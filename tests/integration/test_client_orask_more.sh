@@ -249,7 +249,9 @@ check "  ... one line, the refusal alone" [ "$(wc -l <"$T/e")" = 1 ]
 MD='# Plan\n\nFirst *step*, then **run**:\n\n```sh\nmake check\n```\n\n- one\n- two\n\nSee [docs](https://example.org/d).'
 ESC=$(printf '\033')
 mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
-script -qec "\"$ORASK\" 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+# The terminal script(1) makes is an xterm, whatever TERM the suite runs
+# under: TERM=dumb rightly turns styling off (test_client_orask.sh checks that).
+TERM=xterm script -qec "\"$ORASK\" 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
 check "on a terminal, Markdown is rendered: the heading styled" grep -q "${ESC}\[1;35m${ESC}\[4mPlan" "$T/tty.out"
 check "  ... emphasis and strong" grep -q "First ${ESC}\[3mstep${ESC}\[23m, then ${ESC}\[1mrun${ESC}\[22m:" "$T/tty.out"
 check "  ... the code block with its language" grep -q "── sh ──" "$T/tty.out"
@@ -260,11 +262,11 @@ no_md_syntax() { ! grep -qF '**run**' "$1" && ! grep -q '^# Plan' "$1" && ! grep
 check "  ... and no Markdown syntax left" no_md_syntax "$T/tty.out"
 printf "$MD" >"$T/md.expected"
 mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
-script -qec "\"$ORASK\" --raw 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+TERM=xterm script -qec "\"$ORASK\" --raw 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
 tr -d '\r' <"$T/tty.out" | head -c "$(wc -c <"$T/md.expected")" >"$T/tty.raw"
 check "--raw on a terminal: the text exactly as received" cmp -s "$T/tty.raw" "$T/md.expected"
 mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
-NO_COLOR=1 script -qec "\"$ORASK\" 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
+TERM=xterm NO_COLOR=1 script -qec "\"$ORASK\" 'markdown please'" /dev/null >"$T/tty.out" 2>&1 </dev/null
 tr -d '\r' <"$T/tty.out" | head -c "$(wc -c <"$T/md.expected")" >"$T/tty.raw"
 check "NO_COLOR on a terminal: the text exactly as received" cmp -s "$T/tty.raw" "$T/md.expected"
 mock_post /mock/faults "{\"times\":1,\"content\":\"$MD\"}"
