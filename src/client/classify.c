@@ -18,6 +18,7 @@ static const struct {
     {"cost_centre_not_allowed", ORA_E_COST_CENTRE_NOT_ALLOWED},
     {"bad_request", ORA_E_BAD_REQUEST},
     {"too_large", ORA_E_TOO_LARGE},
+    {"request_timeout", ORA_E_BAD_REQUEST},
     {"rate_limited", ORA_E_RATE_LIMITED},
     {"too_many_connections", ORA_E_RATE_LIMITED},
     {"budget_exhausted", ORA_E_BUDGET},

@@ -25,6 +25,7 @@ static const struct {
 	{ ORA_ERR_CENTRE_NOT_ALLOWED, "permission_error" },
 	{ ORA_ERR_BAD_REQUEST, "invalid_request_error" },
 	{ ORA_ERR_TOO_LARGE, "request_too_large" },
+	{ ORA_ERR_REQUEST_TIMEOUT, "timeout_error" },
 	{ ORA_ERR_RATE_LIMITED, "rate_limit_error" },
 	{ ORA_ERR_BUDGET, "billing_error" },
 	{ ORA_ERR_TOO_MANY_CONNECTIONS, "rate_limit_error" },
@@ -46,7 +47,8 @@ static const struct {
 } by_status[] = {
 	{ 400, "invalid_request_error" }, { 401, "authentication_error" },
 	{ 402, "billing_error" }, { 403, "permission_error" }, { 404, "not_found_error" },
-	{ 413, "request_too_large" }, { 429, "rate_limit_error" }, { 504, "timeout_error" },
+	{ 408, "timeout_error" }, { 413, "request_too_large" }, { 429, "rate_limit_error" },
+	{ 504, "timeout_error" },
 	{ 529, "overloaded_error" },
 };
 

@@ -22,9 +22,11 @@
  * budget_exhausted -> "billing_error", rate_limited -> "rate_limit_error",
  * upstream_busy -> "overloaded_error"; unknown types by status (400
  * invalid_request_error, 401 authentication_error, 402 billing_error, 403
- * permission_error, 404 not_found_error, 413 request_too_large, 429
- * rate_limit_error, 504 timeout_error, 529 overloaded_error, other 5xx
- * api_error, other 4xx invalid_request_error). A static string. */
+ * permission_error, 404 not_found_error, 408 timeout_error, 413
+ * request_too_large, 429 rate_limit_error, 504 timeout_error, 529
+ * overloaded_error, other 5xx api_error, other 4xx invalid_request_error);
+ * request_timeout (the caller too slow) -> "timeout_error", Anthropic's
+ * type for a request that timed out. A static string. */
 const char *error_anthropic_type(int status, const char *ora_type);
 
 /* The JSON text of the error (with a final newline, as reply_error_body()),

@@ -605,12 +605,12 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (c->state == C_HEAD)
-		conn_refuse(c, 408, ORA_ERR_BAD_REQUEST,
+		conn_refuse(c, 408, ORA_ERR_REQUEST_TIMEOUT,
 		    "the request head did not arrive within %ld seconds (daemon.header_timeout); send "
 		    "the whole head at once",
 		    dc->header_timeout);
 	else if (c->state == C_BODY)
-		conn_refuse(c, 408, ORA_ERR_BAD_REQUEST,
+		conn_refuse(c, 408, ORA_ERR_REQUEST_TIMEOUT,
 		    "the request body did not arrive within %ld seconds of its head "
 		    "(daemon.body_timeout); send it faster or make it smaller",
 		    dc->body_timeout);

@@ -18,6 +18,8 @@ struct json_object;
 #define ORA_ERR_CENTRE_NOT_ALLOWED "cost_centre_not_allowed"
 #define ORA_ERR_BAD_REQUEST "bad_request"
 #define ORA_ERR_TOO_LARGE "too_large"
+/* The caller's own request (head or body) came too slowly; not upstream_timeout. */
+#define ORA_ERR_REQUEST_TIMEOUT "request_timeout"
 #define ORA_ERR_RATE_LIMITED "rate_limited"
 #define ORA_ERR_BUDGET "budget_exhausted"
 #define ORA_ERR_TOO_MANY_CONNECTIONS "too_many_connections"

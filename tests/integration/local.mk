@@ -61,3 +61,5 @@ TESTS += tests/integration/test_orad_shapes.sh
 EXTRA_DIST += tests/integration/test_orad_shapes.sh
 TESTS += tests/integration/test_orad_shapes_sdk.sh
 EXTRA_DIST += tests/integration/test_orad_shapes_sdk.sh
+TESTS += tests/integration/test_orad_slow_request.sh
+EXTRA_DIST += tests/integration/test_orad_slow_request.sh

@@ -37,6 +37,7 @@ START_TEST(classify_broker_types)
 	    {403, "model_not_allowed", ORA_E_MODEL_NOT_ALLOWED},
 	    {403, "cost_centre_not_allowed", ORA_E_COST_CENTRE_NOT_ALLOWED},
 	    {400, "bad_request", ORA_E_BAD_REQUEST}, {413, "too_large", ORA_E_TOO_LARGE},
+	    {408, "request_timeout", ORA_E_BAD_REQUEST},
 	    {429, "rate_limited", ORA_E_RATE_LIMITED},
 	    {429, "too_many_connections", ORA_E_RATE_LIMITED},
 	    {402, "budget_exhausted", ORA_E_BUDGET}, {502, "upstream_unreachable", ORA_E_UPSTREAM},

@@ -27,6 +27,7 @@ START_TEST(test_every_ora_type_mapped)
 		{ 403, ORA_ERR_CENTRE_NOT_ALLOWED, "permission_error" },
 		{ 400, ORA_ERR_BAD_REQUEST, "invalid_request_error" },
 		{ 413, ORA_ERR_TOO_LARGE, "request_too_large" },
+		{ 408, ORA_ERR_REQUEST_TIMEOUT, "timeout_error" },
 		{ 429, ORA_ERR_RATE_LIMITED, "rate_limit_error" },
 		{ 402, ORA_ERR_BUDGET, "billing_error" },
 		{ 429, ORA_ERR_TOO_MANY_CONNECTIONS, "rate_limit_error" },
