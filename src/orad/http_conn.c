@@ -82,6 +82,15 @@ struct http_door {
 	const char *name;            /* for the log: the path or daemon.listen entry */
 	struct orad_tcpident *ident; /* NULL: the Unix socket (SO_PEERCRED) */
 	struct event *ev_accept;
+	/* TCP: the listener's own address. Bound to one loopback address
+	 * (daemon.listen takes no wildcard), it is the local end of every
+	 * connection accepted on it, so no getsockname per connection. */
+	struct sockaddr_storage local;
+	int local_known;
+	/* TCP_NODELAY is set on the listener; Linux copies it to each
+	 * accepted socket. Checked on the first one (nodelay_checked), and
+	 * set on each (nodelay_each) if it did not carry over. */
+	int nodelay_checked, nodelay_each;
 };
 
 struct http_server {
@@ -664,42 +673,64 @@ refuse_at_accept(struct http_server *s, int fd, int status, const char *type, co
 	linger_or_close(s, fd);
 }
 
+/* Answers and stream events are written as they are ready; Nagle would
+ * hold a small one back until the client's delayed ACK. */
+static void
+tcp_nodelay(struct http_door *door, int fd)
+{
+	int one = 1, on = 0;
+	socklen_t len = sizeof(on);
+
+	if (!door->nodelay_checked) {
+		door->nodelay_checked = 1;
+		door->nodelay_each =
+		    getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) != 0 || on == 0;
+	}
+	if (door->nodelay_each)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 /* A TCP caller: the kernel names the uid owning the client's socket, by
  * the connection's exact four-tuple, once, before a byte is read. Any
  * doubt (no answer, several, not loopback, an error) refuses it: there is
- * no other way to tell who it is. */
+ * no other way to tell who it is. peer is the client's end as accept4
+ * gave it (plen 0: not given). */
 static struct orad_conn *
-identify_tcp(struct http_server *s, struct http_door *door, int fd)
+identify_tcp(struct http_server *s, struct http_door *door, int fd,
+    const struct sockaddr_storage *peer, socklen_t plen)
 {
-	struct sockaddr_storage local, peer;
-	socklen_t llen = sizeof(local), plen = sizeof(peer);
-	char host[INET6_ADDRSTRLEN], label[sizeof(((struct orad_conn *)0)->comm)];
+	struct sockaddr_storage local_here;
+	const struct sockaddr_storage *local = &door->local;
+	socklen_t llen = sizeof(local_here);
+	char label[sizeof(((struct orad_conn *)0)->comm)];
 	struct ora_error err;
 	uid_t uid;
-	int port = 0, one = 1, r;
+	int r;
 
-	host[0] = '\0';
-	if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0 ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen) != 0)
-		r = ora_error_set(
-		    &err, "Cannot read the addresses of a TCP connection: %s.", strerror(errno));
-	else {
-		const int v6 = peer.ss_family == AF_INET6;
-		const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)&peer;
-		const struct sockaddr_in *p4 = (const struct sockaddr_in *)&peer;
-
-		port = ntohs(v6 ? p6->sin6_port : p4->sin_port);
-		if (inet_ntop(peer.ss_family, v6 ? (const void *)&p6->sin6_addr
-		                                 : (const void *)&p4->sin_addr,
-		        host, sizeof(host)) == NULL)
-			host[0] = '\0';
-		r = orad_tcpident_uid(door->ident, (struct sockaddr *)&local,
-		    (struct sockaddr *)&peer, &uid, &err);
+	if (!door->local_known) {
+		local = &local_here;
+		if (getsockname(fd, (struct sockaddr *)&local_here, &llen) != 0)
+			plen = 0;
 	}
+	if (plen == 0)
+		r = ora_error_set(&err, "Cannot read the addresses of a TCP connection.");
+	else
+		r = orad_tcpident_uid(door->ident, (const struct sockaddr *)local,
+		    (const struct sockaddr *)peer, &uid, &err);
 	if (r != 0) {
+		char host[INET6_ADDRSTRLEN];
+		const int v6 = peer->ss_family == AF_INET6;
+		const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)peer;
+		const struct sockaddr_in *p4 = (const struct sockaddr_in *)peer;
+
+		if (plen == 0 ||
+		    inet_ntop(peer->ss_family,
+		        v6 ? (const void *)&p6->sin6_addr : (const void *)&p4->sin_addr, host,
+		        sizeof(host)) == NULL)
+			ora_strlcpy(host, "?", sizeof(host));
 		ora_log_refusal(HTTP_UNIDENTIFIED_UID,
-		    "refused a TCP connection from %s port %d on %s: %s", host[0] ? host : "?", port,
-		    door->name, err.msg);
+		    "refused a TCP connection from %s port %d on %s: %s", host,
+		    plen == 0 ? 0 : ntohs(v6 ? p6->sin6_port : p4->sin_port), door->name, err.msg);
 		refuse_at_accept(s, fd, 403, ORA_ERR_NOT_PERMITTED,
 		    "the broker cannot tell which local user owns this TCP connection, so it "
 		    "refuses it. %s Connect from this machine over loopback, or use the Unix "
@@ -707,23 +738,21 @@ identify_tcp(struct http_server *s, struct http_door *door, int fd)
 		    err.msg);
 		return NULL;
 	}
-	/* Answers and stream events are written as they are ready; Nagle
-	 * would hold a small one back until the client's delayed ACK. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	snprintf(label, sizeof(label), peer.ss_family == AF_INET6 ? "tcp [%s]:%d" : "tcp %s:%d",
-	    host, port);
+	tcp_nodelay(door, fd);
+	orad_tcpident_label((const struct sockaddr *)peer, label, sizeof(label));
 	return peers_conn_open_tcp(s->d->peers, fd, uid, label);
 }
 
 static void
-admit(struct http_server *s, struct http_door *door, int fd)
+admit(struct http_server *s, struct http_door *door, int fd, const struct sockaddr_storage *from,
+    socklen_t plen)
 {
 	const struct ora_daemon_conf *dc = dconf(s);
 	struct orad_conn *peer;
 	struct http_conn *c;
 
 	if (door->ident != NULL) {
-		if ((peer = identify_tcp(s, door, fd)) == NULL)
+		if ((peer = identify_tcp(s, door, fd, from, plen)) == NULL)
 			return;
 	} else if ((peer = peers_conn_open(s->d->peers, fd)) == NULL) {
 		refuse_at_accept(s, fd, 403, ORA_ERR_NOT_PERMITTED,
@@ -791,9 +820,19 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 	struct http_server *s = door->s;
 
 	for (int i = 0; i < HTTP_ACCEPT_BURST; i++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* A TCP caller's address comes with accept4, not a call more. */
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		int fd;
+
+		peer.ss_family = AF_UNSPEC;
+		fd = door->ident != NULL
+		         ? accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC)
+		         : accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			admit(s, door, fd);
+			if (door->ident != NULL && plen > sizeof(peer))
+				plen = 0; /* truncated: cannot be a TCP address */
+			admit(s, door, fd, &peer, door->ident != NULL ? plen : 0);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -825,6 +864,15 @@ add_door(struct http_server *s, int fd, const char *name, struct orad_tcpident *
 	door->fd = fd;
 	door->name = name;
 	door->ident = ident;
+	door->local_known = door->nodelay_checked = door->nodelay_each = 0;
+	if (ident != NULL) {
+		socklen_t len = sizeof(door->local);
+
+		/* A wildcard is not loopback: then each connection is asked. */
+		door->local_known = getsockname(fd, (struct sockaddr *)&door->local, &len) == 0 &&
+		                    len <= sizeof(door->local) &&
+		                    orad_tcpident_is_loopback((struct sockaddr *)&door->local);
+	}
 	door->ev_accept = event_new(s->d->base, fd, EV_READ | EV_PERSIST, on_accept, door);
 	if (door->ev_accept == NULL)
 		return ora_error_set(err, "cannot serve on %s", name);

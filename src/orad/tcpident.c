@@ -9,7 +9,8 @@
  * walking every socket, so the cost does not grow with the machine's
  * connection count. NLM_F_ACK makes the kernel end its answer with an
  * acknowledgement, so that "exactly one socket" can be checked rather
- * than assumed.
+ * than assumed; the answer and the acknowledgement are two datagrams,
+ * read with one recvmmsg.
  */
 #include "config.h"
 
@@ -33,6 +34,8 @@
 /* Datagrams read for one answer before giving up: the answer is two
  * messages, the rest would be stale answers to an abandoned request. */
 #define ORAD_TCPIDENT_MAX_READS 8
+/* Datagrams asked of one recvmmsg: the answer and its acknowledgement. */
+#define ORAD_TCPIDENT_BATCH 2
 #define ORAD_TCPIDENT_MALFORMED "The kernel's answer about a TCP connection's owner was malformed."
 
 struct orad_tcpident {
@@ -256,7 +259,8 @@ orad_tcpident_fold(const void *buf, size_t len, uint32_t seq, const struct inet_
 }
 
 /* Read the kernel's answer to request t->seq: one inet_diag_msg then the
- * acknowledgement, or an error (ENOENT: no such socket). */
+ * acknowledgement, or an error (ENOENT: no such socket). The kernel has
+ * queued it all before sendto returned, so one recvmmsg reads both. */
 static int
 orad_tcpident_recv(
     struct orad_tcpident *t, const struct inet_diag_req_v2 *r, uid_t *uid, struct ora_error *err)
@@ -264,36 +268,47 @@ orad_tcpident_recv(
 	union {
 		char bytes[ORAD_TCPIDENT_RECV_BYTES];
 		struct nlmsghdr align;
-	} buf;
+	} buf[ORAD_TCPIDENT_BATCH];
+	struct sockaddr_nl from[ORAD_TCPIDENT_BATCH];
+	struct iovec iov[ORAD_TCPIDENT_BATCH];
+	struct mmsghdr mm[ORAD_TCPIDENT_BATCH];
 	struct orad_tcpident_answer a = {0, 0};
-	int reads, done;
+	int reads = 0, done;
 
-	for (reads = 0; reads < ORAD_TCPIDENT_MAX_READS; reads++) {
-		struct sockaddr_nl from;
-		struct iovec iov = {buf.bytes, sizeof(buf.bytes)};
-		struct msghdr mh = {.msg_name = &from,
-		    .msg_namelen = sizeof(from),
-		    .msg_iov = &iov,
-		    .msg_iovlen = 1};
-		ssize_t n;
+	while (reads < ORAD_TCPIDENT_MAX_READS) {
+		int n, i;
 
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < ORAD_TCPIDENT_BATCH; i++) {
+			iov[i].iov_base = buf[i].bytes;
+			iov[i].iov_len = sizeof(buf[i].bytes);
+			mm[i].msg_hdr.msg_name = &from[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
 		do
-			n = recvmsg(t->fd, &mh, MSG_DONTWAIT);
+			n = recvmmsg(t->fd, mm, ORAD_TCPIDENT_BATCH, MSG_DONTWAIT, NULL);
 		while (n < 0 && errno == EINTR);
-		if (n < 0)
+		if (n <= 0)
 			return ora_error_set(err,
 			    "The kernel gave no complete answer about a TCP connection's owner: "
 			    "%s.",
-			    strerror(errno));
-		if ((mh.msg_flags & MSG_TRUNC) != 0)
-			return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
-		if (mh.msg_namelen != sizeof(from) || from.nl_pid != 0)
-			continue; /* not from the kernel */
-		if ((done = orad_tcpident_fold(buf.bytes, (size_t)n, t->seq, r, &a, err)) < 0)
-			return -1;
-		if (done) {
-			*uid = a.uid; /* only now: a refusal leaves *uid alone */
-			return 0;
+			    n < 0 ? strerror(errno) : "nothing to read");
+		for (i = 0; i < n && reads < ORAD_TCPIDENT_MAX_READS; i++, reads++) {
+			const struct msghdr *mh = &mm[i].msg_hdr;
+
+			if ((mh->msg_flags & MSG_TRUNC) != 0)
+				return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
+			if (mh->msg_namelen != sizeof(from[i]) || from[i].nl_pid != 0)
+				continue; /* not from the kernel */
+			done = orad_tcpident_fold(buf[i].bytes, (size_t)mm[i].msg_len, t->seq, r, &a, err);
+			if (done < 0)
+				return -1;
+			if (done) {
+				*uid = a.uid; /* only now: a refusal leaves *uid alone */
+				return 0;
+			}
 		}
 	}
 	return ora_error_set(
@@ -341,6 +356,54 @@ orad_tcpident_fd_uid(struct orad_tcpident *t, int fd, uid_t *uid, struct ora_err
 	return orad_tcpident_uid(t, (struct sockaddr *)&local, (struct sockaddr *)&peer, uid, err);
 }
 
+/* n's decimal digits at p, returned past them. */
+static char *
+orad_tcpident_put_uint(char *p, unsigned n)
+{
+	char d[10];
+	int k = 0;
+
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	while (k > 0)
+		*p++ = d[--k];
+	return p;
+}
+
+void
+orad_tcpident_label(const struct sockaddr *peer, char *out, size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (peer->sa_family == AF_INET) {
+		/* Written by hand: inet_ntop and snprintf were most of the
+		 * instructions a TCP connection added (callgrind). */
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)peer;
+		const unsigned char *b = (const unsigned char *)&s4->sin_addr.s_addr;
+		char label[sizeof("tcp 255.255.255.255:65535")], *p = label;
+
+		memcpy(p, "tcp ", 4);
+		p += 4;
+		for (int i = 0; i < 4; i++) {
+			p = orad_tcpident_put_uint(p, b[i]);
+			*p++ = i < 3 ? '.' : ':';
+		}
+		p = orad_tcpident_put_uint(p, ntohs(s4->sin_port));
+		*p = '\0';
+		ora_strlcpy(out, label, size);
+		return;
+	}
+	if (peer->sa_family == AF_INET6 &&
+	    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, host,
+	        sizeof(host)) != NULL) {
+		snprintf(out, size, "tcp [%s]:%u", host,
+		    (unsigned)ntohs(((const struct sockaddr_in6 *)peer)->sin6_port));
+		return;
+	}
+	snprintf(out, size, "tcp ?");
+}
+
 int
 orad_tcpident_parse_listen(
     const char *spec, struct sockaddr_storage *ss, socklen_t *len, struct ora_error *err)
@@ -362,8 +425,11 @@ orad_tcpident_listen(const char *spec, int backlog, int *fd, struct ora_error *e
 	if (s < 0)
 		return ora_error_set(err, "%s: cannot create a socket for \"%s\": %s.",
 		    ORAD_TCPIDENT_SETTING, spec, strerror(errno));
-	/* A restarted orad must not wait for old connections' TIME_WAIT. */
+	/* A restarted orad must not wait for old connections' TIME_WAIT.
+	 * TCP_NODELAY here rather than per connection: accepted sockets
+	 * inherit it (http_conn checks the first). */
 	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
 	    (ss.ss_family == AF_INET6 &&
 	        setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
 	    bind(s, (struct sockaddr *)&ss, len) != 0 || listen(s, backlog) != 0) {

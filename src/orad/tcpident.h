@@ -49,6 +49,10 @@ int orad_tcpident_fd_uid(struct orad_tcpident *t, int fd, uid_t *uid, struct ora
 int orad_tcpident_uid(struct orad_tcpident *t, const struct sockaddr *local,
     const struct sockaddr *peer, uid_t *uid, struct ora_error *err);
 
+/* The ledger's client_exe for a TCP caller at peer: "tcp 127.0.0.1:PORT"
+ * or "tcp [::1]:PORT", cut to size (NUL-terminated, size > 0). */
+void orad_tcpident_label(const struct sockaddr *peer, char *out, size_t size);
+
 /* 1 when sa is a loopback address (see above), else 0. */
 int orad_tcpident_is_loopback(const struct sockaddr *sa);
 
@@ -60,7 +64,8 @@ int orad_tcpident_parse_listen(
     const char *spec, struct sockaddr_storage *ss, socklen_t *len, struct ora_error *err);
 
 /* Parse spec as above, then create a listening TCP socket on it
- * (non-blocking, close-on-exec, SO_REUSEADDR, IPv6 only on [::1]) with
+ * (non-blocking, close-on-exec, SO_REUSEADDR, TCP_NODELAY for the
+ * connections it accepts, IPv6 only on [::1]) with
  * backlog; *fd is the socket. Nothing is bound unless the address is
  * loopback. */
 int orad_tcpident_listen(const char *spec, int backlog, int *fd, struct ora_error *err);

@@ -766,9 +766,16 @@ START_TEST(test_listen)
 	{
 		int a = accept(fd, NULL, NULL);
 
+		int on = 0;
+		socklen_t olen = sizeof(on);
+
 		ck_assert_int_ge(a, 0);
 		ck_assert_msg(orad_tcpident_fd_uid(t, a, &got, &err) == 0, "%s", err.msg);
 		ck_assert_uint_eq(got, geteuid());
+		/* TCP_NODELAY set on the listener carries over to what it
+		 * accepts (orad relies on it, and checks the first). */
+		ck_assert_int_eq(getsockopt(a, IPPROTO_TCP, TCP_NODELAY, &on, &olen), 0);
+		ck_assert_int_ne(on, 0);
 		close(a);
 	}
 	orad_tcpident_free(t);
@@ -787,6 +794,39 @@ START_TEST(test_listen)
 	ck_assert_int_eq(orad_tcpident_listen("0.0.0.0:8391", 16, &fd, &err), -1);
 	ck_assert_int_eq(fd, -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a loopback address"));
+}
+END_TEST
+
+START_TEST(test_label)
+{
+	struct sockaddr_in s4 = sin4("127.0.0.1", 0);
+	struct sockaddr_in6 s6;
+	struct sockaddr_un su = {.sun_family = AF_UNIX};
+	char out[32];
+
+	s4.sin_port = htons(54321);
+	orad_tcpident_label((struct sockaddr *)&s4, out, sizeof(out));
+	ck_assert_str_eq(out, "tcp 127.0.0.1:54321");
+	s4 = sin4("127.255.200.9", 0);
+	s4.sin_port = htons(7);
+	orad_tcpident_label((struct sockaddr *)&s4, out, sizeof(out));
+	ck_assert_str_eq(out, "tcp 127.255.200.9:7");
+	s4 = sin4("255.255.255.255", 0);
+	s4.sin_port = htons(65535);
+	orad_tcpident_label((struct sockaddr *)&s4, out, sizeof(out));
+	ck_assert_str_eq(out, "tcp 255.255.255.255:65535");
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_addr = in6addr_loopback;
+	s6.sin6_port = htons(8391);
+	orad_tcpident_label((struct sockaddr *)&s6, out, sizeof(out));
+	ck_assert_str_eq(out, "tcp [::1]:8391");
+	orad_tcpident_label((struct sockaddr *)&su, out, sizeof(out));
+	ck_assert_str_eq(out, "tcp ?");
+	/* Too small for the longest IPv4 label: cut, still terminated. */
+	s4.sin_port = htons(65535);
+	orad_tcpident_label((struct sockaddr *)&s4, out, 10);
+	ck_assert_str_eq(out, "tcp 255.2");
 }
 END_TEST
 
@@ -829,7 +869,7 @@ START_TEST(test_bench_lookup)
 	}
 	orad_tcpident_free(t);
 	qsort(ns, BENCH_N, sizeof(*ns), cmp_u64);
-	printf("tcpident: one lookup (getsockname+getpeername+inet_diag), median of %d: "
+	printf("tcpident: one lookup (getsockname+getpeername+inet_diag, one recvmmsg), median of %d: "
 	       "%.2f us (p90 %.2f us, p99 %.2f us)\n",
 	    BENCH_N, ns[BENCH_N / 2] / 1000.0, ns[BENCH_N * 9 / 10] / 1000.0,
 	    ns[BENCH_N * 99 / 100] / 1000.0);
@@ -879,6 +919,7 @@ tcpident_suite(void)
 	TCase *kc = tcase_create("kernel");
 
 	tcase_add_test(tc, test_parse_listen);
+	tcase_add_test(tc, test_label);
 	tcase_add_test(tc, test_fold_one_socket);
 	tcase_add_test(tc, test_fold_stale_answers_skipped);
 	tcase_add_test(tc, test_fold_refusals);
