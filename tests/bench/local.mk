@@ -12,3 +12,4 @@ EXTRA_DIST += tests/bench/vs_nginx.sh
 EXTRA_DIST += tests/bench/pg_budget.sh
 EXTRA_DIST += tests/bench/nginx-upstream.conf.in
 EXTRA_DIST += tests/bench/nginx-proxy.conf.in
+EXTRA_DIST += tests/bench/nginx-tcp.conf.in
