@@ -707,13 +707,13 @@ identify_tcp(struct http_server *s, struct http_door *door, int fd,
 	uid_t uid;
 	int r;
 
-	if (!door->local_known) {
+	if (!door->local_known)
 		local = &local_here;
-		if (getsockname(fd, (struct sockaddr *)&local_here, &llen) != 0)
-			plen = 0;
-	}
 	if (plen == 0)
-		r = ora_error_set(&err, "Cannot read the addresses of a TCP connection.");
+		r = ora_error_set(&err, "Cannot read the address of a TCP connection's client.");
+	else if (!door->local_known && getsockname(fd, (struct sockaddr *)&local_here, &llen) != 0)
+		r = ora_error_set(
+		    &err, "Cannot read the addresses of a TCP connection: %s.", strerror(errno));
 	else
 		r = orad_tcpident_uid(door->ident, (const struct sockaddr *)local,
 		    (const struct sockaddr *)peer, &uid, &err);

@@ -418,5 +418,7 @@ echo "alike: compare orad's TCP/socket ratio with nginx's, and orad's CPU per re
 echo "The target is orad's ratio as the issue states it; the reference shows how much of"
 echo "a shortfall is the kernel's TCP rather than orad."
 [ "$errors" -eq 0 ] || echo "note: $errors requests failed; the figures are suspect (see above)"
+awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { if (l > n)
+	printf "note: load average %s on %d cores: other work takes turns with every path, so rates,\nlatencies and verdicts move more than these differences from run to run; the CPU rows\nper request hold better. Take the figures on a quiet machine.\n", l, n }'
 stop_all
 exit 0
