@@ -228,6 +228,17 @@ callgrind_counts() {
 		eval "n_$path=\$((\$(field answered \"\$T/cg-$path-b.out\") - \$(field answered \"\$T/cg-$path-a.out\")))"
 	done
 	echo
+	for path in socket tcp; do
+		eval "n=\$n_$path"
+		awk -v n="$n" '
+			/^ *[0-9,]+ .*:/ && !/=>/ {
+				v = $1; gsub(",", "", v); f = $0; sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "", f)
+				sub(/ \[[^]]*\]$/, "", f); sub(/^.*\.\.\/src\//, "src/", f)
+				if (FILENAME ~ /-a\.txt$/) a[f] = v; else b[f] = v
+			}
+			END { for (f in b) printf "%s\t%.0f\n", f, (b[f] - a[f]) / n }' \
+			"$vg/cg-$path-a.txt" "$vg/cg-$path-b.txt" >"$vg/per-$path.tsv"
+	done
 	echo "orad: instructions per request, new connection per request, callgrind, the"
 	echo "difference of a short and a long run ($n_socket and $n_tcp answers more):"
 	# ir PATH: the program's total per request.
@@ -240,24 +251,21 @@ callgrind_counts() {
 	t=$(ir tcp)
 	printf '  %-18s %9s %9s %9s\n' "" socket tcp diff
 	printf '  %-18s %9d %9d %+9d\n' "total" "$s" "$t" $((t - s))
-	echo "inclusive per request (a function and what it calls), the 30 largest differences"
-	echo "(socket, tcp, tcp - socket; the program's noise is a few thousand either way):"
-	for path in socket tcp; do
-		eval "n=\$n_$path"
-		awk -v n="$n" '
-			/^ *[0-9,]+ .*:/ && !/=>/ {
-				v = $1; gsub(",", "", v); f = $0; sub(/^ *[0-9,]+ +(\([^)]*\) +)?/, "", f)
-				sub(/ \[[^]]*\]$/, "", f); sub(/^.*\.\.\/src\//, "src/", f)
-				if (FILENAME ~ /-a\.txt$/) a[f] = v; else b[f] = v
-			}
-			END { for (f in b) printf "%s\t%.0f\n", f, (b[f] - a[f]) / n }' \
-			"$vg/cg-$path-a.txt" "$vg/cg-$path-b.txt" >"$vg/per-$path.tsv"
-	done
+	echo "(the totals differ mostly by the journal's folds, which batch rows by timing:"
+	echo "thousands either way from run to run; the identity work is below.)"
+	echo "inclusive per request (a function and what it calls), socket, tcp, tcp - socket:"
+	echo "the work of accepting and naming a caller:"
+	awk -F '\t' 'FNR == 1 { k++ } { v[k, $1] = $2; names[$1] = 1 }
+		END { for (f in names)
+			if (f ~ /:(on_accept|identify_tcp|peers_conn_open(_tcp)?|peers_conn_comm|orad_tcpident_[a-z_]*(\.[a-z0-9.]*)?|tcp_nodelay|conn_record)$/)
+				printf "  %9d %9d %+9d  %s\n", v[1, f], v[2, f], v[2, f] - v[1, f], f }' \
+		"$vg/per-socket.tsv" "$vg/per-tcp.tsv" | sort -k4
+	echo "the 15 largest differences anywhere:"
 	awk -F '\t' 'FNR == 1 { k++ } { v[k, $1] = $2; names[$1] = 1 }
 		END { for (f in names) { d = v[2, f] - v[1, f]
 			if (d >= 100 || d <= -100)
 				printf "%d\t  %9d %9d %+9d  %s\n", (d < 0 ? -d : d), v[1, f], v[2, f], d, f } }' \
-		"$vg/per-socket.tsv" "$vg/per-tcp.tsv" | sort -k1,1nr | head -n 30 | cut -f 2-
+		"$vg/per-socket.tsv" "$vg/per-tcp.tsv" | sort -k1,1nr | head -n 15 | cut -f 2-
 }
 if [ "${BENCH_COUNTS:-0}" = 1 ]; then
 	command -v strace >/dev/null 2>&1 || { echo "SKIP: tcp_vs_socket counts: strace is not installed"; exit 0; }
