@@ -826,9 +826,11 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
 		int fd;
 
 		peer.ss_family = AF_UNSPEC;
-		fd = door->ident != NULL
-		         ? accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC)
-		         : accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (door->ident != NULL)
+			fd = accept4(
+			    lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		else
+			fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			if (door->ident != NULL && plen > sizeof(peer))
 				plen = 0; /* truncated: cannot be a TCP address */

@@ -302,7 +302,8 @@ orad_tcpident_recv(
 				return ora_error_set(err, ORAD_TCPIDENT_MALFORMED);
 			if (mh->msg_namelen != sizeof(from[i]) || from[i].nl_pid != 0)
 				continue; /* not from the kernel */
-			done = orad_tcpident_fold(buf[i].bytes, (size_t)mm[i].msg_len, t->seq, r, &a, err);
+			done = orad_tcpident_fold(
+			    buf[i].bytes, (size_t)mm[i].msg_len, t->seq, r, &a, err);
 			if (done < 0)
 				return -1;
 			if (done) {
