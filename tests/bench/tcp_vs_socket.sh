@@ -39,6 +39,8 @@
 # in flight) beside nginx's, and orad's instructions per request
 # (callgrind, the difference of a short and a long run per path,
 # BENCH_COUNTS_VG_S=8) with the functions where TCP and socket differ.
+# BENCH_COUNTS_REUSE=yes: the system calls with kept-alive connections
+# instead (no callgrind); BENCH_COUNTS_TOOLS=strace: no callgrind.
 set -u
 
 top_builddir=${top_builddir:-$(pwd)}
@@ -51,6 +53,8 @@ ROUNDS=${BENCH_TCP_ROUNDS:-3}
 ROUND_S=${BENCH_TCP_ROUND_S:-2}
 COUNTS_S=${BENCH_COUNTS_S:-3}
 COUNTS_VG_S=${BENCH_COUNTS_VG_S:-8}
+COUNTS_REUSE=${BENCH_COUNTS_REUSE:-no}
+COUNTS_TOOLS=${BENCH_COUNTS_TOOLS:-strace callgrind}
 WARMUP_S=0.5
 TARGET_PCT=10
 
@@ -170,7 +174,7 @@ strace_counts() {
 	strace -c -f -q -p "$2" -o "$T/strace-$1.txt" 2>/dev/null &
 	st=$!
 	sleep 0.5
-	run "$1" "strace-$1" --reuse no --concurrency 4 --duration "$COUNTS_S" --warmup 0
+	run "$1" "strace-$1" --reuse "$COUNTS_REUSE" --concurrency 4 --duration "$COUNTS_S" --warmup 0
 	kill -INT $st
 	wait $st 2>/dev/null
 	n=$(field answered "$T/strace-$1.out")
@@ -273,7 +277,8 @@ if [ "${BENCH_COUNTS:-0}" = 1 ]; then
 		run $path "warm-$path" --concurrency 4 --duration 0.5 --warmup 0
 	done
 	echo
-	echo "System calls per request, a new connection per request, 4 in flight, strace -c -f:"
+	echo "System calls per request, $([ "$COUNTS_REUSE" = yes ] && echo "connections kept alive" ||
+		echo "a new connection per request"), 4 in flight, strace -c -f:"
 	echo "orad:"
 	strace_counts socket "$ORAD_PID"
 	strace_counts tcp "$ORAD_PID"
@@ -285,7 +290,9 @@ if [ "${BENCH_COUNTS:-0}" = 1 ]; then
 		strace_counts rtcp "$w"
 		strace_table rsock rtcp
 	fi
-	if command -v valgrind >/dev/null 2>&1; then
+	if [ "$COUNTS_REUSE" = yes ] || [ "${COUNTS_TOOLS#*callgrind}" = "$COUNTS_TOOLS" ]; then
+		: # callgrind: new connections only
+	elif command -v valgrind >/dev/null 2>&1; then
 		callgrind_counts
 	else
 		echo "SKIP: valgrind is not installed: no instruction counts"
