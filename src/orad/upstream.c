@@ -23,6 +23,7 @@
  * Counted: the cache holds one reference, each transfer using it one. */
 struct upstream_url {
 	char *text;
+	char *normalized; /* as libcurl writes the handle's URL back (curl_free) */
 	CURLU *h;
 	const char *proxy; /* the environment's proxy for its scheme, or "" */
 	size_t refs;
@@ -229,6 +230,7 @@ url_release(struct upstream_url *url)
 	if (url == NULL || --url->refs > 0)
 		return;
 	curl_url_cleanup(url->h);
+	curl_free(url->normalized);
 	free(url->text);
 	free(url);
 }
@@ -240,18 +242,21 @@ url_parse(struct orad_upstream *u, const char *text)
 {
 	struct upstream_url *url;
 	CURLU *h;
-	char *scheme = NULL;
+	char *scheme = NULL, *normalized = NULL;
 
 	if ((h = curl_url()) == NULL)
 		return NULL;
 	if (curl_url_set(h, CURLUPART_URL, text, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) !=
 	        CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_URL, &normalized, 0) != CURLUE_OK) {
+		curl_free(scheme);
 		curl_url_cleanup(h);
 		return NULL;
 	}
 	url = ora_xcalloc(1, sizeof(*url));
 	url->text = ora_xstrdup(text);
+	url->normalized = normalized;
 	url->h = h;
 	url->proxy = proxy_for(&u->env, scheme);
 	url->refs = 1;
@@ -510,6 +515,9 @@ upstream_start(struct orad_upstream *u, const struct upstream_request *r,
 	/* The proxy is set, never left to libcurl, which would read the
 	 * environment again for each transfer. */
 	if ((x->url = url_take(u, r->url)) != NULL) {
+		/* The text too, as libcurl would write it: without it each
+		 * transfer writes the handle's URL back (curl_url_get). */
+		curl_easy_setopt(e, CURLOPT_URL, x->url->normalized);
 		curl_easy_setopt(e, CURLOPT_CURLU, x->url->h);
 		curl_easy_setopt(e, CURLOPT_PROXY, x->url->proxy);
 	} else {
