@@ -23,6 +23,7 @@
 #include "orad/reply.h"
 
 #define ADMIT_MAX_TOP_FIELDS 128 /* more top-level fields than any shape has */
+#define ADMIT_NAMES_ROOM 1024    /* bytes for their names without allocating */
 
 int
 admit_refuse(struct admit_ctx *ctx, int status, const char *type, const char *fmt, ...)
@@ -145,7 +146,12 @@ request_tokener(void)
 	if (tok == NULL) {
 		if ((tok = json_tokener_new()) == NULL)
 			abort();
-		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+		/* Not JSON_TOKENER_VALIDATE_UTF8: admit_scan_raw has checked
+		 * every string's UTF-8 (stricter: no overlong forms, no
+		 * surrogates) and refused any byte above 0x7f outside one, and
+		 * the parser, strict, ends strings where the scan did. Checking
+		 * again cost a tenth of the parse, more for a long prompt. */
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	} else {
 		json_tokener_reset(tok);
 	}
@@ -196,12 +202,15 @@ parse(struct admit_ctx *ctx, const char *bytes, size_t len)
 }
 
 /* Every top-level field through its class. The names are copied first:
- * checks may replace values, which json-c's iteration does not allow. */
+ * checks may replace values, which json-c's iteration does not allow.
+ * They go into one buffer on the stack (a request's names are a few
+ * short words), a name that does not fit into its own allocation. */
 static int
 check_fields(struct admit_ctx *ctx)
 {
-	char *names[ADMIT_MAX_TOP_FIELDS];
-	size_t n = 0;
+	char *names[ADMIT_MAX_TOP_FIELDS], room[ADMIT_NAMES_ROOM];
+	unsigned char allocated[ADMIT_MAX_TOP_FIELDS];
+	size_t n = 0, used = 0;
 	int r = 0;
 
 	if (json_object_object_length(ctx->body) > ADMIT_MAX_TOP_FIELDS)
@@ -209,8 +218,17 @@ check_fields(struct admit_ctx *ctx)
 		    "request has %d top-level fields; at most %d are understood",
 		    json_object_object_length(ctx->body), ADMIT_MAX_TOP_FIELDS);
 	json_object_object_foreach(ctx->body, key, val) {
+		size_t len = strlen(key) + 1;
+
 		(void)val;
-		names[n++] = ora_xstrdup(key);
+		allocated[n] = len > sizeof(room) - used;
+		if (allocated[n]) {
+			names[n] = ora_xstrdup(key);
+		} else {
+			names[n] = memcpy(room + used, key, len);
+			used += len;
+		}
+		n++;
 	}
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct admit_field *f = find_field(ctx->shape, names[i]);
@@ -233,7 +251,8 @@ check_fields(struct admit_ctx *ctx)
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+		if (allocated[i])
+			free(names[i]);
 	return r;
 }
 
@@ -285,14 +304,8 @@ static void
 finish_out(struct admit_ctx *ctx)
 {
 	struct json_object *models;
-	size_t len;
-	const char *text;
 
-	text = json_object_to_json_string_length(ctx->body,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	ctx->out->body = ora_xmalloc(len + 1);
-	memcpy(ctx->out->body, text, len + 1);
-	ctx->out->body_len = len;
+	ctx->out->body = admit_json_write(ctx->body, ctx->body_bytes, &ctx->out->body_len);
 	ctx->out->model = ora_xstrdup(ctx->model);
 	ctx->out->stream = ctx->stream;
 	if (json_object_object_get_ex(ctx->body, ctx->shape->list_field, &models) &&

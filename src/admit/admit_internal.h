@@ -93,6 +93,12 @@ int admit_models(struct admit_ctx *ctx);
 /* admit_value.c */
 int admit_scan_raw(const char *bytes, size_t len, char *why, size_t why_size);
 int admit_check_tree(struct json_object *v, char *why, size_t why_size);
+
+/* admit_json.c. v written as JSON, exactly as json-c writes it with
+ * JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, in a malloc'd
+ * NUL-terminated buffer first sized size_hint (the request's length);
+ * *len its length. */
+char *admit_json_write(struct json_object *v, size_t size_hint, size_t *len);
 int admit_is_int(struct json_object *v);
 
 /* admit_fields.c: checks the chat table shares with the other shapes. */

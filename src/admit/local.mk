@@ -9,6 +9,7 @@ libora_common_a_SOURCES += \
 	src/admit/admit_responses.c \
 	src/admit/admit_model.c \
 	src/admit/admit_value.c \
+	src/admit/admit_json.c \
 	src/admit/admit_plugins.c \
 	src/admit/admit_provider.c \
 	src/admit/admit_price.c \

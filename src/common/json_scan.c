@@ -147,11 +147,10 @@ skip_literal(struct scan *sc, const char *word)
 static int skip_value(struct scan *sc, int depth);
 
 /* An object or array from its opening bracket to past its closing one;
- * member_fn or element_fn (one of them, at depth 0 only) hears of each
- * member or element. */
+ * w (NULL when nobody listens) hears of each member or element and says
+ * which nested values to walk in the same pass. */
 static int
-skip_container(struct scan *sc, int depth, json_scan_member_fn member_fn,
-    json_scan_element_fn element_fn, void *arg)
+skip_container(struct scan *sc, int depth, const struct json_scan_walk *w, void *arg)
 {
 	int object = sc->s[sc->i] == '{';
 	char close = object ? '}' : ']';
@@ -166,6 +165,7 @@ skip_container(struct scan *sc, int depth, json_scan_member_fn member_fn,
 		return 0;
 	}
 	for (;; n++) {
+		const struct json_scan_walk *inner = NULL;
 		size_t key = 0, key_len = 0, value;
 		int r;
 
@@ -184,13 +184,20 @@ skip_container(struct scan *sc, int depth, json_scan_member_fn member_fn,
 			skip_blanks(sc);
 		}
 		value = sc->i;
-		if (skip_value(sc, depth + 1) != 0)
+		if (w != NULL && w->enter != NULL && sc->i < sc->len &&
+		    (sc->s[sc->i] == '{' || sc->s[sc->i] == '['))
+			inner = w->enter(arg, object ? sc->s + key : NULL, key_len, n, sc->s + value);
+		if (inner != NULL) {
+			if ((r = skip_container(sc, depth + 1, inner, arg)) != 0)
+				return r;
+		} else if (skip_value(sc, depth + 1) != 0) {
 			return -1;
-		if (member_fn != NULL &&
-		    (r = member_fn(arg, sc->s + key, key_len, sc->s + value, sc->i - value)) != 0)
+		}
+		if (w != NULL && object && w->member != NULL &&
+		    (r = w->member(arg, sc->s + key, key_len, sc->s + value, sc->i - value)) != 0)
 			return r;
-		if (element_fn != NULL &&
-		    (r = element_fn(arg, n, sc->s + value, sc->i - value)) != 0)
+		if (w != NULL && !object && w->element != NULL &&
+		    (r = w->element(arg, n, sc->s + value, sc->i - value)) != 0)
 			return r;
 		skip_blanks(sc);
 		if (sc->i >= sc->len)
@@ -215,7 +222,7 @@ skip_value(struct scan *sc, int depth)
 		return skip_string(sc);
 	case '{':
 	case '[':
-		return skip_container(sc, depth, NULL, NULL, NULL);
+		return skip_container(sc, depth, NULL, NULL);
 	case 't':
 		return skip_literal(sc, "true");
 	case 'f':
@@ -230,8 +237,7 @@ skip_value(struct scan *sc, int depth)
 }
 
 static int
-scan_top(const char *text, size_t len, char open, json_scan_member_fn member_fn,
-    json_scan_element_fn element_fn, void *arg)
+scan_top(const char *text, size_t len, char open, const struct json_scan_walk *w, void *arg)
 {
 	struct scan sc = {text, len, 0};
 	int r;
@@ -239,22 +245,32 @@ scan_top(const char *text, size_t len, char open, json_scan_member_fn member_fn,
 	skip_blanks(&sc);
 	if (sc.i >= sc.len || sc.s[sc.i] != open)
 		return -1;
-	if ((r = skip_container(&sc, 0, member_fn, element_fn, arg)) != 0)
+	if ((r = skip_container(&sc, 0, w, arg)) != 0)
 		return r;
 	skip_blanks(&sc);
 	return sc.i == sc.len ? 0 : -1;
 }
 
 int
+json_scan_object_walk(const char *text, size_t len, const struct json_scan_walk *w, void *arg)
+{
+	return scan_top(text, len, '{', w, arg);
+}
+
+int
 json_scan_object(const char *text, size_t len, json_scan_member_fn fn, void *arg)
 {
-	return scan_top(text, len, '{', fn, NULL, arg);
+	const struct json_scan_walk w = { fn, NULL, NULL };
+
+	return scan_top(text, len, '{', &w, arg);
 }
 
 int
 json_scan_array(const char *text, size_t len, json_scan_element_fn fn, void *arg)
 {
-	return scan_top(text, len, '[', NULL, fn, arg);
+	const struct json_scan_walk w = { NULL, fn, NULL };
+
+	return scan_top(text, len, '[', &w, arg);
 }
 
 int

@@ -27,6 +27,25 @@ typedef int (*json_scan_member_fn)(
 /* Called for each element of an array, as above. */
 typedef int (*json_scan_element_fn)(void *arg, size_t index, const char *value, size_t value_len);
 
+/* How to walk one object or array, for a walk that goes into nested
+ * values in the same pass (json_scan_object_walk): member (objects) or element
+ * (arrays) hears of each value once it is skipped, as above; enter, when
+ * set, is asked first about each value that is an object or array
+ * (value[0] is '{' or '['; key is NULL in an array; index counts from 0)
+ * and returns the walk to go through it with, in place, or NULL to skip
+ * it. Nested walks share arg. Any of the three may be NULL. */
+struct json_scan_walk {
+	json_scan_member_fn member;
+	json_scan_element_fn element;
+	const struct json_scan_walk *(*enter)(
+	    void *arg, const char *key, size_t key_len, size_t index, const char *value);
+};
+
+/* Walk the object that text[0..len) holds with w, reading each byte once
+ * however deep the walk goes (scanning a nested value again from its
+ * member's callback reads it twice). Returns as json_scan_object. */
+int json_scan_object_walk(const char *text, size_t len, const struct json_scan_walk *w, void *arg);
+
 /* Walk the object that text[0..len) holds (blanks around it allowed).
  * Returns 0 when the whole text is one well-formed object, -1 when it is
  * not (members before the fault may have been handed out), or what fn

@@ -9,6 +9,7 @@
 #ifndef ORA_LOG_H
 #define ORA_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* The longest line written, escapes included; longer ones end in "...".
@@ -38,6 +39,14 @@ int ora_log_level_parse(const char *name, enum ora_log_level *out);
  * line however its text was made; cut with "..." when out is too small.
  * Returns the length written. Every ora_log() line goes through it. */
 size_t ora_log_escape(char *out, size_t size, const char *in);
+
+/* vsnprintf(out, size, fmt, ap) for the conversions log lines use (s
+ * with or without a precision, d i u x c with l, ll or z, f e g with a
+ * precision, %%; no flags, no width), with the same result; -1, having
+ * consumed part of ap, for any other format, or a NULL string. A line per
+ * request: glibc's vsnprintf was its largest cost (issue 17). */
+int ora_log_format(char *out, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 void ora_log(enum ora_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -14,6 +14,26 @@
 #include "orad/upstream_api.h"
 
 #define UPSTREAM_SPARE_HANDLES 64
+/* URLs kept parsed: the three wires' endpoints and /models, with room. */
+#define UPSTREAM_URL_HANDLES 8
+
+/* A URL libcurl parsed once (CURLOPT_CURLU), shared by every transfer to
+ * it: libcurl only reads the handle, and a URL set as text was parsed and
+ * written back again by each transfer (issue 17: ~16,000 instructions).
+ * Counted: the cache holds one reference, each transfer using it one. */
+struct upstream_url {
+	char *text;
+	char *normalized; /* as libcurl writes the handle's URL back (curl_free) */
+	CURLU *h;
+	const char *proxy; /* the environment's proxy for its scheme, or "" */
+	size_t refs;
+};
+
+/* The proxy variables, read once when orad starts (its environment does
+ * not change after): libcurl looked them up for every transfer. */
+struct upstream_proxy_env {
+	char *http, *https, *all, *none; /* NULL: not set */
+};
 
 struct orad_upstream {
 	struct event_base *base;
@@ -26,12 +46,19 @@ struct orad_upstream {
 	 * new handle costs allocations and set-up on every request. */
 	CURL *spare[UPSTREAM_SPARE_HANDLES];
 	size_t n_spare;
+	struct upstream_url *urls[UPSTREAM_URL_HANDLES];
+	size_t next_url; /* the slot a new URL takes when all are used */
+	struct upstream_proxy_env env;
 };
 
 struct upstream_xfer {
 	struct orad_upstream *u;
 	CURL *easy;
+	struct upstream_url *url;
+	/* The request's header lines, copied after this struct with their
+	 * list nodes in one allocation: libcurl only reads the list. */
 	struct curl_slist *headers;
+	size_t headers_size; /* bytes after the struct, wiped when freed */
 	struct upstream_callbacks cb;
 	void *ctx;
 	struct upstream_headers h;
@@ -149,13 +176,127 @@ curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+static char *
+env_dup(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? ora_xstrdup(v) : NULL;
+}
+
+/* What libcurl 7.88 reads (url.c, detect_proxy and create_conn): the
+ * scheme's variable in lower case, then in upper case except for http
+ * (HTTP_PROXY can come from a CGI request's Proxy: header), then
+ * all_proxy and ALL_PROXY; no_proxy, then NO_PROXY. */
+static void
+proxy_env_read(struct upstream_proxy_env *e)
+{
+	e->http = env_dup("http_proxy");
+	if ((e->https = env_dup("https_proxy")) == NULL)
+		e->https = env_dup("HTTPS_PROXY");
+	if ((e->all = env_dup("all_proxy")) == NULL)
+		e->all = env_dup("ALL_PROXY");
+	if ((e->none = env_dup("no_proxy")) == NULL)
+		e->none = env_dup("NO_PROXY");
+}
+
+static void
+proxy_env_clear(struct upstream_proxy_env *e)
+{
+	free(e->http);
+	free(e->https);
+	free(e->all);
+	free(e->none);
+	memset(e, 0, sizeof(*e));
+}
+
+static const char *
+proxy_for(const struct upstream_proxy_env *e, const char *scheme)
+{
+	const char *p = NULL;
+
+	if (strcmp(scheme, "https") == 0)
+		p = e->https;
+	else if (strcmp(scheme, "http") == 0)
+		p = e->http;
+	if (p == NULL)
+		p = e->all;
+	return p != NULL ? p : "";
+}
+
+static void
+url_release(struct upstream_url *url)
+{
+	if (url == NULL || --url->refs > 0)
+		return;
+	curl_url_cleanup(url->h);
+	curl_free(url->normalized);
+	free(url->text);
+	free(url);
+}
+
+/* text parsed as libcurl parses CURLOPT_URL, or NULL when it refuses it
+ * (then the transfer gives the text itself, and libcurl says why). */
+static struct upstream_url *
+url_parse(struct orad_upstream *u, const char *text)
+{
+	struct upstream_url *url;
+	CURLU *h;
+	char *scheme = NULL, *normalized = NULL;
+
+	if ((h = curl_url()) == NULL)
+		return NULL;
+	if (curl_url_set(h, CURLUPART_URL, text, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) !=
+	        CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_URL, &normalized, 0) != CURLUE_OK) {
+		curl_free(scheme);
+		curl_url_cleanup(h);
+		return NULL;
+	}
+	url = ora_xcalloc(1, sizeof(*url));
+	url->text = ora_xstrdup(text);
+	url->normalized = normalized;
+	url->h = h;
+	url->proxy = proxy_for(&u->env, scheme);
+	url->refs = 1;
+	curl_free(scheme);
+	return url;
+}
+
+/* The parsed URL for text, from the cache when it is there; one the
+ * transfer holds a reference to. A URL with a query (a generation's) is
+ * asked for once: it is parsed for its transfer alone. */
+static struct upstream_url *
+url_take(struct orad_upstream *u, const char *text)
+{
+	struct upstream_url *url;
+	size_t slot;
+
+	for (size_t i = 0; i < UPSTREAM_URL_HANDLES; i++)
+		if (u->urls[i] != NULL && strcmp(u->urls[i]->text, text) == 0) {
+			u->urls[i]->refs++;
+			return u->urls[i];
+		}
+	if ((url = url_parse(u, text)) == NULL || strchr(text, '?') != NULL)
+		return url;
+	slot = u->next_url;
+	u->next_url = (u->next_url + 1) % UPSTREAM_URL_HANDLES;
+	url_release(u->urls[slot]);
+	u->urls[slot] = url;
+	url->refs++;
+	return url;
+}
+
 struct orad_upstream *
 upstream_new(struct event_base *base, struct ora_error *err)
 {
 	struct orad_upstream *u = ora_xcalloc(1, sizeof(*u));
 
 	u->base = base;
+	proxy_env_read(&u->env);
 	if ((u->multi = curl_multi_init()) == NULL) {
+		proxy_env_clear(&u->env);
 		ora_error_set(err, "cannot initialise libcurl");
 		free(u);
 		return NULL;
@@ -182,6 +323,9 @@ upstream_free(struct orad_upstream *u)
 		curl_easy_cleanup(u->spare[--u->n_spare]);
 	curl_multi_cleanup(u->multi);
 	event_free(u->timer);
+	for (size_t i = 0; i < UPSTREAM_URL_HANDLES; i++)
+		url_release(u->urls[i]);
+	proxy_env_clear(&u->env);
 	free(u);
 }
 
@@ -282,13 +426,6 @@ curl_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 static void
-wipe_headers(struct curl_slist *l)
-{
-	for (; l != NULL; l = l->next)
-		sodium_memzero(l->data, strlen(l->data));
-}
-
-static void
 xfer_destroy(struct upstream_xfer *x)
 {
 	long opened = 0;
@@ -296,10 +433,10 @@ xfer_destroy(struct upstream_xfer *x)
 	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
 		x->u->connections_opened += opened;
 	give_back_handle(x->u, x->easy);
+	url_release(x->url);
 	/* The Authorization header holds an upstream key in ordinary heap
 	 * memory while the transfer runs; leave nothing behind. */
-	wipe_headers(x->headers);
-	curl_slist_free_all(x->headers);
+	sodium_memzero(x + 1, x->headers_size);
 	free(x);
 }
 
@@ -341,9 +478,32 @@ struct upstream_xfer *
 upstream_start(struct orad_upstream *u, const struct upstream_request *r,
     const struct upstream_callbacks *cb, void *ctx, struct ora_error *err)
 {
-	struct upstream_xfer *x = ora_xcalloc(1, sizeof(*x));
+	struct upstream_xfer *x;
+	struct curl_slist *nodes;
+	size_t size, text = 0;
+	char *p;
 	CURL *e;
 
+	/* The lines and "Expect:" (no 100-continue round trip for large
+	 * prompts), each a node and its text, after the struct. */
+	for (size_t i = 0; i < r->n_headers; i++)
+		text += strlen(r->headers[i]) + 1;
+	text += sizeof("Expect:");
+	size = (r->n_headers + 1) * sizeof(*nodes) + text;
+	x = ora_xcalloc(1, sizeof(*x) + size);
+	x->headers_size = size;
+	nodes = (struct curl_slist *)(x + 1);
+	p = (char *)(nodes + r->n_headers + 1);
+	for (size_t i = 0; i <= r->n_headers; i++) {
+		const char *line = i < r->n_headers ? r->headers[i] : "Expect:";
+		size_t n = strlen(line) + 1;
+
+		memcpy(p, line, n);
+		nodes[i].data = p;
+		nodes[i].next = i < r->n_headers ? &nodes[i + 1] : NULL;
+		p += n;
+	}
+	x->headers = nodes;
 	x->u = u;
 	x->cb = *cb;
 	x->ctx = ctx;
@@ -352,11 +512,18 @@ upstream_start(struct orad_upstream *u, const struct upstream_request *r,
 		ora_error_set(err, "cannot create an upstream transfer");
 		return NULL;
 	}
-	for (size_t i = 0; i < r->n_headers; i++)
-		x->headers = curl_slist_append(x->headers, r->headers[i]);
-	/* No "Expect: 100-continue" round trip for large prompts. */
-	x->headers = curl_slist_append(x->headers, "Expect:");
-	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	/* The proxy is set, never left to libcurl, which would read the
+	 * environment again for each transfer. */
+	if ((x->url = url_take(u, r->url)) != NULL) {
+		/* The text too, as libcurl would write it: without it each
+		 * transfer writes the handle's URL back (curl_url_get). */
+		curl_easy_setopt(e, CURLOPT_URL, x->url->normalized);
+		curl_easy_setopt(e, CURLOPT_CURLU, x->url->h);
+		curl_easy_setopt(e, CURLOPT_PROXY, x->url->proxy);
+	} else {
+		curl_easy_setopt(e, CURLOPT_URL, r->url);
+	}
+	curl_easy_setopt(e, CURLOPT_NOPROXY, u->env.none != NULL ? u->env.none : "");
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);

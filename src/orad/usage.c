@@ -153,10 +153,24 @@ key_is(const char *key, size_t key_len, const char *name)
 	return strlen(name) == key_len && memcmp(key, name, key_len) == 0;
 }
 
+/* A whole answer's walk: top-level members go to u, what is read inside
+ * usage or choices to pending until the value has ended well. */
+struct body_scan {
+	struct orad_usage *u;
+	struct orad_usage pending;
+	int entered; /* pending holds u and what the value's walk read */
+};
+
+static struct orad_usage *
+pending(void *arg)
+{
+	return &((struct body_scan *)arg)->pending;
+}
+
 static int
 on_message_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
 {
-	struct orad_usage *u = arg;
+	struct orad_usage *u = pending(arg);
 
 	if ((key_is(key, key_len, "content") || key_is(key, key_len, "reasoning")) &&
 	    json_scan_nonempty_string(value, len))
@@ -164,10 +178,12 @@ on_message_member(void *arg, const char *key, size_t key_len, const char *value,
 	return 0;
 }
 
+static const struct json_scan_walk message_walk = { on_message_member, NULL, NULL };
+
 static int
 on_choice_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
 {
-	struct orad_usage *u = arg;
+	struct orad_usage *u = pending(arg);
 	struct json_object *o;
 
 	if (key_is(key, key_len, "finish_reason")) {
@@ -176,20 +192,27 @@ on_choice_member(void *arg, const char *key, size_t key_len, const char *value, 
 		if ((o = parse_value(value, len)) != NULL && json_object_is_type(o, json_type_object))
 			take_error(u, o);
 		json_object_put(o);
-	} else if ((key_is(key, key_len, "message") || key_is(key, key_len, "delta")) &&
-	           value[0] == '{') {
-		(void)json_scan_object(value, len, on_message_member, u);
 	}
 	return 0;
 }
 
-static int
-on_choice(void *arg, size_t index, const char *value, size_t len)
+static const struct json_scan_walk *
+enter_choice_member(void *arg, const char *key, size_t key_len, size_t index, const char *value)
 {
-	if (value[0] == '{')
-		(void)json_scan_object(value, len, on_choice_member, arg);
-	return 0;
+	if ((key_is(key, key_len, "message") || key_is(key, key_len, "delta")) && value[0] == '{')
+		return &message_walk;
+	return NULL;
 }
+
+static const struct json_scan_walk choice_walk = { on_choice_member, NULL, enter_choice_member };
+
+static const struct json_scan_walk *
+enter_choice(void *arg, const char *key, size_t key_len, size_t index, const char *value)
+{
+	return value[0] == '{' ? &choice_walk : NULL;
+}
+
+static const struct json_scan_walk choices_walk = { NULL, NULL, enter_choice };
 
 /* A number's value, or 0 when the value is not a number; saturated at
  * the range of a long, as json_object_get_int64() does on the other
@@ -212,37 +235,38 @@ span_long(const char *value, size_t len)
 	return (long)d;
 }
 
-/* The one member of a *_tokens_details object that is read, and where. */
-struct details_member {
-	const char *key;
-	long *out;
-};
-
 static int
-on_details_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
+on_completion_details(void *arg, const char *key, size_t key_len, const char *value, size_t len)
 {
-	struct details_member *m = arg;
+	struct orad_usage *u = pending(arg);
 
-	if (key_is(key, key_len, m->key))
-		*m->out = span_long(value, len);
+	if (key_is(key, key_len, "reasoning_tokens"))
+		u->reasoning_tokens = span_long(value, len);
 	return 0;
 }
 
 static int
+on_prompt_details(void *arg, const char *key, size_t key_len, const char *value, size_t len)
+{
+	struct orad_usage *u = pending(arg);
+
+	if (key_is(key, key_len, "cached_tokens"))
+		u->cached_tokens = span_long(value, len);
+	return 0;
+}
+
+static const struct json_scan_walk completion_details_walk = { on_completion_details, NULL, NULL };
+static const struct json_scan_walk prompt_details_walk = { on_prompt_details, NULL, NULL };
+
+static int
 on_usage_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
 {
-	struct orad_usage *u = arg;
+	struct orad_usage *u = pending(arg);
 
 	if (key_is(key, key_len, "prompt_tokens")) {
 		u->prompt_tokens = span_long(value, len);
 	} else if (key_is(key, key_len, "completion_tokens")) {
 		u->completion_tokens = span_long(value, len);
-	} else if (key_is(key, key_len, "completion_tokens_details") && value[0] == '{') {
-		struct details_member m = { "reasoning_tokens", &u->reasoning_tokens };
-		(void)json_scan_object(value, len, on_details_member, &m);
-	} else if (key_is(key, key_len, "prompt_tokens_details") && value[0] == '{') {
-		struct details_member m = { "cached_tokens", &u->cached_tokens };
-		(void)json_scan_object(value, len, on_details_member, &m);
 	} else if (key_is(key, key_len, "cost") &&
 	           (value[0] == '-' || (value[0] >= '0' && value[0] <= '9'))) {
 		/* The exact decimal the upstream billed, as it wrote it. */
@@ -253,38 +277,80 @@ on_usage_member(void *arg, const char *key, size_t key_len, const char *value, s
 	return 0;
 }
 
+static const struct json_scan_walk *
+enter_usage_member(void *arg, const char *key, size_t key_len, size_t index, const char *value)
+{
+	if (value[0] != '{')
+		return NULL;
+	if (key_is(key, key_len, "completion_tokens_details"))
+		return &completion_details_walk;
+	if (key_is(key, key_len, "prompt_tokens_details"))
+		return &prompt_details_walk;
+	return NULL;
+}
+
+static const struct json_scan_walk usage_walk = { on_usage_member, NULL, enter_usage_member };
+
 static int
 on_member(void *arg, const char *key, size_t key_len, const char *value, size_t len)
 {
-	struct orad_usage *u = arg;
+	struct body_scan *sc = arg;
+	struct orad_usage *u = sc->u;
 	struct json_object *o;
 
-	if (key_is(key, key_len, "id")) {
+	if (sc->entered) {
+		/* usage or choices, whole and well-formed: what was read
+		 * inside counts. */
+		*u = sc->pending;
+		sc->entered = 0;
+	} else if (key_is(key, key_len, "id")) {
 		if (u->generation_id[0] == '\0')
 			span_string(u->generation_id, sizeof(u->generation_id), value, len);
 	} else if (key_is(key, key_len, "model")) {
 		span_string(u->model, sizeof(u->model), value, len);
 	} else if (key_is(key, key_len, "provider")) {
 		span_string(u->provider, sizeof(u->provider), value, len);
-	} else if (key_is(key, key_len, "usage") && value[0] == '{') {
-		u->have_usage = 1;
-		(void)json_scan_object(value, len, on_usage_member, u);
 	} else if (key_is(key, key_len, "error")) {
 		if ((o = parse_value(value, len)) != NULL && json_object_is_type(o, json_type_object))
 			take_error(u, o);
 		json_object_put(o);
-	} else if (key_is(key, key_len, "choices") && value[0] == '[') {
-		(void)json_scan_array(value, len, on_choice, u);
 	}
 	return 0;
 }
+
+/* usage and choices are walked where the answer's walk meets them:
+ * scanning them again from on_member read the choices' text (most of
+ * an answer) three to four times (issue 17). What is read inside goes
+ * to a copy that on_member takes once the value has ended well, so
+ * that a cut or malformed answer never counts half a usage. */
+static const struct json_scan_walk *
+enter_member(void *arg, const char *key, size_t key_len, size_t index, const char *value)
+{
+	struct body_scan *sc = arg;
+	const struct json_scan_walk *w = NULL;
+
+	if (key_is(key, key_len, "usage") && value[0] == '{')
+		w = &usage_walk;
+	else if (key_is(key, key_len, "choices") && value[0] == '[')
+		w = &choices_walk;
+	if (w != NULL) {
+		sc->pending = *sc->u;
+		sc->pending.have_usage |= w == &usage_walk;
+		sc->entered = 1;
+	}
+	return w;
+}
+
+static const struct json_scan_walk answer_walk = { on_member, NULL, enter_member };
 
 int
 usage_parse_body(struct orad_usage *u, const char *body, size_t len)
 {
 	/* Scanned, not built: json-c sees only the few small values wanted
 	 * (issue 17: the whole answer parsed was 101 allocations). */
-	return json_scan_object(body, len, on_member, u) == 0 ? 0 : -1;
+	struct body_scan sc = { .u = u };
+
+	return json_scan_object_walk(body, len, &answer_walk, &sc) == 0 ? 0 : -1;
 }
 
 /* The value of one "data:" field: a chunk of JSON, or "[DONE]". */

@@ -433,6 +433,19 @@ START_TEST(test_refused_and_unknown_fields)
 	refused("alice", "dev", "{" MSG ",\"prompt\":\"x\"}", 400, "messages");
 	refused("alice", "dev", "{" MSG ",\"frobnicate\":1}", 400, "unknown field 'frobnicate'");
 	refused("alice", "dev", "{" MSG ",\"frobnicate\":1}", 400, "policy.pass_fields");
+
+	/* Names too long for check_fields' room on the stack each have
+	 * their own copy: the first unknown one is still named. */
+	char body[4096], *p = body;
+	p += sprintf(p, "{" MSG);
+	for (int i = 0; i < 3; i++) {
+		p += sprintf(p, ",\"%c", 'a' + i);
+		memset(p, 'x', 900);
+		p += 900;
+		p += sprintf(p, "\":%d", i);
+	}
+	sprintf(p, "}");
+	refused("alice", "dev", body, 400, "unknown field 'axxxxxxxx");
 }
 END_TEST
 

@@ -143,6 +143,76 @@ START_TEST(nonempty_string)
 }
 END_TEST
 
+/* A walk that goes into every object and array it meets, so that the
+ * text it records shows what each level heard, and in what order. */
+static const struct json_scan_walk *enter_all(
+    void *arg, const char *key, size_t key_len, size_t index, const char *value);
+static const struct json_scan_walk walk_all = { on_member, on_element, enter_all };
+
+static const struct json_scan_walk *
+enter_all(void *arg, const char *key, size_t key_len, size_t index, const char *value)
+{
+	struct seen *s = arg;
+	size_t used = strlen(s->text);
+
+	snprintf(s->text + used, sizeof(s->text) - used, "<%.*s#%zu%c", key != NULL ? (int)key_len : 1,
+	    key != NULL ? key : "-", index, value[0]);
+	return &walk_all;
+}
+
+START_TEST(walk_goes_in_once)
+{
+	const char *text = "{\"a\":1,\"b\":{\"c\":[2,{\"d\":\"x\"}]},\"e\":[]}";
+	struct seen s;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(json_scan_object_walk(text, strlen(text), &walk_all, &s), 0);
+	/* Each container is entered before its members are heard, and still
+	 * handed whole to its parent's callback after. */
+	ck_assert_str_eq(s.text, "a=1;<b#1{<c#0[0:2;<-#1{d=\"x\";1:{\"d\":\"x\"};"
+	                         "c=[2,{\"d\":\"x\"}];b={\"c\":[2,{\"d\":\"x\"}]};<e#2[e=[];");
+
+	/* A stop from deep inside ends the whole walk with its value. */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	ck_assert_int_eq(json_scan_object_walk(text, strlen(text), &walk_all, &s), 7);
+	ck_assert_str_eq(s.text, "a=1;<b#1{<c#0[0:2;<-#1{d=\"x\";");
+
+	/* A fault inside an entered value fails the walk. */
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(json_scan_object_walk("{\"b\":{\"c\":[1,]}}", 17, &walk_all, &s), -1);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(json_scan_object_walk("[1]", 3, &walk_all, &s), -1);
+}
+END_TEST
+
+START_TEST(walk_depth_bounded)
+{
+	char deep[2 * JSON_SCAN_MAX_DEPTH + 16];
+	struct seen s;
+	size_t n = 0;
+
+	deep[n++] = '{';
+	memcpy(deep + n, "\"a\":", 4);
+	n += 4;
+	for (int i = 0; i < JSON_SCAN_MAX_DEPTH; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < JSON_SCAN_MAX_DEPTH; i++)
+		deep[n++] = ']';
+	deep[n++] = '}';
+	deep[n] = '\0';
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(json_scan_object_walk(deep, n, &walk_all, &s), -1);
+	/* One level less is within the bound, entered or skipped. */
+	memmove(deep + 5, deep + 6, n - 6);
+	memmove(deep + 5 + JSON_SCAN_MAX_DEPTH - 1, deep + 5 + JSON_SCAN_MAX_DEPTH, n - 6 - JSON_SCAN_MAX_DEPTH);
+	n -= 2;
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(json_scan_object_walk(deep, n, &walk_all, &s), 0);
+	ck_assert_int_eq(json_scan_object(deep, n, on_member, &s), 0);
+}
+END_TEST
+
 Suite *suite(void); /* run by check_main.c */
 
 Suite *
@@ -157,6 +227,8 @@ suite(void)
 	tcase_add_test(tc, malformed_refused);
 	tcase_add_test(tc, depth_bounded);
 	tcase_add_test(tc, nonempty_string);
+	tcase_add_test(tc, walk_goes_in_once);
+	tcase_add_test(tc, walk_depth_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

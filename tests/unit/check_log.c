@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -59,6 +62,75 @@ START_TEST(long_lines_cut_with_a_marker)
 }
 END_TEST
 
+/* ora_log_format against vsnprintf, whole and cut at every size. 1 when
+ * the fast formatter took the format, 0 when it left it to vsnprintf. */
+static int
+same_as_vsnprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+same_as_vsnprintf(const char *fmt, ...)
+{
+	char want[512], got[512];
+	int n_want, n_got, taken = 1;
+	va_list ap, aq;
+
+	for (size_t size = 0; size <= 80; size += (size < 40 ? 1 : 13)) {
+		memset(got, 'X', sizeof(got));
+		memset(want, 'X', sizeof(want));
+		va_start(ap, fmt);
+		va_copy(aq, ap);
+		n_want = vsnprintf(want, size, fmt, ap);
+		n_got = ora_log_format(got, size, fmt, aq);
+		va_end(aq);
+		va_end(ap);
+		if (n_got < 0) {
+			taken = 0;
+			continue;
+		}
+		ck_assert_msg(n_got == n_want, "%s: %d, vsnprintf %d", fmt, n_got, n_want);
+		ck_assert_msg(memcmp(got, want, sizeof(got)) == 0, "%s at size %zu: \"%.80s\", vsnprintf \"%.80s\"",
+		    fmt, size, size ? got : "", size ? want : "");
+	}
+	return taken;
+}
+
+START_TEST(format_as_vsnprintf)
+{
+	const char *volatile null_string = NULL;
+
+	ck_assert(same_as_vsnprintf("request uid=%u user=%s pid=%d rule=%d role=%s model=%s "
+	    "stream=%d status=%ld outcome=%s prompt_tokens=%ld cost=%s latency_ms=%.1f ttfb_ms=%.1f",
+	    4294967295u, "alice", -12, 0, "basic", "openai/gpt-4o-mini", 1, -9223372036854775807L - 1,
+	    "ok", 9223372036854775807L, "0.00001185", 0.25, 1234.56789));
+	ck_assert(same_as_vsnprintf("%s%%%s%c%x%lx%llu%lld%zu%zd%i%li", "", "a", 'z', 0xbeefu, 0UL,
+	    18446744073709551615ull, -1ll, (size_t)7, (ssize_t)-7, 0, -1L));
+	ck_assert(same_as_vsnprintf("%.3s|%.0s|%.*s|%.*s|%.10s", "abcdef", "abc", 2, "xyz", -1, "xyz", "ab"));
+	ck_assert(same_as_vsnprintf("%f %e %g %.0f %.*f %g", 1.0 / 3, 6.02e23, 1e-5, 2.5, 3, -0.0005, 1e300));
+	/* Ties, near-ties and signs, at each precision done at hand. */
+	for (int k = -400; k <= 400; k++) {
+		double d = k / 20.0, e = k * 0.001 + 1e-9 * (k % 3), big = k * 123456789.987654;
+
+		ck_assert(same_as_vsnprintf("%.0f %.1f %.2f %.3f %.4f|%.1f %.4f|%.1f %.2f", d, d, d, d, d,
+		    e, e, big, -big));
+	}
+	ck_assert(same_as_vsnprintf("%.1f %.1f %.1f %.1f %.4f", 0.05, 0.15, 0.25, 0.35, 1.00005));
+	ck_assert(same_as_vsnprintf("%.1f %.1f %.0f %.0f", -0.0, -0.04, 0.5, 1.5));
+	ck_assert(same_as_vsnprintf("%.1f %.3f %.1f", 99999999999999999.0, 1e14 + 0.0625, 1e17));
+	ck_assert(same_as_vsnprintf("%.1f %.1f", 1.0 / 0.0, -1.0 / 0.0));
+	ck_assert(same_as_vsnprintf("no conversions at all"));
+	ck_assert(same_as_vsnprintf("%s", ""));
+	/* Left to vsnprintf, with the same result in the end. */
+	ck_assert(!same_as_vsnprintf("%5d", 3));
+	ck_assert(!same_as_vsnprintf("%-8s|", "ab"));
+	ck_assert(!same_as_vsnprintf("%02x", 10u));
+	ck_assert(!same_as_vsnprintf("%p", (void *)0));
+	ck_assert(!same_as_vsnprintf("%hhu", 300));
+	ck_assert(!same_as_vsnprintf("%s", null_string));
+	ck_assert(!same_as_vsnprintf("%.2d", 3));
+	ck_assert(!same_as_vsnprintf("%.1f", 1e200));
+}
+END_TEST
+
 Suite *suite(void); /* run by check_main.c */
 
 Suite *
@@ -70,6 +142,7 @@ suite(void)
 	tcase_add_test(tc, plain_text_unchanged);
 	tcase_add_test(tc, controls_and_backslash_escaped);
 	tcase_add_test(tc, long_lines_cut_with_a_marker);
+	tcase_add_test(tc, format_as_vsnprintf);
 	suite_add_tcase(s, tc);
 	return s;
 }
