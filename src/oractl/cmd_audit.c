@@ -1,10 +1,13 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
- * cmd_audit.c: `oractl audit [--since DATE]`: the audit trail from the
- * ledger (what oractl and orad recorded: init, keys added, rotated and
- * removed, reloads accepted and refused), oldest first, in local time.
+ * cmd_audit.c: `oractl audit [--since DATE] [--host NAME]`: the audit
+ * trail from the ledger (what oractl and orad recorded: init, keys added,
+ * rotated and removed, reloads accepted and refused), oldest first, in
+ * local time.
  *
- * The ledger is opened read-only, as for reports.
+ * The ledger is opened read-only, as for reports. A shared PostgreSQL
+ * ledger holds the entries of every host, each with the host that wrote
+ * it: they are shown with a HOST column, and --host keeps one host's.
  */
 #include "config.h"
 
@@ -28,12 +31,14 @@
 struct audit_row {
 	int64_t time_ms;
 	long long uid;
-	char *user, *action, *detail;
+	char *user, *action, *detail, *host; /* host: NULL in a one-host ledger */
 };
 
 struct audit_rows {
 	struct audit_row *v;
 	size_t n;
+	const char *host; /* --host: keep only this host's entries */
+	int hosts;        /* some entry names its host: show the column */
 };
 
 static void
@@ -43,6 +48,7 @@ audit_rows_free(struct audit_rows *r)
 		free(r->v[i].user);
 		free(r->v[i].action);
 		free(r->v[i].detail);
+		free(r->v[i].host);
 	}
 	free(r->v);
 }
@@ -90,6 +96,8 @@ audit_add(void *arg, const struct ora_ledger_audit_row *row)
 	struct audit_rows *rows = arg;
 	struct audit_row *r;
 
+	if (rows->host != NULL && (row->host == NULL || strcmp(row->host, rows->host) != 0))
+		return 0;
 	rows->v = ora_xrealloc(rows->v, (rows->n + 1) * sizeof(*rows->v));
 	r = &rows->v[rows->n++];
 	r->time_ms = row->time_ms;
@@ -97,6 +105,9 @@ audit_add(void *arg, const struct ora_ledger_audit_row *row)
 	r->user = audit_text(row->user);
 	r->action = audit_text(row->action);
 	r->detail = audit_text(row->detail);
+	r->host = row->host != NULL ? audit_text(row->host) : NULL;
+	if (row->host != NULL)
+		rows->hosts = 1;
 	return 0;
 }
 
@@ -130,22 +141,31 @@ out:
 	return ret;
 }
 
+static int
+audit_wider(int w, const char *v)
+{
+	int len = v != NULL ? (int)strlen(v) : 0;
+
+	return len > w ? len : w;
+}
+
 static void
 audit_print(const struct audit_rows *rows)
 {
-	int wwho = (int)strlen("WHO"), waction = (int)strlen("ACTION"), len;
+	int wwho = (int)strlen("WHO"), waction = (int)strlen("ACTION"), whost = (int)strlen("HOST");
 	char when[AUDIT_TIME_MAX];
 	struct tm tm;
 	time_t t;
 
 	for (size_t i = 0; i < rows->n; i++) {
-		if ((len = (int)strlen(rows->v[i].user)) > wwho)
-			wwho = len;
-		if ((len = (int)strlen(rows->v[i].action)) > waction)
-			waction = len;
+		wwho = audit_wider(wwho, rows->v[i].user);
+		waction = audit_wider(waction, rows->v[i].action);
+		whost = audit_wider(whost, rows->v[i].host);
 	}
-	printf("%-19s  %6s  %-*s  %-*s  %s\n", "TIME", "UID", wwho, "WHO", waction, "ACTION",
-	    "DETAIL");
+	printf("%-19s  ", "TIME");
+	if (rows->hosts)
+		printf("%-*s  ", whost, "HOST");
+	printf("%6s  %-*s  %-*s  %s\n", "UID", wwho, "WHO", waction, "ACTION", "DETAIL");
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct audit_row *r = &rows->v[i];
 
@@ -153,8 +173,11 @@ audit_print(const struct audit_rows *rows)
 		if (localtime_r(&t, &tm) == NULL ||
 		    strftime(when, sizeof(when), AUDIT_TIME_FORMAT, &tm) == 0)
 			snprintf(when, sizeof(when), "%lld", (long long)r->time_ms);
-		printf("%-19s  %6lld  %-*s  %-*s  %s\n", when, r->uid, wwho, r->user, waction,
-		    r->action, r->detail);
+		printf("%-19s  ", when);
+		if (rows->hosts)
+			printf("%-*s  ", whost, r->host != NULL ? r->host : "-");
+		printf("%6lld  %-*s  %-*s  %s\n", r->uid, wwho, r->user, waction, r->action,
+		    r->detail);
 	}
 	if (rows->n == 0)
 		printf("(no entries)\n");
@@ -162,6 +185,7 @@ audit_print(const struct audit_rows *rows)
 
 static const struct option audit_options[] = {
     {"since", required_argument, NULL, 's'},
+    {"host", required_argument, NULL, 'H'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -169,7 +193,7 @@ static const struct option audit_options[] = {
 int
 oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 {
-	struct audit_rows rows = {NULL, 0};
+	struct audit_rows rows = {NULL, 0, NULL, 0};
 	const char *since = NULL;
 	struct ora_error err;
 	int64_t since_ms = 0;
@@ -178,12 +202,15 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 
 	optind = 0; /* glibc: start afresh on this argv */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hs:", audit_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hs:H:", audit_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return oractl_usage("audit", 1);
 		case 's':
 			since = optarg;
+			break;
+		case 'H':
+			rows.host = optarg;
 			break;
 		case ':':
 			oractl_error("audit: option '%s' needs a value", argv[optind - 1]);
@@ -205,6 +232,13 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 	}
 	if (oractl_ledger_target(ctl, &t) != 0)
 		return ORACTL_EXIT_ERROR;
+	if (rows.host != NULL && t.kind != ORA_LEDGER_POSTGRESQL) {
+		oractl_error("audit: --host needs a ledger shared by several hosts (ledger.backend = "
+		             "\"postgresql\"); this one is this host's alone");
+		status = ORACTL_EXIT_USAGE;
+		goto out;
+	}
+	rows.hosts = t.kind == ORA_LEDGER_POSTGRESQL;
 	if (audit_read(&t, since_ms, &rows, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
