@@ -15,7 +15,9 @@
  * is written at t + DELAY_US (each way, so a round trip gains twice
  * that), in order. One thread; ppoll's timeout is in nanoseconds, so the
  * delay is kept to within the scheduler's wake-up latency (tens of
- * microseconds), which a millisecond poll timeout could not. A bench tool:
+ * microseconds on an idle machine, more on a busy one: pg_remote.sh
+ * prints the round trip pgbench sees through it), which a millisecond
+ * poll timeout could not. A bench tool:
  * a slow reader makes it block on its write, which PostgreSQL's short
  * messages never cause here.
  */
@@ -28,6 +30,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +206,8 @@ main(int argc, char **argv)
 	target_port = atoi(argv[2]);
 	delay_ns = (int64_t)atoll(argv[3]) * 1000;
 	signal(SIGPIPE, SIG_IGN);
+	/* Wake when due, not up to 50 us later (the default timer slack). */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if ((lfd = listen_loopback(argv[1])) < 0) {
 		perror("delay-relay: listen");
 		return 1;

@@ -57,6 +57,20 @@ bench_pg_network() {
 	esac
 	BENCH_PG_CONNINFO="hostaddr=127.0.0.1 port=$port dbname=ora user=$PG_USER"
 	echo "bench: PostgreSQL for the $VARIANT variant: $BENCH_PG_PATH"
+	bench_pg_round_trip "$port"
+}
+
+# bench_pg_round_trip PORT: the path's own round trip, as pgbench (if
+# installed) sees it: one client, SELECT 1, for two seconds.
+bench_pg_round_trip() {
+	pgb=$(command -v pgbench 2>/dev/null || echo "$PG_BINDIR/pgbench")
+	[ -x "$pgb" ] || return 0
+	echo 'SELECT 1;' >"$T/select1.sql"
+	PGPASSWORD=$PG_PASSWORD "$pgb" -n -c 1 -T 2 -f "$T/select1.sql" -h 127.0.0.1 -p "$1" \
+		-U "$PG_USER" ora >"$T/pgbench.out" 2>&1 &&
+		echo "bench: the path's round trip (pgbench, one client, SELECT 1):" \
+			"$(grep -o 'latency average = .*' "$T/pgbench.out")"
+	return 0
 }
 
 for VARIANT in ${BENCH_PG_VARIANTS:-tcp lan}; do
