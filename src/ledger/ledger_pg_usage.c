@@ -32,6 +32,7 @@ struct ledger_pg_usage {
 	size_t n;
 	int64_t sent_ms;  /* when the last query went, 0: never */
 	int64_t as_of_ms; /* when the query of the copy went, 0: no copy yet */
+	int64_t asked_ms; /* when the figures were last asked for */
 };
 
 _Static_assert(LEDGER_PG_USAGE_ROWS_MAX == 20000, "ledger_pg_usage_sql's LIMIT");
@@ -66,8 +67,10 @@ ledger_pg_usage_free(struct ledger_pg_usage *u)
 int
 ledger_pg_usage_due(const struct ledger_pg_usage *u, int64_t now_ms)
 {
-	return u->sent_ms == 0 || now_ms - u->sent_ms >= LEDGER_PG_USAGE_REFRESH_MS ||
-	       now_ms < u->sent_ms; /* the clock was set back */
+	if (u->sent_ms == 0 || now_ms < u->sent_ms) /* never, or the clock went back */
+		return 1;
+	return now_ms - u->asked_ms <= LEDGER_PG_USAGE_INTEREST_MS &&
+	       now_ms - u->sent_ms >= LEDGER_PG_USAGE_REFRESH_MS;
 }
 
 void
@@ -117,12 +120,13 @@ ledger_pg_usage_take(struct ledger_pg_usage *u, const PGresult *res)
 }
 
 int
-ledger_pg_usage_find(const struct ledger_pg_usage *u, const char *scope, const char *name,
+ledger_pg_usage_find(struct ledger_pg_usage *u, const char *scope, const char *name,
     int64_t period_start_ms, struct ora_ledger_shared_budget *out)
 {
 	size_t lo = 0, hi = u->n;
 
 	memset(out, 0, sizeof(*out));
+	u->asked_ms = ora_wall_ms();
 	if (u->as_of_ms == 0)
 		return 0;
 	out->as_of_ms = u->as_of_ms;

@@ -41,7 +41,7 @@ int ora_ledger_ship_connected(const struct ora_ledger_ship *s);
 
 /* What one shared budget row holds across every host, as the shipper last
  * read it (ledger_pg_usage.h: about a second old while the database is
- * reachable; as_of_ms says when). */
+ * reachable and the figures are asked for; as_of_ms says when). */
 struct ora_ledger_shared_budget {
 	ora_pico spent, reserved;
 	int64_t as_of_ms;
