@@ -260,9 +260,8 @@ main(int argc, char **argv)
 		}
 		now = now_ns();
 		for (int i = 0; i < RELAY_PAIRS_MAX; i++)
-			if (pairs[i].used &&
-			    (lane_write(&pairs[i].lane[0], now) != 0 ||
-			        lane_write(&pairs[i].lane[1], now) != 0))
+			if (pairs[i].used && (lane_write(&pairs[i].lane[0], now) != 0 ||
+			                         lane_write(&pairs[i].lane[1], now) != 0))
 				pair_close(&pairs[i]);
 	}
 }
