@@ -39,3 +39,4 @@ complete -c oractl -n "__fish_seen_subcommand_from report" -l format -x -a 'tabl
 complete -c oractl -n "__fish_seen_subcommand_from explain" -a '(__fish_complete_users)'
 complete -c oractl -n "__fish_seen_subcommand_from status" -l json -d 'print JSON'
 complete -c oractl -n "__fish_seen_subcommand_from audit" -l since -x -d 'from this date'
+complete -c oractl -n "__fish_seen_subcommand_from audit" -l host -x -d 'one host of a shared ledger'

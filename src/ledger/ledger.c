@@ -250,4 +250,17 @@ ora_ledger_ship_connected(const struct ora_ledger_ship *s)
 {
 	return 0;
 }
+
+int
+ora_ledger_ship_budget(const struct ora_ledger_ship *s, const char *scope, const char *name,
+    int64_t period_start_ms, struct ora_ledger_shared_budget *out)
+{
+	return 0;
+}
+
+const char *
+ora_ledger_ship_host(const struct ora_ledger_ship *s)
+{
+	return "";
+}
 #endif

@@ -31,6 +31,7 @@
 #include "common/util.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/ledger_pg.h"
+#include "ledger/ledger_pg_usage.h"
 #include "ledger/ledger_ship.h"
 
 /* Rows per statement: 35 parameters each, far below libpq's 65535. */
@@ -53,6 +54,7 @@ enum ship_state {
 	SHIP_IDLE,       /* connected, nothing sent */
 	SHIP_SENDING,    /* a batch sent, its result awaited */
 	SHIP_SETTLING,   /* ora_budget_settle sent, its result awaited */
+	SHIP_USAGE,      /* the shared budget rows asked for /api/v1/usage */
 };
 
 struct ora_ledger_ship {
@@ -76,11 +78,13 @@ struct ora_ledger_ship {
 	uint64_t shipped;
 	int more;              /* a full batch went: more rows may wait */
 	int idle_rounds;       /* since the last settlement */
+	struct ledger_pg_usage *usage; /* the shared budget rows, as last read */
 };
 
 static void ship_tick(evutil_socket_t fd, short what, void *arg);
 static void ship_on_socket(evutil_socket_t fd, short what, void *arg);
 static void ship_settle(struct ora_ledger_ship *s);
+static void ship_usage(struct ora_ledger_ship *s);
 
 static void
 ship_arm_timer(struct ora_ledger_ship *s, int ms)
@@ -307,6 +311,21 @@ ship_settle(struct ora_ledger_ship *s)
 	ship_send(s, "SELECT ora_budget_settle($1)", 1, params);
 }
 
+/* Read the shared budget rows for /api/v1/usage (ledger_pg_usage.h), on
+ * this connection, between two rounds: the usage endpoint never waits. */
+static void
+ship_usage(struct ora_ledger_ship *s)
+{
+	char since[32];
+	const char *params[1] = {since};
+	int64_t now = ora_wall_ms();
+
+	snprintf(since, sizeof(since), "%lld", (long long)(now - LEDGER_PG_USAGE_LOOKBACK_MS));
+	ledger_pg_usage_sent(s->usage, now);
+	s->state = SHIP_USAGE;
+	ship_send(s, ledger_pg_usage_sql, 1, params);
+}
+
 /* The statement's result is in. */
 static void
 ship_done(struct ora_ledger_ship *s)
@@ -341,7 +360,11 @@ ship_done(struct ora_ledger_ship *s)
 		ship_settle(s);
 		return;
 	}
-	if (s->state == SHIP_SETTLING) {
+	if (s->state == SHIP_SETTLING && ledger_pg_usage_due(s->usage, ora_wall_ms())) {
+		ship_usage(s);
+		return;
+	}
+	if (s->state == SHIP_SETTLING || s->state == SHIP_USAGE) {
 		s->state = SHIP_IDLE;
 		if (s->more) {
 			s->more = 0;
@@ -379,7 +402,9 @@ ship_read(struct ora_ledger_ship *s)
 		}
 		switch (PQresultStatus(res)) {
 		case PGRES_TUPLES_OK:
-			if (PQntuples(res) == 1 && PQnfields(res) == 1) {
+			if (s->state == SHIP_USAGE)
+				ledger_pg_usage_take(s->usage, res);
+			else if (PQntuples(res) == 1 && PQnfields(res) == 1) {
 				free(s->result_value);
 				s->result_value = ora_xstrdup(PQgetvalue(res, 0, 0));
 			}
@@ -394,7 +419,8 @@ ship_read(struct ora_ledger_ship *s)
 			PQclear(res);
 			ship_fail(s,
 			    s->state == SHIP_CHECKING ? "schema" :
-			    s->state == SHIP_SETTLING ? "settle budgets" : "insert", why);
+			    s->state == SHIP_SETTLING ? "settle budgets" :
+			    s->state == SHIP_USAGE ? "read budgets" : "insert", why);
 			free(why);
 			return;
 		}
@@ -476,6 +502,7 @@ ora_ledger_ship_new(struct event_base *base, struct ora_ledger *local,
 	s->retry_ms = SHIP_RETRY_MIN_MS;
 	s->state = SHIP_DOWN;
 	s->waiting = -1;
+	s->usage = ledger_pg_usage_new();
 	if ((s->timer = evtimer_new(base, ship_tick, s)) == NULL) {
 		ora_ledger_ship_free(s);
 		return ora_error_set(err, "ledger: cannot create the shipper's timer");
@@ -499,6 +526,7 @@ ora_ledger_ship_free(struct ora_ledger_ship *s)
 		free(s->password);
 	}
 	free(s->host);
+	ledger_pg_usage_free(s->usage);
 	free(s);
 }
 
@@ -523,5 +551,19 @@ ora_ledger_ship_shipped(const struct ora_ledger_ship *s)
 int
 ora_ledger_ship_connected(const struct ora_ledger_ship *s)
 {
-	return s->state == SHIP_IDLE || s->state == SHIP_SENDING || s->state == SHIP_SETTLING;
+	return s->state == SHIP_IDLE || s->state == SHIP_SENDING || s->state == SHIP_SETTLING ||
+	       s->state == SHIP_USAGE;
+}
+
+int
+ora_ledger_ship_budget(const struct ora_ledger_ship *s, const char *scope, const char *name,
+    int64_t period_start_ms, struct ora_ledger_shared_budget *out)
+{
+	return ledger_pg_usage_find(s->usage, scope, name, period_start_ms, out);
+}
+
+const char *
+ora_ledger_ship_host(const struct ora_ledger_ship *s)
+{
+	return s->host;
 }

@@ -39,4 +39,19 @@ int64_t ora_ledger_ship_waiting(struct ora_ledger_ship *s);
 uint64_t ora_ledger_ship_shipped(const struct ora_ledger_ship *s);
 int ora_ledger_ship_connected(const struct ora_ledger_ship *s);
 
+/* What one shared budget row holds across every host, as the shipper last
+ * read it (ledger_pg_usage.h: about a second old while the database is
+ * reachable and the figures are asked for; as_of_ms says when). */
+struct ora_ledger_shared_budget {
+	ora_pico spent, reserved;
+	int64_t as_of_ms;
+};
+
+/* 1 and *out for the budget row (scope, name, period_start_ms), zeros when
+ * no host has reserved on it; 0 when the shipper has not read the rows
+ * yet. The host name this broker's rows carry. */
+int ora_ledger_ship_budget(const struct ora_ledger_ship *s, const char *scope, const char *name,
+    int64_t period_start_ms, struct ora_ledger_shared_budget *out);
+const char *ora_ledger_ship_host(const struct ora_ledger_ship *s);
+
 #endif

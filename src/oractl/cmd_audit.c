@@ -1,10 +1,17 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
- * cmd_audit.c: `oractl audit [--since DATE]`: the audit trail from the
- * ledger (what oractl and orad recorded: init, keys added, rotated and
- * removed, reloads accepted and refused), oldest first, in local time.
+ * cmd_audit.c: `oractl audit [--since DATE] [--host NAME]`: the audit
+ * trail from the ledger (what oractl and orad recorded: init, keys added,
+ * rotated and removed, reloads accepted and refused), oldest first, in
+ * local time.
  *
- * The ledger is opened read-only, as for reports.
+ * The ledger is opened read-only, as for reports. A shared PostgreSQL
+ * ledger holds the entries of every host, each with the host that wrote
+ * it: they are shown with a HOST column, and --host keeps one host's.
+ * oractl writes its entries there from any host; orad records its reloads
+ * in its own ledger (state_dir/ledger.db: the broker never waits on the
+ * database), so on a broker's host those are read from there too, as
+ * this host's, and merged in by time.
  */
 #include "config.h"
 
@@ -24,16 +31,21 @@
 
 #define AUDIT_TIME_FORMAT "%Y-%m-%d %H:%M:%S"
 #define AUDIT_TIME_MAX 32
+#define AUDIT_HOST_MAX 256
 
 struct audit_row {
 	int64_t time_ms;
 	long long uid;
-	char *user, *action, *detail;
+	char *user, *action, *detail, *host; /* host: NULL in a one-host ledger */
+	size_t seq; /* the order it was read in */
 };
 
 struct audit_rows {
 	struct audit_row *v;
 	size_t n;
+	const char *host; /* --host: keep only this host's entries */
+	int hosts;        /* some entry names its host: show the column */
+	const char *local_host; /* the host of entries that name none */
 };
 
 static void
@@ -43,6 +55,7 @@ audit_rows_free(struct audit_rows *r)
 		free(r->v[i].user);
 		free(r->v[i].action);
 		free(r->v[i].detail);
+		free(r->v[i].host);
 	}
 	free(r->v);
 }
@@ -89,14 +102,21 @@ audit_add(void *arg, const struct ora_ledger_audit_row *row)
 {
 	struct audit_rows *rows = arg;
 	struct audit_row *r;
+	const char *host = row->host != NULL ? row->host : rows->local_host;
 
+	if (rows->host != NULL && (host == NULL || strcmp(host, rows->host) != 0))
+		return 0;
 	rows->v = ora_xrealloc(rows->v, (rows->n + 1) * sizeof(*rows->v));
 	r = &rows->v[rows->n++];
+	r->seq = rows->n - 1;
 	r->time_ms = row->time_ms;
 	r->uid = row->uid;
 	r->user = audit_text(row->user);
 	r->action = audit_text(row->action);
 	r->detail = audit_text(row->detail);
+	r->host = host != NULL ? audit_text(host) : NULL;
+	if (host != NULL)
+		rows->hosts = 1;
 	return 0;
 }
 
@@ -130,22 +150,75 @@ out:
 	return ret;
 }
 
+/* Oldest first; entries of one millisecond in the order they were read. */
+static int
+audit_row_cmp(const void *a, const void *b)
+{
+	const struct audit_row *x = a, *y = b;
+
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* With a shared ledger, this host's broker's own entries (reloads) from
+ * its local ledger, if there is one here (not on an admin's workstation).
+ * Not being able to read it is a warning: the shared entries stand. */
+static void
+audit_read_local(const struct oractl *ctl, const struct ora_ledger_target *shared,
+    int64_t since_ms, struct audit_rows *rows)
+{
+	struct ora_ledger_target t = {.kind = ORA_LEDGER_SQLITE};
+	struct ora_error err;
+	char name[AUDIT_HOST_MAX];
+	size_t n = rows->n;
+	char *path;
+
+	if (!ctl->conf->daemon.ledger)
+		return;
+	path = ora_xasprintf("%s/%s", ctl->conf->daemon.state_dir, ORA_LEDGER_FILE);
+	t.path = path;
+	if (shared->host_name != NULL && *shared->host_name != '\0')
+		rows->local_host = shared->host_name;
+	else if (gethostname(name, sizeof(name)) == 0) {
+		name[sizeof(name) - 1] = '\0';
+		rows->local_host = name;
+	} else
+		rows->local_host = "localhost";
+	if (access(path, F_OK) == 0 && audit_read(&t, since_ms, rows, &err) != 0)
+		oractl_warning("this host's broker's own entries (reloads) are not shown: %s",
+		    err.msg);
+	rows->local_host = NULL;
+	free(path);
+	if (rows->n > n)
+		qsort(rows->v, rows->n, sizeof(*rows->v), audit_row_cmp);
+}
+
+static int
+audit_wider(int w, const char *v)
+{
+	int len = v != NULL ? (int)strlen(v) : 0;
+
+	return len > w ? len : w;
+}
+
 static void
 audit_print(const struct audit_rows *rows)
 {
-	int wwho = (int)strlen("WHO"), waction = (int)strlen("ACTION"), len;
+	int wwho = (int)strlen("WHO"), waction = (int)strlen("ACTION"), whost = (int)strlen("HOST");
 	char when[AUDIT_TIME_MAX];
 	struct tm tm;
 	time_t t;
 
 	for (size_t i = 0; i < rows->n; i++) {
-		if ((len = (int)strlen(rows->v[i].user)) > wwho)
-			wwho = len;
-		if ((len = (int)strlen(rows->v[i].action)) > waction)
-			waction = len;
+		wwho = audit_wider(wwho, rows->v[i].user);
+		waction = audit_wider(waction, rows->v[i].action);
+		whost = audit_wider(whost, rows->v[i].host);
 	}
-	printf("%-19s  %6s  %-*s  %-*s  %s\n", "TIME", "UID", wwho, "WHO", waction, "ACTION",
-	    "DETAIL");
+	printf("%-19s  ", "TIME");
+	if (rows->hosts)
+		printf("%-*s  ", whost, "HOST");
+	printf("%6s  %-*s  %-*s  %s\n", "UID", wwho, "WHO", waction, "ACTION", "DETAIL");
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct audit_row *r = &rows->v[i];
 
@@ -153,8 +226,11 @@ audit_print(const struct audit_rows *rows)
 		if (localtime_r(&t, &tm) == NULL ||
 		    strftime(when, sizeof(when), AUDIT_TIME_FORMAT, &tm) == 0)
 			snprintf(when, sizeof(when), "%lld", (long long)r->time_ms);
-		printf("%-19s  %6lld  %-*s  %-*s  %s\n", when, r->uid, wwho, r->user, waction,
-		    r->action, r->detail);
+		printf("%-19s  ", when);
+		if (rows->hosts)
+			printf("%-*s  ", whost, r->host != NULL ? r->host : "-");
+		printf("%6lld  %-*s  %-*s  %s\n", r->uid, wwho, r->user, waction, r->action,
+		    r->detail);
 	}
 	if (rows->n == 0)
 		printf("(no entries)\n");
@@ -162,6 +238,7 @@ audit_print(const struct audit_rows *rows)
 
 static const struct option audit_options[] = {
     {"since", required_argument, NULL, 's'},
+    {"host", required_argument, NULL, 'H'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -169,7 +246,7 @@ static const struct option audit_options[] = {
 int
 oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 {
-	struct audit_rows rows = {NULL, 0};
+	struct audit_rows rows = {NULL, 0, NULL, 0, NULL};
 	const char *since = NULL;
 	struct ora_error err;
 	int64_t since_ms = 0;
@@ -178,12 +255,15 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 
 	optind = 0; /* glibc: start afresh on this argv */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hs:", audit_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hs:H:", audit_options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return oractl_usage("audit", 1);
 		case 's':
 			since = optarg;
+			break;
+		case 'H':
+			rows.host = optarg;
 			break;
 		case ':':
 			oractl_error("audit: option '%s' needs a value", argv[optind - 1]);
@@ -205,10 +285,19 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 	}
 	if (oractl_ledger_target(ctl, &t) != 0)
 		return ORACTL_EXIT_ERROR;
+	if (rows.host != NULL && t.kind != ORA_LEDGER_POSTGRESQL) {
+		oractl_error("audit: --host needs a ledger shared by several hosts (ledger.backend = "
+		             "\"postgresql\"); this one is this host's alone");
+		status = ORACTL_EXIT_USAGE;
+		goto out;
+	}
+	rows.hosts = t.kind == ORA_LEDGER_POSTGRESQL;
 	if (audit_read(&t, since_ms, &rows, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;
 	}
+	if (t.kind == ORA_LEDGER_POSTGRESQL)
+		audit_read_local(ctl, &t, since_ms, &rows);
 	audit_print(&rows);
 	status = ORACTL_EXIT_OK;
 out:

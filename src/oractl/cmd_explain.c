@@ -301,6 +301,10 @@ explain_budgets_live(const char *body, const char *user)
 	}
 	n = json_object_array_length(list);
 	printf("\nbudgets (live from orad; periods in %s):\n", jstr(root, "timezone", "UTC"));
+	if (json_object_object_get_ex(root, "host", NULL))
+		printf("  (shared by every host: each budget's first line is host %s's, the "
+		       "second all hosts')\n",
+		    jstr(root, "host", "?"));
 	if (n == 0)
 		printf("  none: no budget limits %s's spending\n", user);
 	else
@@ -309,10 +313,24 @@ explain_budgets_live(const char *body, const char *user)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *b = json_object_array_get_idx(list, i);
 		const char *name = jstr(b, "name", "-");
+		struct json_object *org;
+
 		printf("  %-12s %-16s %-8s %14s %14s %14s %14s  %s\n", jstr(b, "scope", "?"),
 		    name[0] != '\0' ? name : "-", jstr(b, "period", "?"), jstr(b, "limit", "?"),
 		    jstr(b, "spent", "?"), jstr(b, "reserved", "?"), jstr(b, "remaining", "?"),
 		    jstr(b, "resets_at", "never"));
+		/* A ledger shared by many hosts: the line above is this host's,
+		 * this one every host's, which is what admission checks. */
+		if (json_object_object_get_ex(b, "organisation", &org)) {
+			if (org == NULL)
+				printf("  %-12s %-16s %-8s %14s %14s %14s %14s  (not read yet)\n", "",
+				    "(all hosts)", "", "", "?", "?", "?");
+			else
+				printf("  %-12s %-16s %-8s %14s %14s %14s %14s  as of %s\n", "",
+				    "(all hosts)", "", "", jstr(org, "spent", "?"),
+				    jstr(org, "reserved", "?"), jstr(org, "remaining", "?"),
+				    jstr(org, "as_of", "?"));
+		}
 	}
 	if (n > 0)
 		printf(

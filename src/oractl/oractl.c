@@ -56,7 +56,7 @@ static const struct oractl_command oractl_commands[] = {
     {"reload", oractl_cmd_reload, "reload", "make orad reload its configuration and keys"},
     {"status", oractl_cmd_status, "status [--json]", "what orad is doing now"},
     {"metrics", oractl_cmd_metrics, "metrics", "orad's metrics, in Prometheus text format"},
-    {"audit", oractl_cmd_audit, "audit [--since DATE]", "who did what to ora, and when"},
+    {"audit", oractl_cmd_audit, "audit [--since DATE] [--host NAME]", "who did what to ora, and when"},
     {"backup", oractl_cmd_backup, "backup FILE",
         "a consistent copy of the ledger, while orad runs"},
     {"prune", oractl_cmd_prune, "prune --before DATE [--dry-run]",

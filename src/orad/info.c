@@ -3,6 +3,12 @@
  * info.c: read-only answers about the caller: the models they may use,
  * who the broker thinks they are, their budgets, and what one of their own
  * generations cost (from the ledger).
+ *
+ * With a ledger shared by many hosts (PostgreSQL), a budget's figures are
+ * this host's counters, as ever, and beside them, as "organisation", what
+ * the shared budget row holds across every host: the copy the shipper
+ * last read (ledger/ledger_pg_usage.h), so that the answer never waits on
+ * the database.
  */
 #include "config.h"
 
@@ -17,6 +23,7 @@
 #include "common/period.h"
 #include "config/policy.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_ship.h"
 #include "orad/budget.h"
 #include "orad/catalog.h"
 #include "orad/handlers.h"
@@ -159,11 +166,52 @@ seen_before(struct json_object *list, const struct budget_view *v)
 	return 0;
 }
 
+static ora_pico
+remaining(ora_pico limit, ora_pico spent, ora_pico reserved)
+{
+	ora_pico used = ora_money_add(spent, reserved);
+
+	return limit > used ? limit - used : 0;
+}
+
 static struct json_object *
-budget_json(const struct budget_view *v)
+iso_time_ms(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[40];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ".%03dZ", (int)(ms % 1000));
+	return json_object_new_string(buf);
+}
+
+/* The budget across every host that shares the ledger, as of the
+ * shipper's last read; null while it has not read it yet (the database
+ * not reached since the start). */
+static struct json_object *
+organisation_json(struct orad *d, const struct budget_view *v)
+{
+	struct ora_ledger_shared_budget sb;
+	struct json_object *o;
+
+	if (!ora_ledger_ship_budget(
+	        d->ship, v->scope, v->name, (int64_t)v->period_start * 1000, &sb))
+		return NULL;
+	o = json_object_new_object();
+	add_money(o, "spent", sb.spent);
+	add_money(o, "reserved", sb.reserved);
+	add_money(o, "remaining", remaining(v->budget->limit, sb.spent, sb.reserved));
+	json_object_object_add(o, "as_of", iso_time_ms(sb.as_of_ms));
+	json_object_object_add(o, "age_ms", json_object_new_int64(ora_wall_ms() - sb.as_of_ms));
+	return o;
+}
+
+static struct json_object *
+budget_json(struct orad *d, const struct budget_view *v)
 {
 	struct json_object *b = json_object_new_object();
-	ora_pico used = ora_money_add(v->spent, v->reserved);
 
 	json_object_object_add(b, "scope", json_object_new_string(v->scope));
 	json_object_object_add(b, "name", json_object_new_string(v->name));
@@ -171,7 +219,9 @@ budget_json(const struct budget_view *v)
 	add_money(b, "limit", v->budget->limit);
 	add_money(b, "spent", v->spent);
 	add_money(b, "reserved", v->reserved);
-	add_money(b, "remaining", v->budget->limit > used ? v->budget->limit - used : 0);
+	add_money(b, "remaining", remaining(v->budget->limit, v->spent, v->reserved));
+	if (d->ship != NULL)
+		json_object_object_add(b, "organisation", organisation_json(d, v));
 	if (v->budget->period != ORA_PERIOD_TOTAL) {
 		json_object_object_add(b, "period_start", iso_time(v->period_start));
 		json_object_object_add(b, "resets_at", iso_time(v->period_end));
@@ -198,13 +248,18 @@ usage_of(struct orad *d, struct http_req *req, const struct ora_conf *conf,
 	json_object_object_add(root, "role", json_object_new_string(rule->role->name));
 	json_object_object_add(root, "cost_centre", json_object_new_string(rule->centres[0]->name));
 	json_object_object_add(root, "timezone", json_object_new_string(conf->budgets.timezone));
+	/* Shared ledger: a budget's own figures are this host's, and its
+	 * "organisation" those of every host. */
+	if (d->ship != NULL)
+		json_object_object_add(
+		    root, "host", json_object_new_string(ora_ledger_ship_host(d->ship)));
 	for (size_t c = 0; c < rule->n_centres; c++) {
 		struct budget_subject s;
 		budgets_subject(conf, rule, rule->centres[c], id->user, &s);
 		size_t n = budgets_view(d->budgets, &s, now, views, BUDGET_SCOPES);
 		for (size_t i = 0; i < n; i++)
 			if (!seen_before(list, &views[i]))
-				json_object_array_add(list, budget_json(&views[i]));
+				json_object_array_add(list, budget_json(d, &views[i]));
 	}
 	json_object_object_add(root, "budgets", list);
 	reply_json(req, 200, root);

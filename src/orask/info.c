@@ -194,12 +194,18 @@ orask_me(struct ora_client *c, int json)
  * "limit", "spent", "reserved", "remaining" (USD, as numbers or decimal
  * strings) and "resets_at" (a date string, seconds since the epoch, or
  * null for a budget that never resets), as orad sends them. Anything
- * missing shows as "-"; "remaining" defaults to limit - spent - reserved. */
+ * missing shows as "-"; "remaining" defaults to limit - spent - reserved.
+ * A broker on a ledger shared by many hosts adds "organisation" (the same
+ * figures across every host, as of a time): those are shown, since they
+ * are what the budget admits against, with this host's spend beside. */
 struct budget_line {
 	char label[160];
 	char period[32];
 	char limit[72], spent[72], reserved[72], left[72];
 	char resets[64];
+	int shared;         /* the figures are the organisation's */
+	char host_spent[72]; /* this host's part, when shared */
+	char as_of[40];
 };
 
 static int
@@ -266,8 +272,20 @@ budget_line(struct json_object *b, struct budget_line *l)
 	int has_limit = money(b, "limit", &limit), has_spent = money(b, "spent", &spent),
 	    has_reserved = money(b, "reserved", &reserved), has_left = money(b, "remaining", &left);
 	const char *scope = string_of(b, "scope"), *name = string_of(b, "name"), *s;
-	struct json_object *v;
+	struct json_object *v, *org;
 	time_t when;
+
+	l->shared = json_object_object_get_ex(b, "organisation", &org) &&
+	            json_object_is_type(org, json_type_object);
+	if (l->shared) {
+		orask_format_dollars(l->host_spent, sizeof(l->host_spent), has_spent, spent);
+		snprintf(l->as_of, sizeof(l->as_of), "%s",
+		    (s = string_of(org, "as_of")) != NULL ? s : "-");
+		sanitize(l->as_of);
+		has_spent = money(org, "spent", &spent);
+		has_reserved = money(org, "reserved", &reserved);
+		has_left = money(org, "remaining", &left);
+	}
 
 	snprintf(l->label, sizeof(l->label), "%s%s%s", scope != NULL ? scope : "budget",
 	    name != NULL ? " " : "", name != NULL ? name : "");
@@ -329,8 +347,9 @@ orask_print_budgets(struct ora_client *c)
 	if (fetch_usage(c, &root, &budgets, &body) == ORA_OK && budgets != NULL)
 		for (i = 0; i < json_object_array_length(budgets); i++) {
 			budget_line(json_object_array_get_idx(budgets, i), &l);
-			fprintf(stderr, "orask: budget %s (%s): %s left of %s, resets %s\n",
-			    l.label, l.period, l.left, l.limit, l.resets);
+			fprintf(stderr, "orask: budget %s (%s): %s left of %s%s, resets %s\n",
+			    l.label, l.period, l.left, l.limit, l.shared ? " across all hosts" : "",
+			    l.resets);
 		}
 	json_object_put(root);
 	free(body);
@@ -341,7 +360,9 @@ orask_usage(struct ora_client *c, int json)
 {
 	struct json_object *root, *budgets;
 	struct budget_line l;
-	int color = orask_use_color(STDOUT_FILENO), w = (int)strlen("BUDGET");
+	int color = orask_use_color(STDOUT_FILENO), w = (int)strlen("BUDGET"), shared = 0;
+	const char *host;
+	char as_of[40] = "-", host_text[128] = "";
 	enum ora_status r;
 	char *body = NULL;
 	size_t i, n;
@@ -370,18 +391,38 @@ orask_usage(struct ora_client *c, int json)
 		budget_line(json_object_array_get_idx(budgets, i), &l);
 		if ((int)strlen(l.label) > w)
 			w = (int)strlen(l.label);
+		if (l.shared) {
+			shared = 1;
+			snprintf(as_of, sizeof(as_of), "%s", l.as_of);
+		}
 	}
-	if (n > 0)
-		printf("%s%-*s  %-8s  %12s  %12s  %12s  %12s  %s%s\n", color ? BOLD : "", w,
-		    "BUDGET", "PERIOD", "LIMIT", "SPENT", "RESERVED", "LEFT", "RESETS",
-		    color ? RESET : "");
+	if (n > 0) {
+		printf("%s%-*s  %-8s  %12s  %12s  %12s  %12s  ", color ? BOLD : "", w, "BUDGET",
+		    "PERIOD", "LIMIT", "SPENT", "RESERVED", "LEFT");
+		if (shared)
+			printf("%12s  ", "THIS HOST");
+		printf("%s%s\n", "RESETS", color ? RESET : "");
+	}
 	for (i = 0; i < n; i++) {
 		budget_line(json_object_array_get_idx(budgets, i), &l);
-		printf("%-*s  %-8s  %12s  %12s  %12s  %12s  %s\n", w, l.label, l.period, l.limit,
-		    l.spent, l.reserved, l.left, l.resets);
+		printf("%-*s  %-8s  %12s  %12s  %12s  %12s  ", w, l.label, l.period, l.limit,
+		    l.spent, l.reserved, l.left);
+		if (shared)
+			printf("%12s  ", l.shared ? l.host_spent : "-");
+		printf("%s\n", l.resets);
 	}
 	if (n == 0)
 		fprintf(stderr, "orask: no budget applies to you\n");
+	else if (shared) {
+		if ((host = string_of(root, "host")) != NULL) {
+			snprintf(host_text, sizeof(host_text), " (%s)", host);
+			sanitize(host_text);
+		}
+		fprintf(stderr,
+		    "orask: budgets shared by every host: SPENT, RESERVED and LEFT across all of "
+		    "them as of %s; THIS HOST: spent through this broker%s\n",
+		    as_of, host_text);
+	}
 	json_object_put(root);
 	free(body);
 	return ORASK_EXIT_OK;

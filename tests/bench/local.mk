@@ -10,6 +10,11 @@ EXTRA_DIST += tests/bench/orask_vs_curl.sh
 EXTRA_DIST += tests/bench/tcp_vs_socket.sh
 EXTRA_DIST += tests/bench/vs_nginx.sh
 EXTRA_DIST += tests/bench/pg_budget.sh
+# The database across a network: pg_budget.sh over TCP, and through a
+# relay that delays every chunk as a LAN would.
+EXTRA_DIST += tests/bench/pg_remote.sh
+noinst_PROGRAMS += tests/bench/delay-relay
+tests_bench_delay_relay_SOURCES = tests/bench/delay-relay.c
 EXTRA_DIST += tests/bench/nginx-upstream.conf.in
 EXTRA_DIST += tests/bench/nginx-proxy.conf.in
 EXTRA_DIST += tests/bench/nginx-tcp.conf.in

@@ -43,6 +43,12 @@ die() {
 }
 
 pg_start
+# pg_remote.sh sources this script with bench_pg_network defined: it puts
+# the database behind TCP (and a delay), setting BENCH_PG_CONNINFO and
+# BENCH_PG_PATH.
+if command -v bench_pg_network >/dev/null 2>&1; then
+	bench_pg_network || die "cannot reach PostgreSQL as pg_remote.sh asks"
+fi
 start_mock
 make_daemon_user
 CONF_CENTRES='  dev = { key = "dev"; budget = { usd = 1000000.0; period = "monthly"; }; };'
@@ -62,7 +68,7 @@ CONF_PG=$T/ora-pg.conf
 sed -e "s|$SOCK|$T/pg.sock|" -e "s|state_dir = \"$STATE\"|state_dir = \"$T/state-pg\"|" \
 	"$CONF" >"$CONF_PG"
 printf 'ledger = { backend = "postgresql"; conninfo = "%s"; host_name = "bench"; password_key = "ledger-db"; };\n' \
-	"$(pg_conninfo)" >>"$CONF_PG"
+	"${BENCH_PG_CONNINFO:-$(pg_conninfo)}" >>"$CONF_PG"
 # init also says the master key exists (seal_keys made it): only the
 # ledger's lines matter here.
 printf '%s\n' "$PG_PASSWORD" | "$ORACTL" -c "$CONF_PG" init --ledger-password >"$T/init.out" 2>&1
@@ -109,7 +115,7 @@ done
 echo
 echo "Both brokers reserve on the cost centre's budget; the PostgreSQL one also waits for"
 echo "its reservation in the shared ledger (one ora_budget_reserve call on a connection of"
-echo "its own; the server on this machine, over its Unix socket) before going upstream."
+echo "its own; ${BENCH_PG_PATH:-the server on this machine, over its Unix socket}) before going upstream."
 echo "Reservations made there: $held; failed requests: sqlite $(errors sqlite), postgresql $(errors pg)."
 stop_all
 exit 0

@@ -65,3 +65,7 @@ TESTS += tests/integration/test_orad_shapes_sdk.sh
 EXTRA_DIST += tests/integration/test_orad_shapes_sdk.sh
 TESTS += tests/integration/test_orad_slow_request.sh
 EXTRA_DIST += tests/integration/test_orad_slow_request.sh
+# A shared ledger: usage across hosts, and a client that hangs up while
+# its shared-budget reservation waits.
+TESTS += tests/integration/test_ledger_pg_hangup.sh
+EXTRA_DIST += tests/integration/test_ledger_pg_hangup.sh

@@ -8,7 +8,9 @@
 #     shows both hosts;
 #   - a broker killed -9 and restarted ships nothing twice;
 #   - while the database is stopped the brokers serve on, and every row
-#     that waited arrives once it is back.
+#     that waited arrives once it is back;
+#   - `oractl audit` shows what oractl did on every host, with a HOST
+#     column, beside this host's broker's reloads; --host keeps one host's.
 # Budgets shared across hosts: test_ledger_pg_budget.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
@@ -92,6 +94,26 @@ check "  ... from both hosts" [ "$(pg_sql "SELECT string_agg(host || '=' || n, '
 "$ORACTL" -c "$CONF" report --period all --by host --format csv >"$T/hosts.csv" 2>"$T/report.err"
 check "oractl report --by host shows alpha's 8 requests" grep -q '^alpha,[0-9.]*,8,' "$T/hosts.csv"
 check "  ... and beta's 6" grep -q '^beta,[0-9.]*,6,' "$T/hosts.csv"
+
+# oractl on beta records its actions as beta's; alpha reads them all.
+printf '%s\n' "$KEY_PROD" | "$ORACTL" -c "$CONF2" key add prod2 >>"$T/oractl.out" 2>&1
+# alpha's broker records a reload in its own ledger; oractl on alpha adds it.
+"$ORACTL" -c "$CONF" reload >>"$T/oractl.out" 2>&1
+ledger_current
+"$ORACTL" -c "$CONF" audit >"$T/audit.out" 2>&1
+sed 's/^/# /' "$T/audit.out"
+check "oractl audit has a HOST column" grep -q '^TIME  *HOST  *UID  *WHO' "$T/audit.out"
+check "  ... with alpha's key add" grep -qE '^[-0-9]+ [:0-9]+  alpha  .*key add  .*dev' "$T/audit.out"
+check "  ... and beta's" grep -qE '^[-0-9]+ [:0-9]+  beta   .*key add  .*prod2' "$T/audit.out"
+"$ORACTL" -c "$CONF" audit --host beta >"$T/audit-beta.out" 2>&1
+check "  ... and alpha's broker's reload, from alpha's own ledger" grep -qE '^[-0-9]+ [:0-9]+  alpha  .*reload  ' "$T/audit.out"
+check "oractl audit --host beta shows beta's entry" grep -q 'prod2' "$T/audit-beta.out"
+check "  ... and none of alpha's" [ "$(grep -c '  alpha  ' "$T/audit-beta.out")" = 0 ]
+grep -v '^ledger = ' "$CONF" >"$T/one-host.conf"
+"$ORACTL" -c "$T/one-host.conf" audit --host beta >"$T/audit-one.out" 2>&1
+rc=$?
+check "on a one-host ledger, --host is refused as a usage error [$rc]" [ "$rc" = 2 ]
+check "  ... saying it needs a shared ledger" grep -q 'needs a ledger shared by several hosts' "$T/audit-one.out"
 
 # kill -9 beta and start it again: nothing is shipped twice, nothing lost.
 kill -9 "$BETA_PID"
