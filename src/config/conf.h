@@ -120,7 +120,7 @@ struct ora_cost_centre {
 	char *key;       /* name of the upstream key (state_dir/keys/NAME.key) */
 	char **models;   /* further restriction; n_models == 0 means none */
 	size_t n_models;
-	char *title;     /* X-Title for requests billed here; NULL = upstream.title */
+	char *title;     /* X-OpenRouter-Title for requests billed here; NULL = upstream.title */
 	struct ora_budget budget; /* pooled: everyone billed to this centre */
 	char **plugins;           /* plugin ids usable when billed here */
 	size_t n_plugins;
@@ -186,7 +186,7 @@ struct ora_upstream_conf {
 	long connect_timeout; /* seconds */
 	long catalog_refresh; /* seconds between /models refreshes */
 	char *referer;        /* HTTP-Referer; NULL: not sent */
-	char *title;          /* X-Title; NULL: not sent */
+	char *title;          /* X-OpenRouter-Title; NULL: not sent */
 	enum ora_user_field user_field;
 	char *user_prefix;    /* prepended to the user field, e.g. "example.org:" */
 	long reconcile_give_up; /* seconds after which an unknown cost is

@@ -2,8 +2,7 @@
 /*
  * upstream_openrouter.c: OpenRouter's API (see upstream_api.h, and
  * doc/design.md, "Wire shapes"): one endpoint per wire under /api/v1,
- * HTTP-Referer and X-Title (and its newer name X-OpenRouter-Title) for
- * attribution, X-Generation-Id on every answer, and GET /generation?id=
+ * HTTP-Referer and X-OpenRouter-Title for attribution, X-Generation-Id on every answer, and GET /generation?id=
  * for the cost once it is known.
  */
 #include "config.h"
@@ -46,9 +45,9 @@ openrouter_attribution(const char *referer, const char *title, char *out[UPSTREA
 	if (referer != NULL)
 		out[n++] = ora_xasprintf("HTTP-Referer: %s", referer);
 	if (title != NULL) {
-		/* X-Title is the name OpenRouter documents; X-OpenRouter-Title
-		 * the one it reads first where both come. */
-		out[n++] = ora_xasprintf("X-Title: %s", title);
+		/* OpenRouter's current name; it still reads the older X-Title,
+		 * but sending both only adds bytes to every request (libcurl
+		 * formats each header line per transfer). */
 		out[n++] = ora_xasprintf("X-OpenRouter-Title: %s", title);
 	}
 	return n;

@@ -42,14 +42,13 @@ START_TEST(test_attribution)
 
 	ck_assert_uint_eq(upstream_api()->attribution(NULL, NULL, h), 0);
 	n = upstream_api()->attribution("https://ora.example", "ora at example", h);
-	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(h[0], "HTTP-Referer: https://ora.example");
-	ck_assert_str_eq(h[1], "X-Title: ora at example");
-	ck_assert_str_eq(h[2], "X-OpenRouter-Title: ora at example");
+	ck_assert_str_eq(h[1], "X-OpenRouter-Title: ora at example");
 	for (size_t i = 0; i < n; i++)
 		free(h[i]);
 	n = upstream_api()->attribution(NULL, "t", h);
-	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(n, 1);
 	for (size_t i = 0; i < n; i++)
 		free(h[i]);
 }
