@@ -341,6 +341,48 @@ strace_per_request() {
 	} $NF == "total" { printf "  %-18s %7.2f\n", "total", $4 / n }' "$T/strace-$path.txt"
 }
 # restart_orad WRAP: orad again, without the sandbox, under WRAP.
+# wakeups_per_request: at LOW_RATE, per answer: orad's wake-ups (its
+# voluntary context switches: each is a blocking epoll_wait that slept),
+# the loop's turns (epoll_wait calls, of which those that found nothing),
+# each call by kind, and the calls of a few requests in order. By `perf
+# trace` (kernel tracepoints: a fraction of strace's cost, which at this
+# rate would batch requests that otherwise come one at a time); strace -f
+# where perf is missing.
+wakeups_per_request() {
+	tracer="perf trace -p $ORAD_PID -o $T/trace-low.txt"
+	command -v perf >/dev/null 2>&1 && perf trace -o /dev/null -- true >/dev/null 2>&1 ||
+		tracer="strace -f -q -p $ORAD_PID -o $T/trace-low.txt"
+	csw0=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$ORAD_PID/status")
+	$tracer 2>/dev/null &
+	st=$!
+	sleep 0.5
+	run orad trace-low --rate "$LOW_RATE" --duration "$COUNTS_S" --warmup 0
+	kill -INT $st
+	wait $st 2>/dev/null
+	csw1=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$ORAD_PID/status")
+	n=$(field answered "$T/trace-low.out")
+	echo
+	echo "orad at $LOW_RATE requests/s over $n answers (${tracer%% *}), per answer:"
+	awk -v n="$n" -v csw=$((csw1 - csw0)) '
+		# perf: "T ( D ms): orad/PID call(args) = R"; strace: "PID call(args) = R"
+		{ line = $0; sub(/^ *[0-9.]+ \( *[0-9.]* ms\): [^ ]+ /, "", line); sub(/^[0-9]+ +/, "", line) }
+		line !~ /^[a-z_0-9]+\(/ { next }
+		{ c = line; sub(/\(.*/, "", c); k[c]++ }
+		# (perf leaves out arguments that are 0)
+		c == "epoll_wait" && line ~ /maxevents: [0-9]+\) +=|, 0\) +=/ { now++ }
+		c == "epoll_wait" && line ~ /= 0$/ { none++ }
+		END {
+			printf "  %-24s %7.2f\n", "wake-ups (slept)", csw / n
+			printf "  %-24s %7.2f\n", "epoll_wait, all", k["epoll_wait"] / n
+			printf "  %-24s %7.2f\n", "  of them with timeout 0", now / n
+			printf "  %-24s %7.2f\n", "  of them found nothing", none / n
+			for (c in k) { t += k[c]; if (k[c] / n >= 0.01) printf "  %-24s %7.2f\n", c, k[c] / n }
+			printf "  %-24s %7.2f\n", "total", t / n
+		}' "$T/trace-low.txt"
+	echo "  calls in order, one stretch from the middle of the trace:"
+	lines=$(wc -l <"$T/trace-low.txt")
+	sed -n "$((lines / 2)),$((lines / 2 + 60))p" "$T/trace-low.txt" | cut -c1-160 | sed 's/^/    /'
+}
 restart_orad() {
 	kill -TERM "$ORAD_PID" 2>/dev/null
 	wait "$ORAD_PID" 2>/dev/null
@@ -362,6 +404,7 @@ counts() {
 		# strace slows orad down, so more connections are opened
 		# than without it.
 		strace_per_request orad "$ORAD_PID" --rate "$LOW_RATE"
+		wakeups_per_request
 		;;
 	esac
 	case $COUNTS_TOOLS in *callgrind* | *dhat*) ;; *) return 0 ;; esac
@@ -467,6 +510,7 @@ if [ "${BENCH_COUNTS:-0}" = 1 ]; then
 	command -v strace >/dev/null 2>&1 || { echo "SKIP: vs_nginx counts: strace is not installed"; exit 0; }
 	counts
 	[ -n "${BENCH_COUNTS_KEEP:-}" ] && [ -d "$T/vg" ] && cp -r "$T/vg" "$BENCH_COUNTS_KEEP"
+	[ -n "${BENCH_COUNTS_KEEP:-}" ] && mkdir -p "$BENCH_COUNTS_KEEP" && cp "$T"/strace-*.txt "$T"/trace-*.txt "$BENCH_COUNTS_KEEP"
 	stop_all
 	exit 0
 fi
