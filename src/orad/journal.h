@@ -22,18 +22,20 @@ void journal_free(struct orad *d);
 /* A ledger write happened: fold it, with whatever else waits, at the first
  * moment when the loop has nothing else to do (then the fold delays
  * nobody) once JOURNAL_IDLE_WRITES writes wait; at once, idle or not, when
- * JOURNAL_BUSY_WRITES do (a busy broker then folds some 400 requests at a
- * time, as the 25 ms of the timer did before); and after JOURNAL_FOLD_MS
- * whatever the count. A fold costs about as much as a request (its commit,
- * ~80,000 instructions, a wake-up and ~20 system calls) plus ~30,000 a row:
+ * JOURNAL_BUSY_WRITES do (a loop that is never idle then folds some 250
+ * requests at a time, as the 25 ms of a timer did at saturation); and
+ * after JOURNAL_FOLD_MS
+ * whatever the count. A fold costs a fifth of a request (its commit,
+ * ~50,000 instructions, a wake-up and ~20 system calls) plus ~25,000 a row:
  * folding by time alone, every 20-25 ms, a broker at 200 requests/s folded
  * every 4 requests and at 20 requests/s after each one (issue 17). A fold
- * of JOURNAL_IDLE_WRITES (some 60 requests) holds the loop for under a
- * millisecond. The bound by time is what a direct reader of ledger.db
+ * holds the loop for its length (~1 ms for JOURNAL_IDLE_WRITES, some 30
+ * requests, on a busy 2-core machine): a request that comes meanwhile
+ * waits, so larger batches would save little CPU and cost latency. The bound by time is what a direct reader of ledger.db
  * (sqlite3, oractl backup) may lag behind, and the refusal counts (not
  * logged, see ora_ledger_refuse()) a kill -9 may lose. */
-#define JOURNAL_IDLE_WRITES 128
-#define JOURNAL_BUSY_WRITES 1024
+#define JOURNAL_IDLE_WRITES 64
+#define JOURNAL_BUSY_WRITES 512
 #define JOURNAL_FOLD_MS 1000
 /* While the database cannot be written, how often to try again. */
 #define JOURNAL_RETRY_S 1

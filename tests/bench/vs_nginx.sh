@@ -418,8 +418,8 @@ counts() {
 	# cannot switch instrumentation on and off from outside.)
 	for tool in $COUNTS_TOOLS; do
 		[ $tool = strace ] && continue
-		for k in a b c; do
-			[ $tool = dhat ] && [ $k = c ] && continue
+		for k in a b c d; do
+			[ $tool = dhat ] && { [ $k = c ] || [ $k = d ]; } && continue
 			# Made here, writable by all: valgrind opens them again
 			# once orad has dropped its privileges.
 			out=$vg/cg-$k.out
@@ -437,6 +437,8 @@ counts() {
 			# At a low rate, where orad is idle between requests
 			# even under valgrind: what the quiet moments cost.
 			c) run orad "$tool-$k" --rate "$COUNTS_VG_LOW_RATE" --duration "$COUNTS_VG_S" --warmup 0 ;;
+			# At LOW_RATE, which valgrind's slowness may batch.
+			d) run orad "$tool-$k" --rate "$LOW_RATE" --duration "$COUNTS_VG_S" --warmup 0 ;;
 			esac
 			: >"$T/orad.log"
 			kill -TERM "$ORAD_PID"
@@ -445,15 +447,26 @@ counts() {
 			[ $tool = dhat ] && grep -h 'Total:' "$T/orad.log" | tail -n 1 | tr -d , >"$vg/dhat-$k.total"
 		done
 		eval "n_$tool=\$((\$(field answered \"\$T/$tool-b.out\") - \$(field answered \"\$T/$tool-a.out\")))"
-		[ $tool = callgrind ] && n_low=$(($(field answered "$T/$tool-c.out") - $(field answered "$T/$tool-a.out")))
 	done
 	echo
-	echo "orad: instructions per request, callgrind, the difference of two runs over" \
-		"$n_callgrind answers more: $(for k in a b; do callgrind_annotate --auto=no "$vg/cg-$k.out"; done 2>/dev/null | awk -v n="$n_callgrind" \
-		'/PROGRAM TOTALS/ { gsub(",", "", $1); t[++k] = $1 } END { printf "%.0f", (t[2] - t[1]) / n }')"
-	echo "orad: the same at $COUNTS_VG_LOW_RATE requests/s, over $n_low answers more: $(for k in a c; do
-		callgrind_annotate --auto=no "$vg/cg-$k.out"; done 2>/dev/null | awk -v n="$n_low" \
-		'/PROGRAM TOTALS/ { gsub(",", "", $1); t[++k] = $1 } END { printf "%.0f", (t[2] - t[1]) / n }')"
+	# Instructions of run k: startup and shutdown S, plus n_k requests.
+	# Closed loop: (I_b - I_a) / (n_b - n_a). At a low rate, what run a's
+	# requests cost at that price is taken out of I_a, leaving S:
+	# (I_k - (I_a - n_a x_closed)) / n_k. (Over n_k - n_a, the cheap first
+	# requests of run a would inflate the figure whenever n_a is not small.)
+	for k in a b c d; do
+		echo "$(field answered "$T/callgrind-$k.out") $(callgrind_annotate --auto=no "$vg/cg-$k.out" 2>/dev/null |
+			awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')"
+	done >"$vg/cg-totals"
+	cp "$T"/callgrind-?.out "$vg/" 2>/dev/null
+	awk -v low="$COUNTS_VG_LOW_RATE" -v mid="$LOW_RATE" '
+		{ n[NR] = $1; t[NR] = $2 }
+		END {
+			x = (t[2] - t[1]) / (n[2] - n[1]); s = t[1] - n[1] * x
+			printf "orad: instructions per request, callgrind, closed loop: %.0f (%d answers more)\n", x, n[2] - n[1]
+			printf "orad: the same at %s requests/s: %.0f (%d answers)\n", low, (t[3] - s) / n[3], n[3]
+			printf "orad: the same at %s requests/s: %.0f (%d answers)\n", mid, (t[4] - s) / n[4], n[4]
+		}' "$vg/cg-totals"
 	for mode in yes no; do
 		[ $mode = yes ] && echo "inclusive (a function and what it calls), per request, the 40 largest:"
 		[ $mode = no ] && echo "exclusive (in the function itself), per request, the 30 largest:"
@@ -509,8 +522,8 @@ PY
 if [ "${BENCH_COUNTS:-0}" = 1 ]; then
 	command -v strace >/dev/null 2>&1 || { echo "SKIP: vs_nginx counts: strace is not installed"; exit 0; }
 	counts
-	[ -n "${BENCH_COUNTS_KEEP:-}" ] && [ -d "$T/vg" ] && cp -r "$T/vg" "$BENCH_COUNTS_KEEP"
-	[ -n "${BENCH_COUNTS_KEEP:-}" ] && mkdir -p "$BENCH_COUNTS_KEEP" && cp "$T"/strace-*.txt "$T"/trace-*.txt "$BENCH_COUNTS_KEEP"
+	[ -n "${BENCH_COUNTS_KEEP:-}" ] && [ -d "$T/vg" ] && mkdir -p "$BENCH_COUNTS_KEEP" && cp -r "$T/vg" "$BENCH_COUNTS_KEEP"
+	[ -n "${BENCH_COUNTS_KEEP:-}" ] && mkdir -p "$BENCH_COUNTS_KEEP" && cp "$T"/strace-*.txt "$T"/trace-*.txt "$T"/orad.log "$BENCH_COUNTS_KEEP"
 	stop_all
 	exit 0
 fi
