@@ -340,7 +340,6 @@ strace_per_request() {
 		if (n > 0 && calls / n >= 0.01) printf "  %-18s %7.2f\n", name, calls / n
 	} $NF == "total" { printf "  %-18s %7.2f\n", "total", $4 / n }' "$T/strace-$path.txt"
 }
-# restart_orad WRAP: orad again, without the sandbox, under WRAP.
 # wakeups_per_request: at LOW_RATE, per answer: orad's wake-ups (its
 # voluntary context switches: each is a blocking epoll_wait that slept),
 # the loop's turns (epoll_wait calls, of which those that found nothing),
@@ -383,10 +382,14 @@ wakeups_per_request() {
 	lines=$(wc -l <"$T/trace-low.txt")
 	sed -n "$((lines / 2)),$((lines / 2 + 60))p" "$T/trace-low.txt" | cut -c1-160 | sed 's/^/    /'
 }
+# restart_orad WRAP: orad again, without the sandbox, under WRAP, with an
+# empty ledger: each run then starts alike (a budget's first look sums the
+# ledger's rows, and would otherwise cost more in each run than in the last).
 restart_orad() {
 	kill -TERM "$ORAD_PID" 2>/dev/null
 	wait "$ORAD_PID" 2>/dev/null
 	PIDS=$(echo "$PIDS" | sed "s/ $ORAD_PID//")
+	rm -f "$STATE"/ledger.db "$STATE"/ledger.db-*
 	grep -q 'sandbox = false' "$CONF" || sed -i 's|^daemon = {|daemon = {\n  sandbox = false;|' "$CONF"
 	ORAD_WRAP=$1
 	start_orad
