@@ -88,7 +88,11 @@ arm(struct orad *d, int by_count)
 			evtimer_add(d->journal_timer, &retry);
 		return;
 	}
-	if (d->ledger != NULL && ora_ledger_fold_due(d->ledger)) {
+	/* Nothing waits (no ledger, or a PostgreSQL one, which writes
+	 * through at once): no timer to wake the loop for. */
+	if (d->ledger == NULL || !ora_ledger_dirty(d->ledger))
+		return;
+	if (ora_ledger_fold_due(d->ledger)) {
 		/* Runs after the callbacks already due in this turn. */
 		event_active(d->journal_timer, EV_TIMEOUT, 0);
 		return;
@@ -97,7 +101,7 @@ arm(struct orad *d, int by_count)
 	 * earliest only sets the next epoll_wait's timeout.) */
 	if (!evtimer_pending(d->journal_timer, NULL))
 		evtimer_add(d->journal_timer, &latest);
-	if (!by_count || d->ledger == NULL)
+	if (!by_count)
 		return;
 	pending = ora_ledger_pending(d->ledger);
 	if (pending >= JOURNAL_BUSY_WRITES)
