@@ -57,6 +57,10 @@ pending_writes() {
 
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "a first answer" [ "$s" = 200 ]
+# Before anything reads through orad (which folds first): the journal's
+# own timer brings the row to ledger.db, for a direct reader, in a second.
+one_on_disk() { [ "$(rows_on_disk)" -eq 1 ]; }
+check "  ... reaches ledger.db with no reader asking" wait_until 10 one_on_disk
 check "  ... is in the ledger" mock_vs_ledger
 
 lock_ledger
