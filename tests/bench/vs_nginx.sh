@@ -30,8 +30,11 @@
 # BENCH_NGINX=nginx (the binary), BENCH_NGINX_WORKERS=auto (the upstream's
 # workers), BENCH_SHORT=1 (a smoke run of about 30 s: short windows, 3 s
 # of quiet). BENCH_COUNTS=1: instead of the table, counts per request
-# (syscalls of orad and nginx, orad's instructions and allocations; see
-# below), with BENCH_COUNTS_S=3 (strace), BENCH_COUNTS_VG_S=10 (valgrind),
+# (syscalls of orad and nginx; at BENCH_LOW_RATE orad's wake-ups and
+# calls, and one stretch of them in order, by perf trace; orad's
+# instructions in the closed loop, at BENCH_COUNTS_VG_LOW_RATE and at
+# BENCH_LOW_RATE, and its allocations; see below), with BENCH_COUNTS_S=3
+# (strace, perf trace), BENCH_COUNTS_VG_S=10 (valgrind),
 # BENCH_COUNTS_VG_LOW_RATE=20, BENCH_COUNTS_TOOLS="strace callgrind dhat",
 # BENCH_COUNTS_KEEP=DIR (keep valgrind's output files there).
 set -u
