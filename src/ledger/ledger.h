@@ -13,7 +13,7 @@
  * The broker (ORA_LEDGER_LOGGED) writes through an intent log beside the
  * database (ledger.db-log, see ledger_log.h): a write is durable against
  * the death of the process when its call returns, and reaches SQLite at the
- * next ora_ledger_commit() (the broker calls it every few milliseconds) or
+ * next ora_ledger_commit() (the broker's journal: within a second) or
  * at the next start. Other writers (oractl) write SQLite directly.
  *
  * Schema (version 4), for reports and for anyone querying the file:
@@ -230,7 +230,7 @@ int ora_ledger_schema_version(struct ora_ledger *l, int *version, struct ora_err
 /* A consistent copy of the ledger at path into dest (a new file, 0600, a
  * single file without WAL), taken with SQLite's online backup API while a
  * broker may be writing; *rows is the number of request rows copied. What
- * the broker has in its intent log and not yet folded (at most 25 ms of
+ * the broker has in its intent log and not yet folded (at most 1 s of
  * writes) is in the next backup. */
 int ora_ledger_backup(const char *path, const char *dest, int64_t *rows, struct ora_error *err);
 

@@ -9,7 +9,8 @@
  * this log, a file of fixed size mapped shared into memory: once the bytes
  * are stored they belong to the kernel's page cache and outlive the process
  * (kill -9, a crash), with no system call at all. The ledger then folds the
- * log into SQLite in one transaction every few milliseconds, and at the
+ * log into SQLite in one transaction now and then (orad/journal.h: by
+ * count, and within a second), and at the
  * next start replays whatever a dead broker left unfolded.
  *
  * A power failure can lose the last records, as it can lose SQLite's last

@@ -455,8 +455,15 @@ ledger_sqlite_pending(const struct ledger_sqlite *l)
 static void
 fold_before_reading(struct ledger_sqlite *l)
 {
-	if (l->log != NULL && ledger_sqlite_dirty(l))
-		ledger_fold(l, NULL);
+	struct ora_error err;
+
+	if (l->log == NULL || !ledger_sqlite_dirty(l))
+		return;
+	/* The refusal counts first, as a commit writes them: they reach the
+	 * log only then. */
+	if (write_counts(l, &err) != 0)
+		ora_log_error("%s", err.msg);
+	ledger_fold(l, NULL);
 }
 
 static int

@@ -200,7 +200,7 @@ report_dates(struct report_args *a)
 
 
 /* A running broker writes through its intent log and folds it into the
- * ledger within some 25 ms; asked for its status, it folds at once. So a
+ * ledger within a second; asked for its status, it folds at once. So a
  * report made just after a request includes it. Best effort: a broker
  * that is not running has nothing unfolded but what the report warns of,
  * and one that refuses (not an administrator) leaves the report as it is. */

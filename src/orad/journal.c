@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <event2/event.h>
+#include <stdint.h>
 
 #include "common/log.h"
 #include "ledger/ledger.h"
 #include "orad/journal.h"
 #include "orad/orad.h"
+
+static void arm(struct orad *d, int by_count);
 
 static void
 fold(struct orad *d)
@@ -34,9 +37,10 @@ fold(struct orad *d)
 		ora_log_warning("ledger: writes reach the database again");
 	d->journal_failing = 0;
 	/* The ledger may have kept the writes in its log while its
-	 * checkpointer restarts the WAL: fold them at the next chance. */
+	 * checkpointer restarts the WAL: fold them at the next chance, by
+	 * time (by count, the loop would try again at every idle turn). */
 	if (ora_ledger_dirty(d->ledger))
-		journal_touch(d);
+		arm(d, 0);
 }
 
 static void
@@ -67,12 +71,13 @@ journal_free(struct orad *d)
 	d->journal_idle = NULL;
 }
 
-void
-journal_touch(struct orad *d)
+/* Fold when due: by count when by_count, else by time only. */
+static void
+arm(struct orad *d, int by_count)
 {
-	struct timeval latest = {0, JOURNAL_FOLD_MS * 1000};
-	struct timeval earliest = {0, JOURNAL_IDLE_MS * 1000};
+	struct timeval latest = {JOURNAL_FOLD_MS / 1000, JOURNAL_FOLD_MS % 1000 * 1000};
 	struct timeval retry = {JOURNAL_RETRY_S, 0};
+	uint64_t pending;
 
 	if (d->journal_timer == NULL)
 		return;
@@ -83,17 +88,35 @@ journal_touch(struct orad *d)
 			evtimer_add(d->journal_timer, &retry);
 		return;
 	}
-	if (d->ledger != NULL && ora_ledger_fold_due(d->ledger)) {
+	/* Nothing waits (no ledger, or a PostgreSQL one, which writes
+	 * through at once): no timer to wake the loop for. */
+	if (d->ledger == NULL || !ora_ledger_dirty(d->ledger))
+		return;
+	if (ora_ledger_fold_due(d->ledger)) {
 		/* Runs after the callbacks already due in this turn. */
 		event_active(d->journal_timer, EV_TIMEOUT, 0);
 		return;
 	}
+	/* (No system call: libevent keeps its timers in memory, and the
+	 * earliest only sets the next epoll_wait's timeout.) */
 	if (!evtimer_pending(d->journal_timer, NULL))
 		evtimer_add(d->journal_timer, &latest);
-	/* libevent runs an active event of the lowest priority only in a turn
-	 * where nothing of a higher one is ready: when the loop is idle. */
-	if (!evtimer_pending(d->journal_idle, NULL))
-		evtimer_add(d->journal_idle, &earliest);
+	if (!by_count)
+		return;
+	pending = ora_ledger_pending(d->ledger);
+	if (pending >= JOURNAL_BUSY_WRITES)
+		event_active(d->journal_timer, EV_TIMEOUT, 0);
+	else if (pending >= JOURNAL_IDLE_WRITES)
+		/* libevent runs an active event of the lowest priority only
+		 * in a turn where nothing of a higher one is ready: when the
+		 * loop is idle. */
+		event_active(d->journal_idle, EV_TIMEOUT, 0);
+}
+
+void
+journal_touch(struct orad *d)
+{
+	arm(d, 1);
 }
 
 void

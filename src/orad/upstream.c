@@ -42,6 +42,7 @@ struct orad_upstream {
 	size_t active;
 	long connections_opened;
 	int in_curl; /* depth of curl_multi_socket_action on the stack */
+	int in_timer; /* on_timer is running */
 	/* Easy handles of finished transfers, reset, for the next ones: a
 	 * new handle costs allocations and set-up on every request. */
 	CURL *spare[UPSTREAM_SPARE_HANDLES];
@@ -120,7 +121,11 @@ on_socket_event(evutil_socket_t fd, short what, void *arg)
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	socket_action(arg, CURL_SOCKET_TIMEOUT, 0);
+	struct orad_upstream *u = arg;
+
+	u->in_timer = 1;
+	socket_action(u, CURL_SOCKET_TIMEOUT, 0);
+	u->in_timer = 0;
 }
 
 static int
@@ -168,8 +173,18 @@ curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 		evtimer_del(u->timer);
 		return 0;
 	}
-	/* A zero timeout means "call me soon": never from inside this callback,
-	 * which libcurl forbids, so it goes through the loop like the rest. */
+	/* A zero timeout means "call me soon" (libcurl asks so for every new
+	 * transfer): never from inside this callback, which libcurl forbids.
+	 * A timer of 0 ms would cost a turn of the loop, an epoll_wait of its
+	 * own, per request; made active, the timer runs in this turn, after
+	 * the callback that is running now. Not when libcurl asks again from
+	 * that very run: then the loop looks at the sockets first, so that a
+	 * libcurl that keeps asking cannot starve them. */
+	if (timeout_ms == 0 && !u->in_timer) {
+		evtimer_del(u->timer);
+		event_active(u->timer, EV_TIMEOUT, 0);
+		return 0;
+	}
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	evtimer_add(u->timer, &tv);

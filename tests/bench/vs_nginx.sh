@@ -30,8 +30,11 @@
 # BENCH_NGINX=nginx (the binary), BENCH_NGINX_WORKERS=auto (the upstream's
 # workers), BENCH_SHORT=1 (a smoke run of about 30 s: short windows, 3 s
 # of quiet). BENCH_COUNTS=1: instead of the table, counts per request
-# (syscalls of orad and nginx, orad's instructions and allocations; see
-# below), with BENCH_COUNTS_S=3 (strace), BENCH_COUNTS_VG_S=10 (valgrind),
+# (syscalls of orad and nginx; at BENCH_LOW_RATE orad's wake-ups and
+# calls, and one stretch of them in order, by perf trace; orad's
+# instructions in the closed loop, at BENCH_COUNTS_VG_LOW_RATE and at
+# BENCH_LOW_RATE, and its allocations; see below), with BENCH_COUNTS_S=3
+# (strace, perf trace), BENCH_COUNTS_VG_S=10 (valgrind),
 # BENCH_COUNTS_VG_LOW_RATE=20, BENCH_COUNTS_TOOLS="strace callgrind dhat",
 # BENCH_COUNTS_KEEP=DIR (keep valgrind's output files there).
 set -u
@@ -340,11 +343,56 @@ strace_per_request() {
 		if (n > 0 && calls / n >= 0.01) printf "  %-18s %7.2f\n", name, calls / n
 	} $NF == "total" { printf "  %-18s %7.2f\n", "total", $4 / n }' "$T/strace-$path.txt"
 }
-# restart_orad WRAP: orad again, without the sandbox, under WRAP.
+# wakeups_per_request: at LOW_RATE, per answer: orad's wake-ups (its
+# voluntary context switches: each is a blocking epoll_wait that slept),
+# the loop's turns (epoll_wait calls, of which those that found nothing),
+# each call by kind, and the calls of a few requests in order. By `perf
+# trace` (kernel tracepoints: a fraction of strace's cost, which at this
+# rate would batch requests that otherwise come one at a time); strace -f
+# where perf is missing.
+wakeups_per_request() {
+	tracer="perf trace -p $ORAD_PID -o $T/trace-low.txt"
+	command -v perf >/dev/null 2>&1 && perf trace -o /dev/null -- true >/dev/null 2>&1 ||
+		tracer="strace -f -q -p $ORAD_PID -o $T/trace-low.txt"
+	csw0=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$ORAD_PID/status")
+	$tracer 2>/dev/null &
+	st=$!
+	sleep 0.5
+	run orad trace-low --rate "$LOW_RATE" --duration "$COUNTS_S" --warmup 0
+	kill -INT $st
+	wait $st 2>/dev/null
+	csw1=$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "/proc/$ORAD_PID/status")
+	n=$(field answered "$T/trace-low.out")
+	echo
+	echo "orad at $LOW_RATE requests/s over $n answers (${tracer%% *}), per answer:"
+	awk -v n="$n" -v csw=$((csw1 - csw0)) '
+		# perf: "T ( D ms): orad/PID call(args) = R"; strace: "PID call(args) = R"
+		{ line = $0; sub(/^ *[0-9.]+ \( *[0-9.]* ms\): [^ ]+ /, "", line); sub(/^[0-9]+ +/, "", line) }
+		line !~ /^[a-z_0-9]+\(/ { next }
+		{ c = line; sub(/\(.*/, "", c); k[c]++ }
+		# (perf leaves out arguments that are 0)
+		c == "epoll_wait" && line ~ /maxevents: [0-9]+\) +=|, 0\) +=/ { now++ }
+		c == "epoll_wait" && line ~ /= 0$/ { none++ }
+		END {
+			printf "  %-24s %7.2f\n", "wake-ups (slept)", csw / n
+			printf "  %-24s %7.2f\n", "epoll_wait, all", k["epoll_wait"] / n
+			printf "  %-24s %7.2f\n", "  of them with timeout 0", now / n
+			printf "  %-24s %7.2f\n", "  of them found nothing", none / n
+			for (c in k) { t += k[c]; if (k[c] / n >= 0.01) printf "  %-24s %7.2f\n", c, k[c] / n }
+			printf "  %-24s %7.2f\n", "total", t / n
+		}' "$T/trace-low.txt"
+	echo "  calls in order, one stretch from the middle of the trace:"
+	lines=$(wc -l <"$T/trace-low.txt")
+	sed -n "$((lines / 2)),$((lines / 2 + 60))p" "$T/trace-low.txt" | cut -c1-160 | sed 's/^/    /'
+}
+# restart_orad WRAP: orad again, without the sandbox, under WRAP, with an
+# empty ledger: each run then starts alike (a budget's first look sums the
+# ledger's rows, and would otherwise cost more in each run than in the last).
 restart_orad() {
 	kill -TERM "$ORAD_PID" 2>/dev/null
 	wait "$ORAD_PID" 2>/dev/null
 	PIDS=$(echo "$PIDS" | sed "s/ $ORAD_PID//")
+	rm -f "$STATE"/ledger.db "$STATE"/ledger.db-*
 	grep -q 'sandbox = false' "$CONF" || sed -i 's|^daemon = {|daemon = {\n  sandbox = false;|' "$CONF"
 	ORAD_WRAP=$1
 	start_orad
@@ -362,6 +410,7 @@ counts() {
 		# strace slows orad down, so more connections are opened
 		# than without it.
 		strace_per_request orad "$ORAD_PID" --rate "$LOW_RATE"
+		wakeups_per_request
 		;;
 	esac
 	case $COUNTS_TOOLS in *callgrind* | *dhat*) ;; *) return 0 ;; esac
@@ -375,8 +424,8 @@ counts() {
 	# cannot switch instrumentation on and off from outside.)
 	for tool in $COUNTS_TOOLS; do
 		[ $tool = strace ] && continue
-		for k in a b c; do
-			[ $tool = dhat ] && [ $k = c ] && continue
+		for k in a b c d; do
+			[ $tool = dhat ] && { [ $k = c ] || [ $k = d ]; } && continue
 			# Made here, writable by all: valgrind opens them again
 			# once orad has dropped its privileges.
 			out=$vg/cg-$k.out
@@ -394,6 +443,8 @@ counts() {
 			# At a low rate, where orad is idle between requests
 			# even under valgrind: what the quiet moments cost.
 			c) run orad "$tool-$k" --rate "$COUNTS_VG_LOW_RATE" --duration "$COUNTS_VG_S" --warmup 0 ;;
+			# At LOW_RATE, which valgrind's slowness may batch.
+			d) run orad "$tool-$k" --rate "$LOW_RATE" --duration "$COUNTS_VG_S" --warmup 0 ;;
 			esac
 			: >"$T/orad.log"
 			kill -TERM "$ORAD_PID"
@@ -402,15 +453,26 @@ counts() {
 			[ $tool = dhat ] && grep -h 'Total:' "$T/orad.log" | tail -n 1 | tr -d , >"$vg/dhat-$k.total"
 		done
 		eval "n_$tool=\$((\$(field answered \"\$T/$tool-b.out\") - \$(field answered \"\$T/$tool-a.out\")))"
-		[ $tool = callgrind ] && n_low=$(($(field answered "$T/$tool-c.out") - $(field answered "$T/$tool-a.out")))
 	done
 	echo
-	echo "orad: instructions per request, callgrind, the difference of two runs over" \
-		"$n_callgrind answers more: $(for k in a b; do callgrind_annotate --auto=no "$vg/cg-$k.out"; done 2>/dev/null | awk -v n="$n_callgrind" \
-		'/PROGRAM TOTALS/ { gsub(",", "", $1); t[++k] = $1 } END { printf "%.0f", (t[2] - t[1]) / n }')"
-	echo "orad: the same at $COUNTS_VG_LOW_RATE requests/s, over $n_low answers more: $(for k in a c; do
-		callgrind_annotate --auto=no "$vg/cg-$k.out"; done 2>/dev/null | awk -v n="$n_low" \
-		'/PROGRAM TOTALS/ { gsub(",", "", $1); t[++k] = $1 } END { printf "%.0f", (t[2] - t[1]) / n }')"
+	# Instructions of run k: startup and shutdown S, plus n_k requests.
+	# Closed loop: (I_b - I_a) / (n_b - n_a). At a low rate, what run a's
+	# requests cost at that price is taken out of I_a, leaving S:
+	# (I_k - (I_a - n_a x_closed)) / n_k. (Over n_k - n_a, the cheap first
+	# requests of run a would inflate the figure whenever n_a is not small.)
+	for k in a b c d; do
+		echo "$(field answered "$T/callgrind-$k.out") $(callgrind_annotate --auto=no "$vg/cg-$k.out" 2>/dev/null |
+			awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')"
+	done >"$vg/cg-totals"
+	cp "$T"/callgrind-?.out "$vg/" 2>/dev/null
+	awk -v low="$COUNTS_VG_LOW_RATE" -v mid="$LOW_RATE" '
+		{ n[NR] = $1; t[NR] = $2 }
+		END {
+			x = (t[2] - t[1]) / (n[2] - n[1]); s = t[1] - n[1] * x
+			printf "orad: instructions per request, callgrind, closed loop: %.0f (%d answers more)\n", x, n[2] - n[1]
+			printf "orad: the same at %s requests/s: %.0f (%d answers)\n", low, (t[3] - s) / n[3], n[3]
+			printf "orad: the same at %s requests/s: %.0f (%d answers)\n", mid, (t[4] - s) / n[4], n[4]
+		}' "$vg/cg-totals"
 	for mode in yes no; do
 		[ $mode = yes ] && echo "inclusive (a function and what it calls), per request, the 40 largest:"
 		[ $mode = no ] && echo "exclusive (in the function itself), per request, the 30 largest:"
@@ -466,7 +528,8 @@ PY
 if [ "${BENCH_COUNTS:-0}" = 1 ]; then
 	command -v strace >/dev/null 2>&1 || { echo "SKIP: vs_nginx counts: strace is not installed"; exit 0; }
 	counts
-	[ -n "${BENCH_COUNTS_KEEP:-}" ] && [ -d "$T/vg" ] && cp -r "$T/vg" "$BENCH_COUNTS_KEEP"
+	[ -n "${BENCH_COUNTS_KEEP:-}" ] && [ -d "$T/vg" ] && mkdir -p "$BENCH_COUNTS_KEEP" && cp -r "$T/vg" "$BENCH_COUNTS_KEEP"
+	[ -n "${BENCH_COUNTS_KEEP:-}" ] && mkdir -p "$BENCH_COUNTS_KEEP" && cp "$T"/strace-*.txt "$T"/trace-*.txt "$T"/orad.log "$BENCH_COUNTS_KEEP"
 	stop_all
 	exit 0
 fi

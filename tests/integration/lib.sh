@@ -351,7 +351,7 @@ wait_until() {
 }
 
 # ledger_current: orad writes the ledger through its intent log and folds
-# the log into ledger.db within 25 ms; asking for its status (as root, an
+# the log into ledger.db within a second; asking for its status (as root, an
 # administrator) folds it at once, so that what a test reads next holds
 # every write made so far. Harmless when orad is not running.
 ledger_current() {
