@@ -194,8 +194,12 @@ GEN2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "
 s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$GEN2")
 check "/generation is 404 right after the answer (generation delay)" \
 	py "$T/gen" "$s == 404 and d['error'] == {'code': 404, 'message': 'Generation not found'}"
-sleep 1.6
-s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$GEN2")
+i=0
+until s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$GEN2") && [ "$s" = 200 ] ||
+	[ $i -ge 100 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
 check "  ... and 200 once the delay has passed" [ "$s" = 200 ]
 s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$GEN1")
 check "/generation of an older generation is 200" [ "$s" = 200 ]
@@ -234,8 +238,14 @@ got = b""
 while got.count(b"data: {") < 3:
     got += s.recv(65536)
 s.close()' "$(cat "$T/port")" "$KEY"
-sleep 0.3
-curl -sS -o "$T/stats" "$URL/mock/stats"
+# The mock notices the hang-up at its next event write (200 ms apart):
+# poll for it rather than guess how long a loaded machine takes.
+i=0
+until curl -sS -o "$T/stats" "$URL/mock/stats" && py "$T/stats" 'd["client_aborts"] == 1 and d["active_streams"] == 0' 2>/dev/null ||
+	[ $i -ge 100 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
 check "client abort counted" py "$T/stats" 'd["client_aborts"] == 1 and d["active_streams"] == 0'
 curl -sS -o "$T/gens" "$URL/mock/generations"
 check "  ... recorded cancelled with the words written" py "$T/gens" \
