@@ -10,13 +10,17 @@
  * PQconnectPoll, then PQsendQueryParams, PQflush until the bytes are out,
  * PQconsumeInput/PQisBusy/PQgetResult as the socket becomes readable.
  *
- * When the database cannot answer, requests are refused, not admitted
- * blind: a request waiting while the connection is made, or for an
- * answer, is refused after ORA_SHARED_CONNECT_WAIT_MS; while the
- * connection is down (retried after a pause doubling from 250 ms to 4 s)
- * a request is refused at once. A reservation whose answer was lost may
- * have been taken: its request's row is settled at $0 locally, and the
- * shipper's settlement releases it.
+ * When the database cannot answer, a request waiting while the
+ * connection is made, or for an answer, gives up after
+ * ORA_SHARED_CONNECT_WAIT_MS; while the connection is down (retried after
+ * a pause doubling from 250 ms to 4 s) it gives up at once. Giving up is
+ * refusing (ledger.unavailable = "refuse": its request's row is settled
+ * at $0 locally, and a reservation taken whose answer was lost is
+ * released when that row is shipped), or, with an allowance, admitting it
+ * on the allowance while there is room (ledger_pg_allow.h): its holds are
+ * recorded locally first and delivered before any new reservation once
+ * the database answers (ora_budget_allow), so a reservation that was
+ * taken after all and the delivered hold are one hold, charged once.
  */
 #include "config.h"
 
@@ -29,6 +33,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "ledger/ledger_pg_allow.h"
 #include "ledger/ledger_pg_budget.h"
 
 #define SHARED_RETRY_MIN_MS 250
@@ -36,6 +41,8 @@
 
 static const char reserve_sql[] =
     "SELECT ora_budget_reserve($1, $2, $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7)";
+static const char allow_sql[] =
+    "SELECT ora_budget_allow($1, $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])";
 
 enum shared_state { SHARED_DOWN, SHARED_CONNECTING, SHARED_IDLE, SHARED_BUSY };
 
@@ -45,6 +52,9 @@ struct ora_shared_wait {
 	void *arg;
 	char *params[7];
 	size_t n_parts;
+	/* For the allowance: the request and its parts. */
+	int64_t id, amount;
+	struct ora_shared_part parts[ORA_SHARED_PARTS_MAX];
 };
 
 struct ora_shared_budgets {
@@ -63,6 +73,9 @@ struct ora_shared_budgets {
 	long value;             /* ora_budget_reserve's answer */
 	struct ora_shared_wait *head, **tail;
 	size_t waiting;
+	struct pg_allow *allow;  /* NULL: refuse while the database is away */
+	int delivering;          /* the statement in flight is ora_budget_allow */
+	char *allow_params[6];
 };
 
 static void shared_on_socket(evutil_socket_t fd, short what, void *arg);
@@ -91,7 +104,21 @@ wait_free(struct ora_shared_wait *w)
 {
 	for (size_t i = 0; i < sizeof(w->params) / sizeof(w->params[0]); i++)
 		free(w->params[i]);
+	for (size_t i = 0; i < w->n_parts; i++) {
+		free((char *)w->parts[i].scope);
+		free((char *)w->parts[i].name);
+	}
 	free(w);
+}
+
+static void
+allow_params_free(struct ora_shared_budgets *b)
+{
+	for (size_t i = 1; i < sizeof(b->allow_params) / sizeof(b->allow_params[0]); i++) {
+		free(b->allow_params[i]);
+		b->allow_params[i] = NULL;
+	}
+	b->delivering = 0;
 }
 
 /* Take the head of the queue off and tell its request. */
@@ -111,11 +138,20 @@ shared_pop(struct ora_shared_budgets *b, enum ora_shared_result result, size_t r
 	wait_free(w);
 }
 
+/* The database cannot answer: every request waiting is admitted on the
+ * allowance while it has room, or refused. */
 static void
 shared_refuse_all(struct ora_shared_budgets *b)
 {
-	while (b->head != NULL)
-		shared_pop(b, ORA_SHARED_UNAVAILABLE, 0);
+	while (b->head != NULL) {
+		struct ora_shared_wait *w = b->head;
+
+		if (w->fn != NULL && b->allow != NULL &&
+		    pg_allow_take(b->allow, w->id, w->parts, w->n_parts, w->amount) == 0)
+			shared_pop(b, ORA_SHARED_ALLOWED, 0);
+		else
+			shared_pop(b, ORA_SHARED_UNAVAILABLE, 0);
+	}
 }
 
 static void
@@ -128,6 +164,9 @@ shared_disconnect(struct ora_shared_budgets *b)
 		PQfinish(b->conn);
 	b->conn = NULL;
 	b->flushing = 0;
+	/* A delivery whose answer was lost goes again: to no effect if it
+	 * arrived. */
+	allow_params_free(b);
 	evtimer_del(b->deadline);
 }
 
@@ -139,8 +178,10 @@ shared_fail(struct ora_shared_budgets *b, const char *what, const char *why)
 
 	if (!b->failed)
 		ora_log_warning("ledger: the shared budgets cannot be reserved (%s: %.*s); requests "
-		                "with a budget are refused until PostgreSQL answers again",
-		    what, (int)n, why);
+		                "with a budget are %s until PostgreSQL answers again",
+		    what, (int)n, why,
+		    b->allow != NULL ? "admitted on this host's allowance, then refused," :
+		                       "refused");
 	b->failed = 1;
 	shared_disconnect(b);
 	b->state = SHARED_DOWN;
@@ -197,6 +238,24 @@ shared_next(struct ora_shared_budgets *b)
 		shared_pop(b, ORA_SHARED_UNAVAILABLE, 0);
 	if (b->state != SHARED_IDLE)
 		return;
+	/* Holds admitted on the allowance first, so that the reservations
+	 * after them see the budgets with them. */
+	if (b->allow != NULL && pg_allow_waiting(b->allow) > 0 &&
+	    pg_allow_batch(b->allow, &b->allow_params[1]) > 0) {
+		b->allow_params[0] = b->host;
+		b->delivering = 1;
+		b->answered = 0;
+		b->value = -1;
+		if (!PQsendQueryParams(b->conn, allow_sql, 6, NULL,
+		        (const char *const *)b->allow_params, NULL, NULL, 0)) {
+			shared_fail(b, "send", PQerrorMessage(b->conn));
+			return;
+		}
+		b->state = SHARED_BUSY;
+		shared_arm(b->deadline, ORA_SHARED_CONNECT_WAIT_MS);
+		shared_flush(b);
+		return;
+	}
 	if (b->head == NULL) {
 		/* Idle: watch for the server closing the connection, so that
 		 * the next request finds a new one rather than a dead one. */
@@ -222,6 +281,18 @@ shared_done(struct ora_shared_budgets *b)
 
 	evtimer_del(b->deadline);
 	b->state = SHARED_IDLE;
+	if (b->delivering) {
+		if (!b->answered || v < 0) {
+			shared_fail(b, "deliver the allowance", "the database gave no usable answer");
+			return;
+		}
+		allow_params_free(b);
+		pg_allow_delivered(b->allow);
+		ora_log_info("ledger: %ld holds admitted on the allowance are charged to the shared "
+		             "budgets (%zu requests still wait)", v, pg_allow_waiting(b->allow));
+		shared_next(b);
+		return;
+	}
 	if (!b->answered || v < 0 || (b->head != NULL && (size_t)v > b->head->n_parts)) {
 		shared_fail(b, "reserve", "the database gave no usable answer");
 		return;
@@ -381,9 +452,18 @@ ora_shared_reserve(struct ora_shared_budgets *b, int64_t id, const struct ora_sh
 {
 	struct ora_shared_wait *w = ora_xcalloc(1, sizeof(*w));
 
+	if (n > ORA_SHARED_PARTS_MAX)
+		n = ORA_SHARED_PARTS_MAX;
 	w->fn = fn;
 	w->arg = arg;
 	w->n_parts = n;
+	w->id = id;
+	w->amount = amount;
+	for (size_t i = 0; i < n; i++) {
+		w->parts[i] = parts[i];
+		w->parts[i].scope = ora_xstrdup(parts[i].scope);
+		w->parts[i].name = ora_xstrdup(parts[i].name);
+	}
 	w->params[0] = ora_xstrdup(b->host);
 	w->params[1] = ora_xasprintf("%lld", (long long)id);
 	for (int i = 0; i < 4; i++)
@@ -417,9 +497,28 @@ ora_shared_connected(const struct ora_shared_budgets *b)
 	return b != NULL && (b->state == SHARED_IDLE || b->state == SHARED_BUSY);
 }
 
+int64_t
+ora_shared_allowance(const struct ora_shared_budgets *b)
+{
+	return b != NULL ? pg_allow_limit(b->allow) : 0;
+}
+
+int64_t
+ora_shared_allowance_used(const struct ora_shared_budgets *b)
+{
+	return b != NULL ? pg_allow_used(b->allow) : 0;
+}
+
+size_t
+ora_shared_allowance_waiting(const struct ora_shared_budgets *b)
+{
+	return b != NULL ? pg_allow_waiting(b->allow) : 0;
+}
+
 int
 ora_shared_budgets_new(struct event_base *base, const struct ora_ledger_target *t,
-    struct ora_shared_budgets **out, struct ora_error *err)
+    const struct ora_shared_options *opts, struct ora_shared_budgets **out,
+    struct ora_error *err)
 {
 	struct ora_shared_budgets *b;
 	char name[256];
@@ -448,6 +547,11 @@ ora_shared_budgets_new(struct event_base *base, const struct ora_ledger_target *
 	if (b->retry == NULL || b->deadline == NULL || b->kick == NULL) {
 		ora_shared_budgets_free(b);
 		return ora_error_set(err, "ledger: cannot create the shared budgets' timers");
+	}
+	if (opts != NULL && opts->allowance_path != NULL &&
+	    pg_allow_open(opts->allowance_path, opts->allowance, &b->allow, err) != 0) {
+		ora_shared_budgets_free(b);
+		return -1;
 	}
 	/* Connect now, from here: the first requests wait for it. */
 	shared_connect(b);
@@ -478,5 +582,6 @@ ora_shared_budgets_free(struct ora_shared_budgets *b)
 		free(b->password);
 	}
 	free(b->host);
+	pg_allow_free(b->allow);
 	free(b);
 }

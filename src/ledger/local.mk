@@ -11,11 +11,13 @@ libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
 	src/ledger/ledger_maint.c \
 	src/ledger/ledger_log.c src/ledger/ledger_log.h
 EXTRA_DIST += src/ledger/ledger_pg.c src/ledger/ledger_pg.h src/ledger/ledger_pg_schema.c \
-	src/ledger/ledger_pg_query.c src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c
+	src/ledger/ledger_pg_query.c src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c \
+	src/ledger/ledger_pg_allow.c src/ledger/ledger_pg_allow.h
 if HAVE_LIBPQ
 libora_common_a_SOURCES += src/ledger/ledger_pg.c src/ledger/ledger_pg.h \
 	src/ledger/ledger_pg_schema.c src/ledger/ledger_pg_query.c \
-	src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c
+	src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c \
+	src/ledger/ledger_pg_allow.c src/ledger/ledger_pg_allow.h
 endif
 
 # The ledger's modes, the intent log's crash replay and limits, and the

@@ -312,7 +312,7 @@ start_shipping(struct orad *d, struct ora_error *err)
 	struct ora_ledger_target t = {.kind = ORA_LEDGER_POSTGRESQL, .conninfo = lc->conninfo,
 	    .host_name = lc->host_name};
 	struct ora_secret *pw = NULL;
-	char *password = NULL;
+	char *password = NULL, *allowance_path = NULL;
 	int r;
 
 	if (lc->password_key != NULL) {
@@ -324,9 +324,17 @@ start_shipping(struct orad *d, struct ora_error *err)
 		t.password = password;
 	}
 	r = ora_ledger_ship_new(d->base, d->ledger, &t, &d->ship, err);
-	/* Budgets hold across the hosts that share the database. */
-	if (r == 0)
-		r = ora_shared_budgets_new(d->base, &t, &d->shared, err);
+	/* Budgets hold across the hosts that share the database; while it is
+	 * away, a request is refused or admitted on the host's allowance. */
+	if (r == 0) {
+		struct ora_shared_options o = {.allowance = lc->allowance};
+
+		if (lc->allow)
+			o.allowance_path = allowance_path =
+			    ora_xasprintf("%s/%s", d->conf->daemon.state_dir, ORA_ALLOWANCE_FILE);
+		r = ora_shared_budgets_new(d->base, &t, &o, &d->shared, err);
+		free(allowance_path);
+	}
 	if (password != NULL) {
 		sodium_memzero(password, strlen(password));
 		free(password);
