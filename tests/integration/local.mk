@@ -61,3 +61,7 @@ TESTS += tests/integration/test_orad_shapes.sh
 EXTRA_DIST += tests/integration/test_orad_shapes.sh
 TESTS += tests/integration/test_orad_shapes_sdk.sh
 EXTRA_DIST += tests/integration/test_orad_shapes_sdk.sh
+# PostgreSQL stopped under load, with ledger.unavailable = "refuse" on one
+# host and "allowance" on another.
+TESTS += tests/integration/test_ledger_pg_outage.sh
+EXTRA_DIST += tests/integration/test_ledger_pg_outage.sh
