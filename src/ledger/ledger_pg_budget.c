@@ -177,7 +177,7 @@ shared_refuse_all(struct ora_shared_budgets *b)
 	while (b->head != NULL) {
 		struct ora_shared_wait *w = b->head;
 
-		if (w->fn != NULL && b->allow != NULL &&
+		if (w->fn != NULL && pg_allow_limit(b->allow) > 0 &&
 		    pg_allow_take(b->allow, w->id, w->parts, w->n_parts, w->amount) == 0)
 			shared_pop(b, ORA_SHARED_ALLOWED, 0);
 		else
@@ -215,8 +215,8 @@ shared_fail(struct ora_shared_budgets *b, const char *what, const char *why)
 		ora_log_warning("ledger: the shared budgets cannot be reserved (%s: %.*s); requests "
 		                "with a budget are %s until PostgreSQL answers again",
 		    what, (int)n, why,
-		    b->allow != NULL ? "admitted on this host's allowance, then refused," :
-		                       "refused");
+		    pg_allow_limit(b->allow) > 0 ? "admitted on this host's allowance, then refused," :
+		                                   "refused");
 	b->failed = 1;
 	shared_disconnect(b);
 	b->state = SHARED_DOWN;

@@ -43,8 +43,10 @@ enum ora_shared_result {
 
 /* What to do while the database cannot be reached. */
 struct ora_shared_options {
-	const char *allowance_path; /* NULL: refuse; else the allowance's file */
-	int64_t allowance;          /* picodollars a host may admit per budget row */
+	const char *allowance_path; /* the allowance's file, or NULL */
+	int64_t allowance;          /* picodollars a host may admit per budget row;
+	                               0: refuse (what waits in the file, from
+	                               before, is still delivered) */
 };
 
 /* refused: index into the parts when ORA_SHARED_EXHAUSTED. */

@@ -242,10 +242,14 @@ status_print(struct json_object *root)
 		if ((c = get(v, "budgets_connected")) != NULL)
 			printf("shared budgets: %s, %lld requests waiting for a reservation\n",
 			    json_object_get_boolean(c) ? "connected" :
-			    get(v, "allowance_pico") != NULL ? "unreachable (requests with a budget are "
+			    num(v, "allowance_pico") > 0 ? "unreachable (requests with a budget are "
 			    "admitted on this host's allowance, then refused)" : "unreachable (requests "
 			    "with a budget are refused)", num(v, "budgets_waiting"));
-		if (get(v, "allowance_pico") != NULL) {
+		if (get(v, "allowance_pico") != NULL && num(v, "allowance_pico") == 0)
+			printf("allowance: none now (unavailable = \"refuse\"), %lld requests admitted "
+			       "on an earlier one wait to be charged to the shared budgets\n",
+			    num(v, "allowance_waiting"));
+		else if (get(v, "allowance_pico") != NULL) {
 			char used[ORA_MONEY_TEXT_MAX], limit[ORA_MONEY_TEXT_MAX];
 
 			ora_money_format(num(v, "allowance_used_pico"), used, sizeof(used));

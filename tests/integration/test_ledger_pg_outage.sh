@@ -87,10 +87,11 @@ PIDS="$PIDS $PID_beta"
 beta_up() { [ -S "$SOCK_B" ] && curl -s --unix-socket "$SOCK_B" -o /dev/null http://localhost/api/v1/me; }
 wait_until 30 beta_up || { echo "orad beta did not start"; cat "$T/orad-beta.log"; exit 1; }
 
-# status_json CONF FIELD: a field of the shared ledger in oractl status --json.
+# status_field CONF FIELD: a field of the shared ledger in oractl status
+# --json, 0 when it is absent (no allowance, and none of one waits).
 status_field() {
 	"$ORACTL" -c "$1" status --json >"$T/status.json" 2>/dev/null &&
-		json "$T/status.json" "d['ledger']['shared'].get('$2')"
+		json "$T/status.json" "d['ledger']['shared'].get('$2', 0)"
 }
 beta_connected() { [ "$(status_field "$T/beta.conf" budgets_connected)" = True ]; }
 check "beta's shared budgets are connected" wait_until 30 beta_connected
@@ -213,8 +214,9 @@ echo "# load: $(cd "$T/load" && cat $LOADNAMES | grep -c '^200 ') served, $(cd "
 
 # A second outage, without load: beta admits 3 tight requests on its
 # allowance (free again since the first one's holds were delivered), is
-# killed -9 and restarted while the database is still away: the holds
-# recorded before the requests went upstream are still there, and charged.
+# killed -9 and restarted while the database is still away, and with
+# unavailable = "refuse" now: the holds recorded before the requests went
+# upstream are still there, and charged.
 pg_pause
 SOCK=$SOCK_B
 got=""
@@ -225,14 +227,19 @@ check "a second outage: beta admits 3 on its allowance again, then refuses [$got
 	[ "$got" = " 200 200 200 503" ]
 kill -9 "$PID_beta"
 wait "$PID_beta" 2>/dev/null
-"$ORAD" -f -c "$T/beta.conf" 2>>"$T/orad-beta.log" &
+sed -e "s|unavailable = \"allowance\"; allowance = $ALLOW_USD;|unavailable = \"refuse\";|" \
+	"$T/beta.conf" >"$T/beta-refuse.conf"
+"$ORAD" -f -c "$T/beta-refuse.conf" 2>>"$T/orad-beta.log" &
 PID_beta=$!
 PIDS="$PIDS $PID_beta"
 wait_until 30 beta_up || { echo "orad beta did not restart"; cat "$T/orad-beta.log"; exit 1; }
-check "  ... after kill -9 and a restart with the database still away, the 3 still wait" \
+check "  ... after kill -9 and a restart (now \"refuse\") with the database still away, the 3 still wait" \
 	[ "$(status_field "$T/beta.conf" allowance_waiting)" = 3 ]
+"$ORACTL" -c "$T/beta-refuse.conf" status >"$T/status-r.txt" 2>&1
+check "  ... oractl status says so" \
+	grep -q '^allowance: none now (unavailable = "refuse"), 3 requests admitted on an earlier one wait' "$T/status-r.txt"
 s=$(as_req tight POST /api/v1/chat/completions "$BODY")
-check "  ... and the allowance stays taken: the next is refused [$s]" [ "$s" = 503 ]
+check "  ... and a request with a budget is refused [$s]" [ "$s" = 503 ]
 pg_resume
 check "  ... once the database is back they are delivered" wait_until 60 allowance_delivered
 
