@@ -7,7 +7,10 @@
  * touches with one call of the schema's ora_budget_reserve: all or none,
  * each by a conditional UPDATE, so no interleaving of hosts passes a
  * limit. The call goes on a connection of its own (beside the shipper's),
- * non-blocking from the event loop: the request waits, never the loop.
+ * non-blocking from the event loop, several in flight at once (libpq's
+ * pipeline mode): the request waits, never the loop. While the database
+ * cannot be reached a request is refused, or admitted on the host's
+ * allowance (ledger_pg_allow.h), as ledger.unavailable says.
  * Settlement is the shipper's: once a finished row of this host is in the
  * database, ora_budget_settle moves its holds from reserved to spent, each
  * once; so a host killed -9 settles its holds when its restart's
