@@ -220,7 +220,9 @@ struct ora_ledger_conf {
 	char *conninfo;     /* libpq connection string; never holds a password */
 	char *host_name;    /* this host's name in shared rows; NULL: hostname */
 	char *password_key; /* keystore name of the database password, or NULL */
-	char *unavailable;  /* "refuse" (the default and, so far, the only one) */
+	char *unavailable;  /* "refuse" (the default) or "allowance", as written */
+	int allow;          /* unavailable = "allowance" */
+	ora_pico allowance; /* what a host may admit per budget while the database is away */
 };
 
 struct ora_budgets_conf {

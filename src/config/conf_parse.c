@@ -144,6 +144,7 @@ static const struct conf_field ledger_fields[] = {
     FIELD(L, "host_name", F_STRING, host_name, "\"build-03\""),
     FIELD(L, "password_key", F_KEY_NAME, password_key, "\"ledger-db\""),
     FIELD(L, "unavailable", F_STRING, unavailable, "\"refuse\""),
+    FIELD(L, "allowance", F_USD, allowance, "1.00"),
 };
 #undef L
 
@@ -406,13 +407,15 @@ static void
 parse_ledger(struct conf_loader *ld, const config_setting_t *s)
 {
 	struct ora_ledger_conf *l = &ld->conf->ledger;
+	int allowance_set = config_setting_get_member(s, "allowance") != NULL;
 
 	conf_parse_fields(ld, s, "in ledger", &conf_tables[CONF_T_LEDGER], l);
 	if (l->backend == NULL || strcmp(l->backend, "sqlite") == 0) {
 		l->kind = ORA_LEDGER_CONF_SQLITE;
-		if (l->conninfo != NULL || l->password_key != NULL || l->unavailable != NULL)
+		if (l->conninfo != NULL || l->password_key != NULL || l->unavailable != NULL ||
+		    allowance_set)
 			conf_diag(ld, CONF_ERROR, s,
-			    "ledger: conninfo, password_key and unavailable are for backend = "
+			    "ledger: conninfo, password_key, unavailable and allowance are for backend = "
 			    "\"postgresql\"; the sqlite ledger is state_dir/ledger.db");
 		return;
 	}
@@ -425,14 +428,26 @@ parse_ledger(struct conf_loader *ld, const config_setting_t *s)
 	}
 	l->kind = ORA_LEDGER_CONF_POSTGRESQL;
 	/* What admission does with a budget while the database cannot be
-	 * reached: refuse (doc/design.md says why). A bounded local allowance
-	 * charged later is not done: asking for it must not silently refuse. */
-	if (l->unavailable != NULL && strcmp(l->unavailable, "refuse") != 0)
+	 * reached: refuse, or admit up to a bounded allowance per budget and
+	 * charge it when the database is back (doc/design.md says why). */
+	if (l->unavailable != NULL && strcmp(l->unavailable, "allowance") == 0) {
+		l->allow = 1;
+		if (!allowance_set || l->allowance <= 0)
+			conf_diag(ld, CONF_ERROR, s,
+			    "ledger: unavailable = \"allowance\" needs allowance, the most a host may "
+			    "admit on each budget while the database cannot be reached, e.g. "
+			    "allowance = 1.00; (USD)");
+	} else if (l->unavailable != NULL && strcmp(l->unavailable, "refuse") != 0)
 		conf_diag(ld, CONF_ERROR, s,
-		    "ledger: unavailable = \"%s\" is not one this ora knows; \"refuse\" (requests "
-		    "with a budget are refused while the database cannot be reached) is the only one "
-		    "so far: a per-host allowance is not done",
+		    "ledger: unavailable = \"%s\" is not one this ora knows; write \"refuse\" "
+		    "(requests with a budget are refused while the database cannot be reached, the "
+		    "default) or \"allowance\" (each host admits up to ledger.allowance per budget, "
+		    "charged when the database is back)",
 		    l->unavailable);
+	else if (allowance_set)
+		conf_diag(ld, CONF_ERROR, s,
+		    "ledger: allowance is for unavailable = \"allowance\"; with \"refuse\" "
+		    "nothing is admitted while the database cannot be reached");
 #ifndef HAVE_LIBPQ
 	conf_diag(ld, CONF_ERROR, s,
 	    "ledger: backend \"postgresql\", but this ora was built without PostgreSQL support "

@@ -22,6 +22,7 @@
  *                PRIMARY KEY (scope, name, period_start_ms))   -- version 2
  *   budget_holds(host, id, scope, name, period_start_ms, reserved_pico, settled)
  *   ora_budget_reserve(...), ora_budget_settle(host)          -- version 3
+ *   budget_holds.allowance, ora_budget_allow(...)             -- version 4
  *                (the shared budgets: ledger_pg_budget.h)
  */
 #ifndef ORA_LEDGER_PG_H
@@ -34,8 +35,10 @@
 /* The schema this ora reads and writes. 1: requests, audit, meta. 2: the
  * pruned record, the shared budget counters, the index on state and each
  * row's rev (the version its broker shipped). 3: the holds of the shared
- * budgets and the functions that take and settle them. */
-#define ORA_LEDGER_PG_SCHEMA_VERSION 3
+ * budgets and the functions that take and settle them. 4: holds admitted
+ * on a host's allowance while the database was away, and the function
+ * that delivers them. */
+#define ORA_LEDGER_PG_SCHEMA_VERSION 4
 
 /* The number of query parameters any statement of the backend takes. */
 #define LEDGER_PG_PARAMS_MAX 40

@@ -7,7 +7,10 @@
  * touches with one call of the schema's ora_budget_reserve: all or none,
  * each by a conditional UPDATE, so no interleaving of hosts passes a
  * limit. The call goes on a connection of its own (beside the shipper's),
- * non-blocking from the event loop: the request waits, never the loop.
+ * non-blocking from the event loop, several in flight at once (libpq's
+ * pipeline mode): the request waits, never the loop. While the database
+ * cannot be reached a request is refused, or admitted on the host's
+ * allowance (ledger_pg_allow.h), as ledger.unavailable says.
  * Settlement is the shipper's: once a finished row of this host is in the
  * database, ora_budget_settle moves its holds from reserved to spent, each
  * once; so a host killed -9 settles its holds when its restart's
@@ -37,11 +40,24 @@ enum ora_shared_result {
 	ORA_SHARED_ADMITTED = 0,
 	ORA_SHARED_EXHAUSTED,   /* part `refused` has too little left */
 	ORA_SHARED_UNAVAILABLE, /* the database did not answer */
+	ORA_SHARED_ALLOWED,     /* it did not, and the request is admitted on the
+	                           host's allowance (ledger_pg_allow.h) */
+};
+
+/* What to do while the database cannot be reached. */
+struct ora_shared_options {
+	const char *allowance_path; /* the allowance's file, or NULL */
+	int64_t allowance;          /* picodollars a host may admit per budget row;
+	                               0: refuse (what waits in the file, from
+	                               before, is still delivered) */
 };
 
 /* refused: index into the parts when ORA_SHARED_EXHAUSTED. */
 typedef void (*ora_shared_fn)(void *arg, enum ora_shared_result result, size_t refused);
 
+/* The allowance's holds not yet in the database, in state_dir
+ * (ledger_pg_allow.h). */
+#define ORA_ALLOWANCE_FILE "ledger-allowance"
 /* Longest a request waits for a connection being made. */
 #define ORA_SHARED_CONNECT_WAIT_MS 3000
 /* Most budget rows a request reserves on. */
@@ -49,7 +65,8 @@ typedef void (*ora_shared_fn)(void *arg, enum ora_shared_result result, size_t r
 
 #ifdef HAVE_LIBPQ
 int ora_shared_budgets_new(struct event_base *base, const struct ora_ledger_target *t,
-    struct ora_shared_budgets **out, struct ora_error *err);
+    const struct ora_shared_options *opts, struct ora_shared_budgets **out,
+    struct ora_error *err);
 void ora_shared_budgets_free(struct ora_shared_budgets *b);
 
 /* Reserve amount on each part for the request (host, id): fn is called
@@ -66,12 +83,20 @@ void ora_shared_cancel(struct ora_shared_wait *w);
 size_t ora_shared_waiting(const struct ora_shared_budgets *b);
 int ora_shared_connected(const struct ora_shared_budgets *b);
 
+/* The allowance (0 when requests are refused while the database is
+ * away), the most of it taken on one budget row, and how many requests
+ * admitted on it wait for their holds to reach the database. */
+int64_t ora_shared_allowance(const struct ora_shared_budgets *b);
+int64_t ora_shared_allowance_used(const struct ora_shared_budgets *b);
+size_t ora_shared_allowance_waiting(const struct ora_shared_budgets *b);
+
 #else
 /* Without libpq there are no shared budgets; the configuration refuses to
  * ask for them. */
 static inline int
 ora_shared_budgets_new(struct event_base *base, const struct ora_ledger_target *t,
-    struct ora_shared_budgets **out, struct ora_error *err)
+    const struct ora_shared_options *opts, struct ora_shared_budgets **out,
+    struct ora_error *err)
 {
 	*out = NULL;
 	return ora_error_set(err, "ledger: this ora was built without PostgreSQL support");
@@ -86,6 +111,9 @@ ora_shared_reserve(struct ora_shared_budgets *b, int64_t id, const struct ora_sh
 static inline void ora_shared_cancel(struct ora_shared_wait *w) { }
 static inline size_t ora_shared_waiting(const struct ora_shared_budgets *b) { return 0; }
 static inline int ora_shared_connected(const struct ora_shared_budgets *b) { return 0; }
+static inline int64_t ora_shared_allowance(const struct ora_shared_budgets *b) { return 0; }
+static inline int64_t ora_shared_allowance_used(const struct ora_shared_budgets *b) { return 0; }
+static inline size_t ora_shared_allowance_waiting(const struct ora_shared_budgets *b) { return 0; }
 #endif
 
 #endif

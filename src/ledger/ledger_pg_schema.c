@@ -122,6 +122,36 @@ static const char *const upgrades[ORA_LEDGER_PG_SCHEMA_VERSION] = {
           "  spent_pico = b.spent_pico + a.c FROM a WHERE b.scope = a.scope"
           "  AND b.name = a.name AND b.period_start_ms = a.period_start_ms RETURNING a.n)"
           " SELECT coalesce(sum(n), 0)::bigint FROM u $f$;",
+    /* 3 -> 4: holds admitted on a host's allowance while the database
+     * was away (ledger.unavailable = "allowance", ledger_pg_budget.c),
+     * delivered when it is back. They are charged unconditionally: the
+     * host has already sent the requests, so the budget may go over, by
+     * at most the allowance of each host (doc/design.md). A hold keyed
+     * (host, id, scope, name, period) already there, delivered before or
+     * reserved by ora_budget_reserve before its answer was lost, makes
+     * the delivery do nothing: each is charged once. They then settle as
+     * every hold does (ora_budget_settle). allowance marks them, so an
+     * admin can see what was admitted blind. */
+    [3] = "ALTER TABLE budget_holds ADD COLUMN allowance boolean NOT NULL DEFAULT false;"
+          "CREATE FUNCTION ora_budget_allow(p_host text, p_id bigint[], p_scope text[],"
+          " p_name text[], p_period bigint[], p_amount bigint[]) RETURNS bigint"
+          " LANGUAGE sql AS $f$"
+          " WITH i AS ("
+          "  INSERT INTO budget_holds (host, id, scope, name, period_start_ms, reserved_pico,"
+          "   allowance)"
+          "  SELECT p_host, t.id, t.scope, t.name, t.period, t.amount, true"
+          "  FROM unnest(p_id, p_scope, p_name, p_period, p_amount)"
+          "   AS t(id, scope, name, period, amount)"
+          "  ON CONFLICT DO NOTHING"
+          "  RETURNING scope, name, period_start_ms, reserved_pico),"
+          " a AS (SELECT scope, name, period_start_ms, sum(reserved_pico) AS r,"
+          "  count(*) AS n FROM i GROUP BY 1, 2, 3),"
+          " u AS (INSERT INTO budget_usage (scope, name, period_start_ms, reserved_pico)"
+          "  SELECT scope, name, period_start_ms, r FROM a"
+          "  ON CONFLICT (scope, name, period_start_ms) DO UPDATE"
+          "  SET reserved_pico = budget_usage.reserved_pico + EXCLUDED.reserved_pico"
+          "  RETURNING 1)"
+          " SELECT coalesce((SELECT sum(n) FROM a), 0)::bigint $f$;",
 };
 
 /* The version of the database: 0 when it has no ledger at all. */

@@ -12,13 +12,26 @@ libora_common_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h \
 	src/ledger/ledger_log.c src/ledger/ledger_log.h
 EXTRA_DIST += src/ledger/ledger_pg.c src/ledger/ledger_pg.h src/ledger/ledger_pg_schema.c \
 	src/ledger/ledger_pg_query.c src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c \
-	src/ledger/ledger_pg_usage.c src/ledger/ledger_pg_usage.h
+	src/ledger/ledger_pg_usage.c src/ledger/ledger_pg_usage.h \
+	src/ledger/ledger_pg_allow.c src/ledger/ledger_pg_allow.h
 if HAVE_LIBPQ
 libora_common_a_SOURCES += src/ledger/ledger_pg.c src/ledger/ledger_pg.h \
 	src/ledger/ledger_pg_schema.c src/ledger/ledger_pg_query.c \
 	src/ledger/ledger_pg_ship.c src/ledger/ledger_pg_budget.c \
-	src/ledger/ledger_pg_usage.c src/ledger/ledger_pg_usage.h
+	src/ledger/ledger_pg_usage.c src/ledger/ledger_pg_usage.h \
+	src/ledger/ledger_pg_allow.c src/ledger/ledger_pg_allow.h
 endif
+
+if HAVE_LIBPQ
+# The allowance's holds while the shared ledger is away: limits, the file
+# across a restart, batches and their delivery.
+check_PROGRAMS += tests/unit/check_pg_allow
+TESTS += tests/unit/check_pg_allow
+tests_unit_check_pg_allow_SOURCES = tests/unit/check_main.c tests/unit/check_pg_allow.c
+tests_unit_check_pg_allow_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_pg_allow_LDADD = $(CHECK_LIBS_ALL)
+endif
+EXTRA_DIST += tests/unit/check_pg_allow.c
 
 # The ledger's modes, the intent log's crash replay and limits, and the
 # checkpointer; children of the tests play brokers killed with -9.

@@ -241,8 +241,23 @@ status_print(struct json_object *root)
 			    num(v, "waiting"), num(v, "shipped"));
 		if ((c = get(v, "budgets_connected")) != NULL)
 			printf("shared budgets: %s, %lld requests waiting for a reservation\n",
-			    json_object_get_boolean(c) ? "connected" : "unreachable (requests with a "
-			    "budget are refused)", num(v, "budgets_waiting"));
+			    json_object_get_boolean(c) ? "connected" :
+			    num(v, "allowance_pico") > 0 ? "unreachable (requests with a budget are "
+			    "admitted on this host's allowance, then refused)" : "unreachable (requests "
+			    "with a budget are refused)", num(v, "budgets_waiting"));
+		if (get(v, "allowance_pico") != NULL && num(v, "allowance_pico") == 0)
+			printf("allowance: none now (unavailable = \"refuse\"), %lld requests admitted "
+			       "on an earlier one wait to be charged to the shared budgets\n",
+			    num(v, "allowance_waiting"));
+		else if (get(v, "allowance_pico") != NULL) {
+			char used[ORA_MONEY_TEXT_MAX], limit[ORA_MONEY_TEXT_MAX];
+
+			ora_money_format(num(v, "allowance_used_pico"), used, sizeof(used));
+			ora_money_format(num(v, "allowance_pico"), limit, sizeof(limit));
+			printf("allowance: $%s of $%s taken on the most used budget, %lld requests "
+			       "admitted on it wait to be charged to the shared budgets\n",
+			    used, limit, num(v, "allowance_waiting"));
+		}
 	}
 	printf("reconciliation backlog: %lld\n", num(root, "reconcile_backlog"));
 }

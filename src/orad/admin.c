@@ -190,6 +190,18 @@ admin_status(struct orad *d, struct http_req *req, const struct orad_caller *cal
 			    json_object_new_boolean(ora_shared_connected(d->shared)));
 			json_object_object_add(sh, "budgets_waiting",
 			    json_object_new_int64((int64_t)ora_shared_waiting(d->shared)));
+			/* ledger.unavailable = "allowance": what this host admitted
+			 * while the database was away, not yet charged there. */
+			if (ora_shared_allowance(d->shared) > 0 ||
+			    ora_shared_allowance_waiting(d->shared) > 0) {
+				json_object_object_add(sh, "allowance_pico",
+				    json_object_new_int64(ora_shared_allowance(d->shared)));
+				json_object_object_add(sh, "allowance_used_pico",
+				    json_object_new_int64(ora_shared_allowance_used(d->shared)));
+				json_object_object_add(sh, "allowance_waiting",
+				    json_object_new_int64(
+				        (int64_t)ora_shared_allowance_waiting(d->shared)));
+			}
 		}
 		json_object_object_add(o, "shared", sh);
 	}

@@ -334,6 +334,13 @@ on_shared_budgets(void *arg, enum ora_shared_result result, size_t refused)
 	case ORA_SHARED_ADMITTED:
 		relay_go(x);
 		return;
+	case ORA_SHARED_ALLOWED:
+		/* Admitted blind, within this host's allowance: charged to the
+		 * shared budgets when the database is back. */
+		ora_log_info("admitted uid=%u user=%s on the allowance: the shared ledger cannot "
+		             "be reached", (unsigned)x->caller.id.uid, x->caller.id.user);
+		relay_go(x);
+		return;
 	case ORA_SHARED_EXHAUSTED:
 		budgets_shared_refusal(&x->hold, refused, why, sizeof(why));
 		ora_log_refusal((unsigned)x->caller.id.uid, "refused uid=%u user=%s status=402 "

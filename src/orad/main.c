@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -312,7 +313,7 @@ start_shipping(struct orad *d, struct ora_error *err)
 	struct ora_ledger_target t = {.kind = ORA_LEDGER_POSTGRESQL, .conninfo = lc->conninfo,
 	    .host_name = lc->host_name};
 	struct ora_secret *pw = NULL;
-	char *password = NULL;
+	char *password = NULL, *allowance_path = NULL;
 	int r;
 
 	if (lc->password_key != NULL) {
@@ -324,9 +325,20 @@ start_shipping(struct orad *d, struct ora_error *err)
 		t.password = password;
 	}
 	r = ora_ledger_ship_new(d->base, d->ledger, &t, &d->ship, err);
-	/* Budgets hold across the hosts that share the database. */
-	if (r == 0)
-		r = ora_shared_budgets_new(d->base, &t, &d->shared, err);
+	/* Budgets hold across the hosts that share the database; while it is
+	 * away, a request is refused or admitted on the host's allowance. */
+	if (r == 0) {
+		struct ora_shared_options o = {.allowance = lc->allow ? lc->allowance : 0};
+		struct stat st;
+
+		/* Holds admitted on an allowance before a restart are delivered
+		 * even if the setting is "refuse" now. */
+		allowance_path = ora_xasprintf("%s/%s", d->conf->daemon.state_dir, ORA_ALLOWANCE_FILE);
+		if (lc->allow || (stat(allowance_path, &st) == 0 && st.st_size > 0))
+			o.allowance_path = allowance_path;
+		r = ora_shared_budgets_new(d->base, &t, &o, &d->shared, err);
+		free(allowance_path);
+	}
 	if (password != NULL) {
 		sodium_memzero(password, strlen(password));
 		free(password);

@@ -7,11 +7,16 @@
 # in PostgreSQL (a server on this machine, started here as in the tests)
 # before each request goes upstream. ora-load sends the same short chat
 # request to each at BENCH_RATE (200) requests per second, open loop, the
-# two taking turns round by round. Not a test: prints figures only.
+# two taking turns round by round; then as many as they take with
+# BENCH_PG_CONCURRENCY (32) always in flight, closed loop: the throughput
+# of admissions with a budget, which a broker sending one reservation at a
+# time would cap near one per database round trip. Not a test: prints
+# figures only.
 #
 #   top_builddir=BUILD [top_srcdir=SRC] sh tests/bench/pg_budget.sh
 #
-# Knobs: BENCH_RATE, BENCH_PG_ROUNDS (3), BENCH_PG_ROUND_S (3).
+# Knobs: BENCH_RATE, BENCH_PG_ROUNDS (3), BENCH_PG_ROUND_S (3),
+# BENCH_PG_CONCURRENCY (32; 0: no closed loop).
 set -u
 
 top_builddir=${top_builddir:-$(pwd)}
@@ -22,6 +27,7 @@ RATE=${BENCH_RATE:-200}
 ROUNDS=${BENCH_PG_ROUNDS:-3}
 ROUND_S=${BENCH_PG_ROUND_S:-3}
 WARMUP_S=0.5
+CONC=${BENCH_PG_CONCURRENCY:-32}
 
 LOAD=$top_builddir/tests/bench/ora-load
 for b in "$top_builddir/orad" "$top_builddir/oractl" "$top_builddir/tests/mock/ora-mock" "$LOAD"; do
@@ -82,18 +88,26 @@ wait_until 30 sh -c "[ -S '$T/pg.sock' ] && curl -s --unix-socket '$T/pg.sock' -
 echo "bench: shared budgets: orad (SQLite) $SOCK, orad (PostgreSQL) $T/pg.sock;" \
 	"$ROUNDS rounds of $ROUND_S s each at $RATE rps"
 
-run() { # run SOCKET NAME
-	"$LOAD" --url http://localhost/api/v1/chat/completions --unix-socket "$1" --rate "$RATE" \
-		--warmup "$WARMUP_S" --duration "$ROUND_S" --samples "$T/$2.samples.$round" \
-		>"$T/$2.out.$round" 2>"$T/$2.err.$round" ||
-		{ cat "$T/$2.err.$round" >&2; die "ora-load failed in run '$2'"; }
-	cat "$T/$2.samples.$round" >>"$T/$2.samples"
+run() { # run SOCKET NAME [MODE...]: open loop at RATE unless told otherwise
+	sock=$1
+	name=$2
+	shift 2
+	[ $# -gt 0 ] || set -- --rate "$RATE"
+	"$LOAD" --url http://localhost/api/v1/chat/completions --unix-socket "$sock" "$@" \
+		--warmup "$WARMUP_S" --duration "$ROUND_S" --samples "$T/$name.samples.$round" \
+		>"$T/$name.out.$round" 2>"$T/$name.err.$round" ||
+		{ cat "$T/$name.err.$round" >&2; die "ora-load failed in run '$name'"; }
+	cat "$T/$name.samples.$round" >>"$T/$name.samples"
 	mock_post /mock/reset '{}'
 }
 round=1
 while [ $round -le $ROUNDS ]; do
 	run "$SOCK" sqlite
 	run "$T/pg.sock" pg
+	if [ "$CONC" -gt 0 ]; then
+		run "$SOCK" sqlite-closed --concurrency "$CONC"
+		run "$T/pg.sock" pg-closed --concurrency "$CONC"
+	fi
 	round=$((round + 1))
 done
 pct() {
@@ -112,10 +126,20 @@ for p in 50 90 99; do
 	g=$(pct "$T/pg.samples" $p)
 	printf '%-34s %9s %12s %9s\n' "  p$p" "$s" "$g" "$((g - s))"
 done
+if [ "$CONC" -gt 0 ]; then
+	rps() { cat "$T/$1".out.* | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "=")
+		if (kv[1] == "rps") printf "%s%.0f", (n++ ? "/" : ""), kv[2] } } END { print "" }'; }
+	echo
+	printf '%-34s %9s %12s\n' "closed loop of $CONC, rps per round" "sqlite" "postgresql"
+	printf '%-34s %9s %12s\n' "" "$(rps sqlite-closed)" "$(rps pg-closed)"
+	printf '%-34s %9s %12s\n' "  p50 latency, us" "$(pct "$T/sqlite-closed.samples" 50)" \
+		"$(pct "$T/pg-closed.samples" 50)"
+fi
 echo
 echo "Both brokers reserve on the cost centre's budget; the PostgreSQL one also waits for"
 echo "its reservation in the shared ledger (one ora_budget_reserve call on a connection of"
 echo "its own; ${BENCH_PG_PATH:-the server on this machine, over its Unix socket}) before going upstream."
 echo "Reservations made there: $held; failed requests: sqlite $(errors sqlite), postgresql $(errors pg)."
+[ "$CONC" -gt 0 ] && echo "Closed loop, failed requests: sqlite $(errors sqlite-closed), postgresql $(errors pg-closed)."
 stop_all
 exit 0

@@ -69,3 +69,7 @@ EXTRA_DIST += tests/integration/test_orad_slow_request.sh
 # its shared-budget reservation waits.
 TESTS += tests/integration/test_ledger_pg_hangup.sh
 EXTRA_DIST += tests/integration/test_ledger_pg_hangup.sh
+# PostgreSQL stopped under load, with ledger.unavailable = "refuse" on one
+# host and "allowance" on another.
+TESTS += tests/integration/test_ledger_pg_outage.sh
+EXTRA_DIST += tests/integration/test_ledger_pg_outage.sh

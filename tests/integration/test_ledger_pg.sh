@@ -2,7 +2,8 @@
 # Copyright (c) 2026 The ora authors. ISC licence: see LICENSE.
 # The PostgreSQL ledger, against a real server the test starts (lib_pg.sh):
 # `oractl init` seals the database password and creates the schema; a
-# database of the previous schema version is upgraded with every row kept;
+# database of an older schema version is upgraded with every row kept, and
+# the functions of the newest version (ora_budget_allow) work on it;
 # a newer one is refused by init and by reports; a password in conninfo is
 # refused by the configuration; reports and the audit trail read every
 # host's rows (--by host).
@@ -46,15 +47,15 @@ rm -rf "$STATE" "$T/master.key"
 ledger_conf "$(pg_conninfo)"
 printf '%s\n' "$PG_PASSWORD" | "$ORACTL" -c "$CONF" init --ledger-password >"$T/init.out" 2>&1
 check "init --ledger-password seals the password and creates the schema" \
-	grep -q "schema version 3, created or upgraded" "$T/init.out"
+	grep -q "schema version 4, created or upgraded" "$T/init.out"
 check "  ... the password is sealed in the keystore" [ -s "$STATE/keys/ledger-db.key" ]
 check "  ... and is nowhere in the configuration" sh -c "! grep -q '$PG_PASSWORD' '$CONF'"
-check "  ... ora_meta says version 3" [ "$(pg_sql "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 3 ]
+check "  ... ora_meta says version 4" [ "$(pg_sql "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 4 ]
 check "  ... with every table" [ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE tablename IN ('requests','audit','pruned','budget_usage','ora_meta')")" = 5 ]
 check "  ... and init is in the audit trail, from host alpha" \
 	[ "$(pg_sql "SELECT host || ' ' || action FROM audit ORDER BY id LIMIT 1")" = "alpha init" ]
 "$ORACTL" -c "$CONF" init >"$T/init2.out" 2>&1
-check "init again: up to date" grep -q "schema version 3, up to date" "$T/init2.out"
+check "init again: up to date" grep -q "schema version 4, up to date" "$T/init2.out"
 
 # Rows of three hosts; reports see them all.
 pg_sql "INSERT INTO requests (host, id, started_ms, settled_ms, state, uid, \"user\", cost_centre, key_name, model_requested, model_served, prompt_tokens, completion_tokens, cost_pico, reserved_pico, http_status, outcome)
@@ -86,10 +87,26 @@ ledger_conf "$(pg_conninfo ora_v1)"
 "$ORACTL" -c "$CONF" report --period all >"$T/old.out" 2>&1
 check "a report on an older schema says to run init" grep -q "run \`oractl init\` to upgrade it" "$T/old.out"
 "$ORACTL" -c "$CONF" init >"$T/up.out" 2>&1
-check "init upgrades version 1 to 3" grep -q "schema version 3, created or upgraded" "$T/up.out"
-check "  ... ora_meta says 3" [ "$(pg_sql_db ora_v1 "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 3 ]
+check "init upgrades version 1 to 4" grep -q "schema version 4, created or upgraded" "$T/up.out"
+check "  ... ora_meta says 4" [ "$(pg_sql_db ora_v1 "SELECT value FROM ora_meta WHERE key = 'schema_version'")" = 4 ]
 check "  ... every row kept" [ "$(pg_sql_db ora_v1 "SELECT count(*) || ' ' || sum(cost_pico) FROM requests")" = "3 8000000000" ]
 check "  ... the new tables are there" [ "$(pg_sql_db ora_v1 "SELECT count(*) FROM pg_tables WHERE tablename IN ('pruned','budget_usage')")" = 2 ]
+check "  ... and the functions of the shared budgets and the allowance (versions 3 and 4)" \
+	[ "$(pg_sql_db ora_v1 "SELECT count(*) FROM pg_proc WHERE proname IN ('ora_budget_reserve','ora_budget_settle','ora_budget_allow')")" = 3 ]
+# A delivery of holds admitted on an allowance (version 4), given twice as
+# a broker that died before it learned of the first would: charged once,
+# over the limit the database never saw.
+pg_sql_db ora_v1 "SELECT ora_budget_reserve('alpha', 10, '{cost_centre}', '{dev}', '{0}', '{100}', 60)" >/dev/null
+for i in 1 2; do
+	pg_sql_db ora_v1 "SELECT ora_budget_allow('alpha', '{11,12,12}', '{cost_centre,cost_centre,user}', '{dev,dev,alice}', '{0,0,0}', '{70,80,80}')" >"$T/allow.$i"
+done
+check "  ... ora_budget_allow charges each hold once [$(cat "$T/allow.1") then $(cat "$T/allow.2")]" \
+	[ "$(cat "$T/allow.1") $(cat "$T/allow.2")" = "3 0" ]
+check "  ... whatever the limit: dev holds 60 + 70 + 80 reserved" \
+	[ "$(pg_sql_db ora_v1 "SELECT reserved_pico FROM budget_usage WHERE scope = 'cost_centre' AND name = 'dev'")" = 210 ]
+check "  ... the holds are marked as admitted on the allowance" \
+	[ "$(pg_sql_db ora_v1 "SELECT count(*) FROM budget_holds WHERE allowance")" = 3 ]
+pg_sql_db ora_v1 "DELETE FROM budget_holds; DELETE FROM budget_usage" >/dev/null
 "$ORACTL" -c "$CONF" report --period all --by host --format csv >"$T/up.csv" 2>&1
 check "  ... and reports read it: alpha" grep -q '^alpha,0.004,2,' "$T/up.csv"
 check "  ... and beta" grep -q '^beta,0.004,1,' "$T/up.csv"

@@ -53,12 +53,15 @@ printf '%s\n' "$PG_PASSWORD" | "$ORACTL" -c "$CONF" init --ledger-password >"$T/
 printf '%s\n' "$KEY_DEV" | "$ORACTL" -c "$CONF" key add dev >>"$T/oractl.out" 2>&1 ||
 	{ cat "$T/oractl.out"; exit 1; }
 
-# A per-host allowance while the database is away is not done: asking for
-# it is refused, never silently turned into refusals.
+# An allowance needs its size (test_ledger_pg_outage.sh runs with one).
 sed 's/unavailable = "refuse"/unavailable = "allowance"/' "$CONF" >"$T/allowance.conf"
 "$ORACTL" -c "$T/allowance.conf" check >"$T/allowance.out" 2>&1
-check "ledger.unavailable = \"allowance\" is refused as not done" \
-	grep -q 'a per-host allowance is not done' "$T/allowance.out"
+check "ledger.unavailable = \"allowance\" without ledger.allowance is refused" \
+	grep -q 'unavailable = "allowance" needs allowance' "$T/allowance.out"
+sed 's/unavailable = "refuse"/unavailable = "later"/' "$CONF" >"$T/allowance.conf"
+"$ORACTL" -c "$T/allowance.conf" check >"$T/allowance.out" 2>&1
+check "an unknown ledger.unavailable is refused, naming both" \
+	grep -q '"later" is not one this ora knows; write "refuse"' "$T/allowance.out"
 
 # Learn E, the reservation of the one request body used here, from a
 # request without a budget; then size the pool from it.
