@@ -50,7 +50,7 @@ static struct ora_conf conf = {
 	.contact = "fuzz", .daemon = { .max_body_bytes = 1 << 20 }, .aliases = aliases,
 	.n_aliases = 1, .policy = { .pass_fields = pass, .n_pass_fields = 1 },
 };
-static struct json_object *catalog;
+static struct json_object *catalog, *prepared; /* the second as orad loads it */
 
 static const char catalog_json[] =
     "{\"openai/gpt-4o-mini\":{\"pricing\":{\"prompt\":\"0.00000015\",\"completion\":\"0.0000006\"},"
@@ -138,8 +138,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (catalog == NULL) {
 		rule.role = &role;
 		catalog = json_tokener_parse(catalog_json);
+		prepared = json_tokener_parse(catalog_json);
+		admit_catalog_prepare(prepared);
 	}
-	cat.by_id = (size & 1) ? NULL : catalog; /* with and without a catalog */
+	/* With and without a catalog; with its prices parsed per request or
+	 * once, as orad does. */
+	cat.by_id = (size & 1) ? NULL : (size & 4) ? prepared : catalog;
 	role.max_tokens = (size & 2) ? 0 : 1000;  /* with and without a cap */
 	const struct admit_shape *shape = &admit_shape_chat;
 	const uint8_t *body = data;

@@ -81,6 +81,12 @@ struct admit_catalog {
 	struct json_object *by_id;
 };
 
+/* admit_price.c. Parse each model's prices once, when a catalog is
+ * loaded, and keep them on its object in by_id (json-c's userdata, freed
+ * with it) for every admission to read; a catalog not prepared is parsed
+ * per request, with the same result. */
+void admit_catalog_prepare(struct json_object *by_id);
+
 struct admit_decision {
 	int status;            /* 0: admitted; else the HTTP status to answer */
 	const char *type;      /* ORA_ERR_* when refused */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit/admit.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "config/conf.h"
@@ -87,6 +88,7 @@ install(struct orad_catalog *c, struct ora_error *err)
 		if (json_object_object_get_ex(m, "id", &id) && json_object_is_type(id, json_type_string))
 			json_object_object_add(by_id, json_object_get_string(id), json_object_get(m));
 	}
+	admit_catalog_prepare(by_id);
 	json_object_put(c->root);
 	json_object_put(c->by_id);
 	c->root = root;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -50,6 +52,9 @@ struct orad_upstream {
 	struct upstream_url *urls[UPSTREAM_URL_HANDLES];
 	size_t next_url; /* the slot a new URL takes when all are used */
 	struct upstream_proxy_env env;
+	/* The sockets libcurl asked us to watch, by descriptor. */
+	struct upstream_sock **socks;
+	size_t n_socks;
 };
 
 struct upstream_xfer {
@@ -69,10 +74,19 @@ struct upstream_xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* One per socket curl asks us to watch. */
+/* One per socket curl asks us to watch. A connection's socket (opened
+ * by curl_open_socket_cb) keeps its registration while the connection
+ * idles in libcurl's pool between transfers, until libcurl closes it
+ * (curl_close_socket_cb): libcurl says CURL_POLL_REMOVE at the end of
+ * every transfer and CURL_POLL_IN at the next, two epoll_ctl per request
+ * (issue 17). Any other socket (the resolver's) is dropped at REMOVE, as
+ * libcurl may close it without telling, and a socket that reused its
+ * number would then be taken for it and never watched. */
 struct upstream_sock {
 	struct event *ev;
-	short events; /* what ev watches now */
+	short events;   /* what ev watches now; 0: not added */
+	int connection; /* opened by curl_open_socket_cb, closed by curl_close_socket_cb */
+	int wanted;     /* libcurl watches it: between POLL_IN/OUT and REMOVE */
 };
 
 static void check_done(struct orad_upstream *u);
@@ -105,11 +119,61 @@ socket_action(struct orad_upstream *u, curl_socket_t fd, int flags)
 	check_done(u);
 }
 
+static struct upstream_sock *
+sock_get(const struct orad_upstream *u, curl_socket_t fd)
+{
+	return fd >= 0 && (size_t)fd < u->n_socks ? u->socks[fd] : NULL;
+}
+
+static struct upstream_sock *
+sock_new(struct orad_upstream *u, curl_socket_t fd)
+{
+	struct upstream_sock *s;
+
+	if ((size_t)fd >= u->n_socks) {
+		size_t n = u->n_socks > 0 ? u->n_socks : 64;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		u->socks = ora_xrealloc(u->socks, n * sizeof(*u->socks));
+		memset(u->socks + u->n_socks, 0, (n - u->n_socks) * sizeof(*u->socks));
+		u->n_socks = n;
+	}
+	s = ora_xcalloc(1, sizeof(*s));
+	u->socks[fd] = s;
+	return s;
+}
+
+static void
+sock_free(struct orad_upstream *u, curl_socket_t fd)
+{
+	struct upstream_sock *s = sock_get(u, fd);
+
+	if (s == NULL)
+		return;
+	if (s->ev != NULL)
+		event_free(s->ev);
+	free(s);
+	u->socks[fd] = NULL;
+}
+
 static void
 on_socket_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct orad_upstream *u = arg;
+	struct upstream_sock *s = sock_get(u, fd);
 	int flags = 0;
+
+	if (s != NULL && !s->wanted) {
+		/* An idle pooled connection became readable: the upstream closed
+		 * it (or sent what no request asked for). No transfer owns it,
+		 * and libcurl ignores a socket it does not watch, so stop
+		 * watching it rather than wake for it again: libcurl's check of
+		 * the connection before reusing it finds it dead and closes it. */
+		event_del(s->ev);
+		s->events = 0;
+		return;
+	}
 
 	if (what & EV_READ)
 		flags |= CURL_CSELECT_IN;
@@ -132,14 +196,24 @@ static int
 curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
 	struct orad_upstream *u = userp;
-	struct upstream_sock *s = socketp;
+	struct upstream_sock *s = sock_get(u, fd);
 	short events = EV_PERSIST;
 
+	(void)easy;
+	(void)socketp;
 	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			event_free(s->ev);
-			free(s);
-			curl_multi_assign(u->multi, fd, NULL);
+		if (s == NULL)
+			return 0;
+		if (!s->connection) {
+			sock_free(u, fd);
+			return 0;
+		}
+		/* Kept while the connection lives; reading only, so that an
+		 * idle one wakes us once if the upstream closes it (above). */
+		s->wanted = 0;
+		if (s->events != 0 && s->events != (EV_READ | EV_PERSIST)) {
+			event_del(s->ev);
+			s->events = 0;
 		}
 		return 0;
 	}
@@ -147,20 +221,55 @@ curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
 		events |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		events |= EV_WRITE;
-	if (s == NULL) {
-		s = ora_xcalloc(1, sizeof(*s));
-		s->ev = event_new(u->base, fd, events, on_socket_event, u);
-		curl_multi_assign(u->multi, fd, s);
-	} else if (s->events == events) {
+	if (s == NULL)
+		s = sock_new(u, fd);
+	s->wanted = 1;
+	if (s->events == events)
 		return 0; /* unchanged: spare the epoll_ctl */
+	if (s->ev == NULL) {
+		s->ev = event_new(u->base, fd, events, on_socket_event, u);
 	} else {
-		event_del(s->ev);
+		if (s->events != 0)
+			event_del(s->ev);
 		event_assign(s->ev, u->base, fd, events, on_socket_event, u);
 	}
 	s->events = events;
-	if (s->ev == NULL || event_add(s->ev, NULL) != 0)
+	if (s->ev == NULL || event_add(s->ev, NULL) != 0) {
+		s->events = 0;
 		ora_log_error("upstream: cannot watch socket %d", (int)fd);
+	}
 	return 0;
+}
+
+/* Every connection's socket is opened here, to be known for one: its
+ * registration may outlive the transfer (struct upstream_sock). */
+static curl_socket_t
+curl_open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct orad_upstream *u = clientp;
+	curl_socket_t fd;
+	struct upstream_sock *s;
+
+	(void)purpose;
+	fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	/* A registration left on this number was libcurl's other socket,
+	 * closed without a REMOVE: not this one's. */
+	sock_free(u, fd);
+	s = sock_new(u, fd);
+	s->connection = 1;
+	return fd;
+}
+
+static int
+curl_close_socket_cb(void *clientp, curl_socket_t fd)
+{
+	struct orad_upstream *u = clientp;
+
+	/* Before the close, while the number is still this socket's. */
+	sock_free(u, fd);
+	return close(fd);
 }
 
 static int
@@ -337,6 +446,9 @@ upstream_free(struct orad_upstream *u)
 	while (u->n_spare > 0)
 		curl_easy_cleanup(u->spare[--u->n_spare]);
 	curl_multi_cleanup(u->multi);
+	for (size_t fd = 0; fd < u->n_socks; fd++)
+		sock_free(u, (curl_socket_t)fd);
+	free(u->socks);
 	event_free(u->timer);
 	for (size_t i = 0; i < UPSTREAM_URL_HANDLES; i++)
 		url_release(u->urls[i]);
@@ -493,29 +605,41 @@ struct upstream_xfer *
 upstream_start(struct orad_upstream *u, const struct upstream_request *r,
     const struct upstream_callbacks *cb, void *ctx, struct ora_error *err)
 {
+	/* Lines that remove a header libcurl would add: "Expect:" (no
+	 * 100-continue round trip for large prompts) and, unless the caller
+	 * asks for a type, "Accept:", as libcurl's any-type Accept says no
+	 * more than none and libcurl writes every byte of the head through
+	 * its printf, ~100 instructions a byte (issue 17). */
+	static const char *const removed[2] = { "Expect:", "Accept:" };
 	struct upstream_xfer *x;
 	struct curl_slist *nodes;
-	size_t size, text = 0;
+	size_t size, text = 0, n_removed = 2, n_lines;
 	char *p;
 	CURL *e;
 
-	/* The lines and "Expect:" (no 100-continue round trip for large
-	 * prompts), each a node and its text, after the struct. */
-	for (size_t i = 0; i < r->n_headers; i++)
+	/* The caller's lines and those, each a node and its text, after the
+	 * struct. */
+
+	for (size_t i = 0; i < r->n_headers; i++) {
 		text += strlen(r->headers[i]) + 1;
-	text += sizeof("Expect:");
-	size = (r->n_headers + 1) * sizeof(*nodes) + text;
+		if (strncasecmp(r->headers[i], "Accept:", 7) == 0)
+			n_removed = 1;
+	}
+	for (size_t i = 0; i < n_removed; i++)
+		text += strlen(removed[i]) + 1;
+	n_lines = r->n_headers + n_removed;
+	size = n_lines * sizeof(*nodes) + text;
 	x = ora_xcalloc(1, sizeof(*x) + size);
 	x->headers_size = size;
 	nodes = (struct curl_slist *)(x + 1);
-	p = (char *)(nodes + r->n_headers + 1);
-	for (size_t i = 0; i <= r->n_headers; i++) {
-		const char *line = i < r->n_headers ? r->headers[i] : "Expect:";
+	p = (char *)(nodes + n_lines);
+	for (size_t i = 0; i < n_lines; i++) {
+		const char *line = i < r->n_headers ? r->headers[i] : removed[i - r->n_headers];
 		size_t n = strlen(line) + 1;
 
 		memcpy(p, line, n);
 		nodes[i].data = p;
-		nodes[i].next = i < r->n_headers ? &nodes[i + 1] : NULL;
+		nodes[i].next = i + 1 < n_lines ? &nodes[i + 1] : NULL;
 		p += n;
 	}
 	x->headers = nodes;
@@ -540,6 +664,10 @@ upstream_start(struct orad_upstream *u, const struct upstream_request *r,
 	}
 	curl_easy_setopt(e, CURLOPT_NOPROXY, u->env.none != NULL ? u->env.none : "");
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, curl_open_socket_cb);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, curl_close_socket_cb);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, u);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);

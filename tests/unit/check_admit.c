@@ -539,6 +539,42 @@ START_TEST(test_price_unpriceable_model)
 }
 END_TEST
 
+/* Prices parsed once when the catalog loads give what parsing them per
+ * request gave, the unknown price ("-1") included. */
+START_TEST(test_price_prepared_catalog_same)
+{
+	static const char *const bodies[] = {
+		"{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":["
+		"{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/a.png\"}}]}],"
+		"\"reasoning\":{\"max_tokens\":500}}",
+		"{" MSG ",\"max_tokens\":100}",
+		"{" MSG ",\"model\":\"openai/gpt-4o-mini:online\"}",
+		"{" MSG ",\"model\":\"openrouter/auto\"}",
+	};
+	struct admit_decision d;
+	int rc[4];
+	ora_pico est[4];
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			admit_catalog_prepare(catalog);
+		for (size_t i = 0; i < 4; i++) {
+			int r = try_admit(i == 0 ? "bob" : "alice", "dev", bodies[i], &d);
+			if (pass == 0) {
+				rc[i] = r;
+				est[i] = d.estimate;
+			} else {
+				ck_assert_int_eq(r, rc[i]);
+				ck_assert_int_eq(d.estimate, est[i]);
+			}
+			admit_decision_clear(&d);
+		}
+	}
+	ck_assert_int_ne(rc[3], 0); /* the unknown price still refused */
+	ck_assert_int_gt(est[0], 0);
+}
+END_TEST
+
 /* --- upstream errors ------------------------------------------------- */
 
 START_TEST(test_scrub_upstream_error)
@@ -604,6 +640,7 @@ suite(void)
 	tcase_add_test(tc, test_price_every_component);
 	tcase_add_test(tc, test_price_fallbacks_take_dearest);
 	tcase_add_test(tc, test_price_unpriceable_model);
+	tcase_add_test(tc, test_price_prepared_catalog_same);
 	tcase_add_test(tc, test_scrub_upstream_error);
 	suite_add_tcase(s, tc);
 	admit_policy_cases(s);
