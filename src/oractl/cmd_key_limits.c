@@ -223,7 +223,7 @@ oractl_key_list_limits(
 {
 	char ledger_note[ORA_ERROR_MAX] = "", spent[CELL_MAX], check[CELL_MAX];
 	const char *state_dir = ctl->conf->daemon.state_dir;
-	struct ora_ledger *l = ledger_open(ctl->conf, ledger_note, sizeof(ledger_note));
+	struct ora_ledger *l;
 	int unreachable = 0, flagged = 0, width = (int)strlen("NAME"), has_meta, stored;
 	char *path;
 	struct oractl_key_meta meta;
@@ -232,6 +232,8 @@ oractl_key_list_limits(
 	ora_pico ledger_pico = 0;
 	size_t i;
 
+	oractl_orad_fold(ctl); /* the spend of a request that ended a moment ago */
+	l = ledger_open(ctl->conf, ledger_note, sizeof(ledger_note));
 	list_management(state_dir);
 	for (i = 0; i < n; i++)
 		if ((int)strlen(names[i]) > width)

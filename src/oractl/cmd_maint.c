@@ -22,6 +22,7 @@
 #include "ledger/ledger.h"
 #include "oractl/audit.h"
 #include "oractl/cmd_report.h"
+#include "oractl/http.h"
 #include "oractl/ledger_target.h"
 #include "oractl/oractl.h"
 
@@ -58,6 +59,7 @@ oractl_cmd_backup(struct oractl *ctl, int argc, char **argv)
 		return ORACTL_EXIT_ERROR;
 	}
 	path = maint_ledger_path(ctl);
+	oractl_orad_fold(ctl); /* the copy includes a request that ended a moment ago */
 	if (access(path, F_OK) != 0) {
 		oractl_error("no ledger at %s (has orad run with daemon.ledger on?)", path);
 		goto out;

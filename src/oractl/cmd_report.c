@@ -199,21 +199,6 @@ report_dates(struct report_args *a)
 }
 
 
-/* A running broker writes through its intent log and folds it into the
- * ledger within a second; asked for its status, it folds at once. So a
- * report made just after a request includes it. Best effort: a broker
- * that is not running has nothing unfolded but what the report warns of,
- * and one that refuses (not an administrator) leaves the report as it is. */
-static void
-fold_running_broker(struct oractl *ctl)
-{
-	struct oractl_http_reply rp = {0};
-	struct ora_error err;
-
-	if (oractl_orad(ctl, "GET", "/api/v1/admin/status", &rp, &err) == 0)
-		oractl_http_reply_clear(&rp);
-}
-
 int
 oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 {
@@ -251,7 +236,7 @@ oractl_cmd_report(struct oractl *ctl, int argc, char **argv)
 	if (oractl_ledger_target(ctl, &t) != 0)
 		goto out;
 	if (t.kind == ORA_LEDGER_SQLITE)
-		fold_running_broker(ctl);
+		oractl_orad_fold(ctl);
 	if (oractl_report_read(&t, &a.r, &err) != 0) {
 		oractl_error("%s", err.msg);
 		goto out;

@@ -303,6 +303,18 @@ error_message(struct json_object *root)
 	return NULL;
 }
 
+void
+oractl_orad_fold(struct oractl *ctl)
+{
+	struct oractl_http_reply rp = {0};
+	struct ora_error err;
+
+	if (ctl->conf != NULL && ctl->conf->ledger.kind != ORA_LEDGER_CONF_SQLITE)
+		return; /* PostgreSQL: orad writes through, nothing to fold */
+	if (oractl_orad(ctl, "GET", "/api/v1/admin/status", &rp, &err) == 0)
+		oractl_http_reply_clear(&rp);
+}
+
 const char *
 oractl_orad_refusal(struct oractl *ctl, const struct oractl_http_reply *rp, char *buf, size_t size)
 {

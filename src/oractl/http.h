@@ -66,6 +66,15 @@ void oractl_http_reply_clear(struct oractl_http_reply *rp);
 int oractl_orad(struct oractl *ctl, const char *method, const char *path,
     struct oractl_http_reply *rp, struct ora_error *err);
 
+/* A running broker writes through its intent log and folds it into the
+ * SQLite ledger within a second; asked for its status, it folds at once.
+ * Commands that read the ledger file call this first, so that what they
+ * read includes a request that ended a moment ago. Best effort: a broker
+ * that is not running has nothing unfolded that it could fold, and one
+ * that refuses (the caller is not an administrator) leaves the file as it
+ * is. */
+void oractl_orad_fold(struct oractl *ctl);
+
 /* The message of an error answer from orad (its error.message, else the
  * body, else the status), for a person: a 403 says who may do this
  * ("orad refused: you are not root or in group ora-admins"). Writes into
