@@ -634,6 +634,15 @@ ora_ledger_ship_waiting(struct ora_ledger_ship *s)
 	return s->waiting;
 }
 
+int64_t
+ora_ledger_ship_audit_waiting(struct ora_ledger_ship *s)
+{
+	struct ora_error err;
+	int64_t n;
+
+	return ledger_sqlite_audit_count_unshipped(s->local, &n, &err) == 0 ? n : -1;
+}
+
 uint64_t
 ora_ledger_ship_shipped(const struct ora_ledger_ship *s)
 {

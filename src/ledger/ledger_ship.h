@@ -37,6 +37,9 @@ void ora_ledger_ship_free(struct ora_ledger_ship *s);
  * shipped since the start; 1 while connected. */
 int64_t ora_ledger_ship_waiting(struct ora_ledger_ship *s);
 uint64_t ora_ledger_ship_shipped(const struct ora_ledger_ship *s);
+/* The broker's own audit entries (reloads) not yet in the shared trail,
+ * counted as the rows are; -1 when the local ledger cannot say. */
+int64_t ora_ledger_ship_audit_waiting(struct ora_ledger_ship *s);
 int ora_ledger_ship_connected(const struct ora_ledger_ship *s);
 
 /* What one shared budget row holds across every host, as the shipper last

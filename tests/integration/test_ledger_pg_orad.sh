@@ -161,8 +161,16 @@ check "  ... saying it needs a shared ledger" grep -q 'needs a ledger shared by 
 # kill -9 beta right after a reload and start it again: nothing is
 # shipped twice, nothing lost.
 kill -HUP "$BETA_PID"
-beta_hups() { [ "$(grep -c "SIGHUP: reloading" "$T/orad2.log")" = 3 ]; }
-wait_until 30 beta_hups
+# local_reloads DIR N: N reloads are in the broker's own ledger in DIR.
+# local_sql DIR SQL: one value from the broker's own ledger in DIR.
+local_sql() {
+	"$PY3" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute(sys.argv[2]).fetchone())
+db.commit()' "$1/ledger.db" "$2"
+}
+local_reloads() { [ "$(local_sql "$1" "SELECT count(*) FROM audit WHERE action = 'reload'")" = "($2,)" ]; }
+wait_until 30 local_reloads "$T/state2" 3
 kill -9 "$BETA_PID"
 wait "$BETA_PID" 2>/dev/null
 start_beta
@@ -171,7 +179,8 @@ check "beta's reload before its kill -9 is in the shared trail once" wait_until 
 # the next start sends every entry again; the database adds none.
 kill -9 "$BETA_PID"
 wait "$BETA_PID" 2>/dev/null
-sqlite3 "$T/state2/ledger.db" "DELETE FROM meta WHERE key = 'audit_shipped_id'"
+check "  ... and beta had recorded them shipped" [ "$(local_sql "$T/state2" "SELECT value FROM meta WHERE key = 'audit_shipped_id'")" = "('3',)" ]
+local_sql "$T/state2" "DELETE FROM meta WHERE key = 'audit_shipped_id'" >/dev/null
 for f in "$T/state2/ledger.db-wal" "$T/state2/ledger.db-shm"; do
 	[ -e "$f" ] && chown --reference="$T/state2/ledger.db" "$f"
 done
@@ -219,10 +228,10 @@ check "with the database stopped, alpha serves 4" [ "$(requests "$SOCK_A" 4)" = 
 check "  ... and beta 2" [ "$(requests "$T/ora2.sock" 2)" = 2 ]
 check "  ... and alpha logs that rows wait" wait_until 10 grep -q "cannot ship rows to PostgreSQL" "$T/orad.log"
 kill -HUP "$ORAD_PID"
-alpha_hups() { [ "$(grep -c "SIGHUP: reloading" "$T/orad.log")" = 3 ]; }
-check "  ... alpha reloads meanwhile" wait_until 30 alpha_hups
+check "  ... alpha reloads meanwhile, into its own ledger" wait_until 30 local_reloads "$STATE" 3
 "$ORACTL" -c "$CONF" status >"$T/status.out" 2>&1
 check "  ... oractl status says the 4 rows wait" grep -q "shared ledger (PostgreSQL): unreachable, 4 rows waiting" "$T/status.out"
+check "  ... and alpha's reload" grep -q "shared ledger (PostgreSQL): 1 of orad's audit entries (reloads) waiting" "$T/status.out"
 pg_resume
 check "once it is back, all 29 rows arrive" wait_until 30 shared_settled 29
 check "  ... each generation once, totals exact" shared_vs_mock
