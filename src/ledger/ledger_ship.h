@@ -13,6 +13,10 @@
  * database has acknowledged a version, the broker records it in
  * shipped_rev and never sends it again. While the database is away, rows
  * wait in the local ledger and go when it is back, every one of them.
+ *
+ * The broker's own audit entries (reloads) go the same way, keyed by
+ * (host, local id) so that one sent twice is added once; the local
+ * ledger remembers the highest id the database acknowledged.
  */
 #ifndef ORA_LEDGER_SHIP_H
 #define ORA_LEDGER_SHIP_H
