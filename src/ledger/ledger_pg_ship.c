@@ -80,8 +80,8 @@ struct ora_ledger_ship {
 	/* The batch in flight. */
 	size_t n, nvals;
 	char *vals[SHIP_BATCH * SHIP_PARAMS_PER_ROW];
-	int64_t audit_last;    /* the highest local audit id in the batch */
-	int audit_later;       /* recording failed: requests first this round */
+	int64_t audit_last; /* the highest local audit id in the batch */
+	int audit_later;    /* recording failed: requests first this round */
 	uint64_t audit_shipped;
 	int64_t ids[SHIP_BATCH], revs[SHIP_BATCH];
 	int64_t waiting;
@@ -286,8 +286,8 @@ ship_audit_round(struct ora_ledger_ship *s)
 		s->audit_later = 0;
 		return 0;
 	}
-	if (ledger_sqlite_audit_unshipped(s->local, SHIP_AUDIT_BATCH, ship_audit_collect, s, &err) !=
-	    0) {
+	if (ledger_sqlite_audit_unshipped(
+	        s->local, SHIP_AUDIT_BATCH, ship_audit_collect, s, &err) != 0) {
 		ora_log_error("%s", err.msg);
 		ship_clear_batch(s);
 		return 0;
