@@ -245,6 +245,12 @@ ora_ledger_ship_shipped(const struct ora_ledger_ship *s)
 	return 0;
 }
 
+int64_t
+ora_ledger_ship_audit_waiting(struct ora_ledger_ship *s)
+{
+	return 0;
+}
+
 int
 ora_ledger_ship_connected(const struct ora_ledger_ship *s)
 {

@@ -154,6 +154,14 @@ int ledger_sqlite_unshipped(struct ledger_sqlite *l, size_t max, ledger_ship_row
 int ledger_sqlite_mark_shipped(struct ledger_sqlite *l, const int64_t *ids, const int64_t *revs,
     size_t n, struct ora_error *err);
 int ledger_sqlite_count_unshipped(struct ledger_sqlite *l, int64_t *n, struct ora_error *err);
+/* The broker's own audit entries (reloads), shipped by their local id:
+ * meta 'audit_shipped_id' is the highest the shared ledger has. The
+ * columns: id, time_ms, uid, user, action, detail. */
+#define LEDGER_SHIP_AUDIT_COLUMNS 6
+int ledger_sqlite_audit_unshipped(
+    struct ledger_sqlite *l, size_t max, ledger_ship_row_fn fn, void *arg, struct ora_error *err);
+int ledger_sqlite_audit_mark_shipped(struct ledger_sqlite *l, int64_t id, struct ora_error *err);
+int ledger_sqlite_audit_count_unshipped(struct ledger_sqlite *l, int64_t *n, struct ora_error *err);
 
 /* ledger_sqlite_query.c: the reads of reports and of the audit trail. */
 int ledger_sqlite_prune_preview(struct ora_ledger *l, int64_t before_ms, int64_t *rows,

@@ -23,6 +23,7 @@
  *   budget_holds(host, id, scope, name, period_start_ms, reserved_pico, settled)
  *   ora_budget_reserve(...), ora_budget_settle(host)          -- version 3
  *   budget_holds.allowance, ora_budget_allow(...)             -- version 4
+ *   audit.local_id, UNIQUE (host, local_id)                   -- version 4
  *                (the shared budgets: ledger_pg_budget.h)
  */
 #ifndef ORA_LEDGER_PG_H
@@ -37,7 +38,7 @@
  * row's rev (the version its broker shipped). 3: the holds of the shared
  * budgets and the functions that take and settle them. 4: holds admitted
  * on a host's allowance while the database was away, and the function
- * that delivers them. */
+ * that delivers them; the local id of a broker's shipped audit entries. */
 #define ORA_LEDGER_PG_SCHEMA_VERSION 4
 
 /* The number of query parameters any statement of the backend takes. */

@@ -151,7 +151,15 @@ static const char *const upgrades[ORA_LEDGER_PG_SCHEMA_VERSION] = {
           "  ON CONFLICT (scope, name, period_start_ms) DO UPDATE"
           "  SET reserved_pico = budget_usage.reserved_pico + EXCLUDED.reserved_pico"
           "  RETURNING 1)"
-          " SELECT coalesce((SELECT sum(n) FROM a), 0)::bigint $f$;",
+          " SELECT coalesce((SELECT sum(n) FROM a), 0)::bigint $f$;"
+          /* A broker's own audit entries (reloads), shipped from its
+           * local ledger (ledger_pg_ship.c) with the id they have there:
+           * an entry sent again (the broker died before it recorded that
+           * the first copy arrived) meets this index and is not added
+           * twice. oractl's entries, written here directly, have no
+           * local id, and NULLs never collide. */
+          "ALTER TABLE audit ADD COLUMN local_id bigint;"
+          "CREATE UNIQUE INDEX audit_local ON audit (host, local_id);",
 };
 
 /* The version of the database: 0 when it has no ledger at all. */

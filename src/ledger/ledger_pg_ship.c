@@ -46,6 +46,12 @@
 #define SHIP_RETRY_MIN_MS 250
 #define SHIP_RETRY_MAX_MS 4000
 #define SHIP_PARAMS_PER_ROW (LEDGER_SHIP_COLUMNS + 1)
+/* The broker's own audit entries per statement, and their parameters:
+ * host, then the local columns (the id becomes local_id). */
+#define SHIP_AUDIT_BATCH 50
+#define SHIP_AUDIT_PARAMS (LEDGER_SHIP_AUDIT_COLUMNS + 1)
+_Static_assert(SHIP_AUDIT_BATCH * SHIP_AUDIT_PARAMS <= SHIP_BATCH * SHIP_PARAMS_PER_ROW,
+    "an audit batch fits in the shipper's parameters");
 
 enum ship_state {
 	SHIP_DOWN,       /* waiting to connect */
@@ -53,6 +59,7 @@ enum ship_state {
 	SHIP_CHECKING,   /* the schema version query */
 	SHIP_IDLE,       /* connected, nothing sent */
 	SHIP_SENDING,    /* a batch sent, its result awaited */
+	SHIP_AUDITING,   /* a batch of audit entries sent, its result awaited */
 	SHIP_SETTLING,   /* ora_budget_settle sent, its result awaited */
 	SHIP_USAGE,      /* the shared budget rows asked for /api/v1/usage */
 };
@@ -71,8 +78,11 @@ struct ora_ledger_ship {
 	int result_ok;         /* the statement's result was a success */
 	char *result_value;    /* of the version query */
 	/* The batch in flight. */
-	size_t n;
+	size_t n, nvals;
 	char *vals[SHIP_BATCH * SHIP_PARAMS_PER_ROW];
+	int64_t audit_last; /* the highest local audit id in the batch */
+	int audit_later;    /* recording failed: requests first this round */
+	uint64_t audit_shipped;
 	int64_t ids[SHIP_BATCH], revs[SHIP_BATCH];
 	int64_t waiting;
 	uint64_t shipped;
@@ -108,11 +118,11 @@ ship_watch(struct ora_ledger_ship *s, short what)
 static void
 ship_clear_batch(struct ora_ledger_ship *s)
 {
-	for (size_t i = 0; i < s->n * SHIP_PARAMS_PER_ROW; i++) {
+	for (size_t i = 0; i < s->nvals; i++) {
 		free(s->vals[i]);
 		s->vals[i] = NULL;
 	}
-	s->n = 0;
+	s->n = s->nvals = 0;
 }
 
 static void
@@ -223,6 +233,72 @@ ship_collect(void *arg, const char *const *cols)
 	s->ids[s->n] = strtoll(cols[0], NULL, 10);
 	s->revs[s->n] = strtoll(cols[1], NULL, 10);
 	s->n++;
+	s->nvals += SHIP_PARAMS_PER_ROW;
+}
+
+/* One audit entry of the local ledger into the batch: host, then its
+ * columns (id, time_ms, uid, user, action, detail). */
+static void
+ship_audit_collect(void *arg, const char *const *cols)
+{
+	struct ora_ledger_ship *s = arg;
+	char **v = &s->vals[s->n * SHIP_AUDIT_PARAMS];
+
+	v[0] = ora_xstrdup(s->host);
+	for (int i = 0; i < LEDGER_SHIP_AUDIT_COLUMNS; i++)
+		v[i + 1] = cols[i] != NULL ? ora_xstrdup(cols[i]) : NULL;
+	s->audit_last = strtoll(cols[0], NULL, 10);
+	s->n++;
+	s->nvals += SHIP_AUDIT_PARAMS;
+}
+
+/* INSERT of n audit entries keyed by (host, local_id): one the database
+ * has already (sent before the broker recorded that it arrived) is left
+ * alone, so each is there once. */
+static char *
+ship_audit_sql(size_t n)
+{
+	size_t cap = 256 + n * SHIP_AUDIT_PARAMS * 8, len;
+	char *sql = ora_xcalloc(1, cap);
+	int param = 1;
+
+	len = (size_t)snprintf(sql, cap,
+	    "INSERT INTO audit (host, local_id, time_ms, uid, \"user\", action, detail) VALUES ");
+	for (size_t r = 0; r < n; r++) {
+		len += (size_t)snprintf(sql + len, cap - len, "%s(", r > 0 ? ", " : "");
+		for (int i = 0; i < SHIP_AUDIT_PARAMS; i++)
+			len += (size_t)snprintf(
+			    sql + len, cap - len, "%s$%d", i > 0 ? ", " : "", param++);
+		len += (size_t)snprintf(sql + len, cap - len, ")");
+	}
+	snprintf(sql + len, cap - len, " ON CONFLICT (host, local_id) DO NOTHING");
+	return sql;
+}
+
+/* Send the broker's audit entries that wait, if any: 1 when a batch went. */
+static int
+ship_audit_round(struct ora_ledger_ship *s)
+{
+	struct ora_error err;
+	char *sql;
+
+	if (s->audit_later) {
+		s->audit_later = 0;
+		return 0;
+	}
+	if (ledger_sqlite_audit_unshipped(
+	        s->local, SHIP_AUDIT_BATCH, ship_audit_collect, s, &err) != 0) {
+		ora_log_error("%s", err.msg);
+		ship_clear_batch(s);
+		return 0;
+	}
+	if (s->n == 0)
+		return 0;
+	s->state = SHIP_AUDITING;
+	sql = ship_audit_sql(s->n);
+	ship_send(s, sql, (int)(s->n * SHIP_AUDIT_PARAMS), (const char *const *)s->vals);
+	free(sql);
+	return 1;
 }
 
 /* The columns as the shared schema names them, after host. */
@@ -273,6 +349,8 @@ ship_round(struct ora_ledger_ship *s)
 	struct ora_error err;
 	char *sql;
 
+	if (ship_audit_round(s))
+		return;
 	if (ledger_sqlite_unshipped(s->local, SHIP_BATCH, ship_collect, s, &err) != 0) {
 		ora_log_error("%s", err.msg);
 		ship_clear_batch(s);
@@ -373,6 +451,19 @@ ship_done(struct ora_ledger_ship *s)
 			ship_arm_timer(s, SHIP_IDLE_MS);
 		return;
 	}
+	if (s->state == SHIP_AUDITING) {
+		/* As below: if recording fails, the entries go again and the
+		 * database adds none of them twice; requests go first. */
+		if (ledger_sqlite_audit_mark_shipped(s->local, s->audit_last, &err) != 0) {
+			ora_log_debug("%s (the audit entries will be sent again)", err.msg);
+			s->audit_later = 1;
+		} else
+			s->audit_shipped += s->n;
+		ship_clear_batch(s);
+		s->state = SHIP_IDLE;
+		ship_round(s);
+		return;
+	}
 	/* SHIP_SENDING: the database has these versions. Recording it may
 	 * fail, most often because the checkpointer holds the file for a
 	 * moment (so only at debug level): then they go again, and the
@@ -420,7 +511,8 @@ ship_read(struct ora_ledger_ship *s)
 			ship_fail(s,
 			    s->state == SHIP_CHECKING ? "schema" :
 			    s->state == SHIP_SETTLING ? "settle budgets" :
-			    s->state == SHIP_USAGE ? "read budgets" : "insert", why);
+			    s->state == SHIP_USAGE ? "read budgets" :
+			    s->state == SHIP_AUDITING ? "insert audit entries" : "insert", why);
 			free(why);
 			return;
 		}
@@ -542,6 +634,15 @@ ora_ledger_ship_waiting(struct ora_ledger_ship *s)
 	return s->waiting;
 }
 
+int64_t
+ora_ledger_ship_audit_waiting(struct ora_ledger_ship *s)
+{
+	struct ora_error err;
+	int64_t n;
+
+	return ledger_sqlite_audit_count_unshipped(s->local, &n, &err) == 0 ? n : -1;
+}
+
 uint64_t
 ora_ledger_ship_shipped(const struct ora_ledger_ship *s)
 {
@@ -552,7 +653,7 @@ int
 ora_ledger_ship_connected(const struct ora_ledger_ship *s)
 {
 	return s->state == SHIP_IDLE || s->state == SHIP_SENDING || s->state == SHIP_SETTLING ||
-	       s->state == SHIP_USAGE;
+	       s->state == SHIP_USAGE || s->state == SHIP_AUDITING;
 }
 
 int

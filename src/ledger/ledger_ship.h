@@ -13,6 +13,10 @@
  * database has acknowledged a version, the broker records it in
  * shipped_rev and never sends it again. While the database is away, rows
  * wait in the local ledger and go when it is back, every one of them.
+ *
+ * The broker's own audit entries (reloads) go the same way, keyed by
+ * (host, local id) so that one sent twice is added once; the local
+ * ledger remembers the highest id the database acknowledged.
  */
 #ifndef ORA_LEDGER_SHIP_H
 #define ORA_LEDGER_SHIP_H
@@ -37,6 +41,9 @@ void ora_ledger_ship_free(struct ora_ledger_ship *s);
  * shipped since the start; 1 while connected. */
 int64_t ora_ledger_ship_waiting(struct ora_ledger_ship *s);
 uint64_t ora_ledger_ship_shipped(const struct ora_ledger_ship *s);
+/* The broker's own audit entries (reloads) not yet in the shared trail,
+ * counted as the rows are; -1 when the local ledger cannot say. */
+int64_t ora_ledger_ship_audit_waiting(struct ora_ledger_ship *s);
 int ora_ledger_ship_connected(const struct ora_ledger_ship *s);
 
 /* What one shared budget row holds across every host, as the shipper last

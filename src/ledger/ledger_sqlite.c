@@ -1143,6 +1143,72 @@ ledger_sqlite_count_unshipped(struct ledger_sqlite *l, int64_t *n, struct ora_er
 	return rc == SQLITE_ROW ? 0 : ledger_db_error(l, err, "count rows to ship");
 }
 
+/* The audit entries after the last one the shared ledger acknowledged.
+ * Audit ids only grow (nothing deletes an entry), so one number says
+ * what has been shipped. */
+#define AUDIT_UNSHIPPED                                                                         \
+	" FROM audit WHERE id > COALESCE((SELECT CAST(value AS INTEGER) FROM meta"                 \
+	" WHERE key = 'audit_shipped_id'), 0)"
+
+int
+ledger_sqlite_audit_unshipped(struct ledger_sqlite *l, size_t max, ledger_ship_row_fn fn,
+    void *arg, struct ora_error *err)
+{
+	sqlite3_stmt *s;
+	const char *cols[LEDGER_SHIP_AUDIT_COLUMNS];
+	int rc;
+
+	if (sqlite3_prepare_v2(l->db,
+	        "SELECT id, time_ms, uid, user, action, detail" AUDIT_UNSHIPPED
+	        " ORDER BY id LIMIT ?1",
+	        -1, &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "list audit entries to ship");
+	sqlite3_bind_int64(s, 1, (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < LEDGER_SHIP_AUDIT_COLUMNS; i++)
+			cols[i] = (const char *)sqlite3_column_text(s, i);
+		fn(arg, cols);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return ledger_db_error(l, err, "list audit entries to ship");
+	return 0;
+}
+
+int
+ledger_sqlite_audit_mark_shipped(struct ledger_sqlite *l, int64_t id, struct ora_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* Never backwards: a late acknowledgement changes nothing. */
+	if (sqlite3_prepare_v2(l->db,
+	        "INSERT INTO meta (key, value) VALUES ('audit_shipped_id', ?1)"
+	        " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+	        " WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+	        -1, &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "mark audit entries shipped");
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : ledger_db_error(l, err, "mark audit entries shipped");
+}
+
+int
+ledger_sqlite_audit_count_unshipped(struct ledger_sqlite *l, int64_t *n, struct ora_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(l->db, "SELECT COUNT(*)" AUDIT_UNSHIPPED, -1, &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, "count audit entries to ship");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : ledger_db_error(l, err, "count audit entries to ship");
+}
+
 /*
  * The table of operations. Each takes the generic handle, which is the
  * first member of struct ledger_sqlite.

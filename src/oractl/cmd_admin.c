@@ -239,6 +239,10 @@ status_print(struct json_object *root)
 			       "start\n",
 			    c != NULL && json_object_get_boolean(c) ? "connected" : "unreachable",
 			    num(v, "waiting"), num(v, "shipped"));
+		if (num(v, "audit_waiting") > 0)
+			printf("shared ledger (PostgreSQL): %lld of orad's audit entries (reloads) "
+			       "waiting\n",
+			    num(v, "audit_waiting"));
 		if ((c = get(v, "budgets_connected")) != NULL)
 			printf("shared budgets: %s, %lld requests waiting for a reservation\n",
 			    json_object_get_boolean(c) ? "connected" :

@@ -10,8 +10,9 @@
  * it: they are shown with a HOST column, and --host keeps one host's.
  * oractl writes its entries there from any host; orad records its reloads
  * in its own ledger (state_dir/ledger.db: the broker never waits on the
- * database), so on a broker's host those are read from there too, as
- * this host's, and merged in by time.
+ * database) and its shipper copies them there, each once, so the shared
+ * trail is read alone, the same on a broker's host and on an admin's
+ * workstation (doc/design.md, "What the organisation sees").
  */
 #include "config.h"
 
@@ -31,13 +32,11 @@
 
 #define AUDIT_TIME_FORMAT "%Y-%m-%d %H:%M:%S"
 #define AUDIT_TIME_MAX 32
-#define AUDIT_HOST_MAX 256
 
 struct audit_row {
 	int64_t time_ms;
 	long long uid;
 	char *user, *action, *detail, *host; /* host: NULL in a one-host ledger */
-	size_t seq; /* the order it was read in */
 };
 
 struct audit_rows {
@@ -45,7 +44,6 @@ struct audit_rows {
 	size_t n;
 	const char *host; /* --host: keep only this host's entries */
 	int hosts;        /* some entry names its host: show the column */
-	const char *local_host; /* the host of entries that name none */
 };
 
 static void
@@ -102,13 +100,12 @@ audit_add(void *arg, const struct ora_ledger_audit_row *row)
 {
 	struct audit_rows *rows = arg;
 	struct audit_row *r;
-	const char *host = row->host != NULL ? row->host : rows->local_host;
+	const char *host = row->host;
 
 	if (rows->host != NULL && (host == NULL || strcmp(host, rows->host) != 0))
 		return 0;
 	rows->v = ora_xrealloc(rows->v, (rows->n + 1) * sizeof(*rows->v));
 	r = &rows->v[rows->n++];
-	r->seq = rows->n - 1;
 	r->time_ms = row->time_ms;
 	r->uid = row->uid;
 	r->user = audit_text(row->user);
@@ -148,50 +145,6 @@ out:
 	ora_ledger_read_end(l);
 	ora_ledger_close(l);
 	return ret;
-}
-
-/* Oldest first; entries of one millisecond in the order they were read. */
-static int
-audit_row_cmp(const void *a, const void *b)
-{
-	const struct audit_row *x = a, *y = b;
-
-	if (x->time_ms != y->time_ms)
-		return x->time_ms < y->time_ms ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* With a shared ledger, this host's broker's own entries (reloads) from
- * its local ledger, if there is one here (not on an admin's workstation).
- * Not being able to read it is a warning: the shared entries stand. */
-static void
-audit_read_local(const struct oractl *ctl, const struct ora_ledger_target *shared,
-    int64_t since_ms, struct audit_rows *rows)
-{
-	struct ora_ledger_target t = {.kind = ORA_LEDGER_SQLITE};
-	struct ora_error err;
-	char name[AUDIT_HOST_MAX];
-	size_t n = rows->n;
-	char *path;
-
-	if (!ctl->conf->daemon.ledger)
-		return;
-	path = ora_xasprintf("%s/%s", ctl->conf->daemon.state_dir, ORA_LEDGER_FILE);
-	t.path = path;
-	if (shared->host_name != NULL && *shared->host_name != '\0')
-		rows->local_host = shared->host_name;
-	else if (gethostname(name, sizeof(name)) == 0) {
-		name[sizeof(name) - 1] = '\0';
-		rows->local_host = name;
-	} else
-		rows->local_host = "localhost";
-	if (access(path, F_OK) == 0 && audit_read(&t, since_ms, rows, &err) != 0)
-		oractl_warning("this host's broker's own entries (reloads) are not shown: %s",
-		    err.msg);
-	rows->local_host = NULL;
-	free(path);
-	if (rows->n > n)
-		qsort(rows->v, rows->n, sizeof(*rows->v), audit_row_cmp);
 }
 
 static int
@@ -246,7 +199,7 @@ static const struct option audit_options[] = {
 int
 oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 {
-	struct audit_rows rows = {NULL, 0, NULL, 0, NULL};
+	struct audit_rows rows = {NULL, 0, NULL, 0};
 	const char *since = NULL;
 	struct ora_error err;
 	int64_t since_ms = 0;
@@ -296,8 +249,6 @@ oractl_cmd_audit(struct oractl *ctl, int argc, char **argv)
 		oractl_error("%s", err.msg);
 		goto out;
 	}
-	if (t.kind == ORA_LEDGER_POSTGRESQL)
-		audit_read_local(ctl, &t, since_ms, &rows);
 	audit_print(&rows);
 	status = ORACTL_EXIT_OK;
 out:

@@ -184,6 +184,8 @@ admin_status(struct orad *d, struct http_req *req, const struct orad_caller *cal
 		    sh, "waiting", json_object_new_int64(ora_ledger_ship_waiting(d->ship)));
 		json_object_object_add(sh, "shipped",
 		    json_object_new_int64((int64_t)ora_ledger_ship_shipped(d->ship)));
+		json_object_object_add(sh, "audit_waiting",
+		    json_object_new_int64(ora_ledger_ship_audit_waiting(d->ship)));
 		if (d->shared != NULL) {
 			/* Requests waiting for their shared budgets. */
 			json_object_object_add(sh, "budgets_connected",

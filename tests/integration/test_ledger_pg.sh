@@ -6,7 +6,9 @@
 # the functions of the newest version (ora_budget_allow) work on it;
 # a newer one is refused by init and by reports; a password in conninfo is
 # refused by the configuration; reports and the audit trail read every
-# host's rows (--by host).
+# host's rows (--by host); a broker's audit entry, keyed by its host and
+# local id, is kept once however often it is sent, beside oractl's
+# entries, which have no local id.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 
@@ -57,6 +59,19 @@ check "  ... and init is in the audit trail, from host alpha" \
 "$ORACTL" -c "$CONF" init >"$T/init2.out" 2>&1
 check "init again: up to date" grep -q "schema version 4, up to date" "$T/init2.out"
 
+# audit_once DB: a broker's entry sent twice is there once; oractl's,
+# with no local id, any number of times.
+audit_once() {
+	for i in 1 2; do
+		pg_sql_db "$1" "INSERT INTO audit (host, local_id, time_ms, uid, \"user\", action, detail) VALUES ('alpha', 7, 1, 0, '(SIGHUP)', 'reload', 'accepted') ON CONFLICT (host, local_id) DO NOTHING; INSERT INTO audit (host, local_id, time_ms, uid, \"user\", action, detail) VALUES ('beta', 7, 1, 0, '(SIGHUP)', 'reload', 'accepted') ON CONFLICT (host, local_id) DO NOTHING; INSERT INTO audit (host, time_ms, uid, action) VALUES ('alpha', 1, 0, 'test')"
+	done
+	n=$(pg_sql_db "$1" "SELECT string_agg(host || ':' || coalesce(local_id::text, '-') || '=' || n, ' ' ORDER BY host, local_id) FROM (SELECT host, local_id, count(*) n FROM audit WHERE time_ms = 1 GROUP BY 1, 2) a")
+	pg_sql_db "$1" "DELETE FROM audit WHERE time_ms = 1"
+	echo "# $1: $n"
+	[ "$n" = "alpha:7=1 alpha:-=2 beta:7=1" ]
+}
+check "  ... a broker's audit entry sent twice is kept once, per host; oractl's have no local id" audit_once ora
+
 # Rows of three hosts; reports see them all.
 pg_sql "INSERT INTO requests (host, id, started_ms, settled_ms, state, uid, \"user\", cost_centre, key_name, model_requested, model_served, prompt_tokens, completion_tokens, cost_pico, reserved_pico, http_status, outcome)
  VALUES ('alpha', 1, 1767261600000, 1767261601000, 'settled', 1001, 'alice', 'dev', 'dev', 'openai/gpt-4o-mini', 'openai/gpt-4o-mini', 10, 20, 1500000000, 9000000000, 200, 'ok'),
@@ -93,6 +108,7 @@ check "  ... every row kept" [ "$(pg_sql_db ora_v1 "SELECT count(*) || ' ' || su
 check "  ... the new tables are there" [ "$(pg_sql_db ora_v1 "SELECT count(*) FROM pg_tables WHERE tablename IN ('pruned','budget_usage')")" = 2 ]
 check "  ... and the functions of the shared budgets and the allowance (versions 3 and 4)" \
 	[ "$(pg_sql_db ora_v1 "SELECT count(*) FROM pg_proc WHERE proname IN ('ora_budget_reserve','ora_budget_settle','ora_budget_allow')")" = 3 ]
+check "  ... and the audit trail's local ids (version 4), unique per host" audit_once ora_v1
 # A delivery of holds admitted on an allowance (version 4), given twice as
 # a broker that died before it learned of the first would: charged once,
 # over the limit the database never saw.

@@ -10,7 +10,12 @@
 #   - while the database is stopped the brokers serve on, and every row
 #     that waited arrives once it is back;
 #   - `oractl audit` shows what oractl did on every host, with a HOST
-#     column, beside this host's broker's reloads; --host keeps one host's.
+#     column; --host keeps one host's;
+#   - each broker's own audit entries (reloads, accepted and rejected)
+#     reach the shared trail once: an admin's workstation, with no broker
+#     and no local ledger, sees both hosts' with the right HOST, still once
+#     after a broker killed -9 (even one that sends them again) and after
+#     the database was stopped between a reload and its shipping.
 # Budgets shared across hosts: test_ledger_pg_budget.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
@@ -97,16 +102,54 @@ check "  ... and beta's 6" grep -q '^beta,[0-9.]*,6,' "$T/hosts.csv"
 
 # oractl on beta records its actions as beta's; alpha reads them all.
 printf '%s\n' "$KEY_PROD" | "$ORACTL" -c "$CONF2" key add prod2 >>"$T/oractl.out" 2>&1
-# alpha's broker records a reload in its own ledger; oractl on alpha adds it.
-"$ORACTL" -c "$CONF" reload >>"$T/oractl.out" 2>&1
-ledger_current
+
+# shared_reloads HOST N: the shared trail has N reloads of HOST's broker.
+shared_reloads() { [ "$(pg_sql "SELECT count(*) FROM audit WHERE host = '$1' AND action = 'reload'")" = "$2" ]; }
+# reload_both HOST PID CONF N: SIGHUP the broker with its configuration as
+# it is (accepted), then broken (rejected), then put back; N reloads of
+# HOST's are then in the shared trail, which is how each is known done.
+reload_both() {
+	kill -HUP "$2"
+	wait_until 30 shared_reloads "$1" $(($4 - 1)) || return 1
+	cp "$3" "$3.good"
+	echo 'this is not a configuration' >>"$3"
+	kill -HUP "$2"
+	wait_until 30 shared_reloads "$1" "$4"
+	rc=$?
+	cp "$3.good" "$3"
+	return $rc
+}
+check "alpha's broker ships a SIGHUP reload, then a rejected one" reload_both alpha "$ORAD_PID" "$CONF" 2
+check "  ... and beta's" reload_both beta "$BETA_PID" "$CONF2" 2
+
+# An admin's workstation: the database only, no broker, no local ledger,
+# the password from libpq's environment.
+mkdir -p "$T/admin-state"
+sed -e "s|state_dir = \"$STATE\"|state_dir = \"$T/admin-state\"|" \
+	-e 's|password_key = "ledger-db";||' -e 's|host_name = "alpha"|host_name = "desk"|' \
+	"$CONF" >"$T/admin.conf"
+# admin_audit NAME: oractl audit from the workstation into $T/NAME.out.
+admin_audit() {
+	PGPASSWORD=$PG_PASSWORD "$ORACTL" -c "$T/admin.conf" audit >"$T/$1.out" 2>&1
+	sed 's/^/# /' "$T/$1.out"
+}
+# reloads FILE HOST KIND: how many reloads of HOST (KIND accepted or
+# rejected) an audit listing shows.
+reloads() { grep -cE "^[-0-9]+ [:0-9]+  $2 +0  \(SIGHUP\) +reload +$3" "$1"; }
+admin_audit admin
+check "from a workstation, oractl audit shows alpha's accepted reload once" [ "$(reloads "$T/admin.out" alpha accepted)" = 1 ]
+check "  ... and its rejected one once" [ "$(reloads "$T/admin.out" alpha rejected)" = 1 ]
+check "  ... and beta's accepted reload once" [ "$(reloads "$T/admin.out" beta accepted)" = 1 ]
+check "  ... and its rejected one once" [ "$(reloads "$T/admin.out" beta rejected)" = 1 ]
+check "  ... beside what oractl did on both hosts" grep -qE '  beta +[0-9]+  .*key add  .*prod2' "$T/admin.out"
 "$ORACTL" -c "$CONF" audit >"$T/audit.out" 2>&1
 sed 's/^/# /' "$T/audit.out"
 check "oractl audit has a HOST column" grep -q '^TIME  *HOST  *UID  *WHO' "$T/audit.out"
 check "  ... with alpha's key add" grep -qE '^[-0-9]+ [:0-9]+  alpha  .*key add  .*dev' "$T/audit.out"
 check "  ... and beta's" grep -qE '^[-0-9]+ [:0-9]+  beta   .*key add  .*prod2' "$T/audit.out"
 "$ORACTL" -c "$CONF" audit --host beta >"$T/audit-beta.out" 2>&1
-check "  ... and alpha's broker's reload, from alpha's own ledger" grep -qE '^[-0-9]+ [:0-9]+  alpha  .*reload  ' "$T/audit.out"
+check "  ... and on alpha's host, alpha's reloads once each, as from anywhere" \
+	[ "$(reloads "$T/audit.out" alpha accepted) $(reloads "$T/audit.out" alpha rejected)" = "1 1" ]
 check "oractl audit --host beta shows beta's entry" grep -q 'prod2' "$T/audit-beta.out"
 check "  ... and none of alpha's" [ "$(grep -c '  alpha  ' "$T/audit-beta.out")" = 0 ]
 grep -v '^ledger = ' "$CONF" >"$T/one-host.conf"
@@ -115,10 +158,38 @@ rc=$?
 check "on a one-host ledger, --host is refused as a usage error [$rc]" [ "$rc" = 2 ]
 check "  ... saying it needs a shared ledger" grep -q 'needs a ledger shared by several hosts' "$T/audit-one.out"
 
-# kill -9 beta and start it again: nothing is shipped twice, nothing lost.
+# kill -9 beta right after a reload and start it again: nothing is
+# shipped twice, nothing lost.
+kill -HUP "$BETA_PID"
+# local_reloads DIR N: N reloads are in the broker's own ledger in DIR.
+# local_sql DIR SQL: one value from the broker's own ledger in DIR.
+local_sql() {
+	"$PY3" -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute(sys.argv[2]).fetchone())
+db.commit()' "$1/ledger.db" "$2"
+}
+local_reloads() { [ "$(local_sql "$1" "SELECT count(*) FROM audit WHERE action = 'reload'")" = "($2,)" ]; }
+wait_until 30 local_reloads "$T/state2" 3
 kill -9 "$BETA_PID"
 wait "$BETA_PID" 2>/dev/null
 start_beta
+check "beta's reload before its kill -9 is in the shared trail once" wait_until 30 shared_reloads beta 3
+# As if beta had died between the database's answer and its record of it:
+# the next start sends every entry again; the database adds none.
+kill -9 "$BETA_PID"
+wait "$BETA_PID" 2>/dev/null
+check "  ... and beta had recorded them shipped" [ "$(local_sql "$T/state2" "SELECT value FROM meta WHERE key = 'audit_shipped_id'")" = "('3',)" ]
+local_sql "$T/state2" "DELETE FROM meta WHERE key = 'audit_shipped_id'" >/dev/null
+for f in "$T/state2/ledger.db-wal" "$T/state2/ledger.db-shm"; do
+	[ -e "$f" ] && chown --reference="$T/state2/ledger.db" "$f"
+done
+start_beta
+kill -HUP "$BETA_PID"
+check "  ... sent again after a restart, beta's 3 earlier reloads are still once each" \
+	wait_until 30 shared_reloads beta 4
+check "  ... every shipped entry once by its local id" \
+	[ "$(pg_sql "SELECT count(*) FROM audit WHERE local_id IS NOT NULL")" = "$(pg_sql "SELECT count(DISTINCT (host, local_id)) FROM audit WHERE local_id IS NOT NULL")" ]
 check "beta, restarted after kill -9, serves 3 more" [ "$(requests "$T/ora2.sock" 3)" = 3 ]
 check "  ... the shared ledger has 17 settled rows" wait_until 30 shared_settled 17
 check "  ... each generation once" shared_vs_mock
@@ -156,11 +227,20 @@ pg_pause
 check "with the database stopped, alpha serves 4" [ "$(requests "$SOCK_A" 4)" = 4 ]
 check "  ... and beta 2" [ "$(requests "$T/ora2.sock" 2)" = 2 ]
 check "  ... and alpha logs that rows wait" wait_until 10 grep -q "cannot ship rows to PostgreSQL" "$T/orad.log"
+kill -HUP "$ORAD_PID"
+check "  ... alpha reloads meanwhile, into its own ledger" wait_until 30 local_reloads "$STATE" 3
 "$ORACTL" -c "$CONF" status >"$T/status.out" 2>&1
 check "  ... oractl status says the 4 rows wait" grep -q "shared ledger (PostgreSQL): unreachable, 4 rows waiting" "$T/status.out"
+check "  ... and alpha's reload" grep -q "shared ledger (PostgreSQL): 1 of orad's audit entries (reloads) waiting" "$T/status.out"
 pg_resume
 check "once it is back, all 29 rows arrive" wait_until 30 shared_settled 29
 check "  ... each generation once, totals exact" shared_vs_mock
 check "  ... alpha says it shipped what waited" grep -q "PostgreSQL is back" "$T/orad.log"
+check "  ... with the reload made while the database was away" wait_until 30 shared_reloads alpha 3
+admin_audit admin2
+check "  ... which the workstation shows once: alpha 2 accepted, 1 rejected" \
+	[ "$(reloads "$T/admin2.out" alpha accepted) $(reloads "$T/admin2.out" alpha rejected)" = "2 1" ]
+check "  ... beta 3 accepted, 1 rejected" \
+	[ "$(reloads "$T/admin2.out" beta accepted) $(reloads "$T/admin2.out" beta rejected)" = "3 1" ]
 
 finish
