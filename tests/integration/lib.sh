@@ -99,11 +99,12 @@ v = eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" "$2"
 }
 
+# wait_for_file FILE: poll (30 s and more: a loaded machine) until FILE exists.
 wait_for_file() {
 	i=0
 	while [ ! -e "$1" ]; do
 		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
+		[ $i -lt 600 ] || return 1
 		sleep 0.05
 	done
 }
@@ -355,18 +356,18 @@ wait_until() {
 # administrator) folds it at once, so that what a test reads next holds
 # every write made so far. Harmless when orad is not running.
 ledger_current() {
-	[ -S "$SOCK" ] && curl -s -o /dev/null --max-time 5 --unix-socket "$SOCK" \
+	[ -S "$SOCK" ] && curl -s -o /dev/null --max-time 30 --unix-socket "$SOCK" \
 		http://localhost/api/v1/admin/status
 	return 0
 }
 
-# ledger_flushed: wait (at most 5 s) until no row is still 'open': orad
+# ledger_flushed: wait (at most 15 s) until no row is still 'open': orad
 # settles a row just after the answer's last byte, so a test that reads the
 # ledger right after an answer, with nothing else in flight, calls this
 # first.
 ledger_flushed() {
 	no_open() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state = 'open'")" = 0 ]; }
-	wait_until 5 no_open || true
+	wait_until 15 no_open || true
 }
 
 # mock_vs_ledger: every generation the mock billed is in the ledger once,
