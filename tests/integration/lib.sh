@@ -248,7 +248,12 @@ seal_keys() {
 
 # ORAD_WRAP: a command to run orad under (e.g. valgrind), word-split.
 ORAD_WRAP=""
+# catalog_tries: how many times orad has tried to load the model list
+# (its prices), loaded or not.
+catalog_tries() { grep -c 'catalog: ' "$T/orad.log" 2>/dev/null; }
+catalog_tried_past() { [ "$(catalog_tries)" -gt "$1" ]; }
 start_orad() {
+	tries_before=$(catalog_tries)
 	# shellcheck disable=SC2086
 	$ORAD_WRAP "$ORAD" -f -c "$CONF" "$@" 2>>"$T/orad.log" &
 	ORAD_PID=$!
@@ -263,6 +268,11 @@ start_orad() {
 		fi
 		sleep 0.05
 	done
+	# orad loads the model list after it starts serving; until then a
+	# request that needs a price (a budget) is refused. Tests start with
+	# it loaded (or failed to load), however slowly a loaded machine
+	# fetches it.
+	wait_until 30 catalog_tried_past "${tries_before:-0}" || true
 }
 
 # standard_setup RULES: mock, config, keys, orad.
@@ -349,6 +359,23 @@ wait_until() {
 		[ $i -lt $limit ] || return 1
 		sleep 0.05
 	done
+}
+
+# orad_reload: SIGHUP orad and wait (30 s and more) until its log says the
+# reload was applied or refused.
+orad_reloads() { grep -c 'configuration reloaded\|reload refused' "$T/orad.log"; }
+orad_reloaded_past() { [ "$(orad_reloads)" -gt "$1" ]; }
+orad_reload() {
+	reloads_before=$(orad_reloads)
+	kill -HUP "$ORAD_PID"
+	wait_until 30 orad_reloaded_past "$reloads_before"
+}
+
+# mock_streams N: the mock has exactly N streams whose headers went out and
+# that have not ended (e.g. held by pause_after_events).
+mock_streams() {
+	mock_get /mock/stats "$T/mock_stats.json" &&
+		[ "$(json "$T/mock_stats.json" 'd["active_streams"]')" = "$1" ]
 }
 
 # ledger_current: orad writes the ledger through its intent log and folds

@@ -39,7 +39,7 @@ start_orad
 BODY='{"messages":[{"role":"user","content":"the same question from everyone"}]}'
 # Learn E from one request's reservation, then size the budgets from it.
 s=$(as_req u0 POST /api/v1/chat/completions "$BODY")
-check "a first request passes" [ "$s" = 200 ]
+check "a first request passes [got $s: $(head -c 300 "$T/out")]" [ "$s" = 200 ]
 ledger_flushed
 E=$(ledger_sql "SELECT reserved_pico FROM requests ORDER BY id DESC LIMIT 1")
 C=$(ledger_sql "SELECT cost_pico FROM requests ORDER BY id DESC LIMIT 1")
