@@ -154,6 +154,12 @@ orad_tcpident_state_ok(int state)
 	return state == TCP_ESTABLISHED || state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2;
 }
 
+/* idiag_timer of a TIME_WAIT mini-socket (the kernel's inet_twsk_diag_fill);
+ * no full socket reports it. A client that closed its end may be such a
+ * mini-socket while still in FIN_WAIT2 (the kernel's choice, by timing),
+ * and then its uid reads 0 too. */
+#define ORAD_TCPIDENT_TIMER_TIME_WAIT 3
+
 static int
 orad_tcpident_send(struct orad_tcpident *t, const struct inet_diag_req_v2 *r, struct ora_error *err)
 {
@@ -214,6 +220,10 @@ orad_tcpident_fold_one(const struct nlmsghdr *h, const struct inet_diag_req_v2 *
 			    "The client end of this TCP connection is in a state (%u) with no "
 			    "owner.",
 			    (unsigned)m->idiag_state);
+		if (m->idiag_timer == ORAD_TCPIDENT_TIMER_TIME_WAIT)
+			return ora_error_set(err,
+			    "The client end of this TCP connection was closed and has no owner "
+			    "any more.");
 		a->uid = (uid_t)m->idiag_uid;
 		a->found++;
 		return 0;

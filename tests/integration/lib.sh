@@ -99,11 +99,12 @@ v = eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" "$2"
 }
 
+# wait_for_file FILE: poll (30 s and more: a loaded machine) until FILE exists.
 wait_for_file() {
 	i=0
 	while [ ! -e "$1" ]; do
 		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
+		[ $i -lt 600 ] || return 1
 		sleep 0.05
 	done
 }
@@ -247,7 +248,12 @@ seal_keys() {
 
 # ORAD_WRAP: a command to run orad under (e.g. valgrind), word-split.
 ORAD_WRAP=""
+# catalog_tries: how many times orad has tried to load the model list
+# (its prices), loaded or not.
+catalog_tries() { grep -c 'catalog: ' "$T/orad.log" 2>/dev/null; }
+catalog_tried_past() { [ "$(catalog_tries)" -gt "$1" ]; }
 start_orad() {
+	tries_before=$(catalog_tries)
 	# shellcheck disable=SC2086
 	$ORAD_WRAP "$ORAD" -f -c "$CONF" "$@" 2>>"$T/orad.log" &
 	ORAD_PID=$!
@@ -262,6 +268,11 @@ start_orad() {
 		fi
 		sleep 0.05
 	done
+	# orad loads the model list after it starts serving; until then a
+	# request that needs a price (a budget) is refused. Tests start with
+	# it loaded (or failed to load), however slowly a loaded machine
+	# fetches it.
+	wait_until 30 catalog_tried_past "${tries_before:-0}" || true
 }
 
 # standard_setup RULES: mock, config, keys, orad.
@@ -350,23 +361,40 @@ wait_until() {
 	done
 }
 
+# orad_reload: SIGHUP orad and wait (30 s and more) until its log says the
+# reload was applied or refused.
+orad_reloads() { grep -c 'configuration reloaded\|reload refused' "$T/orad.log"; }
+orad_reloaded_past() { [ "$(orad_reloads)" -gt "$1" ]; }
+orad_reload() {
+	reloads_before=$(orad_reloads)
+	kill -HUP "$ORAD_PID"
+	wait_until 30 orad_reloaded_past "$reloads_before"
+}
+
+# mock_streams N: the mock has exactly N streams whose headers went out and
+# that have not ended (e.g. held by pause_after_events).
+mock_streams() {
+	mock_get /mock/stats "$T/mock_stats.json" &&
+		[ "$(json "$T/mock_stats.json" 'd["active_streams"]')" = "$1" ]
+}
+
 # ledger_current: orad writes the ledger through its intent log and folds
 # the log into ledger.db within a second; asking for its status (as root, an
 # administrator) folds it at once, so that what a test reads next holds
 # every write made so far. Harmless when orad is not running.
 ledger_current() {
-	[ -S "$SOCK" ] && curl -s -o /dev/null --max-time 5 --unix-socket "$SOCK" \
+	[ -S "$SOCK" ] && curl -s -o /dev/null --max-time 30 --unix-socket "$SOCK" \
 		http://localhost/api/v1/admin/status
 	return 0
 }
 
-# ledger_flushed: wait (at most 5 s) until no row is still 'open': orad
+# ledger_flushed: wait (at most 15 s) until no row is still 'open': orad
 # settles a row just after the answer's last byte, so a test that reads the
 # ledger right after an answer, with nothing else in flight, calls this
 # first.
 ledger_flushed() {
 	no_open() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state = 'open'")" = 0 ]; }
-	wait_until 5 no_open || true
+	wait_until 15 no_open || true
 }
 
 # mock_vs_ledger: every generation the mock billed is in the ledger once,

@@ -374,9 +374,8 @@ mock_post /mock/faults '{"times":1,"pause_after_events":3}'
 logged=$(log_lines)
 "$ORASK" "please count one two three four five six seven eight" >"$T/cc.out" 2>"$T/cc.err" </dev/null &
 pid=$!
-i=0
-until [ -s "$T/cc.out" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
-sleep 0.2
+# The mock sends 3 words and holds the rest: Ctrl-C once they are out.
+wait_until 30 grep -q '^Mock answer to:' "$T/cc.out"
 kill -INT "$pid"
 wait "$pid"
 rc=$?
@@ -386,9 +385,8 @@ check "  ... and ends with a newline" [ "$(tail -c 1 "$T/cc.out" | od -An -c | t
 check "  ... and the exchange is remembered, marked interrupted" [ "$(log_lines)" = $((logged + 1)) ]
 "$ORASK" log 1 >"$T/o" 2>"$T/e" </dev/null
 check "  ... in orask log" grep -q '(interrupted) please count one two' "$T/o"
-i=0
-until [ "$(mock_get /mock/generations "$T/g.json" && json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ] ||
-	[ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+last_cancelled() { [ "$(mock_get /mock/generations "$T/g.json" && json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ]; }
+wait_until 30 last_cancelled
 check "  ... and the broker cancelled the upstream generation" \
 	[ "$(json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ]
 curl -sS -X POST "$MOCK_URL/mock/resume" >/dev/null

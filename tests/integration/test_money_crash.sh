@@ -38,7 +38,7 @@ while [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 in_flight() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state='open' AND generation_id IS NOT NULL")" -ge 50 ]; }
-check "50 requests admitted and named by the upstream" wait_until 20 in_flight
+check "50 requests admitted and named by the upstream" wait_until 60 in_flight
 kill -9 "$ORAD_PID"
 wait "$ORAD_PID" 2>/dev/null
 PIDS=$(echo "$PIDS" | sed "s/ $ORAD_PID//")
@@ -49,8 +49,10 @@ for c in $CLIENTS; do wait "$c"; done # the clients see their connections drop
 # Let the mock finish (and bill) every generation, then restart.
 mock_post /mock/resume '{}'
 mock_idle() { mock_get /mock/stats "$T/stats.json" && [ "$(json "$T/stats.json" 'd["active_streams"]')" = 0 ]; }
-check "the mock finished every generation it had started" wait_until 20 mock_idle
-sleep 0.5
+check "the mock finished every generation it had started" wait_until 30 mock_idle
+# Non-stream answers are not streams: wait until all 50 are on record.
+all_billed() { mock_get '/mock/generations?summary=1' "$T/gens.json" && [ "$(json "$T/gens.json" 'd["count"]')" -ge 50 ]; }
+check "  ... and has all 50 on record" wait_until 30 all_billed
 start_orad
 settled() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state IN ('open','unsettled')")" -eq 0 ]; }
 check "after restart every row is reconciled (through /generation's 404 window)" wait_until 30 settled

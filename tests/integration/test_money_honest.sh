@@ -11,16 +11,21 @@ need_binaries "$ORAD" "$ORACTL" "$MOCK"
 ME=$(id -un)
 start_mock
 
-# A relay in front of the mock that, for a chat request (POST), reads
-# nothing from the connection for HOLD seconds (a small receive buffer, so
-# a large request stays mostly unsent), then passes on what it got; other
-# requests (the catalog) pass at once. One request per connection (the
-# relay closes it after the answer), and one line in $T/slow.done per
-# request passed on: "complete" or "incomplete".
-HOLD=3
+# A relay in front of the mock that, for a chat request (POST), notes the
+# connection in $T/slow.accepted and then reads nothing from it for HOLD
+# seconds, or, while $T/slow.hold exists, until the test removes that file
+# (a small receive buffer, so a large request stays mostly unsent), then
+# passes on what it got; other requests (the catalog) pass at once. One
+# request per connection (the relay closes it after the answer), and one
+# line in $T/slow.done per request passed on: "complete" or "incomplete".
+# The hold file, not a clock, keeps the upstream from taking a request
+# until orad has given up on it, however slow the machine.
+HOLD=1
 cat >"$T/slow.py" <<'PY'
 import os, socket, sys, threading, time
 port_file, up_port, hold, done = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+accepted, hold_file = sys.argv[5], sys.argv[6]
+lock = threading.Lock()
 ls = socket.socket()
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 ls.bind(("127.0.0.1", 0))
@@ -51,7 +56,14 @@ def read_request(c):
         return data, False
 def serve(c):
     if c.recv(5, socket.MSG_PEEK) == b"POST ":
-        time.sleep(hold)
+        with lock, open(accepted, "a") as f:
+            f.write("post\n")
+        if os.path.exists(hold_file):
+            limit = time.monotonic() + 300
+            while os.path.exists(hold_file) and time.monotonic() < limit:
+                time.sleep(0.05)
+        else:
+            time.sleep(hold)
     req, complete = read_request(c)
     u = socket.create_connection(("127.0.0.1", up_port))
     u.sendall(req)
@@ -73,7 +85,8 @@ while True:
     c, _ = ls.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 PY
-"$PY3" "$T/slow.py" "$T/slow.port" "$MOCK_PORT" "$HOLD" "$T/slow.done" 2>"$T/slow.log" &
+"$PY3" "$T/slow.py" "$T/slow.port" "$MOCK_PORT" "$HOLD" "$T/slow.done" "$T/slow.accepted" \
+	"$T/slow.hold" 2>"$T/slow.log" &
 PIDS="$PIDS $!"
 wait_for_file "$T/slow.port" || { echo "the slow relay did not start"; exit 1; }
 MOCK_URL_SAVED=$MOCK_URL
@@ -94,7 +107,7 @@ seal_keys || exit 1
 start_orad
 MOCK_URL=$MOCK_URL_SAVED
 catalog_loaded() { grep -q 'catalog: [0-9]* models' "$T/orad.log"; }
-poll 100 catalog_loaded
+poll 300 catalog_loaded
 
 finished() { [ "$(wc -l <"$T/slow.done" 2>/dev/null || echo 0)" -ge "$1" ]; }
 billed() { mock_get '/mock/generations?summary=1' "$T/gen.json"; json "$T/gen.json" 'd["count"]'; }
@@ -104,33 +117,47 @@ settled_rows() { ledger_sql "SELECT COUNT(*) FROM requests WHERE state = 'settle
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "through the slow upstream, a request is served" [ "$s" = 200 ]
 check "  ... billed once upstream" [ "$(billed)" = 1 ]
+ledger_flushed
 check "  ... and charged what the upstream billed" [ "$(ledger_sql "SELECT cost_pico > 0 AND \
 cost_pico = (SELECT SUM(cost_pico) FROM requests) FROM requests WHERE id = (SELECT MAX(id) FROM requests)")" = 1 ]
-poll 100 finished 1
+poll 300 finished 1
 
 # 2. A large request, and the client half-closes: at once (orad may not
-# have connected yet), then after half a second (orad is connected, the
-# upstream has taken a few kilobytes of the request and reads no more).
+# have connected yet), then once the upstream has the connection (orad is
+# connected, the upstream has taken a few kilobytes of the request and
+# reads no more until the test lets it, after orad has given up).
 cat >"$T/halfclose.py" <<'PY'
-import json, socket, sys, time
+import json, os, socket, sys, time
 body = json.dumps({"model": "openai/gpt-4o-mini",
                    "messages": [{"role": "user", "content": "x" * (3 << 20)}]}).encode()
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 s.sendall(b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
           b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-time.sleep(float(sys.argv[2]))
+# Wait until the relay has accepted WANT chat connections (0: not at all).
+want, limit = int(sys.argv[3]), time.monotonic() + 60
+def accepted():
+    try:
+        return len(open(sys.argv[2]).readlines())
+    except OSError:
+        return 0
+while accepted() < want and time.monotonic() < limit:
+    time.sleep(0.02)
 s.shutdown(socket.SHUT_WR)
 print(repr(s.recv(4096)[:40]))
 s.close()
 PY
 rows=1
-for when in 0 0.5; do
+for when in "at once" "with the upstream connected"; do
 	rows=$((rows + 1))
-	"$PY3" "$T/halfclose.py" "$SOCK" "$when" >"$T/halfclose.out" 2>&1
+	want=0
+	[ "$when" = "at once" ] || want=$(($(wc -l <"$T/slow.accepted") + 1))
+	: >"$T/slow.hold"
+	"$PY3" "$T/halfclose.py" "$SOCK" "$T/slow.accepted" "$want" >"$T/halfclose.out" 2>&1
 	row_settled() { [ "$(settled_rows)" = "$rows" ]; }
-	poll 100 row_settled
-	check "half-closed after ${when} s: the request is settled" [ "$(settled_rows)" = "$rows" ]
+	poll 300 row_settled
+	rm -f "$T/slow.hold"
+	check "half-closed $when: the request is settled" [ "$(settled_rows)" = "$rows" ]
 	row=$(ledger_sql "SELECT outcome, cost_pico, estimated, reserved_pico > 0 FROM requests WHERE id = (SELECT MAX(id) FROM requests)")
 	check "  ... as client_gone, charged \$0, not estimated, though it had reserved money ($row)" \
 		[ "$row" = "client_gone|0|0|1" ]
@@ -138,7 +165,7 @@ for when in 0 0.5; do
 	check "  ... and its reservation is released" \
 		[ "$(json "$T/out" 'sum(b["reserved_pico"] for b in d["budgets"])')" = 0 ]
 done
-poll 100 finished 2
+poll 300 finished 2
 check "the slow upstream got the last one's connection, after orad had given up on it" finished 2
 check "  ... with the request incomplete" [ "$(tail -n 1 "$T/slow.done")" = incomplete ]
 check "  ... and billed nothing for either" [ "$(billed)" = 1 ]

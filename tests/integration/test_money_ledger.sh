@@ -30,7 +30,7 @@ lock_ledger() {
 	"$PY3" - "$STATE/ledger.db" "$T" <<'PY' &
 import os, sqlite3, sys, time
 db, t = sys.argv[1], sys.argv[2]
-c = sqlite3.connect(db, isolation_level=None, timeout=10)
+c = sqlite3.connect(db, isolation_level=None, timeout=60)
 c.execute("BEGIN IMMEDIATE")
 open(t + "/locked", "w").close()
 while not os.path.exists(t + "/unlock"):
@@ -38,7 +38,7 @@ while not os.path.exists(t + "/unlock"):
 c.execute("COMMIT")
 PY
 	LOCKER=$!
-	wait_for_file "$T/locked"
+	wait_for_file "$T/locked" || { echo "could not lock the ledger"; exit 1; }
 }
 unlock_ledger() {
 	touch "$T/unlock"
@@ -60,7 +60,7 @@ check "a first answer" [ "$s" = 200 ]
 # Before anything reads through orad (which folds first): the journal's
 # own timer brings the row to ledger.db, for a direct reader, in a second.
 one_on_disk() { [ "$(rows_on_disk)" -eq 1 ]; }
-check "  ... reaches ledger.db with no reader asking" wait_until 10 one_on_disk
+check "  ... reaches ledger.db with no reader asking" wait_until 30 one_on_disk
 check "  ... is in the ledger" mock_vs_ledger
 
 lock_ledger
@@ -80,15 +80,15 @@ check "  ... their writes wait in the intent log (status shows them)" [ "$(pendi
 check "  ... and none of them is in the database yet" [ "$(rows_on_disk)" -eq 1 ]
 # (The journal folds within JOURNAL_FOLD_MS, 1 s, of the first write.)
 said_why() { grep -q 'database is locked; retrying' "$T/orad.log"; }
-check "  ... orad says why" wait_until 5 said_why
+check "  ... orad says why" wait_until 30 said_why
 check "  ... once" [ "$(grep -c 'database is locked; retrying' "$T/orad.log")" -eq 1 ]
 "$ORACTL" -c "$CONF" status >"$T/status.out" 2>&1
 check "  ... and oractl status says so" grep -q "writes not yet in the database" "$T/status.out"
 unlock_ledger
 drained() { [ "$(pending_writes)" = 0 ]; }
-check "once the lock is gone, the writes reach the database" wait_until 5 drained
+check "once the lock is gone, the writes reach the database" wait_until 30 drained
 said_again() { grep -q "writes reach the database again" "$T/orad.log"; }
-check "  ... orad says so" wait_until 5 said_again
+check "  ... orad says so" wait_until 30 said_again
 check "  ... every request is there once, at the cost the upstream billed" mock_vs_ledger
 check "  ... all 21 rows, settled" \
 	[ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state = 'settled'")" -eq 21 ]

@@ -8,9 +8,13 @@
 
 need_binaries "$ORAD" "$ORACTL" "$MOCK"
 ME=$(id -un)
-start_mock --generation-delay-ms 1200
+# /generation answers 404 for 5 s after a generation ends (wide enough for a
+# loaded machine to see the row unsettled meanwhile), and orad gives up
+# on a cost 30 s after the request started (the test holds the stream for
+# a while first, and then the 5 s must pass).
+start_mock --generation-delay-ms 5000
 make_daemon_user
-CONF_UPSTREAM_EXTRA="retries = 0; reconcile_give_up = 4;"
+CONF_UPSTREAM_EXTRA="retries = 0; reconcile_give_up = 30;"
 write_conf "  { user = \"$ME\"; role = \"basic\"; cost_centres = [ \"dev\" ]; }" '
   basic = {
     models = [ "openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet" ];
@@ -40,7 +44,7 @@ db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 print(db.execute("SELECT COUNT(*) FROM requests WHERE state = \x27settled\x27").fetchone()[0])' \
 		"$STATE/ledger.db")" = 1 ]
 }
-check "  ... and reaches ledger.db on its own, settled" wait_until 2 settled_on_disk
+check "  ... and reaches ledger.db on its own, settled" wait_until 30 settled_on_disk
 check "  ... is settled in the ledger with the upstream's cost" mock_vs_ledger
 ledger_flushed
 row=$(ledger_sql "SELECT state, outcome, http_status, model_served, prompt_tokens > 0, completion_tokens > 0, user, cost_centre, key_name, role FROM requests ORDER BY id DESC LIMIT 1")
@@ -49,15 +53,21 @@ check "  ... and the client's program and rule" \
 	[ "$(ledger_sql "SELECT client_exe, rule_match, client_pid > 0 FROM requests ORDER BY id DESC LIMIT 1")" = "curl|user $ME|1" ]
 
 # A client that hangs up mid-stream: the cost arrives through /generation.
-mock_post /mock/faults '{"delay_events_ms":150}'
-curl -sS -N --unix-socket "$SOCK" -m 1 -H 'Content-Type: application/json' \
+# The mock holds the stream after 3 words, so the hang-up is mid-stream
+# however slow the machine; it bills the words sent once it sees it.
+mock_post /mock/faults '{"pause_after_events":3}'
+curl -sS -N --unix-socket "$SOCK" -H 'Content-Type: application/json' \
 	-d '{"stream":true,"messages":[{"role":"user","content":"hang up on me"}]}' \
-	http://localhost/api/v1/chat/completions >/dev/null 2>&1
+	http://localhost/api/v1/chat/completions >/dev/null 2>&1 &
+HANGUP=$!
+wait_until 30 mock_streams 1
+kill "$HANGUP"
+wait "$HANGUP" 2>/dev/null
 gone_row() { ledger_sql "SELECT state FROM requests WHERE outcome='client_gone' ORDER BY id DESC LIMIT 1"; }
 is_unsettled() { [ "$(gone_row)" = unsettled ]; }
 is_settled() { [ "$(gone_row)" = settled ]; }
-check "a hang-up leaves the row unsettled while /generation answers 404" wait_until 5 is_unsettled
-check "  ... then it is reconciled" wait_until 15 is_settled
+check "a hang-up leaves the row unsettled while /generation answers 404" wait_until 30 is_unsettled
+check "  ... then it is reconciled" wait_until 60 is_settled
 check "  ... at the cost the mock billed for the words it sent" mock_vs_ledger
 mock_get /mock/generations "$T/gens.json"
 check "  ... which the mock recorded as cancelled" \
@@ -89,7 +99,7 @@ check "a refused model is 403" [ "$s" = 403 ]
 check "  ... recorded as refused with its reason" \
 	[ "$(ledger_sql "SELECT state, http_status, reason LIKE '%not allowed%' FROM requests ORDER BY id DESC LIMIT 1")" = "refused|403|1" ]
 
-check "nothing is left unsettled" wait_until 10 nothing_pending
+check "nothing is left unsettled" wait_until 30 nothing_pending
 check "no reservation is left behind at the end" [ "$(reserved_now)" = 0 ]
 spent=$(json "$T/out" '[b for b in d["budgets"] if b["scope"]=="user"][0]["spent_pico"]')
 check "the budget's spend equals the ledger's sum" \
@@ -98,19 +108,25 @@ check "the whole ledger agrees with the mock's billing" mock_vs_ledger
 
 # A generation the upstream never reports: after upstream.reconcile_give_up
 # the row is charged at its reservation and marked estimated.
-mock_post /mock/faults '{"delay_events_ms":150}'
-curl -sS -N --unix-socket "$SOCK" -m 1 -H 'Content-Type: application/json' \
+mock_post /mock/faults '{"pause_after_events":3}'
+curl -sS -N --unix-socket "$SOCK" -H 'Content-Type: application/json' \
 	-d '{"stream":true,"messages":[{"role":"user","content":"forget me"}]}' \
-	http://localhost/api/v1/chat/completions >/dev/null 2>&1
-mock_post /mock/reset '{}' # the upstream loses its record of it
+	http://localhost/api/v1/chat/completions >/dev/null 2>&1 &
+HANGUP=$!
+wait_until 30 mock_streams 1
+kill "$HANGUP"
+wait "$HANGUP" 2>/dev/null
+# Once the mock has recorded it, it loses its record.
+last_cancelled() { [ "$(mock_get /mock/generations "$T/g.json" && json "$T/g.json" 'd["data"][-1]["status"]')" = cancelled ]; }
+wait_until 30 last_cancelled
+mock_post /mock/reset '{}'
 lost() { ledger_sql "SELECT state, estimated, cost_pico = reserved_pico, reason LIKE 'cost unknown%' FROM requests WHERE outcome='client_gone' ORDER BY id DESC LIMIT 1"; }
 given_up() { [ "$(lost)" = "settled|1|1|1" ]; }
-check "a cost never reported is charged at the reservation, marked estimated" wait_until 15 given_up
+check "a cost never reported is charged at the reservation, marked estimated" wait_until 90 given_up
 
 # Crossing a budget's warn threshold is logged and told to the user.
 sed -i 's/usd = 10.0; period = "daily"; warn = 0.5;/usd = 0.002; period = "daily"; warn = 0.01;/' "$CONF"
-kill -HUP "$ORAD_PID"
-sleep 0.5
+orad_reload
 s=$(req POST /api/v1/chat/completions "$CHAT" -D "$T/headers")
 check "past the warn threshold the answer carries X-Ora-Budget-Warning" \
 	grep -qi '^X-Ora-Budget-Warning: your daily budget as user' "$T/headers"
@@ -119,8 +135,7 @@ sed -i 's/usd = 0.002; period = "daily"; warn = 0.01;/usd = 10.0; period = "dail
 
 # A budget too small for one more request: 402 naming the budget.
 sed -i 's/usd = 10.0; period = "daily"; warn = 0.5;/usd = 0.00005; period = "daily";/' "$CONF"
-kill -HUP "$ORAD_PID"
-sleep 0.5
+orad_reload
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "over budget is 402" [ "$s" = 402 ]
 check "  ... typed budget_exhausted" [ "$(json "$T/out" 'd["error"]["type"]')" = budget_exhausted ]
@@ -130,8 +145,7 @@ check "  ... naming the budget, what is left, and when it resets" \
 # A report made the moment a request ends includes it: oractl asks the
 # running broker to fold its intent log first.
 sed -i 's/usd = 0.00005; period = "daily";/usd = 10.0; period = "daily";/' "$CONF"
-kill -HUP "$ORAD_PID"
-sleep 0.5
+orad_reload
 s=$(req POST /api/v1/chat/completions "$CHAT")
 "$ORACTL" -c "$CONF" report --format json >"$T/report.json" 2>"$T/report.err"
 ledger_current

@@ -303,7 +303,7 @@ else
 fi
 
 # --- the audit trail ---------------------------------------------------------------
-wait_until 5 sh -c "[ -n \"\$(ledger_sql \"SELECT 1 FROM audit WHERE action = 'reload' AND detail LIKE 'rejected%'\" 2>/dev/null)\" ]" 2>/dev/null
+wait_until 30 sh -c "[ -n \"\$(ledger_sql \"SELECT 1 FROM audit WHERE action = 'reload' AND detail LIKE 'rejected%'\" 2>/dev/null)\" ]" 2>/dev/null
 ledger_sql "SELECT uid, user, action, detail FROM audit ORDER BY id" >"$T/audit.rows"
 audit_has() {
 	grep -qE -- "$1" "$T/audit.rows" && return 0

@@ -183,6 +183,9 @@ check "the management key never reached a completion endpoint" \
 	[ "$(json "$T/requests.json" "[e for e in d['data'] if e['authorization_key'] == '$MGMT']")" = "[]" ]
 
 # Without the network, key list still shows ora's side and says why not more.
+# It reads ledger.db: first let orad settle the last answer and fold its
+# intent log (it does so within a second, longer on a loaded machine).
+ledger_flushed
 CTL_CONF=$T/down.conf ctl key list
 check "key list without OpenRouter still succeeds" rc 0
 check "... says OpenRouter could not be reached" has "OpenRouter could not be reached"

@@ -149,7 +149,7 @@ alerted() {
 	flood mallory 1 "nope/space" >/dev/null
 	grep -q 'ledger: ALERT: only .* MiB free' "$T/orad.log"
 }
-poll 50 alerted
+poll 300 alerted
 out=$(flood trudy 50 "nope/low-space")
 check "with under $MIN_FREE_MB MiB free, 50 refusals ($out)" [ "$out" = "403:50" ]
 ledger_current
@@ -165,7 +165,7 @@ space_back() {
 	flood trudy 1 "nope/space" >/dev/null
 	grep -q 'free for .* again' "$T/orad.log"
 }
-poll 50 space_back
+poll 300 space_back
 check "when space is back, that is logged once too" \
 	[ "$(grep -c 'free for .* again' "$T/orad.log")" = 1 ]
 finish

@@ -27,11 +27,13 @@ SONNET='{"model":"anthropic/claude-3.5-sonnet","messages":[{"role":"user","conte
 SLOW_STREAM='{"stream":true,"messages":[{"role":"user","content":"a slow one"}]}'
 
 # --- concurrency limit: basic allows 1 at once ------------------------------
-mock_post /mock/faults '{"times":1,"delay_events_ms":150}'
+# The mock holds the stream after 2 words until /mock/resume: it is in
+# flight for as long as the test needs, however slow the machine.
+mock_post /mock/faults '{"times":1,"pause_after_events":2}'
 curl -sS -N --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$SLOW_STREAM" \
 	http://localhost/api/v1/chat/completions >"$T/slow1.out" 2>&1 &
 SLOW=$!
-sleep 0.5
+check "a stream is in flight" wait_until 30 mock_streams 1
 s=$(req POST /api/v1/chat/completions "$CHAT" -D "$T/headers")
 check "a second concurrent request over the role's limit is 429" [ "$s" = 429 ]
 check "  ... with Retry-After" grep -qi '^Retry-After: ' "$T/headers"
@@ -40,21 +42,20 @@ check "  ... typed rate_limited" [ "$(json "$T/out" 'd["error"]["type"]')" = rat
 # --- reload while that stream is in flight ----------------------------------
 cp "$CONF" "$T/basic.conf"
 sed -i 's/role = "basic"/role = "power"/' "$CONF"
-kill -HUP "$ORAD_PID"
-sleep 0.5
+orad_reload
 s=$(req POST /api/v1/chat/completions "$SONNET")
 check "after SIGHUP the new role applies (sonnet allowed)" [ "$s" = 200 ]
+mock_post /mock/resume '{}'
 wait $SLOW
 check "the stream in flight during the reload finished" grep -q '^data: \[DONE\]' "$T/slow1.out"
 check "the reload was logged" grep -q 'configuration reloaded' "$T/orad.log"
 audit_ok() { [ "$(ledger_sql "SELECT user, action, detail LIKE 'accepted%' FROM audit ORDER BY id DESC LIMIT 1")" = "(SIGHUP)|reload|1" ]; }
-check "  ... and is in the ledger's audit trail" wait_until 2 audit_ok
+check "  ... and is in the ledger's audit trail" wait_until 30 audit_ok
 
 # A broken configuration is refused and the old one stays.
 cp "$CONF" "$T/power.conf"
 echo 'rules = ( { user = "x"; role = "nope"; cost_centre = "dev"; } ); this is not libconfig' >>"$CONF"
-kill -HUP "$ORAD_PID"
-sleep 0.5
+orad_reload
 check "a broken configuration is refused with a log line" grep -q 'reload refused' "$T/orad.log"
 s=$(req POST /api/v1/chat/completions "$SONNET")
 check "  ... and the previous policy stays in force" [ "$s" = 200 ]
@@ -87,24 +88,24 @@ check "  ... and released connections are counted back" [ "$s" = 200 ]
 
 # Back to the basic role (600 requests per minute) for the drain.
 cp "$T/basic.conf" "$CONF"
-kill -HUP "$ORAD_PID"
-sleep 0.5
+orad_reload
 s=$(req GET /api/v1/me)
 check "a second reload applies too" [ "$(json "$T/out" 'd["role"]')" = basic ]
 
 # --- SIGTERM drains ----------------------------------------------------------
-mock_post /mock/faults '{"times":1,"delay_events_ms":100}'
+# The stream is held at the mock until the test has seen the drain refuse
+# a new connection; the grace is long enough for a loaded machine.
+sed -i 's/shutdown_grace = 5;/shutdown_grace = 60;/' "$CONF"
+orad_reload
+mock_post /mock/faults '{"times":1,"pause_after_events":2}'
 curl -sS -N --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$SLOW_STREAM" \
 	http://localhost/api/v1/chat/completions >"$T/slow2.out" 2>&1 &
 SLOW=$!
-sleep 0.4
+wait_until 30 mock_streams 1
 kill -TERM "$ORAD_PID"
-sleep 0.3
-if curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/api/v1/me; then
-	not_ok "no new connection is accepted while draining"
-else
-	ok "no new connection is accepted while draining"
-fi
+refused() { ! curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/api/v1/me; }
+check "no new connection is accepted while draining" wait_until 30 refused
+mock_post /mock/resume '{}'
 wait $SLOW
 check "the request in flight at SIGTERM finished" grep -q '^data: \[DONE\]' "$T/slow2.out"
 wait "$ORAD_PID"

@@ -135,11 +135,10 @@ check "  ... and the ledger agrees with the mock's billing" mock_vs_ledger
 
 # --- the upstream goes down, then comes back --------------------------------
 # Refresh the model list every second from now on, to see a refresh fail;
-# and keep the circuit open for 8 s once it opens, so that the checks made
+# and keep the circuit open for 20 s once it opens, so that the checks made
 # while it is open hold however slowly a loaded machine runs them.
-sed -i 's/catalog_refresh = 300;/catalog_refresh = 1;/; s/circuit_cooldown = 2;/circuit_cooldown = 8;/' "$CONF"
-kill -HUP "$ORAD_PID"
-sleep 1.5
+sed -i 's/catalog_refresh = 300;/catalog_refresh = 1;/; s/circuit_cooldown = 2;/circuit_cooldown = 20;/' "$CONF"
+orad_reload
 
 kill "$MOCK_PID"
 wait "$MOCK_PID" 2>/dev/null
@@ -154,7 +153,7 @@ done
 s=$(req POST /api/v1/chat/completions "$NOFB" -D "$T/headers")
 check "after 6 failures in a row the broker fails fast with 503" [ "$s" = 503 ]
 check "  ... typed upstream_down" [ "$(json "$T/out" 'd["error"]["type"]')" = upstream_down ]
-check "  ... saying when it will try again" grep -qi '^Retry-After: [1-8]' "$T/headers"
+check "  ... saying when it will try again" grep -qiE '^Retry-After: ([1-9]|1[0-9]|20)[[:space:]]*$' "$T/headers"
 if [ -x "$ORASK" ]; then
 	XDG_STATE_HOME=$T/xdg "$ORASK" -S "$SOCK" --no-stream "are you there" >/dev/null 2>"$T/orask.err"
 	rc=$?
@@ -164,7 +163,7 @@ fi
 s=$(req GET /api/v1/me)
 check "  ... while everything else keeps working" [ "$s" = 200 ]
 refresh_failed() { grep -q 'catalog: refresh .* failed.*keeping the previous list' "$T/orad.log"; }
-check "the model list's refresh fails while the upstream is down" wait_until 5 refresh_failed
+check "the model list's refresh fails while the upstream is down" wait_until 15 refresh_failed
 s=$(req GET /api/v1/models)
 check "  ... and the previous list is still served" [ "$s" = 200 ] &&
 	check "  ... with its models" grep -q '"openai/gpt-4o-mini"' "$T/out"
@@ -180,7 +179,7 @@ wait_for_file "$T/mock2.port"
 # Until the cooldown ends every request is refused at once (503); the
 # first one after it is the probe, and reaches the mock that is back.
 probe_ok() { [ "$(req POST /api/v1/chat/completions "$NOFB")" = 200 ]; }
-check "after the cooldown a probe goes through and succeeds" wait_until 20 probe_ok
+check "after the cooldown a probe goes through and succeeds" wait_until 60 probe_ok
 s=$(req POST /api/v1/chat/completions "$NOFB")
 check "  ... and the circuit is closed again" [ "$s" = 200 ]
 

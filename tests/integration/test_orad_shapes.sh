@@ -44,13 +44,13 @@ for line in open(sys.argv[1], encoding="utf-8").read().split("\n"):
         name = None
 PY
 }
-# Poll (at most 10 s) until the ledger equals the mock's billing. Not with
+# Poll (at most 30 s) until the ledger equals the mock's billing. Not with
 # wait_until: mock_vs_ledger uses it too, and its counters are global.
 settles_to_mock() {
 	tries=0
 	until mock_vs_ledger >/dev/null; do
 		tries=$((tries + 1))
-		[ "$tries" -lt 100 ] || return 1
+		[ "$tries" -lt 300 ] || return 1
 		sleep 0.1
 	done
 }

@@ -63,7 +63,7 @@ s=$(req GET /api/v1/me)
 check "orad answers on the handed-over socket (a blocking one, as systemd passes by default)" [ "$s" = 200 ]
 s=$(req GET /api/v1/me)
 check "  ... and keeps answering (it does not hang in accept())" [ "$s" = 200 ]
-check "  ... having said it took systemd's socket" wait_until 5 grep -q 'ready on (systemd socket)' "$T/orad.log"
+check "  ... having said it took systemd's socket" wait_until 30 grep -q 'ready on (systemd socket)' "$T/orad.log"
 pid=$(pgrep -f "$T/bin/orad -f" | head -n 1)
 check "  ... running as $U, never root" [ "$(stat -c %U "/proc/$pid")" = "$U" ]
 s=$(req POST /api/v1/chat/completions '{"messages":[{"role":"user","content":"hello"}]}')

@@ -55,11 +55,11 @@ header() { tr -d '\r' <"$1" | grep -i "^$2: " | head -n 1 | cut -d' ' -f2-; }
 no_header() { ! grep -qi "^$2:" "$1"; }
 reloads() { grep -c 'configuration reloaded' "$T/orad.log"; }
 reloaded_past() { [ "$(reloads)" -gt "$1" ]; }
-# reload: SIGHUP and wait (5 s at most) for the log to say it applied.
+# reload: SIGHUP and wait (30 s at most) for the log to say it applied.
 reload() {
 	r0=$(reloads)
 	kill -HUP "$ORAD_PID"
-	poll 50 reloaded_past "$r0"
+	poll 300 reloaded_past "$r0"
 }
 logged() { grep -q "$1" "$T/orad.log"; }
 in_range() { [ "$3" -ge "$1" ] && [ "$3" -le "$2" ]; }

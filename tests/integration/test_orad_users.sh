@@ -97,7 +97,7 @@ as alice "$PY3" "$T/keepalive.py" "$SOCK" <"$T/go" >"$T/keepalive.out" 2>&1 &
 KA=$!
 exec 3>"$T/go"
 i=0
-until grep -q before "$T/keepalive.out" 2>/dev/null || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+until grep -q before "$T/keepalive.out" 2>/dev/null || [ $i -ge 600 ]; do sleep 0.05; i=$((i + 1)); done
 gpasswd -d "${PFX}alice" "${PFX}eng" >/dev/null
 echo >&3
 exec 3>&-

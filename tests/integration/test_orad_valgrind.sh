@@ -40,8 +40,7 @@ curl -sS --unix-socket "$SOCK" -m 1 -H 'Content-Type: application/json' \
 	-d '{"stream":true,"messages":[{"role":"user","content":"slow"}]}' \
 	http://localhost/api/v1/chat/completions >/dev/null 2>&1 || true
 mock_post /mock/reset '{}'
-kill -HUP "$ORAD_PID"
-sleep 0.5
+orad_reload
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "answers after reload" [ "$s" = 200 ]
 

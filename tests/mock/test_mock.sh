@@ -69,13 +69,13 @@ KEY2=sk-or-v1-$(printf 'fedcba9876543210%.0s' 1 2 3 4)
 printf '# test keys\n%s\n%s\n' "$KEY" "$KEY2" >"$T/keys"
 MKEY=sk-or-v1-$(printf 'aaaabbbbccccdddd%.0s' 1 2 3 4)
 printf '%s\n' "$MKEY" >"$T/mkeys"
-"$MOCK" --port-file "$T/port" --keys "$T/keys" --management-keys "$T/mkeys" --generation-delay-ms 1500 \
+"$MOCK" --port-file "$T/port" --keys "$T/keys" --management-keys "$T/mkeys" --generation-delay-ms 10000 \
 	2>"$T/mock.log" &
 MPID=$!
 i=0
 while [ ! -s "$T/port" ]; do
 	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "mock did not start"; cat "$T/mock.log"; exit 1; }
+	[ $i -lt 600 ] || { echo "mock did not start"; cat "$T/mock.log"; exit 1; }
 	sleep 0.05
 done
 URL=http://127.0.0.1:$(cat "$T/port")
@@ -196,7 +196,7 @@ check "/generation is 404 right after the answer (generation delay)" \
 	py "$T/gen" "$s == 404 and d['error'] == {'code': 404, 'message': 'Generation not found'}"
 i=0
 until s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$GEN2") && [ "$s" = 200 ] ||
-	[ $i -ge 100 ]; do
+	[ $i -ge 600 ]; do
 	i=$((i + 1))
 	sleep 0.05
 done
@@ -242,7 +242,7 @@ s.close()' "$(cat "$T/port")" "$KEY"
 # poll for it rather than guess how long a loaded machine takes.
 i=0
 until curl -sS -o "$T/stats" "$URL/mock/stats" && py "$T/stats" 'd["client_aborts"] == 1 and d["active_streams"] == 0' 2>/dev/null ||
-	[ $i -ge 100 ]; do
+	[ $i -ge 600 ]; do
 	i=$((i + 1))
 	sleep 0.05
 done
@@ -257,7 +257,7 @@ curl -sS -N -o "$T/sse" -H "$AUTH" \
 	"$API/chat/completions" &
 CPID=$!
 i=0
-until sse "$T/sse" 'len(ev) >= 3' 2>/dev/null || [ $i -ge 100 ]; do
+until sse "$T/sse" 'len(ev) >= 3' 2>/dev/null || [ $i -ge 600 ]; do
 	i=$((i + 1))
 	sleep 0.05
 done
@@ -420,8 +420,12 @@ check "  ... a non-stream messages error bills its 2 words" py "$T/gens" \
 	'[(r["status"], r["completion_tokens"], r["charged"]) for r in d["data"] if r["id"] == "'"$MERR"'"] == [("error", 2, True)]'
 check "  ... fallbacks recorded as the models list" py "$T/gens" \
 	'[r["models"] for r in d["data"] if r["model"] == "openai/gpt-4o-mini" and r["endpoint"] == "messages"] == [["openai/gpt-4o-mini"]]'
-sleep 1.6
-s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$MGEN")
+i=0
+until s=$(curl -sS -o "$T/gen" -w '%{http_code}' -H "$AUTH" "$API/generation?id=$MGEN") && [ "$s" = 200 ] ||
+	[ $i -ge 600 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
 check "/generation knows a messages generation" py "$T/gen" \
 	"$s == 200 and d['data']['total_cost'] == D('0.0000664') and d['data']['tokens_completion'] == 14 and d['data']['external_user'] == 'bob'"
 curl -sS -o "$T/stats" "$URL/mock/stats"

@@ -261,6 +261,8 @@ START_TEST(net_cut_short_keeps_generation)
 }
 END_TEST
 
+#define HEAD_THEN_STALL_TIMEOUT_MS 5000
+
 /* Timed out before the first event: the id came in the header. */
 START_TEST(net_timeout_keeps_header_generation)
 {
@@ -271,7 +273,9 @@ START_TEST(net_timeout_keeps_header_generation)
 	struct ora_client *c = client_for(r);
 	struct ora_request *q = question("hi");
 
-	ck_assert_int_eq(ora_client_set_timeout(c, 300), ORA_OK);
+	/* Long enough for the responder thread to send the head on a loaded
+	 * machine: the stream stalls after it anyway, so the timeout fires. */
+	ck_assert_int_eq(ora_client_set_timeout(c, HEAD_THEN_STALL_TIMEOUT_MS), ORA_OK);
 	ck_assert_int_eq(ora_client_chat_stream(c, q, NULL, NULL, NULL, NULL), ORA_E_TIMEOUT);
 	ck_assert_str_eq(ora_client_last_generation_id(c), "gen-head");
 	responder_stop(r);

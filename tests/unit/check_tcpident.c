@@ -30,6 +30,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
 
@@ -45,6 +46,11 @@
 #define ST_FAIL 'f'
 
 enum client_mode { PLAIN, USERNS, CREATE_ONLY, RECEIVE, SEND_AND_CLOSE };
+/* TCP_LINGER2 of a client that closes first: above the kernel's
+ * TCP_TIMEWAIT_LEN (60 s), at most its TCP_FIN_TIMEOUT_MAX (120 s). */
+#define CLOSED_CLIENT_FIN_WAIT2_S 120
+/* Bound on polling for a socket state change (a loaded machine). */
+#define STATE_WAIT_MS 30000
 
 struct client {
 	pid_t pid;
@@ -178,8 +184,18 @@ client_start(
 		(void)write(st[1], &byte, 1);
 		if (connect(fd, (const struct sockaddr *)ss, len) != 0)
 			_exit(3);
-		if (mode == SEND_AND_CLOSE)
+		if (mode == SEND_AND_CLOSE) {
+			/* A FIN_WAIT2 timeout above the kernel's TIME_WAIT length
+			 * keeps the closed end a full socket, with its owner; at
+			 * the default (60 s) the kernel may, by timing, turn it
+			 * into a mini-socket without one (see
+			 * test_closed_fin_wait2_refused). */
+			int linger2 = CLOSED_CLIENT_FIN_WAIT2_S;
+
+			if (setsockopt(fd, IPPROTO_TCP, TCP_LINGER2, &linger2, sizeof(linger2)) != 0)
+				_exit(6);
 			_exit(write(fd, "GET / HTTP/1.0\r\n\r\n", 18) == 18 ? 0 : 5);
+		}
 		while (read(fd, &byte, 1) > 0)
 			;
 		_exit(0);
@@ -485,6 +501,60 @@ START_TEST(test_time_wait_refused)
 }
 END_TEST
 
+/* The state of a TCP socket, from TCP_INFO. */
+static int
+tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	ck_assert_int_eq(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	return ti.tcpi_state;
+}
+
+/* A client that half-closed, got its FIN acknowledged (FIN_WAIT2) and then
+ * closed with the default FIN_WAIT2 timeout: the kernel keeps its end as a
+ * TIME_WAIT mini-socket still in FIN_WAIT2, reported with uid 0. That must
+ * be a refusal, never root. (Under load the kernel chose this for a client
+ * that wrote and closed at once, and orad took it for root.) */
+START_TEST(test_closed_fin_wait2_refused)
+{
+	struct sockaddr_storage ss, local, peer;
+	struct orad_tcpident *t = NULL;
+	struct ora_error err = {""};
+	socklen_t len, llen = sizeof(local), plen = sizeof(peer);
+	int lfd = listener(AF_INET, "127.0.0.1", &ss, &len), cfd, afd, linger2 = 30, waited = 0;
+	uid_t got = 42;
+	char byte;
+
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&ss, len), 0);
+	afd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(afd, 0);
+	ck_assert_int_eq(getsockname(afd, (struct sockaddr *)&local, &llen), 0);
+	ck_assert_int_eq(getpeername(afd, (struct sockaddr *)&peer, &plen), 0);
+	/* At most TCP_TIMEWAIT_LEN, whatever the machine's tcp_fin_timeout. */
+	ck_assert_int_eq(setsockopt(cfd, IPPROTO_TCP, TCP_LINGER2, &linger2, sizeof(linger2)), 0);
+	ck_assert_int_eq(shutdown(cfd, SHUT_WR), 0);
+	ck_assert_int_eq(read(afd, &byte, 1), 0);
+	while (tcp_state(cfd) != TCP_FIN_WAIT2 && waited < STATE_WAIT_MS) {
+		poll(NULL, 0, 10);
+		waited += 10;
+	}
+	ck_assert_int_eq(tcp_state(cfd), TCP_FIN_WAIT2);
+	close(cfd); /* closed in FIN_WAIT2: a mini-socket from here on */
+	ck_assert_int_eq(orad_tcpident_open(&t, &err), 0);
+	ck_assert_int_eq(
+	    orad_tcpident_uid(t, (struct sockaddr *)&local, (struct sockaddr *)&peer, &got, &err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "closed"));
+	ck_assert_uint_eq(got, 42);
+	orad_tcpident_free(t);
+	close(afd);
+	close(lfd);
+}
+END_TEST
+
 START_TEST(test_unix_socket_refused)
 {
 	struct orad_tcpident *t = NULL;
@@ -679,6 +749,12 @@ START_TEST(test_fold_refusals)
 	nl_diag(&b, SEQ, 0, TCP_TIME_WAIT);
 	ck_assert_int_eq(fold(&b, &a, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "state"));
+
+	FRESH();
+	m = nl_diag(&b, SEQ, 0, TCP_FIN_WAIT2);
+	m->idiag_timer = 3; /* a TIME_WAIT mini-socket still in FIN_WAIT2 */
+	ck_assert_int_eq(fold(&b, &a, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "closed"));
 
 	FRESH();
 	nl_diag(&b, SEQ, UID_A, TCP_LISTEN);
@@ -928,6 +1004,7 @@ tcpident_suite(void)
 	tcase_add_test(kc, test_refusals_without_kernel);
 	tcase_add_test(kc, test_no_match);
 	tcase_add_test(kc, test_time_wait_refused);
+	tcase_add_test(kc, test_closed_fin_wait2_refused);
 	tcase_add_test(kc, test_unix_socket_refused);
 	tcase_add_test(kc, test_listen);
 	if (geteuid() == 0) {
