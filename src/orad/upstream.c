@@ -605,41 +605,29 @@ struct upstream_xfer *
 upstream_start(struct orad_upstream *u, const struct upstream_request *r,
     const struct upstream_callbacks *cb, void *ctx, struct ora_error *err)
 {
-	/* Lines that remove a header libcurl would add: "Expect:" (no
-	 * 100-continue round trip for large prompts) and, unless the caller
-	 * asks for a type, "Accept:", as libcurl's any-type Accept says no
-	 * more than none and libcurl writes every byte of the head through
-	 * its printf, ~100 instructions a byte (issue 17). */
-	static const char *const removed[2] = { "Expect:", "Accept:" };
 	struct upstream_xfer *x;
 	struct curl_slist *nodes;
-	size_t size, text = 0, n_removed = 2, n_lines;
+	size_t size, text = 0;
 	char *p;
 	CURL *e;
 
-	/* The caller's lines and those, each a node and its text, after the
-	 * struct. */
-
-	for (size_t i = 0; i < r->n_headers; i++) {
+	/* The lines and "Expect:" (no 100-continue round trip for large
+	 * prompts), each a node and its text, after the struct. */
+	for (size_t i = 0; i < r->n_headers; i++)
 		text += strlen(r->headers[i]) + 1;
-		if (strncasecmp(r->headers[i], "Accept:", 7) == 0)
-			n_removed = 1;
-	}
-	for (size_t i = 0; i < n_removed; i++)
-		text += strlen(removed[i]) + 1;
-	n_lines = r->n_headers + n_removed;
-	size = n_lines * sizeof(*nodes) + text;
+	text += sizeof("Expect:");
+	size = (r->n_headers + 1) * sizeof(*nodes) + text;
 	x = ora_xcalloc(1, sizeof(*x) + size);
 	x->headers_size = size;
 	nodes = (struct curl_slist *)(x + 1);
-	p = (char *)(nodes + n_lines);
-	for (size_t i = 0; i < n_lines; i++) {
-		const char *line = i < r->n_headers ? r->headers[i] : removed[i - r->n_headers];
+	p = (char *)(nodes + r->n_headers + 1);
+	for (size_t i = 0; i <= r->n_headers; i++) {
+		const char *line = i < r->n_headers ? r->headers[i] : "Expect:";
 		size_t n = strlen(line) + 1;
 
 		memcpy(p, line, n);
 		nodes[i].data = p;
-		nodes[i].next = i + 1 < n_lines ? &nodes[i + 1] : NULL;
+		nodes[i].next = i < r->n_headers ? &nodes[i + 1] : NULL;
 		p += n;
 	}
 	x->headers = nodes;
