@@ -63,27 +63,9 @@ all_settled() {
 # once, at the mock's cost; the totals agree exactly; and the pool's
 # shared row has spent exactly its rows' costs and holds nothing.
 shared_vs_mock() {
-	mock_get /mock/generations "$T/gens.json"
-	pg_sql "SELECT generation_id || ' ' || cost_pico || ' ' || count(*) OVER (PARTITION BY generation_id) FROM requests WHERE generation_id IS NOT NULL" >"$T/shared.txt"
 	[ "$(pool_sql reserved_pico)" = 0 ] &&
 		[ "$(pool_sql spent_pico)" = "$(pg_sql "SELECT sum(cost_pico) FROM requests WHERE cost_centre = 'pool'")" ] &&
-		"$PY3" - "$T/gens.json" "$T/shared.txt" <<'PY'
-import json, sys
-gens = json.load(open(sys.argv[1]))
-rows, bad = {}, 0
-for line in open(sys.argv[2]):
-    gid, cost, n = line.split()
-    if n != "1":
-        print("generation %s is in the shared ledger %s times" % (gid, n)); bad += 1
-    rows[gid] = int(cost)
-for g in gens["data"]:
-    if rows.get(g["id"]) != g["cost_picodollars"]:
-        print("generation %s: shared ledger %s, mock %d" % (g["id"], rows.get(g["id"]), g["cost_picodollars"])); bad += 1
-total = sum(rows.get(g["id"], 0) for g in gens["data"])
-if total != gens["total_cost_picodollars"] or len(rows) != len(gens["data"]):
-    print("totals differ: shared %d in %d rows, mock %d in %d" % (total, len(rows), gens["total_cost_picodollars"], len(gens["data"]))); bad += 1
-sys.exit(1 if bad else 0)
-PY
+		pg_shared_vs_mock
 }
 
 # --- /api/v1/usage across hosts -------------------------------------------

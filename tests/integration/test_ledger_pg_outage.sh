@@ -286,26 +286,8 @@ check "tight's spend is within its limit plus one host's allowance per outage" \
 	[ "$spent_tight" -le $((tight_pico + 2 * allow_pico)) ]
 
 # The mock's record: each generation once in the shared ledger, at its cost.
-mock_get /mock/generations "$T/gens.json"
-pg_sql "SELECT generation_id || ' ' || cost_pico || ' ' || count(*) OVER (PARTITION BY generation_id) FROM requests WHERE generation_id IS NOT NULL" >"$T/shared.txt"
 check "every generation the mock billed is in the shared ledger once, at the mock's cost, totals exact" \
-	"$PY3" - "$T/gens.json" "$T/shared.txt" <<'PY'
-import json, sys
-gens = json.load(open(sys.argv[1]))
-rows, bad = {}, 0
-for line in open(sys.argv[2]):
-    gid, cost, n = line.split()
-    if n != "1":
-        print("generation %s is in the shared ledger %s times" % (gid, n)); bad += 1
-    rows[gid] = int(cost)
-for g in gens["data"]:
-    if rows.get(g["id"]) != g["cost_picodollars"]:
-        print("generation %s: shared ledger %s, mock %d" % (g["id"], rows.get(g["id"]), g["cost_picodollars"])); bad += 1
-total = sum(rows.get(g["id"], 0) for g in gens["data"])
-if total != gens["total_cost_picodollars"] or len(rows) != len(gens["data"]):
-    print("totals differ: shared %d in %d rows, mock %d in %d" % (total, len(rows), gens["total_cost_picodollars"], len(gens["data"]))); bad += 1
-sys.exit(1 if bad else 0)
-PY
+	pg_shared_vs_mock
 check "beta's allowance file is empty once delivered" [ ! -s "$T/state-beta/ledger-allowance" ]
 
 finish
