@@ -56,7 +56,15 @@ if make -C build-plain -j"$JOBS" distcheck >build-plain/distcheck.out 2>&1; then
 	echo "PASS: make distcheck"
 else
 	distcheck_fail=1 status=1
-	echo "FAIL: make distcheck"; tail -n 60 build-plain/distcheck.out
+	echo "FAIL: make distcheck"
+	# The suite's lines come in the order tests finish: name the failures
+	# and show their own logs, not merely the last lines of make's output.
+	grep -E '^(FAIL|ERROR|XPASS): ' build-plain/distcheck.out
+	for log in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find build-plain -path '*/_build/*' -name '*.trs') 2>/dev/null); do
+		echo "--- ${log%.trs}.log"
+		tail -n 40 "${log%.trs}.log"
+	done
+	tail -n 20 build-plain/distcheck.out
 fi
 
 # Totals over every individual check: Check's per-test results and the

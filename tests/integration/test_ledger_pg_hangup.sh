@@ -84,7 +84,7 @@ pool_usage() {
 }
 org_caught_up() { [ "$(pool_usage "['organisation']['spent_pico']" 2>/dev/null)" = "$org_spent" ]; }
 check "/api/v1/usage on alpha: the pool across all hosts is the shared row [$org_spent]" \
-	wait_until 10 org_caught_up
+	wait_until 30 org_caught_up
 check "  ... its own figure is alpha's part [$alpha_spent]" [ "$(pool_usage "['spent_pico']")" = "$alpha_spent" ]
 check "  ... which is less than the whole" [ "$alpha_spent" -lt "$org_spent" ]
 check "  ... nothing reserved anywhere" [ "$(pool_usage "['organisation']['reserved_pico']")" = 0 ]
@@ -109,7 +109,7 @@ LOCK_PID=$!
 exec 3>"$T/lock.fifo"
 echo "BEGIN; SELECT 1 FROM budget_usage WHERE scope = 'cost_centre' AND name = 'pool' FOR UPDATE;" >&3
 row_locked() { [ "$(pg_sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'budget_usage' AND l.mode = 'RowShareLock' AND l.granted")" = 1 ]; }
-check "a psql session holds the pool's budget row" wait_until 10 row_locked
+check "a psql session holds the pool's budget row" wait_until 30 row_locked
 mock_get /mock/requests "$T/before.json"
 before=$(json "$T/before.json" 'len(d["data"])')
 first_id=$(ledger_sql "SELECT coalesce(max(id), 0) FROM requests")
@@ -123,11 +123,11 @@ client() {
 client "hangup canary waiting"
 WAITING=$!
 reserving() { [ "$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%ora_budget_reserve%' AND wait_event_type = 'Lock'")" = 1 ]; }
-check "its reservation waits on the lock in PostgreSQL" wait_until 10 reserving
+check "its reservation waits on the lock in PostgreSQL" wait_until 30 reserving
 client "hangup canary queued"
 QUEUED=$!
 two_open() { [ "$(ledger_sql "SELECT count(*) FROM requests WHERE id > $first_id AND state = 'open'")" = 2 ]; }
-check "  ... a second request is on record behind it" wait_until 10 two_open
+check "  ... a second request is on record behind it" wait_until 30 two_open
 SOCK=$T/beta.sock
 s=$(as_req free POST /api/v1/chat/completions "$BODY")
 SOCK=$SOCK_A
@@ -137,7 +137,7 @@ check "  ... and alpha answers too [$s]" [ "$s" = 200 ]
 kill -9 "$WAITING" "$QUEUED"
 wait "$WAITING" "$QUEUED" 2>/dev/null
 none_open() { [ "$(ledger_sql "SELECT count(*) FROM requests WHERE id > $first_id AND state IN ('open', 'unsettled')")" = 0 ]; }
-check "both clients hang up: their local rows are settled" wait_until 10 none_open
+check "both clients hang up: their local rows are settled" wait_until 30 none_open
 check "  ... at \$0" [ "$(ledger_sql "SELECT count(*) FROM requests WHERE id > $first_id AND cost_pico = 0 AND estimated = 0")" = 2 ]
 echo "# local rows: $(ledger_sql "SELECT id || ':' || state || ':' || coalesce(outcome, '-') FROM requests WHERE id > $first_id" | tr '\n' ' ')"
 echo "COMMIT;" >&3
@@ -151,7 +151,7 @@ echo "# holds the hung-up requests took anyway: $hold_state"
 check "  ... their rows reached the shared ledger at \$0" \
 	[ "$(pg_sql "SELECT count(*) FROM requests WHERE host = 'alpha' AND id > $first_id AND cost_pico = 0 AND state NOT IN ('open', 'unsettled')")" = 2 ]
 check "  ... the pool holds nothing, spent is its rows' costs, equal to the mock's billing" \
-	wait_until 10 shared_vs_mock
+	wait_until 30 shared_vs_mock
 mock_get /mock/requests "$T/after.json"
 check "nothing of theirs reached the upstream" \
 	[ "$(json "$T/after.json" 'sum("hangup canary" in json.dumps(r) for r in d["data"])')" = 0 ]
@@ -159,6 +159,6 @@ check "  ... nor anything else [$before]" [ "$(json "$T/after.json" 'len(d["data
 pool_ok() { [ "$(as_req u POST /api/v1/chat/completions "$BODY")" = 200 ]; }
 check "alpha serves a request on the pool again" wait_until 30 pool_ok
 check "  ... and it settles in the shared ledger, exact" wait_until 30 all_settled
-check "  ... equal to the mock's billing" wait_until 10 shared_vs_mock
+check "  ... equal to the mock's billing" wait_until 30 shared_vs_mock
 
 finish

@@ -203,7 +203,7 @@ check "  ... each generation once, at the mock's cost" pg_shared_vs_mock
 pg_pause
 check "with the database stopped, alpha serves 4" [ "$(requests "$SOCK_A" 4)" = 4 ]
 check "  ... and beta 2" [ "$(requests "$T/ora2.sock" 2)" = 2 ]
-check "  ... and alpha logs that rows wait" wait_until 10 grep -q "cannot ship rows to PostgreSQL" "$T/orad.log"
+check "  ... and alpha logs that rows wait" wait_until 30 grep -q "cannot ship rows to PostgreSQL" "$T/orad.log"
 kill -HUP "$ORAD_PID"
 check "  ... alpha reloads meanwhile, into its own ledger" wait_until 30 local_reloads "$STATE" 3
 "$ORACTL" -c "$CONF" status >"$T/status.out" 2>&1

@@ -145,7 +145,7 @@ curl -sS -N --unix-socket "$SOCK" -H 'Content-Type: application/json' \
 	-o "$T/stream.out" -w '%{http_code}' http://localhost/api/v1/chat/completions >"$T/stream.status" 2>"$T/stream.err" &
 STREAM_PID=$!
 # Rotate once the stream is under way: its first events have arrived.
-wait_until 10 sh -c "grep -q '^data: {' '$T/stream.out' 2>/dev/null" || not_ok "the slow stream started"
+wait_until 30 sh -c "grep -q '^data: {' '$T/stream.out' 2>/dev/null" || not_ok "the slow stream started"
 check "the stream is still running when the key is rotated" kill -0 "$STREAM_PID"
 check "status shows the stream in flight, by user" ctl 0 status
 check "... as one request of $ME" has "in flight: 1 ($ME 1)"

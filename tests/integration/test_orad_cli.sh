@@ -116,7 +116,7 @@ start_orad -d
 check "orad -d: debug lines after start-up, though log_level is info" \
 	grep -q '\[debug\]: debug logging (-d) stays on' "$T/orad.log"
 kill -HUP "$ORAD_PID"
-check "  ... a reload happens" wait_until 10 grep -q 'configuration reloaded' "$T/orad.log"
+check "  ... a reload happens" wait_until 30 grep -q 'configuration reloaded' "$T/orad.log"
 check "  ... and debug logging is still on after it" \
 	sh -c "[ \$(grep -c '\[debug\]: debug logging (-d) stays on' '$T/orad.log') -ge 2 ]"
 

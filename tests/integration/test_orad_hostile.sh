@@ -331,7 +331,7 @@ if true; then
 		curl -sS --max-time 5 --unix-socket "$SOCK" -o "$T/st.json" http://localhost/api/v1/admin/status &&
 			[ "$(json "$T/st.json" 'd["pending_request_bytes"]')" -eq 0 ]
 	}
-	check "1: no bytes are counted as pending once they have all closed" wait_until 10 nothing_pending
+	check "1: no bytes are counted as pending once they have all closed" wait_until 30 nothing_pending
 	echo "# pending after attack 1: $(json "$T/st.json" 'd["pending_request_bytes"]')"
 	echo "# after attack 1: rss $(rss_kb) kB"
 fi

@@ -89,7 +89,7 @@ check "  ... after the events that did arrive" grep -q '"content"' "$T/out"
 check "  ... logged as upstream_timeout" sh -c "grep ' request ' '$T/orad.log' | tail -n 1 | grep -q outcome=upstream_timeout"
 
 settled_all() { [ "$(ledger_sql "SELECT COUNT(*) FROM requests WHERE state NOT IN ('settled','refused')")" = 0 ]; }
-check "every request so far has one ledger row, settled (the idle stream reconciled)" wait_until 10 settled_all
+check "every request so far has one ledger row, settled (the idle stream reconciled)" wait_until 30 settled_all
 
 # --- a bounded queue ---------------------------------------------------------
 # The three slow requests must still be in flight when the fourth arrives,
@@ -110,7 +110,7 @@ for i in 1 2 3; do
 	SLOW="$SLOW $!"
 done
 three_out() { mock_get /mock/stats "$T/stats.json" && [ "$(json "$T/stats.json" 'd["attempts"]')" -ge 3 ]; }
-wait_until 10 three_out
+wait_until 30 three_out
 s=$(req POST /api/v1/chat/completions "$NOFB")
 check "past upstream.max_in_flight a request fails fast with 503" [ "$s" = 503 ]
 check "  ... typed upstream_busy" [ "$(json "$T/out" 'd["error"]["type"]')" = upstream_busy ]

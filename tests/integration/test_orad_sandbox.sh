@@ -50,7 +50,7 @@ check "  ... and /me (NSS look-ups, /proc/PID/comm) works" [ "$s" = 200 ]
 # A reload re-reads the configuration and the keys through the sandbox.
 kill -HUP "$ORAD_PID"
 reloaded() { grep -q 'reload' "$T/orad.log"; }
-wait_until 10 reloaded
+wait_until 30 reloaded
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "after a reload (SIGHUP) it still serves" [ "$s" = 200 ]
 check "  ... and no call it needed was denied" \

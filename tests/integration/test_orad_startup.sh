@@ -16,7 +16,7 @@ seal_keys || exit 1
 refuses() {
 	desc=$1
 	pattern=$2
-	if timeout 10 "$ORAD" -f -c "$CONF" >"$T/start.log" 2>&1; then
+	if timeout 30 "$ORAD" -f -c "$CONF" >"$T/start.log" 2>&1; then
 		not_ok "$desc: orad started"
 		return
 	fi
@@ -54,7 +54,7 @@ mv "$T/master.key" "$T/master.away"
 CREDENTIALS_DIRECTORY=$T/creds "$ORAD" -f -c "$CONF" 2>"$T/cred.log" &
 CRED_PID=$!
 cred_up() { [ -S "$SOCK" ] && curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/api/v1/me; }
-check "orad takes the master key from \$CREDENTIALS_DIRECTORY/ora-master-key" wait_until 10 cred_up
+check "orad takes the master key from \$CREDENTIALS_DIRECTORY/ora-master-key" wait_until 30 cred_up
 kill "$CRED_PID"
 wait "$CRED_PID" 2>/dev/null
 rm -f "$SOCK"
@@ -68,7 +68,7 @@ rm -f "$SOCK"
 
 # A file that is not a socket where the socket should go is never removed.
 echo "precious" >"$SOCK"
-if timeout 10 "$ORAD" -f -c "$CONF" >"$T/start.log" 2>&1; then
+if timeout 30 "$ORAD" -f -c "$CONF" >"$T/start.log" 2>&1; then
 	not_ok "orad started over a regular file at the socket path"
 else
 	check "a regular file at the socket path is refused" grep -q "not a socket" "$T/start.log"
@@ -78,7 +78,7 @@ rm -f "$SOCK"
 
 # A live broker's socket is not stolen by a second one.
 start_orad
-if timeout 10 "$ORAD" -f -c "$CONF" >"$T/second.log" 2>&1; then
+if timeout 30 "$ORAD" -f -c "$CONF" >"$T/second.log" 2>&1; then
 	not_ok "a second orad started on a live socket"
 else
 	check "a second orad refuses a live socket" grep -q "already serving" "$T/second.log"
@@ -89,7 +89,7 @@ check "  ... and the first keeps serving" [ "$s" = 200 ]
 # Nor is its ledger shared by a second one on another socket: two writers
 # of one intent log would each overwrite the other's records.
 sed "s|socket = \"$SOCK\";|socket = \"$T/other.sock\";|" "$CONF" >"$T/other.conf"
-if timeout 10 "$ORAD" -f -c "$T/other.conf" >"$T/other.log" 2>&1; then
+if timeout 30 "$ORAD" -f -c "$T/other.conf" >"$T/other.log" 2>&1; then
 	not_ok "a second orad started on the same state_dir"
 else
 	check "a second orad on the same state_dir is refused, naming the cause" \
