@@ -1500,7 +1500,9 @@ START_TEST(test_log_pages_given_back)
 		last_off = ora_ledger_log_used(log);
 		ck_assert_int_eq(log_put(log, 1, data, sizeof(data), size), ++n);
 	}
-	ck_assert_int_ge(mapped_kb(test_log), (long)(size - 8192) / 1024);
+	/* Resident past the mark (the kernel might have reclaimed some of it,
+	 * not all: the pages are dirty and were just written). */
+	ck_assert_int_ge(mapped_kb(test_log), (long)ORA_LEDGER_LOG_KEEP_BYTES / 1024 + 64);
 	ora_ledger_log_restart(log, n + 1);
 	ck_assert_int_le(mapped_kb(test_log), (long)ORA_LEDGER_LOG_KEEP_BYTES / 1024 + 4);
 	buf = file_read(test_log, &len);
