@@ -28,6 +28,7 @@ struct ora_ledger_log {
 	unsigned char *base;
 	size_t capacity;
 	size_t end;        /* where the next record goes */
+	size_t reached;    /* the furthest end since the pages past KEEP were given back */
 	uint64_t last_seq; /* of the chain's last record; 0: none */
 	char *path;        /* NULL: an image in memory (ora_ledger_log_open_image) */
 };
@@ -175,6 +176,8 @@ ora_ledger_log_open(
 		goto fail;
 	}
 	find_chain(log);
+	/* Reading the chain mapped each page of it. */
+	log->reached = log->end;
 	*out = log;
 	return 0;
 fail:
@@ -320,7 +323,29 @@ ora_ledger_log_append(struct ora_ledger_log *log, uint32_t type, size_t len)
 	h->magic = LOG_MAGIC;
 	log->last_seq = h->seq;
 	log->end += sizeof(*h) + padded(len);
+	if (log->end > log->reached)
+		log->reached = log->end;
 	return h->seq;
+}
+
+/* MADV_DONTNEED on a shared mapping of a file only unmaps the pages: their
+ * contents (dirty or not) stay in the file and its page cache, and touching
+ * them again maps them back. (On memory of a log image it would zero it,
+ * and the image is not page-aligned: images are left alone.) */
+static void
+give_back(struct ora_ledger_log *log)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t from = (ORA_LEDGER_LOG_KEEP_BYTES + page - 1) / page * page;
+	size_t to = (log->reached + page - 1) / page * page;
+
+	if (log->path == NULL || log->reached <= ORA_LEDGER_LOG_KEEP_BYTES)
+		return;
+	if (to > log->capacity)
+		to = log->capacity;
+	if (to > from)
+		madvise(log->base + from, to - from, MADV_DONTNEED);
+	log->reached = ORA_LEDGER_LOG_KEEP_BYTES;
 }
 
 void
@@ -328,4 +353,5 @@ ora_ledger_log_restart(struct ora_ledger_log *log, uint64_t next_seq)
 {
 	log->end = 0;
 	log->last_seq = next_seq - 1;
+	give_back(log);
 }

@@ -52,6 +52,24 @@
 /* The stated bound, also SQLite's journal_size_limit. */
 #define LEDGER_WAL_MAX_BYTES (64 << 20)
 _Static_assert(LEDGER_WAL_MAX_BYTES == 67108864, "journal_size_limit in ledger_sqlite_open()");
+/* The broker's page cache, in KiB (PRAGMA cache_size takes it negated).
+ * Reads come from the memory-mapped file (mmap_size), except of pages
+ * whose newest copy is in the WAL; so the cache holds the pages the folds
+ * wrote since the WAL last started over, and SQLite empties it only then
+ * (the checkpointer's TRUNCATE) or when another process writes. At 16 MiB
+ * it was nearly all of orad's RSS growth under load, a sawtooth reset at
+ * each checkpoint whose height grew with the rate (+4.4 MB at 6,500
+ * requests/s; doc/design.md, issue 17). A fold needs far less: the right-hand edges of
+ * the table and of its two indexes, and the rows it settles, inserted a
+ * moment before. The largest fold the journal lets wait (a quarter of the
+ * 4 MiB log, some 1,600 requests at ~650 bytes of records each) dirties
+ * about 0.5 MiB of pages (a row and its index entries take ~270 bytes).
+ * Four times that, about SQLite's own default: such a fold never spills
+ * into the WAL before its commit, and a larger one (the log filled while
+ * the checkpointer held the folds) spills, which is correct, only slower. */
+#define LEDGER_CACHE_KIB 2048
+_Static_assert(LEDGER_CACHE_KIB == 2048, "cache_size in ledger_sqlite_open()");
+
 /* How long the TRUNCATE checkpoint waits for readers (reports) before it
  * gives up until the next round; the broker's folds wait as long. */
 #define LEDGER_CHECKPOINT_WAIT_MS 250
@@ -304,7 +322,7 @@ ledger_sqlite_open(const char *path, enum ora_ledger_mode mode, struct ledger_sq
 		 * (its sandbox allows nothing else). */
 		if (sqlite3_exec(l->db,
 		        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;"
+		        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY;"
 		        "PRAGMA journal_size_limit=67108864;",
 		        NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(l->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {

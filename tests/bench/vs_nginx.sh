@@ -20,7 +20,8 @@
 # count for every thread (nginx: master and workers) read around each run and divided by the answers of that run (warm-up runs are
 # separate and unmeasured). Finally the ledger is checked against what was
 # sent: one settled row per answer, and the total exactly the answers times
-# the canned cost.
+# the canned cost, and orad's RSS at the three moments is shown by part
+# (rss_parts below).
 #
 #   top_builddir=BUILD [top_srcdir=SRC] sh tests/bench/vs_nginx.sh
 #
@@ -236,6 +237,23 @@ rss_kb() {
 	for p in $(pids_of "$1"); do
 		awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status"
 	done | awk '{ t += $1 } END { print t + 0 }'
+}
+# rss_parts: where orad's resident memory is, in kB: the malloc heap
+# ([heap]: the main thread's arena, SQLite's page cache among it), other
+# anonymous memory (the threads' arenas and stacks, what libraries map for
+# themselves), the ledger's mappings (its database, WAL index and intent
+# log), and orad's binary and its libraries (code, and their data once
+# written).
+rss_parts() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { n = NF >= 6 ? $6 : ""; next }
+		$1 == "Rss:" {
+			if (n == "[heap]") h += $2
+			else if (n == "" || n ~ /^\[/) a += $2
+			else if (n ~ /\/ledger\.db/) l += $2
+			else f += $2
+		}
+		END { printf "heap %d, other anonymous %d, ledger files %d, binary and libraries %d\n", h, a, l, f }' \
+		"/proc/$ORAD_PID/smaps"
 }
 ORAD_ANSWERED=0
 # run PATH NAME ARGS...: one ora-load run along PATH; its line in
@@ -541,6 +559,7 @@ done
 sleep 1
 IDLE_orad=$(rss_kb orad)
 IDLE_nginx=$(rss_kb nginx)
+PARTS_idle=$(rss_parts)
 
 # Closed loop: the paths take turns, so that whatever else the machine
 # does falls on all alike. No warm-up inside a measured run: its CPU is
@@ -555,6 +574,7 @@ while [ $round -le $TP_ROUNDS ]; do
 done
 BUSY_orad=$(rss_kb orad)
 BUSY_nginx=$(rss_kb nginx)
+PARTS_busy=$(rss_parts)
 
 # Open loop at RATE: latency, pooled over the rounds.
 round=1
@@ -576,6 +596,7 @@ kill -0 "$ORAD_PID" 2>/dev/null || die "orad died during the benchmark"
 sleep "$QUIET_S"
 QUIET_orad=$(rss_kb orad)
 QUIET_nginx=$(rss_kb nginx)
+PARTS_quiet=$(rss_parts)
 
 # The ledger against what was sent: one settled row per answer, the total
 # exactly the answers times the canned cost.
@@ -636,6 +657,9 @@ else
 fi
 echo "ledger: $LEDGER_ROWS rows ($LEDGER_UNSETTLED not settled) for $ORAD_ANSWERED answers;" \
 	"total $LEDGER_PICO pico-USD for $WANT_PICO sent: $ledger_verdict"
+echo
+echo "orad's RSS in kB: idle: $PARTS_idle; after saturation: $PARTS_busy;" \
+	"after ${QUIET_S} s quiet: $PARTS_quiet"
 echo
 echo "direct: ora-load to the fast upstream over TCP (in parentheses: its own latency)."
 echo "nginx: one worker proxying from a Unix socket to it; orad: group rule, role and global" \

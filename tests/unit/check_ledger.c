@@ -1441,6 +1441,88 @@ START_TEST(test_log_records)
 }
 END_TEST
 
+/* Resident kB of this process's mapping of path (/proc/self/smaps). */
+static long
+mapped_kb(const char *path)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[4096];
+	long kb = -1, v;
+	unsigned long from, to;
+	int in = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line);
+
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (sscanf(line, "%lx-%lx ", &from, &to) == 2) {
+			in = n >= strlen(path) && strcmp(line + n - strlen(path), path) == 0;
+			continue;
+		}
+		if (in && sscanf(line, "Rss: %ld kB", &v) == 1)
+			kb = kb < 0 ? v : kb + v;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Counts records, and notes the first one's number. */
+static int
+count_from(void *arg, uint64_t seq, uint32_t type, const void *data, size_t len)
+{
+	uint64_t *c = arg;
+
+	if (c[0]++ == 0)
+		c[1] = seq;
+	return 0;
+}
+
+/* A log that went far past ORA_LEDGER_LOG_KEEP_BYTES between two folds
+ * gives the pages past it back at the restart (issue 17: RSS after load),
+ * and loses nothing by it: the file still holds what was written, and the
+ * chain goes on. */
+START_TEST(test_log_pages_given_back)
+{
+	static char data[4000];
+	const size_t size = 2 * ORA_LEDGER_LOG_KEEP_BYTES;
+	struct ora_ledger_log *log;
+	struct ora_error err;
+	struct log_header h;
+	uint64_t counted[2] = {0, 0};
+	unsigned char *buf;
+	size_t len, n = 0, last_off = 0;
+
+	memset(data, 'r', sizeof(data));
+	OK(ora_ledger_log_open(test_log, size, &log, &err));
+	while (ora_ledger_log_used(log) + LOG_HEADER + sizeof(data) <= size) {
+		last_off = ora_ledger_log_used(log);
+		ck_assert_int_eq(log_put(log, 1, data, sizeof(data), size), ++n);
+	}
+	/* Resident past the mark (the kernel might have reclaimed some of it,
+	 * not all: the pages are dirty and were just written). */
+	ck_assert_int_ge(mapped_kb(test_log), (long)ORA_LEDGER_LOG_KEEP_BYTES / 1024 + 64);
+	ora_ledger_log_restart(log, n + 1);
+	ck_assert_int_le(mapped_kb(test_log), (long)ORA_LEDGER_LOG_KEEP_BYTES / 1024 + 4);
+	buf = file_read(test_log, &len);
+	ck_assert(header_at(buf, len, last_off, &h));
+	ck_assert_int_eq(h.seq, n);
+	ck_assert(buf[last_off + LOG_HEADER + sizeof(data) - 1] == 'r');
+	free(buf);
+	/* Written again past the mark after the restart, then read back. */
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(log_put(log, 2, data, sizeof(data), size), n + 1 + i);
+	ora_ledger_log_close(log);
+	OK(ora_ledger_log_open(test_log, size, &log, &err));
+	ck_assert_int_eq(ora_ledger_log_last_seq(log), 2 * n);
+	ck_assert_int_eq(ora_ledger_log_each(log, 0, count_from, counted), 0);
+	ck_assert_int_eq(counted[0], n);
+	ck_assert_int_eq(counted[1], n + 1);
+	ora_ledger_log_close(log);
+}
+END_TEST
+
 START_TEST(test_log_limits)
 {
 	struct ora_ledger_log *log;
@@ -1823,6 +1905,7 @@ suite(void)
 
 	tcase_add_test(log, test_log_full);
 	tcase_add_test(log, test_log_records);
+	tcase_add_test(log, test_log_pages_given_back);
 	tcase_add_test(log, test_log_limits);
 	tcase_add_test(log, test_log_lost_after_restart);
 	tcase_add_test(log, test_log_reserve_past_limit);
