@@ -118,3 +118,14 @@ if total != gens["total_cost_picodollars"] or len(rows) != len(gens["data"]):
 sys.exit(1 if bad else 0)
 PY
 }
+
+# pg_shared_caught_up: pg_shared_vs_mock once the hosts have caught up.
+# Each host ships its rows on its own, after an outage at its next try, so
+# a row can still be on its way when every row already shipped is
+# settled. A duplicate or a wrong cost never goes away: the wait (60 s)
+# only delays such a failure, and the last comparison prints it.
+pg_shared_caught_up() {
+	wait_until 60 pg_shared_agrees
+	pg_shared_vs_mock
+}
+pg_shared_agrees() { pg_shared_vs_mock >/dev/null 2>&1; }

@@ -153,7 +153,7 @@ centre_exact() {
 			"$(pg_sql "SELECT coalesce(sum(cost_pico), 0) FROM requests WHERE cost_centre = '$1'")" ]
 }
 check "every row and hold is settled in the shared ledger" wait_until 60 all_settled
-check "  ... each billed generation once, at the mock's cost" pg_shared_vs_mock
+check "  ... each billed generation once, at the mock's cost" pg_shared_caught_up
 billed_pool=$(pg_sql "SELECT coalesce(sum(cost_pico), 0) FROM requests WHERE cost_centre = 'pool'")
 check "the pool is not overspent across the 3 hosts [$billed_pool <= $pool_pico]" [ "$billed_pool" -le "$pool_pico" ]
 check "the shared pool row equals the rows' costs, nothing reserved" centre_exact pool
@@ -188,7 +188,7 @@ check "  ... the mock finished them" wait_until 20 mock_idle
 start_host beta
 check "  ... after beta's restart every row and hold is settled" wait_until 60 all_settled
 check "  ... the big budget's row: nothing reserved, spent = its rows' costs" centre_exact big
-check "  ... each generation once, at the mock's cost" pg_shared_vs_mock
+check "  ... each generation once, at the mock's cost" pg_shared_caught_up
 
 # PostgreSQL stopped: a request with a budget is refused, not admitted
 # blind; one without a budget is served; then all is well again.
@@ -210,6 +210,6 @@ check "  ... oractl status says connected, none waiting" grep -q "shared budgets
 check "  ... every row and hold settled" wait_until 60 all_settled
 check "  ... big exact" centre_exact big
 check "  ... pool exact" centre_exact pool
-check "  ... each generation once, totals exact" pg_shared_vs_mock
+check "  ... each generation once, totals exact" pg_shared_caught_up
 
 finish

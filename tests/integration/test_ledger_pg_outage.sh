@@ -287,7 +287,7 @@ check "tight's spend is within its limit plus one host's allowance per outage" \
 
 # The mock's record: each generation once in the shared ledger, at its cost.
 check "every generation the mock billed is in the shared ledger once, at the mock's cost, totals exact" \
-	pg_shared_vs_mock
+	pg_shared_caught_up
 check "beta's allowance file is empty once delivered" [ ! -s "$T/state-beta/ledger-allowance" ]
 
 finish
