@@ -220,36 +220,39 @@ ship_connected(struct ora_ledger_ship *s)
 	ship_send(s, "SELECT value FROM ora_meta WHERE key = 'schema_version'", 0, NULL);
 }
 
-/* One row of the local ledger into the batch: host, then its columns. */
+/* One row's parameters into the batch: host, then its ncols columns. */
+static void
+ship_batch_add(struct ora_ledger_ship *s, const char *const *cols, int ncols)
+{
+	char **v = &s->vals[s->nvals];
+
+	v[0] = ora_xstrdup(s->host);
+	for (int i = 0; i < ncols; i++)
+		v[i + 1] = cols[i] != NULL ? ora_xstrdup(cols[i]) : NULL;
+	s->nvals += (size_t)ncols + 1;
+	s->n++;
+}
+
+/* One row of the local ledger into the batch. */
 static void
 ship_collect(void *arg, const char *const *cols)
 {
 	struct ora_ledger_ship *s = arg;
-	char **v = &s->vals[s->n * SHIP_PARAMS_PER_ROW];
 
-	v[0] = ora_xstrdup(s->host);
-	for (int i = 0; i < LEDGER_SHIP_COLUMNS; i++)
-		v[i + 1] = cols[i] != NULL ? ora_xstrdup(cols[i]) : NULL;
 	s->ids[s->n] = strtoll(cols[0], NULL, 10);
 	s->revs[s->n] = strtoll(cols[1], NULL, 10);
-	s->n++;
-	s->nvals += SHIP_PARAMS_PER_ROW;
+	ship_batch_add(s, cols, LEDGER_SHIP_COLUMNS);
 }
 
-/* One audit entry of the local ledger into the batch: host, then its
- * columns (id, time_ms, uid, user, action, detail). */
+/* One audit entry of the local ledger into the batch (id, time_ms, uid,
+ * user, action, detail). */
 static void
 ship_audit_collect(void *arg, const char *const *cols)
 {
 	struct ora_ledger_ship *s = arg;
-	char **v = &s->vals[s->n * SHIP_AUDIT_PARAMS];
 
-	v[0] = ora_xstrdup(s->host);
-	for (int i = 0; i < LEDGER_SHIP_AUDIT_COLUMNS; i++)
-		v[i + 1] = cols[i] != NULL ? ora_xstrdup(cols[i]) : NULL;
 	s->audit_last = strtoll(cols[0], NULL, 10);
-	s->n++;
-	s->nvals += SHIP_AUDIT_PARAMS;
+	ship_batch_add(s, cols, LEDGER_SHIP_AUDIT_COLUMNS);
 }
 
 /* INSERT of n audit entries keyed by (host, local_id): one the database
@@ -296,7 +299,7 @@ ship_audit_round(struct ora_ledger_ship *s)
 		return 0;
 	s->state = SHIP_AUDITING;
 	sql = ship_audit_sql(s->n);
-	ship_send(s, sql, (int)(s->n * SHIP_AUDIT_PARAMS), (const char *const *)s->vals);
+	ship_send(s, sql, (int)s->nvals, (const char *const *)s->vals);
 	free(sql);
 	return 1;
 }
@@ -372,7 +375,7 @@ ship_round(struct ora_ledger_ship *s)
 		s->waiting = (int64_t)s->n;
 	s->state = SHIP_SENDING;
 	sql = ship_sql(s->n);
-	ship_send(s, sql, (int)(s->n * SHIP_PARAMS_PER_ROW), (const char *const *)s->vals);
+	ship_send(s, sql, (int)s->nvals, (const char *const *)s->vals);
 	free(sql);
 }
 

@@ -1090,29 +1090,36 @@ ledger_sqlite_ship_prepare(struct ledger_sqlite *l, struct ora_error *err)
 	return 0;
 }
 
-int
-ledger_sqlite_unshipped(struct ledger_sqlite *l, size_t max, ledger_ship_row_fn fn, void *arg,
-    struct ora_error *err)
+/* Each row of sql (its one parameter: max) to fn as ncols texts; ncols is
+ * at most LEDGER_SHIP_COLUMNS. */
+static int
+ship_rows(struct ledger_sqlite *l, const char *sql, int ncols, size_t max, ledger_ship_row_fn fn,
+    void *arg, const char *what, struct ora_error *err)
 {
 	sqlite3_stmt *s;
 	const char *cols[LEDGER_SHIP_COLUMNS];
 	int rc;
 
-	if (sqlite3_prepare_v2(l->db,
-	        "SELECT " LEDGER_SHIP_COLUMN_LIST " FROM requests WHERE shipped_rev < rev"
-	        " ORDER BY id LIMIT ?1",
-	        -1, &s, NULL) != SQLITE_OK)
-		return ledger_db_error(l, err, "list rows to ship");
+	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return ledger_db_error(l, err, what);
 	sqlite3_bind_int64(s, 1, (int64_t)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		for (int i = 0; i < LEDGER_SHIP_COLUMNS; i++)
+		for (int i = 0; i < ncols; i++)
 			cols[i] = (const char *)sqlite3_column_text(s, i);
 		fn(arg, cols);
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return ledger_db_error(l, err, "list rows to ship");
-	return 0;
+	return rc == SQLITE_DONE ? 0 : ledger_db_error(l, err, what);
+}
+
+int
+ledger_sqlite_unshipped(struct ledger_sqlite *l, size_t max, ledger_ship_row_fn fn, void *arg,
+    struct ora_error *err)
+{
+	return ship_rows(l,
+	    "SELECT " LEDGER_SHIP_COLUMN_LIST " FROM requests WHERE shipped_rev < rev"
+	    " ORDER BY id LIMIT ?1",
+	    LEDGER_SHIP_COLUMNS, max, fn, arg, "list rows to ship", err);
 }
 
 int
@@ -1172,25 +1179,10 @@ int
 ledger_sqlite_audit_unshipped(struct ledger_sqlite *l, size_t max, ledger_ship_row_fn fn,
     void *arg, struct ora_error *err)
 {
-	sqlite3_stmt *s;
-	const char *cols[LEDGER_SHIP_AUDIT_COLUMNS];
-	int rc;
-
-	if (sqlite3_prepare_v2(l->db,
-	        "SELECT id, time_ms, uid, user, action, detail" AUDIT_UNSHIPPED
-	        " ORDER BY id LIMIT ?1",
-	        -1, &s, NULL) != SQLITE_OK)
-		return ledger_db_error(l, err, "list audit entries to ship");
-	sqlite3_bind_int64(s, 1, (int64_t)max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		for (int i = 0; i < LEDGER_SHIP_AUDIT_COLUMNS; i++)
-			cols[i] = (const char *)sqlite3_column_text(s, i);
-		fn(arg, cols);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return ledger_db_error(l, err, "list audit entries to ship");
-	return 0;
+	_Static_assert(LEDGER_SHIP_AUDIT_COLUMNS <= LEDGER_SHIP_COLUMNS, "ship_rows' columns");
+	return ship_rows(l,
+	    "SELECT id, time_ms, uid, user, action, detail" AUDIT_UNSHIPPED " ORDER BY id LIMIT ?1",
+	    LEDGER_SHIP_AUDIT_COLUMNS, max, fn, arg, "list audit entries to ship", err);
 }
 
 int

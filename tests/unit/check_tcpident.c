@@ -470,33 +470,56 @@ START_TEST(test_no_match)
 }
 END_TEST
 
+/* A loopback connection to a new listener: lfd, the client's end cfd and
+ * the accepted end afd, with the addresses orad would see (its own, the
+ * peer's). */
+static void
+loopback_pair(int *lfd, int *cfd, int *afd, struct sockaddr_storage *local,
+    struct sockaddr_storage *peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len, llen = sizeof(*local), plen = sizeof(*peer);
+
+	*lfd = listener(AF_INET, "127.0.0.1", &ss, &len);
+	*cfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(*cfd, (struct sockaddr *)&ss, len), 0);
+	*afd = accept(*lfd, NULL, NULL);
+	ck_assert_int_ge(*afd, 0);
+	ck_assert_int_eq(getsockname(*afd, (struct sockaddr *)local, &llen), 0);
+	ck_assert_int_eq(getpeername(*afd, (struct sockaddr *)peer, &plen), 0);
+}
+
+/* tcpident refuses the connection (local, peer): an error (whose text has
+ * why in it, unless why is NULL) and no uid. */
+static void
+assert_refused(struct sockaddr_storage *local, struct sockaddr_storage *peer, const char *why)
+{
+	struct orad_tcpident *t = NULL;
+	struct ora_error err = {""};
+	uid_t got = 42;
+
+	ck_assert_int_eq(orad_tcpident_open(&t, &err), 0);
+	ck_assert_int_eq(
+	    orad_tcpident_uid(t, (struct sockaddr *)local, (struct sockaddr *)peer, &got, &err), -1);
+	if (why != NULL)
+		ck_assert_ptr_nonnull(strstr(err.msg, why));
+	ck_assert_uint_eq(got, 42);
+	orad_tcpident_free(t);
+}
+
 /* A client end in TIME_WAIT is reported with uid 0 by the kernel: that
  * must be a refusal, never root. */
 START_TEST(test_time_wait_refused)
 {
-	struct sockaddr_storage ss, local, peer;
-	struct orad_tcpident *t = NULL;
-	struct ora_error err = {""};
-	socklen_t len, llen = sizeof(local), plen = sizeof(peer);
-	int lfd = listener(AF_INET, "127.0.0.1", &ss, &len), cfd, afd;
-	uid_t got = 42;
+	struct sockaddr_storage local, peer;
+	int lfd, cfd, afd;
 	char byte;
 
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&ss, len), 0);
-	afd = accept(lfd, NULL, NULL);
-	ck_assert_int_ge(afd, 0);
-	ck_assert_int_eq(getsockname(afd, (struct sockaddr *)&local, &llen), 0);
-	ck_assert_int_eq(getpeername(afd, (struct sockaddr *)&peer, &plen), 0);
+	loopback_pair(&lfd, &cfd, &afd, &local, &peer);
 	close(cfd); /* the client closes first: its end goes to TIME_WAIT */
 	ck_assert_int_eq(read(afd, &byte, 1), 0);
 	close(afd);
-	ck_assert_int_eq(orad_tcpident_open(&t, &err), 0);
-	ck_assert_int_eq(
-	    orad_tcpident_uid(t, (struct sockaddr *)&local, (struct sockaddr *)&peer, &got, &err),
-	    -1);
-	ck_assert_uint_eq(got, 42);
-	orad_tcpident_free(t);
+	assert_refused(&local, &peer, NULL);
 	close(lfd);
 }
 END_TEST
@@ -519,20 +542,11 @@ tcp_state(int fd)
  * that wrote and closed at once, and orad took it for root.) */
 START_TEST(test_closed_fin_wait2_refused)
 {
-	struct sockaddr_storage ss, local, peer;
-	struct orad_tcpident *t = NULL;
-	struct ora_error err = {""};
-	socklen_t len, llen = sizeof(local), plen = sizeof(peer);
-	int lfd = listener(AF_INET, "127.0.0.1", &ss, &len), cfd, afd, linger2 = 30, waited = 0;
-	uid_t got = 42;
+	struct sockaddr_storage local, peer;
+	int lfd, cfd, afd, linger2 = 30, waited = 0;
 	char byte;
 
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(cfd, (struct sockaddr *)&ss, len), 0);
-	afd = accept(lfd, NULL, NULL);
-	ck_assert_int_ge(afd, 0);
-	ck_assert_int_eq(getsockname(afd, (struct sockaddr *)&local, &llen), 0);
-	ck_assert_int_eq(getpeername(afd, (struct sockaddr *)&peer, &plen), 0);
+	loopback_pair(&lfd, &cfd, &afd, &local, &peer);
 	/* At most TCP_TIMEWAIT_LEN, whatever the machine's tcp_fin_timeout. */
 	ck_assert_int_eq(setsockopt(cfd, IPPROTO_TCP, TCP_LINGER2, &linger2, sizeof(linger2)), 0);
 	ck_assert_int_eq(shutdown(cfd, SHUT_WR), 0);
@@ -543,13 +557,7 @@ START_TEST(test_closed_fin_wait2_refused)
 	}
 	ck_assert_int_eq(tcp_state(cfd), TCP_FIN_WAIT2);
 	close(cfd); /* closed in FIN_WAIT2: a mini-socket from here on */
-	ck_assert_int_eq(orad_tcpident_open(&t, &err), 0);
-	ck_assert_int_eq(
-	    orad_tcpident_uid(t, (struct sockaddr *)&local, (struct sockaddr *)&peer, &got, &err),
-	    -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "closed"));
-	ck_assert_uint_eq(got, 42);
-	orad_tcpident_free(t);
+	assert_refused(&local, &peer, "closed");
 	close(afd);
 	close(lfd);
 }
