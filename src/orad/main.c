@@ -492,6 +492,12 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 	 * socket is opened with no privilege, but before the sandbox. */
 	if (d->tcp.n > 0 && orad_tcpident_open(&d->tcpident, err) != 0)
 		return -1;
+	/* The account files' watch is set up before the sandbox: only
+	 * adding a watch again, after a file is replaced, is allowed in it. */
+	d->whois = whois_new();
+	if (!whois_watching(d->whois))
+		ora_log_info("/etc/passwd and /etc/group cannot be watched (inotify); they are "
+		             "stat'ed for every request instead");
 	if (sandbox_apply(d, err) != 0)
 		return -1;
 	if ((d->base = new_base(err)) == NULL)
@@ -500,7 +506,6 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 		return -1;
 	d->catalog = catalog_new(d->base, d->upstream);
 	d->peers = peers_new();
-	d->whois = whois_new();
 	d->metrics = metrics_new();
 	if (open_ledger(d, err) != 0)
 		return -1;

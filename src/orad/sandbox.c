@@ -46,6 +46,9 @@ static const char *const sandbox_allowed[] = {
 	"fchown", "umask", "mkdir", "mkdirat", "rmdir", "utimensat", "fadvise64", "sendfile",
 	"copy_file_range", "pipe", "pipe2", "eventfd2", "timerfd_create", "timerfd_settime",
 	"timerfd_gettime", "memfd_create",
+	/* whois: the account files watched again after a rename (the watch
+	 * itself is made before the sandbox) */
+	"inotify_add_watch",
 	/* memory */
 	"mmap", "munmap", "mremap", "mprotect", "madvise", "brk", "msync", "mlock", "mlock2",
 	"munlock", "mlockall", "munlockall", "mincore", "membarrier",

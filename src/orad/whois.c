@@ -1,16 +1,22 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include "common/util.h"
 #include "orad/peers.h"
 #include "orad/whois.h"
 
-/* What the account files looked like when an entry was resolved. */
+/* What the account files looked like when an entry was resolved: their
+ * generation while they are watched, their inode, size and mtime when
+ * they are not. */
 struct files_stamp {
+	uint64_t generation;
 	ino_t ino[2];
 	off_t size[2];
 	struct timespec mtime[2];
@@ -26,17 +32,131 @@ struct entry {
 };
 
 struct orad_whois {
+	int watch_fd;        /* inotify, or -1: a stat of each file per request */
+	int dir_wd;          /* the watch on the files' directory */
+	uint64_t generation; /* counts what the watches reported */
 	struct entry slots[WHOIS_SLOTS];
 };
 
-static const char *const account_files[2] = { "/etc/passwd", "/etc/group" };
+#define ACCOUNT_DIR "/etc"
+static const char *const account_files[2] = { ACCOUNT_DIR "/passwd", ACCOUNT_DIR "/group" };
+static const char *const account_names[2] = { "passwd", "group" };
+
+/* Writes in place (and any change of the inode's metadata) show on the
+ * files' own watches, whatever name they were written through; a file
+ * replaced by a rename, as shadow's tools and editors do, on the
+ * directory's. */
+#define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
+#define DIR_EVENTS                                                                      \
+	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | \
+	    IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 static void
-take_stamp(struct files_stamp *s)
+stop_watching(struct orad_whois *w)
+{
+	if (w->watch_fd >= 0)
+		close(w->watch_fd);
+	w->watch_fd = -1;
+	w->generation++;
+}
+
+/* Watch each file where its name now leads (again after a rename). A
+ * file that is not a regular file in the directory itself (a symbolic
+ * link, a file mounted from elsewhere) would change without the
+ * directory hearing of it: such files are stat'ed per request instead. */
+static int
+watch_files(struct orad_whois *w)
+{
+	struct stat dir, st;
+
+	if (stat(ACCOUNT_DIR, &dir) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		if (lstat(account_files[i], &st) != 0) {
+			if (errno == ENOENT)
+				continue; /* its creation shows on the directory */
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_dev != dir.st_dev ||
+		    inotify_add_watch(w->watch_fd, account_files[i], FILE_EVENTS | IN_DONT_FOLLOW) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+start_watching(struct orad_whois *w)
+{
+	w->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->watch_fd < 0)
+		return;
+	w->dir_wd = inotify_add_watch(w->watch_fd, ACCOUNT_DIR, DIR_EVENTS);
+	if (w->dir_wd < 0 || watch_files(w) != 0)
+		stop_watching(w);
+}
+
+static int
+names_account_file(const struct inotify_event *ev)
+{
+	for (int i = 0; i < 2; i++)
+		if (ev->len > 0 && strcmp(ev->name, account_names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Take what the watches queued: one read(2), which finds the queue empty
+ * on almost every request. The kernel queues an event before the call
+ * that changed the file returns, so a change made before a request was
+ * sent is seen by it, as a stat would see it. */
+static void
+read_events(struct orad_whois *w)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(w->watch_fd, buf, sizeof(buf))) > 0) {
+		int changed = 0, renamed = 0;
+
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				changed = 1;
+			else if (ev->wd == w->dir_wd) {
+				if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
+					stop_watching(w);
+					return;
+				}
+				if (names_account_file(ev)) {
+					changed = 1;
+					renamed |= (ev->mask & (IN_CREATE | IN_MOVED_TO)) != 0;
+				}
+			} else if (!(ev->mask & IN_IGNORED))
+				changed = 1; /* a file's own watch */
+			p += sizeof(*ev) + ev->len;
+		}
+		if (changed)
+			w->generation++;
+		if (renamed && watch_files(w) != 0) {
+			stop_watching(w);
+			return;
+		}
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		stop_watching(w);
+}
+
+static void
+take_stamp(struct orad_whois *w, struct files_stamp *s)
 {
 	struct stat st;
 
 	memset(s, 0, sizeof(*s));
+	if (w->watch_fd >= 0)
+		read_events(w);
+	s->generation = w->generation;
+	if (w->watch_fd >= 0)
+		return;
 	for (int i = 0; i < 2; i++) {
 		if (stat(account_files[i], &st) != 0)
 			continue;
@@ -49,6 +169,8 @@ take_stamp(struct files_stamp *s)
 static int
 same_stamp(const struct files_stamp *a, const struct files_stamp *b)
 {
+	if (a->generation != b->generation)
+		return 0;
 	for (int i = 0; i < 2; i++)
 		if (a->ino[i] != b->ino[i] || a->size[i] != b->size[i] ||
 		    a->mtime[i].tv_sec != b->mtime[i].tv_sec || a->mtime[i].tv_nsec != b->mtime[i].tv_nsec)
@@ -70,7 +192,16 @@ copy_identity(struct ora_identity *dst, const struct ora_identity *src)
 struct orad_whois *
 whois_new(void)
 {
-	return ora_xcalloc(1, sizeof(struct orad_whois));
+	struct orad_whois *w = ora_xcalloc(1, sizeof(struct orad_whois));
+
+	start_watching(w);
+	return w;
+}
+
+int
+whois_watching(const struct orad_whois *w)
+{
+	return w->watch_fd >= 0;
 }
 
 void
@@ -78,6 +209,8 @@ whois_free(struct orad_whois *w)
 {
 	if (w == NULL)
 		return;
+	if (w->watch_fd >= 0)
+		close(w->watch_fd);
 	for (size_t i = 0; i < WHOIS_SLOTS; i++)
 		ora_identity_clear(&w->slots[i].id);
 	free(w);
@@ -95,7 +228,7 @@ whois_resolve(struct orad_whois *w, struct orad_conn *c, struct ora_identity *id
 	int checked = c->requests != 0 && c->files_checked == c->requests;
 
 	if (!checked)
-		take_stamp(&now);
+		take_stamp(w, &now);
 	if (e->used && e->uid == c->uid && e->gid == c->gid &&
 	    (checked || same_stamp(&e->stamp, &now)) &&
 	    t - e->resolved_us < (uint64_t)WHOIS_MAX_AGE_MS * 1000) {
@@ -105,7 +238,7 @@ whois_resolve(struct orad_whois *w, struct orad_conn *c, struct ora_identity *id
 		return 0;
 	}
 	if (checked)
-		take_stamp(&now);
+		take_stamp(w, &now);
 	if (ora_identity_resolve(c->uid, c->gid, id, err) != 0)
 		return -1;
 	c->files_checked = c->requests;

@@ -66,4 +66,37 @@ check "a process whose real and effective gid is eng, not a member, is refused" 
 	grep -q "^now egid=$ENG_GID 403 not_permitted" "$T/setgid.out"
 s=$(as_req erin GET /api/v1/me)
 check "  ... and erin's ordinary login is refused too" [ "$s" = 403 ]
+
+# /etc/group written in place (same inode, as an editor saving without a
+# rename would): orad keeps who a user is for up to 2 s while the account
+# files are unchanged, so each change must be noticed at the next request.
+edit_group_in_place() { # add|remove
+	"$PY3" - "$1" "${PFX}eng" "${PFX}erin" <<'PY'
+import sys
+op, group, user = sys.argv[1:]
+with open("/etc/group", "r+") as f:
+    lines = f.read().split("\n")
+    for i, line in enumerate(lines):
+        fields = line.split(":")
+        if fields[0] != group:
+            continue
+        members = [m for m in fields[3].split(",") if m and m != user]
+        if op == "add":
+            members.append(user)
+        fields[3] = ",".join(members)
+        lines[i] = ":".join(fields)
+    f.seek(0)
+    f.write("\n".join(lines))
+    f.truncate()
+PY
+}
+INODE=$(stat -c %i /etc/group)
+s=$(as_req erin GET /api/v1/me) # erin, without eng, is what orad holds now
+edit_group_in_place add
+s=$(as_req erin GET /api/v1/me)
+check "added to eng by writing /etc/group in place, erin is served at once" [ "$s" = 200 ]
+edit_group_in_place remove
+s=$(as_req erin GET /api/v1/me)
+check "  ... and removed in place, refused at once" [ "$s" = 403 ]
+check "  ... both writes kept /etc/group's inode" [ "$(stat -c %i /etc/group)" = "$INODE" ]
 finish
