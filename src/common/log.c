@@ -343,6 +343,50 @@ ora_log_refusal(unsigned uid, const char *fmt, ...)
 /* Longest program name put in a line (names are a few letters). */
 #define LOG_IDENT_MAX 64
 
+/* Lines held for one write (see ora_log_defer); only the thread that asked
+ * for it touches them. */
+static struct {
+	char buf[ORA_LOG_DEFER_BYTES];
+	size_t len;
+	void (*arm)(void *);
+	void *arg;
+} deferred;
+static _Thread_local int defers_here;
+
+void
+ora_log_flush(void)
+{
+	if (!defers_here || deferred.len == 0)
+		return;
+	fwrite(deferred.buf, 1, deferred.len, stderr);
+	deferred.len = 0;
+}
+
+void
+ora_log_defer(void (*arm)(void *), void *arg)
+{
+	ora_log_flush();
+	deferred.arm = arm;
+	deferred.arg = arg;
+	defers_here = arm != NULL;
+}
+
+static void
+emit(const char *line, size_t n, enum ora_log_level level)
+{
+	if (defers_here && level > ORA_LOG_WARNING && n <= sizeof(deferred.buf)) {
+		if (deferred.len + n > sizeof(deferred.buf))
+			ora_log_flush();
+		if (deferred.len == 0)
+			deferred.arm(deferred.arg);
+		memcpy(deferred.buf + deferred.len, line, n);
+		deferred.len += n;
+		return;
+	}
+	ora_log_flush(); /* what came before goes first */
+	fwrite(line, 1, n, stderr);
+}
+
 static void
 log_line(enum ora_log_level level, const char *fmt, va_list ap)
 {
@@ -408,5 +452,5 @@ log_line(enum ora_log_level level, const char *fmt, va_list ap)
 	out[n++] = ' ';
 	n += ora_log_escape(out + n, ORA_LOG_LINE_MAX, raw);
 	out[n++] = '\n';
-	fwrite(out, 1, n, stderr);
+	emit(out, n, level);
 }

@@ -58,6 +58,18 @@ void ora_log(enum ora_log_level level, const char *fmt, ...)
 #define ORA_LOG_REFUSALS_PER_MINUTE 10
 void ora_log_refusal(unsigned uid, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Lines to stderr at info and debug, from the calling thread only, are
+ * held and written together: arm(arg) is called when the first is held,
+ * and must have ora_log_flush() called soon (orad: at the end of the event
+ * loop's turn), and the held lines are written first whenever a warning or
+ * an error is, or ORA_LOG_DEFER_BYTES would be passed. One write(2) for
+ * the lines of many requests instead of one each (issue 17); a process
+ * killed loses the lines of its current turn. Other threads' lines, and
+ * syslog's, are written at once. arm NULL writes what is held and stops. */
+#define ORA_LOG_DEFER_BYTES 16384
+void ora_log_defer(void (*arm)(void *), void *arg);
+void ora_log_flush(void);
+
 #define ora_log_error(...) ora_log(ORA_LOG_ERROR, __VA_ARGS__)
 #define ora_log_warning(...) ora_log(ORA_LOG_WARNING, __VA_ARGS__)
 #define ora_log_info(...) ora_log(ORA_LOG_INFO, __VA_ARGS__)

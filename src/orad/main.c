@@ -429,6 +429,21 @@ on_idle_trim(evutil_socket_t fd, short what, void *arg)
 		malloc_trim(0);
 }
 
+/* Log lines are written once a loop turn (ora_log_defer): the flush runs
+ * after the callbacks already active at the loop's default priority, so
+ * the lines of a turn's requests go in one write. */
+static void
+on_log_flush(evutil_socket_t fd, short what, void *arg)
+{
+	ora_log_flush();
+}
+
+static void
+arm_log_flush(void *ev)
+{
+	event_active(ev, EV_TIMEOUT, 0);
+}
+
 static struct event_base *
 new_base(struct ora_error *err)
 {
@@ -567,7 +582,7 @@ main(int argc, char **argv)
 	struct listen_socket ls = { .fd = -1 };
 	struct ora_error err;
 	struct event *signals[4] = { NULL };
-	struct event *trim = NULL;
+	struct event *trim = NULL, *log_flush = NULL;
 	const int signos[4] = { SIGHUP, SIGTERM, SIGINT, 0 };
 	struct rlimit no_core = { 0, 0 };
 	int status = 1;
@@ -613,7 +628,10 @@ main(int argc, char **argv)
 	ora_log_info("orad %s ready on %s: %zu rules, %zu cost centres, upstream %s", PACKAGE_VERSION,
 	    ls.activated ? "(systemd socket)" : d.conf->daemon.socket_path, d.conf->n_rules,
 	    d.conf->n_centres, d.conf->upstream.base_url);
+	log_flush = event_new(d.base, -1, 0, on_log_flush, NULL);
+	ora_log_defer(arm_log_flush, log_flush);
 	event_base_dispatch(d.base);
+	ora_log_defer(NULL, NULL);
 	ora_log_info("orad stopped");
 	status = 0;
 out:
@@ -621,6 +639,8 @@ out:
 		event_free(signals[i]);
 	if (trim != NULL)
 		event_free(trim);
+	if (log_flush != NULL)
+		event_free(log_flush);
 	stop(&d, &ls);
 	return status;
 }

@@ -1,15 +1,19 @@
 /* Copyright (c) 2026 The ora authors. ISC licence: see LICENSE. */
 /*
  * check_log.c: ora_log_escape, which every log line passes through so that
- * no caller can let a user's newline or terminal escape forge a line.
+ * no caller can let a user's newline or terminal escape forge a line; and
+ * the lines held for one write per loop turn (ora_log_defer).
  */
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/types.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
@@ -131,6 +135,165 @@ START_TEST(format_as_vsnprintf)
 }
 END_TEST
 
+/* ---- lines held for one write ---------------------------------------- */
+
+static FILE *captured;
+static int saved_stderr = -1;
+static int arms;
+
+/* stderr into a temporary file, read back by written(). */
+static void
+capture_stderr(void)
+{
+	fflush(stderr);
+	captured = tmpfile();
+	ck_assert_ptr_nonnull(captured);
+	saved_stderr = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved_stderr, 0);
+	ck_assert_int_eq(dup2(fileno(captured), STDERR_FILENO), STDERR_FILENO);
+	arms = 0;
+}
+
+static void
+restore_stderr(void)
+{
+	ora_log_defer(NULL, NULL);
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	fclose(captured);
+	ora_log_init("ora", 1, ORA_LOG_INFO);
+}
+
+/* What reached the file so far: the lines' texts after "]: ", one per
+ * line, joined with '|'. */
+static const char *
+written(void)
+{
+	static char out[ORA_LOG_DEFER_BYTES * 2];
+	char line[ORA_LOG_LINE_MAX + 256];
+	size_t n = 0;
+
+	fflush(stderr);
+	rewind(captured);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), captured) != NULL) {
+		char *text = strstr(line, "]: ");
+
+		ck_assert_ptr_nonnull(text);
+		text += 3;
+		text[strcspn(text, "\n")] = '\0';
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s", n > 0 ? "|" : "", text);
+		ck_assert_uint_lt(n, sizeof(out));
+	}
+	return out;
+}
+
+static void
+count_arm(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+START_TEST(info_lines_held_until_flushed)
+{
+	capture_stderr();
+	ora_log_init("orad", 1, ORA_LOG_DEBUG);
+	ora_log_defer(count_arm, &arms);
+	ora_log_info("one");
+	ora_log_debug("two");
+	ora_log_info("three");
+	ck_assert_str_eq(written(), "");
+	ck_assert_int_eq(arms, 1); /* once, for the first line held */
+	ora_log_flush();
+	ck_assert_str_eq(written(), "one|two|three");
+	ora_log_info("four");
+	ck_assert_int_eq(arms, 2); /* held again: armed again */
+	ck_assert_str_eq(written(), "one|two|three");
+	ora_log_flush();
+	ora_log_flush(); /* nothing held: writes nothing more */
+	ck_assert_str_eq(written(), "one|two|three|four");
+	restore_stderr();
+}
+END_TEST
+
+START_TEST(warning_written_at_once_after_what_was_held)
+{
+	capture_stderr();
+	ora_log_init("orad", 1, ORA_LOG_INFO);
+	ora_log_defer(count_arm, &arms);
+	ora_log_info("held");
+	ora_log_warning("at once");
+	ck_assert_str_eq(written(), "held|at once");
+	ora_log_error("and this");
+	ck_assert_str_eq(written(), "held|at once|and this");
+	ck_assert_int_eq(arms, 1);
+	ora_log_info("last");
+	ora_log_defer(NULL, NULL); /* stops holding: writes what is held */
+	ck_assert_str_eq(written(), "held|at once|and this|last");
+	ora_log_info("then at once");
+	ck_assert_str_eq(written(), "held|at once|and this|last|then at once");
+	restore_stderr();
+}
+END_TEST
+
+START_TEST(full_buffer_written_before_the_next_line)
+{
+	char text[200];
+	size_t lines = 0;
+
+	capture_stderr();
+	ora_log_init("orad", 1, ORA_LOG_INFO);
+	ora_log_defer(count_arm, &arms);
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	/* Each line is its text and a prefix of some 40 bytes. */
+	while (lines * (sizeof(text) + 40) < ORA_LOG_DEFER_BYTES * 3 / 2) {
+		ora_log_info("%s", text);
+		lines++;
+	}
+	const char *out = written();
+	size_t seen = *out != '\0';
+	for (const char *p = out; (p = strchr(p, '|')) != NULL; p++)
+		seen++;
+	ck_assert_uint_gt(seen, 0);          /* a full buffer was written */
+	ck_assert_uint_lt(seen, lines);      /* the rest is held */
+	ck_assert_int_eq(arms, 2);           /* armed once per buffer begun */
+	ora_log_flush();
+	out = written();
+	seen = 1;
+	for (const char *p = out; (p = strchr(p, '|')) != NULL; p++)
+		seen++;
+	ck_assert_uint_eq(seen, lines);      /* every line, once, in order */
+	restore_stderr();
+}
+END_TEST
+
+static void *
+log_from_thread(void *arg)
+{
+	ora_log_info("from another thread");
+	return arg;
+}
+
+START_TEST(other_threads_write_at_once)
+{
+	pthread_t t;
+
+	capture_stderr();
+	ora_log_init("orad", 1, ORA_LOG_INFO);
+	ora_log_defer(count_arm, &arms);
+	ora_log_info("held here");
+	ck_assert_int_eq(pthread_create(&t, NULL, log_from_thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_str_eq(written(), "from another thread");
+	ck_assert_int_eq(arms, 1);
+	ora_log_flush();
+	ck_assert_str_eq(written(), "from another thread|held here");
+	restore_stderr();
+}
+END_TEST
+
 Suite *suite(void); /* run by check_main.c */
 
 Suite *
@@ -143,6 +306,12 @@ suite(void)
 	tcase_add_test(tc, controls_and_backslash_escaped);
 	tcase_add_test(tc, long_lines_cut_with_a_marker);
 	tcase_add_test(tc, format_as_vsnprintf);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("defer");
+	tcase_add_test(tc, info_lines_held_until_flushed);
+	tcase_add_test(tc, warning_written_at_once_after_what_was_held);
+	tcase_add_test(tc, full_buffer_written_before_the_next_line);
+	tcase_add_test(tc, other_threads_write_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
