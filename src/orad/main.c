@@ -424,9 +424,15 @@ recover(struct orad *d)
  * HEAP_TRIM_THRESHOLD, and a heap that grows takes HEAP_TOP_PAD more:
  * with glibc's 128 KiB each, the heap's top went back and forth with the
  * requests in flight, a brk(2) and its page faults every few requests
- * (issue 17). What this keeps is returned at the next idle trim. */
+ * (issue 17). What this keeps is returned at the next idle trim. Setting
+ * either turns off glibc's sliding mmap threshold, which would have
+ * moved up to the largest block freed (at most 32 MiB on 64-bit), so
+ * that a request's body of a few MiB came from the heap, not from an
+ * mmap(2) and its page faults each time: HEAP_MMAP_THRESHOLD is that
+ * ceiling, set outright. */
 #define HEAP_TRIM_THRESHOLD (4 << 20)
 #define HEAP_TOP_PAD (1 << 20)
+#define HEAP_MMAP_THRESHOLD (32 << 20)
 
 static void
 on_idle_trim(evutil_socket_t fd, short what, void *arg)
@@ -601,6 +607,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	mallopt(M_TRIM_THRESHOLD, HEAP_TRIM_THRESHOLD);
 	mallopt(M_TOP_PAD, HEAP_TOP_PAD);
+	mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD);
 
 	if (parse_options(argc, argv, &opt) != 0)
 		return 2;
