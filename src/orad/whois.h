@@ -9,7 +9,7 @@
  * user from a group in the files takes effect on their very next request;
  * with other NSS sources (LDAP, sssd), within that age. "Unchanged" is
  * what an inotify watch on the files and on /etc reported, read once per
- * request (one read(2) that finds nothing, where two stats cost three
+ * request (one read(2) that finds nothing, where two stats cost four
  * times as much: issue 17); where the files cannot be watched (no
  * inotify, a symbolic link, a file mounted from elsewhere), their inode,
  * size and mtime, stat'ed once per request.
