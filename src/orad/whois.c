@@ -8,6 +8,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "orad/peers.h"
 #include "orad/whois.h"
@@ -35,6 +36,7 @@ struct orad_whois {
 	int watch_fd;        /* inotify, or -1: a stat of each file per request */
 	int dir_wd;          /* the watch on the files' directory */
 	uint64_t generation; /* counts what the watches reported */
+	int started;         /* the watch was set up (whois_new) */
 	struct entry slots[WHOIS_SLOTS];
 };
 
@@ -54,8 +56,12 @@ static const char *const account_names[2] = { "passwd", "group" };
 static void
 stop_watching(struct orad_whois *w)
 {
-	if (w->watch_fd >= 0)
+	if (w->watch_fd >= 0) {
 		close(w->watch_fd);
+		if (w->started)
+			ora_log_warning("/etc/passwd and /etc/group can no longer be watched; they are "
+			                "stat'ed for every request from now on");
+	}
 	w->watch_fd = -1;
 	w->generation++;
 }
@@ -195,6 +201,7 @@ whois_new(void)
 	struct orad_whois *w = ora_xcalloc(1, sizeof(struct orad_whois));
 
 	start_watching(w);
+	w->started = 1;
 	return w;
 }
 

@@ -111,4 +111,10 @@ edited=$(edit_group_in_place remove)
 s=$(as_req erin GET /api/v1/me)
 check "  ... and removed in place, refused at once" [ "$s" = 403 ]
 check "  ... the write kept /etc/group's inode" [ "$edited" = same ]
+# gpasswd replaced /etc/group by a rename: orad watched the new file from
+# inside its sandbox, and kept watching.
+check "orad's sandbox denied no system call" \
+	[ "$(grep -c 'sandbox: denied system call' "$T/orad.log")" = 0 ]
+check "  ... and the account files stayed watched" \
+	[ "$(grep -c 'can no longer be watched' "$T/orad.log")" = 0 ]
 finish
