@@ -195,11 +195,18 @@ count_arm(void *arg)
 	(*(int *)arg)++;
 }
 
-START_TEST(info_lines_held_until_flushed)
+/* stderr captured, lines up to level logged, and held. */
+static void
+start_holding(enum ora_log_level level)
 {
 	capture_stderr();
-	ora_log_init("orad", 1, ORA_LOG_DEBUG);
+	ora_log_init("orad", 1, level);
 	ora_log_defer(count_arm, &arms);
+}
+
+START_TEST(info_lines_held_until_flushed)
+{
+	start_holding(ORA_LOG_DEBUG);
 	ora_log_info("one");
 	ora_log_debug("two");
 	ora_log_info("three");
@@ -219,9 +226,7 @@ END_TEST
 
 START_TEST(warning_written_at_once_after_what_was_held)
 {
-	capture_stderr();
-	ora_log_init("orad", 1, ORA_LOG_INFO);
-	ora_log_defer(count_arm, &arms);
+	start_holding(ORA_LOG_INFO);
 	ora_log_info("held");
 	ora_log_warning("at once");
 	ck_assert_str_eq(written(), "held|at once");
@@ -242,9 +247,7 @@ START_TEST(full_buffer_written_before_the_next_line)
 	char text[200];
 	size_t lines = 0;
 
-	capture_stderr();
-	ora_log_init("orad", 1, ORA_LOG_INFO);
-	ora_log_defer(count_arm, &arms);
+	start_holding(ORA_LOG_INFO);
 	memset(text, 'x', sizeof(text) - 1);
 	text[sizeof(text) - 1] = '\0';
 	/* Each line is its text and a prefix of some 40 bytes. */
@@ -280,9 +283,7 @@ START_TEST(other_threads_write_at_once)
 {
 	pthread_t t;
 
-	capture_stderr();
-	ora_log_init("orad", 1, ORA_LOG_INFO);
-	ora_log_defer(count_arm, &arms);
+	start_holding(ORA_LOG_INFO);
 	ora_log_info("held here");
 	ck_assert_int_eq(pthread_create(&t, NULL, log_from_thread, NULL), 0);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
