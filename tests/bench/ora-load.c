@@ -34,7 +34,11 @@
  * that failed. Latency is to the end of the answer, or, with --hold-streams,
  * to its headers. The first error is described on stderr. --samples FILE
  * also writes every measured latency (microseconds, one a line), so that
- * runs can be pooled before taking percentiles.
+ * runs can be pooled before taking percentiles. --timeline FILE writes, in
+ * the order the answers came, each measured request's due time (from the
+ * end of the warm-up) and its latency, both in microseconds: whether the
+ * slow ones come alone, in clusters or on a period (a fold, a checkpoint,
+ * a stall of the machine) shows there, not in percentiles.
  */
 #include "config.h"
 
@@ -86,6 +90,7 @@ struct load_opts {
 	const char *unix_socket;
 	const char *body;
 	const char *samples_path; /* NULL: none written */
+	const char *timeline_path; /* NULL: none written */
 	struct curl_slist *headers;
 	enum load_mode mode;
 	double rate;
@@ -135,6 +140,8 @@ struct load {
 	int stopping;               /* signal, or hold period over */
 
 	struct load_samples lat;
+	struct load_samples due; /* with --timeline: each sample's due time, in order */
+	struct load_samples order; /* ... and its latency, unsorted */
 	uint64_t requests, errors;
 	uint64_t answered; /* 200s, warm-up included: what the upstream billed */
 	uint64_t last_done_ns;
@@ -166,6 +173,7 @@ load_usage(FILE *f)
 	    "                (--rate R --duration S | --concurrency C --duration S |\n"
 	    "                 --hold-streams N [--hold-seconds S] [--ramp K])\n"
 	    "                [--warmup S] [--max-inflight N] [--timeout S] [--samples FILE]\n"
+	    "                [--timeline FILE]\n"
 	    "                [--reuse yes|no]\n"
 	    "  --url URL          e.g. http://127.0.0.1:8080/api/v1/chat/completions, or\n"
 	    "                     http://localhost/api/v1/chat/completions with --unix-socket\n"
@@ -187,6 +195,8 @@ load_usage(FILE *f)
 	    "  --timeout S        per request; with --hold-streams, for all to open\n"
 	    "                     (default %d)\n"
 	    "  --samples FILE     also write each measured latency (us), one a line\n"
+	    "  --timeline FILE    also write each measured request's due time (us from the\n"
+	    "                     end of the warm-up) and latency (us), as they ended\n"
 	    "  --reuse no         a new connection for every request, as a command-line\n"
 	    "                     tool makes (default yes: keep-alive)\n",
 	    LOAD_DEFAULT_WARMUP_S, LOAD_DEFAULT_MAX_INFLIGHT, LOAD_DEFAULT_RAMP,
@@ -299,6 +309,8 @@ load_parse_args(int argc, char **argv, struct load_opts *o)
 			o->body = val;
 		else if (strcmp(a, "--samples") == 0)
 			o->samples_path = val;
+		else if (strcmp(a, "--timeline") == 0)
+			o->timeline_path = val;
 		else if (strcmp(a, "--reuse") == 0 && (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0))
 			o->no_reuse = strcmp(val, "no") == 0;
 		else if (strcmp(a, "--header") == 0)
@@ -433,6 +445,26 @@ load_write_samples(const struct load *ld, const char *path)
 }
 
 static int
+load_write_timeline(const struct load *ld, const char *path)
+{
+	FILE *f;
+	int r = 0;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "ora-load: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < ld->order.n && r >= 0; i++)
+		r = fprintf(f, "%" PRIu64 " %" PRIu64 "\n", ld->due.v[i] / NS_PER_US,
+		    ld->order.v[i] / NS_PER_US);
+	if (fclose(f) != 0 || r < 0) {
+		fprintf(stderr, "ora-load: %s: cannot write\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 load_print_result(struct load *ld)
 {
 	const struct load_opts *o = ld->o;
@@ -454,6 +486,8 @@ load_print_result(struct load *ld)
 	fflush(stdout);
 	if (ld->first_error[0] != '\0')
 		fprintf(stderr, "ora-load: first error: %s\n", ld->first_error);
+	if (o->timeline_path != NULL && load_write_timeline(ld, o->timeline_path) != 0)
+		return -1;
 	return o->samples_path != NULL ? load_write_samples(ld, o->samples_path) : 0;
 }
 
@@ -677,7 +711,10 @@ load_finish(struct load *ld, CURL *easy, CURLcode result)
 		ld->requests++;
 		ld->errors += bad;
 		ld->last_done_ns = now;
-		if (load_samples_add(&ld->lat, now - slot->due_ns) != 0) {
+		if (load_samples_add(&ld->lat, now - slot->due_ns) != 0 ||
+		    (ld->o->timeline_path != NULL &&
+		        (load_samples_add(&ld->due, slot->due_ns - ld->measure_from_ns) != 0 ||
+		            load_samples_add(&ld->order, now - slot->due_ns) != 0))) {
 			fprintf(stderr, "ora-load: out of memory for samples\n");
 			ld->stopping = 1;
 		}
@@ -951,6 +988,8 @@ load_free(struct load *ld)
 		curl_multi_cleanup(ld->multi);
 	free(ld->slots);
 	free(ld->lat.v);
+	free(ld->due.v);
+	free(ld->order.v);
 	if (ld->epfd >= 0)
 		close(ld->epfd);
 	if (ld->timerfd >= 0)

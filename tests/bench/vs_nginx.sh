@@ -38,6 +38,9 @@
 # (strace, perf trace), BENCH_COUNTS_VG_S=10 (valgrind),
 # BENCH_COUNTS_VG_LOW_RATE=20, BENCH_COUNTS_TOOLS="strace callgrind dhat",
 # BENCH_COUNTS_KEEP=DIR (keep valgrind's output files there).
+# BENCH_TIMELINE=DIR: keep each open-loop round's timeline there
+# (lat-PATH-ROUND.timeline: ora-load --timeline, each request's due time
+# and latency in microseconds), to see when the slow ones came.
 set -u
 
 top_builddir=${top_builddir:-$(pwd)}
@@ -577,11 +580,13 @@ BUSY_nginx=$(rss_kb nginx)
 PARTS_busy=$(rss_parts)
 
 # Open loop at RATE: latency, pooled over the rounds.
+[ -n "${BENCH_TIMELINE:-}" ] && mkdir -p "$BENCH_TIMELINE"
 round=1
 while [ $round -le $LAT_ROUNDS ]; do
 	for path in $PATHS; do
 		run $path "lat-$path-$round" --rate "$RATE" --duration "$LAT_ROUND_S" \
-			--warmup "$WARMUP_S" --samples "$T/lat-$path-$round.samples"
+			--warmup "$WARMUP_S" --samples "$T/lat-$path-$round.samples" \
+			${BENCH_TIMELINE:+--timeline "$BENCH_TIMELINE/lat-$path-$round.timeline"}
 		cat "$T/lat-$path-$round.samples" >>"$T/lat-$path.samples"
 	done
 	round=$((round + 1))
@@ -640,6 +645,8 @@ row "added p50 at $RATE rps, us" "($p50_direct)" "$add50_nginx" "$add50_orad" "$
 	"<= ${TARGET_P50_X}x" "$(verdict max "$p50_x" $TARGET_P50_X)"
 row "added p99 at $RATE rps, us" "($p99_direct)" "$add99_nginx" "$add99_orad" "$p99_x" \
 	"<= ${TARGET_P99_X}x" "$(verdict max "$p99_x" $TARGET_P99_X)"
+row "p99 at $RATE rps (not added), us" "$p99_direct" "$p99_nginx" "$p99_orad" \
+	"$(ratio "$p99_orad" "$p99_nginx")" "" ""
 row "CPU us/request at $LOW_RATE rps" "$low_cpu_direct" "$low_cpu_nginx" "$low_cpu_orad" \
 	"$(ratio "$low_cpu_orad" "$low_cpu_nginx")" "" ""
 row "  ÷ CPU at saturation" "" "$low_nx" "$low_x" "" "<= ${TARGET_LOW_CPU_X}x" \
@@ -662,6 +669,8 @@ echo "orad's RSS in kB: idle: $PARTS_idle; after saturation: $PARTS_busy;" \
 	"after ${QUIET_S} s quiet: $PARTS_quiet"
 echo
 echo "direct: ora-load to the fast upstream over TCP (in parentheses: its own latency)."
+echo "p99 (not added): each path's own; one stall of the direct path can turn the added p99s" \
+	"negative."
 echo "nginx: one worker proxying from a Unix socket to it; orad: group rule, role and global" \
 	"budgets, ledger on. CPU: user + system per answer, every thread (nginx: master and" \
 	"worker; direct: the upstream's). Closed loop: $TP_ROUNDS rounds of $TP_ROUND_S s per path;" \

@@ -40,11 +40,19 @@ WAL=$STATE/ledger.db-wal
 SAMPLER=$!
 "$LOAD" --url http://localhost/api/v1/chat/completions --unix-socket "$SOCK" \
 	--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup 0 --timeout 30 \
-	>"$T/load.out" 2>"$T/load.err"
+	--timeline "$T/load.timeline" >"$T/load.out" 2>"$T/load.err"
 LOAD_RC=$?
 touch "$T/load.done"
 wait $SAMPLER
 check "the load ran ($(cat "$T/load.out"))" [ "$LOAD_RC" = 0 ]
+# The bench's timeline (due time, latency) holds every measured request,
+# its slowest that of the summary.
+load_field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$T/load.out"; }
+check "  ... its timeline has a line for each of its $(load_field requests) requests" \
+	[ "$(awk 'NF == 2 && $1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/' "$T/load.timeline" | wc -l)" = \
+	"$(load_field requests)" ]
+check "  ... and its slowest is the summary's max_us" \
+	[ "$(sort -n -k2 "$T/load.timeline" | tail -n 1 | cut -d' ' -f2)" = "$(load_field max_us)" ]
 
 max=$(awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }' "$T/wal.samples")
 n=$(wc -l <"$T/wal.samples")
