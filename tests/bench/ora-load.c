@@ -425,8 +425,11 @@ load_note_error(struct load *ld, long code, const char *curl_error, const char *
 		    answer[0] != '\0' ? ": " : "", answer);
 }
 
+/* Write microseconds, one line per sample: first[i], or "first[i]
+ * second[i]" when second is not NULL. */
 static int
-load_write_samples(const struct load *ld, const char *path)
+load_write_us(const char *path, const struct load_samples *first,
+    const struct load_samples *second)
 {
 	FILE *f;
 	int r = 0;
@@ -435,28 +438,13 @@ load_write_samples(const struct load *ld, const char *path)
 		fprintf(stderr, "ora-load: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < ld->lat.n && r >= 0; i++)
-		r = fprintf(f, "%" PRIu64 "\n", ld->lat.v[i] / NS_PER_US);
-	if (fclose(f) != 0 || r < 0) {
-		fprintf(stderr, "ora-load: %s: cannot write\n", path);
-		return -1;
+	for (size_t i = 0; i < first->n && r >= 0; i++) {
+		if (second != NULL)
+			r = fprintf(f, "%" PRIu64 " %" PRIu64 "\n", first->v[i] / NS_PER_US,
+			    second->v[i] / NS_PER_US);
+		else
+			r = fprintf(f, "%" PRIu64 "\n", first->v[i] / NS_PER_US);
 	}
-	return 0;
-}
-
-static int
-load_write_timeline(const struct load *ld, const char *path)
-{
-	FILE *f;
-	int r = 0;
-
-	if ((f = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "ora-load: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	for (size_t i = 0; i < ld->order.n && r >= 0; i++)
-		r = fprintf(f, "%" PRIu64 " %" PRIu64 "\n", ld->due.v[i] / NS_PER_US,
-		    ld->order.v[i] / NS_PER_US);
 	if (fclose(f) != 0 || r < 0) {
 		fprintf(stderr, "ora-load: %s: cannot write\n", path);
 		return -1;
@@ -486,9 +474,9 @@ load_print_result(struct load *ld)
 	fflush(stdout);
 	if (ld->first_error[0] != '\0')
 		fprintf(stderr, "ora-load: first error: %s\n", ld->first_error);
-	if (o->timeline_path != NULL && load_write_timeline(ld, o->timeline_path) != 0)
+	if (o->timeline_path != NULL && load_write_us(o->timeline_path, &ld->due, &ld->order) != 0)
 		return -1;
-	return o->samples_path != NULL ? load_write_samples(ld, o->samples_path) : 0;
+	return o->samples_path != NULL ? load_write_us(o->samples_path, &ld->lat, NULL) : 0;
 }
 
 /* ---- libcurl callbacks ------------------------------------------------ */
