@@ -36,7 +36,6 @@ struct orad_whois {
 	int watch_fd;        /* inotify, or -1: a stat of each file per request */
 	int dir_wd;          /* the watch on the files' directory */
 	uint64_t generation; /* counts what the watches reported */
-	int started;         /* the watch was set up (whois_new) */
 	struct entry slots[WHOIS_SLOTS];
 };
 
@@ -56,14 +55,11 @@ static const char *const account_names[2] = { "passwd", "group" };
 static void
 stop_watching(struct orad_whois *w)
 {
-	if (w->watch_fd >= 0) {
-		close(w->watch_fd);
-		if (w->started)
-			ora_log_warning("/etc/passwd and /etc/group can no longer be watched; they are "
-			                "stat'ed for every request from now on");
-	}
+	close(w->watch_fd);
 	w->watch_fd = -1;
 	w->generation++;
+	ora_log_warning("/etc/passwd and /etc/group can no longer be watched; they are "
+	                "stat'ed for every request from now on");
 }
 
 /* Watch each file where its name now leads (again after a rename). A
@@ -97,8 +93,10 @@ start_watching(struct orad_whois *w)
 	if (w->watch_fd < 0)
 		return;
 	w->dir_wd = inotify_add_watch(w->watch_fd, ACCOUNT_DIR, DIR_EVENTS);
-	if (w->dir_wd < 0 || watch_files(w) != 0)
-		stop_watching(w);
+	if (w->dir_wd < 0 || watch_files(w) != 0) {
+		close(w->watch_fd); /* orad says so at start (whois_watching) */
+		w->watch_fd = -1;
+	}
 }
 
 static int
@@ -201,7 +199,6 @@ whois_new(void)
 	struct orad_whois *w = ora_xcalloc(1, sizeof(struct orad_whois));
 
 	start_watching(w);
-	w->started = 1;
 	return w;
 }
 
