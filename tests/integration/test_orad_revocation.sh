@@ -102,14 +102,20 @@ finally:
     libc.ulckpwdf()
 PY
 }
+# Judged by what reaches the upstream: a chat request as erin each time.
+CHAT='{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
+upstream_seen() { mock_get /mock/requests "$T/up.json" && json "$T/up.json" 'len(d["data"])'; }
 s=$(as_req erin GET /api/v1/me) # erin, without eng, is what orad holds now
+seen=$(upstream_seen)
 edited=$(edit_group_in_place add)
-s=$(as_req erin GET /api/v1/me)
+s=$(as_req erin POST /api/v1/chat/completions "$CHAT")
 check "added to eng by writing /etc/group in place, erin is served at once" [ "$s" = 200 ]
+check "  ... and her request reached the upstream" [ "$(upstream_seen)" = $((seen + 1)) ]
 check "  ... the write kept /etc/group's inode" [ "$edited" = same ]
 edited=$(edit_group_in_place remove)
-s=$(as_req erin GET /api/v1/me)
+s=$(as_req erin POST /api/v1/chat/completions "$CHAT")
 check "  ... and removed in place, refused at once" [ "$s" = 403 ]
+check "  ... and nothing more reached the upstream" [ "$(upstream_seen)" = $((seen + 1)) ]
 check "  ... the write kept /etc/group's inode" [ "$edited" = same ]
 # gpasswd replaced /etc/group by a rename: orad watched the new file from
 # inside its sandbox, and kept watching.
