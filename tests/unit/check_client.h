@@ -26,6 +26,12 @@ Suite *client_http_suite(void);
 #define MAX_CANNED 4
 #define REQUEST_MAX (2 * 1024 * 1024)
 
+/* How long WAIT_HANGUP waits for the client to close before it closes
+ * itself. Well above any timeout a test sets on the client: were they
+ * equal, the responder's close could come first and the client would see
+ * an answer broken off instead of its own timeout. */
+#define RESPONDER_HANGUP_WAIT_MS 20000
+
 enum after {
 	KEEP,        /* wait for the next request on the same connection */
 	CLOSE,       /* close the connection */

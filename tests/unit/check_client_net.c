@@ -262,6 +262,8 @@ START_TEST(net_cut_short_keeps_generation)
 END_TEST
 
 #define HEAD_THEN_STALL_TIMEOUT_MS 5000
+_Static_assert(HEAD_THEN_STALL_TIMEOUT_MS * 2 <= RESPONDER_HANGUP_WAIT_MS,
+    "the responder must outwait the client's timeout, or it hangs up first");
 
 /* Timed out before the first event: the id came in the header. */
 START_TEST(net_timeout_keeps_header_generation)
@@ -594,6 +596,9 @@ client_net_suite(void)
 	Suite *s = suite_create("client-net");
 	TCase *tc = tcase_create("transport");
 
+	/* Above the 5 s client timeout, so the test binary also runs by hand
+	 * (check's own default is 4 s), and above the responder's wait. */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, net_chat_whole);
 	tcase_add_test(tc, net_stream_byte_by_byte);
 	tcase_add_test(tc, net_stream_error_chunk);

@@ -76,7 +76,7 @@ wait_hangup(struct responder *r, int fd)
 
 	/* Bounded, so a client that never hangs up fails the test instead of
 	 * hanging it. */
-	while (poll(&p, 1, 5000) == 1) {
+	while (poll(&p, 1, RESPONDER_HANGUP_WAIT_MS) == 1) {
 		if (read(fd, buf, sizeof(buf)) <= 0) {
 			r->saw_hangup = 1;
 			return;
