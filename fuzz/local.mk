@@ -45,6 +45,12 @@ fuzz_http_request_fuzzer_SOURCES = fuzz/http_request-fuzzer.c fuzz/fuzz.h $(FUZZ
 	src/orad/http_parse.c src/orad/http_parse.h
 fuzz_http_request_fuzzer_LDADD = $(FUZZ_LIBS)
 
+# The same parser reading answers, in arbitrary splits, then the close.
+FUZZ_TARGETS += fuzz/http_response-fuzzer
+fuzz_http_response_fuzzer_SOURCES = fuzz/http_response-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN) \
+	src/orad/http_parse.c src/orad/http_parse.h
+fuzz_http_response_fuzzer_LDADD = $(FUZZ_LIBS)
+
 # Admission of a chat request body (src/admit), for a fixed caller and catalog.
 FUZZ_TARGETS += fuzz/admit-fuzzer
 fuzz_admit_fuzzer_SOURCES = fuzz/admit-fuzzer.c fuzz/fuzz.h $(FUZZ_MAIN)

@@ -23,7 +23,8 @@ refuse(struct http_parser *p, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->message, sizeof(p->message), fmt, ap);
 	va_end(ap);
-	p->status = status;
+	/* An answer orad cannot read is the upstream's fault: a bad gateway. */
+	p->status = p->kind == HTTP_KIND_RESPONSE ? 502 : status;
 	p->state = HP_ERROR;
 	return HTTP_PARSE_ERROR;
 }
@@ -34,6 +35,23 @@ http_parser_init(struct http_parser *p, const struct http_limits *limits)
 	memset(p, 0, sizeof(*p));
 	p->limits = *limits;
 	p->content_length = -1;
+}
+
+void
+http_parser_init_response(struct http_parser *p, size_t max_head_bytes, int head_request)
+{
+	const struct http_limits limits = {max_head_bytes, SIZE_MAX};
+
+	http_parser_init(p, &limits);
+	p->kind = HTTP_KIND_RESPONSE;
+	p->head_request = head_request;
+}
+
+/* What the parser reads, for its messages. */
+static const char *
+noun(const struct http_parser *p)
+{
+	return p->kind == HTTP_KIND_RESPONSE ? "answer" : "request";
 }
 
 void
@@ -49,9 +67,11 @@ void
 http_parser_reset(struct http_parser *p)
 {
 	struct http_limits limits = p->limits;
+	enum http_parse_kind kind = p->kind;
 
 	http_parser_free(p);
 	http_parser_init(p, &limits);
+	p->kind = kind;
 }
 
 size_t
@@ -162,6 +182,28 @@ parse_request_line(struct http_parser *p, char *line)
 	return HTTP_PARSE_MORE;
 }
 
+/* "HTTP/1.1 200 OK": the version, three digits, and a reason that may be
+ * empty or missing (RFC 9112 4). */
+static enum http_parse_result
+parse_status_line(struct http_parser *p, char *line)
+{
+	if (strncmp(line, "HTTP/1.", 7) != 0 || (line[7] != '0' && line[7] != '1') || line[8] != ' ')
+		return refuse(p, 502, "the answer does not start with HTTP/1.1 or HTTP/1.0 and a status");
+	p->minor = line[7] - '0';
+	line += 9;
+	if (strspn(line, "0123456789") != 3 || (line[3] != '\0' && line[3] != ' '))
+		return refuse(p, 502, "the answer's status is not three digits");
+	p->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	if (p->code < 100)
+		return refuse(p, 502, "the answer's status %d is not a status", p->code);
+	for (const char *r = line + 3; *r != '\0'; r++) {
+		unsigned char c = (unsigned char)*r;
+		if (c != '\t' && (c < 0x20 || c == 0x7f))
+			return refuse(p, 502, "the answer's reason phrase holds a control character");
+	}
+	return HTTP_PARSE_MORE;
+}
+
 static enum http_parse_result
 parse_field(struct http_parser *p, char *line)
 {
@@ -174,7 +216,7 @@ parse_field(struct http_parser *p, char *line)
 		return refuse(p, 400, "a header field name is not a token (no spaces or controls, "
 		                      "and a colon right after the name)");
 	if (p->n_headers == HTTP_MAX_HEADERS)
-		return refuse(p, 431, "the request has more than %d header fields; send fewer",
+		return refuse(p, 431, "the %s has more than %d header fields; send fewer", noun(p),
 		    HTTP_MAX_HEADERS);
 	*colon = '\0';
 	value = colon + 1;
@@ -192,6 +234,32 @@ parse_field(struct http_parser *p, char *line)
 	p->headers[p->n_headers].value = value;
 	p->n_headers++;
 	return HTTP_PARSE_MORE;
+}
+
+/* An answer's framing (RFC 9112 6.3), once read_framing has read the
+ * fields. A 1xx other than 101 is interim: HTTP_PARSE_MORE, and the final
+ * head follows. */
+static enum http_parse_result
+response_framing(struct http_parser *p, int te)
+{
+	if (p->code == 101)
+		return refuse(p, 502, "the answer switches protocols, which orad never asks for");
+	if (p->code < 200)
+		return HTTP_PARSE_MORE;
+	if (te && p->content_length >= 0)
+		return refuse(p, 502, "the answer has both Content-Length and Transfer-Encoding");
+	if (te && p->minor == 0)
+		return refuse(p, 502, "the answer has Transfer-Encoding in HTTP/1.0");
+	if (p->head_request || p->code == 204 || p->code == 304) {
+		/* No body, whatever the fields say of the one it would have. */
+		p->content_length = 0;
+		te = 0;
+	} else if (!te && p->content_length < 0) {
+		p->until_close = 1;
+		p->keep_alive = 0;
+	}
+	p->chunked = te;
+	return HTTP_PARSE_HEAD;
 }
 
 /* The body's framing, from the fields that decide it. */
@@ -218,18 +286,20 @@ parse_framing(struct http_parser *p)
 		} else if (strcasecmp(name, "Connection") == 0) {
 			close |= list_has(v, "close");
 			keep |= list_has(v, "keep-alive");
-		} else if (strcasecmp(name, "Expect") == 0) {
+		} else if (strcasecmp(name, "Expect") == 0 && p->kind == HTTP_KIND_REQUEST) {
 			if (strcasecmp(v, "100-continue") != 0)
 				return refuse(p, 417, "Expect: %.64s is not understood; only 100-continue is", v);
 			p->expect_continue = 1;
 		}
 	}
+	p->keep_alive = p->minor == 1 ? !close : keep && !close;
+	if (p->kind == HTTP_KIND_RESPONSE)
+		return response_framing(p, te);
 	if (te && p->content_length >= 0)
 		return refuse(p, 400, "both Content-Length and Transfer-Encoding; send one");
 	if (te && p->minor == 0)
 		return refuse(p, 400, "Transfer-Encoding in an HTTP/1.0 request; use Content-Length");
 	p->chunked = te;
-	p->keep_alive = p->minor == 1 ? !close : keep && !close;
 	if (p->content_length > (int64_t)p->limits.max_body_bytes)
 		return refuse(p, 413,
 		    "request body is %lld bytes; this broker accepts at most %zu (daemon.max_body_bytes)",
@@ -251,7 +321,11 @@ parse_head(struct http_parser *p)
 		if (eol == NULL)
 			eol = end;
 		*eol = '\0';
-		r = first ? parse_request_line(p, line) : parse_field(p, line);
+		if (first)
+			r = p->kind == HTTP_KIND_RESPONSE ? parse_status_line(p, line)
+			                                  : parse_request_line(p, line);
+		else
+			r = parse_field(p, line);
 		if (r != HTTP_PARSE_MORE)
 			return r;
 		first = 0;
@@ -266,12 +340,26 @@ static enum http_parse_result
 check_line_byte(struct http_parser *p, char prev, char c)
 {
 	if (c == '\0')
-		return refuse(p, 400, "the request holds a NUL byte outside its body");
+		return refuse(p, 400, "the %s holds a NUL byte outside its body", noun(p));
 	if (prev == '\r' && c != '\n')
-		return refuse(p, 400, "the request holds a CR not followed by LF");
+		return refuse(p, 400, "the %s holds a CR not followed by LF", noun(p));
 	if (c == '\n' && prev != '\r')
-		return refuse(p, 400, "the request holds a line ending in LF alone; end lines with CRLF");
+		return refuse(p, 400, "the %s holds a line ending in LF alone; end lines with CRLF",
+		    noun(p));
 	return HTTP_PARSE_MORE;
+}
+
+/* Back to before a head, keeping the buffer: after an interim answer. */
+static void
+forget_head(struct http_parser *p)
+{
+	p->state = HP_START;
+	p->head_len = 0;
+	p->n_headers = 0;
+	p->line_len = 0;
+	p->trailer_bytes = 0;
+	p->content_length = -1;
+	p->code = 0;
 }
 
 static enum http_parse_result
@@ -319,17 +407,25 @@ feed_head(struct http_parser *p, const char *data, size_t len, size_t *used)
 		    HTTP_PARSE_MORE)
 			goto out;
 		if (p->head_len >= p->limits.max_head_bytes) {
-			r = refuse(p, 431,
-			    "the request line and headers are larger than %zu bytes "
-			    "(daemon.max_header_bytes); send fewer or shorter headers",
-			    p->limits.max_head_bytes);
+			r = p->kind == HTTP_KIND_RESPONSE
+			    ? refuse(p, 502, "the answer's status line and headers are larger than %zu bytes",
+			          p->limits.max_head_bytes)
+			    : refuse(p, 431,
+			          "the request line and headers are larger than %zu bytes "
+			          "(daemon.max_header_bytes); send fewer or shorter headers",
+			          p->limits.max_head_bytes);
 			goto out;
 		}
 		grow(&p->head, &p->head_cap, p->head_len + 1, p->limits.max_head_bytes + 1);
 		p->head[p->head_len++] = c;
 		if (c == '\n' && p->head_len >= 4 && memcmp(p->head + p->head_len - 4, "\r\n\r\n", 4) == 0) {
+			if ((r = parse_head(p)) == HTTP_PARSE_MORE) {
+				/* An interim answer (1xx): read on to the final one. */
+				forget_head(p);
+				continue;
+			}
 			i++;
-			if ((r = parse_head(p)) == HTTP_PARSE_HEAD)
+			if (r == HTTP_PARSE_HEAD)
 				p->state = HP_HEAD_DONE;
 			goto out;
 		}
@@ -340,6 +436,8 @@ out:
 	return r;
 }
 
+/* Up to left bytes of the body: a request's are kept, a response's are
+ * pointed at (p->span), to be returned as HTTP_PARSE_BODY. */
 static size_t
 take_body(struct http_parser *p, const char *data, size_t len, uint64_t left, uint64_t total)
 {
@@ -347,6 +445,12 @@ take_body(struct http_parser *p, const char *data, size_t len, uint64_t left, ui
 
 	if (n == 0)
 		return 0;
+	if (p->kind == HTTP_KIND_RESPONSE) {
+		p->span = data;
+		p->span_len = n;
+		p->body_len += n;
+		return n;
+	}
 	grow(&p->body, &p->body_cap, p->body_len + n, (size_t)total);
 	memcpy(p->body + p->body_len, data, n);
 	p->body_len += n;
@@ -376,7 +480,7 @@ parse_chunk_size(struct http_parser *p)
 		p->state = HP_TRAILER;
 		return HTTP_PARSE_MORE;
 	}
-	if (n > p->limits.max_body_bytes - p->body_len)
+	if (p->kind == HTTP_KIND_REQUEST && n > p->limits.max_body_bytes - p->body_len)
 		return refuse(p, 413,
 		    "request body is more than %zu bytes; this broker accepts at most %zu "
 		    "(daemon.max_body_bytes)",
@@ -419,6 +523,8 @@ feed_chunked(struct http_parser *p, const char *data, size_t len, size_t *used)
 			i += n;
 			if ((p->chunk_left -= n) == 0)
 				p->state = HP_CHUNK_DATA_CR;
+			if (p->kind == HTTP_KIND_RESPONSE)
+				r = HTTP_PARSE_BODY; /* the span, before anything after it */
 			break;
 		}
 		case HP_CHUNK_DATA_CR:
@@ -436,8 +542,9 @@ feed_chunked(struct http_parser *p, const char *data, size_t len, size_t *used)
 				break;
 			i++;
 			if (p->state == HP_TRAILER && ++p->trailer_bytes > p->limits.max_head_bytes) {
-				r = refuse(p, 431, "the trailer fields are larger than %zu bytes "
-				                   "(daemon.max_header_bytes)", p->limits.max_head_bytes);
+				r = refuse(p, 431, "the %s's trailer fields are larger than %zu bytes%s", noun(p),
+				    p->limits.max_head_bytes,
+				    p->kind == HTTP_KIND_REQUEST ? " (daemon.max_header_bytes)" : "");
 				break;
 			}
 			if (c == '\n') {
@@ -477,13 +584,23 @@ http_parse(struct http_parser *p, const char *data, size_t len, size_t *used)
 			p->state = HP_CHUNK_SIZE;
 			return http_parse(p, data, len, used);
 		}
-		if (p->content_length <= 0) {
+		if (p->content_length <= 0 && !p->until_close) {
 			p->state = HP_DONE;
 			return HTTP_PARSE_DONE;
 		}
 		p->state = HP_BODY;
 		/* fall through */
 	case HP_BODY:
+		if (p->kind == HTTP_KIND_RESPONSE) {
+			uint64_t left = p->until_close ? UINT64_MAX
+			                               : (uint64_t)p->content_length - p->body_len;
+			if (left == 0) {
+				p->state = HP_DONE;
+				return HTTP_PARSE_DONE;
+			}
+			*used = take_body(p, data, len, left, 0);
+			return *used > 0 ? HTTP_PARSE_BODY : HTTP_PARSE_MORE;
+		}
 		*used = take_body(p, data, len, (uint64_t)p->content_length - p->body_len,
 		    (uint64_t)p->content_length);
 		if (p->body_len == (uint64_t)p->content_length) {
@@ -505,4 +622,38 @@ http_parse(struct http_parser *p, const char *data, size_t len, size_t *used)
 		return HTTP_PARSE_ERROR;
 	}
 	return HTTP_PARSE_ERROR;
+}
+
+enum http_parse_result
+http_parse_eof(struct http_parser *p)
+{
+	switch (p->state) {
+	case HP_DONE:
+		return HTTP_PARSE_DONE;
+	case HP_ERROR:
+		return HTTP_PARSE_ERROR;
+	case HP_HEAD_DONE:
+	case HP_BODY:
+		if (p->until_close) {
+			p->state = HP_DONE;
+			return HTTP_PARSE_DONE;
+		}
+		if (p->chunked)
+			break;
+		if (p->content_length <= 0) {
+			p->state = HP_DONE; /* no body was due */
+			return HTTP_PARSE_DONE;
+		}
+		return refuse(p, 400, "the %s was cut short: the connection closed after %zu of its %lld "
+		                      "body bytes", noun(p), p->body_len, (long long)p->content_length);
+	case HP_START:
+		if (http_parser_idle(p))
+			return refuse(p, 400, "the connection closed before any of the %s", noun(p));
+		/* fall through */
+	case HP_HEAD:
+		return refuse(p, 400, "the connection closed in the middle of the %s's head", noun(p));
+	default:
+		break;
+	}
+	return refuse(p, 400, "the connection closed in the middle of the %s's chunked body", noun(p));
 }

@@ -42,6 +42,15 @@ tests_unit_check_http_SOURCES = tests/unit/check_main.c tests/unit/check_http.c 
 tests_unit_check_http_CFLAGS = $(CHECK_CFLAGS_ALL)
 tests_unit_check_http_LDADD = $(CHECK_LIBS_ALL)
 
+# The same parser reading answers (the upstream's, for orad's own upstream
+# leg: doc/design.md, "libcurl's share").
+check_PROGRAMS += tests/unit/check_http_response
+TESTS += tests/unit/check_http_response
+tests_unit_check_http_response_SOURCES = tests/unit/check_main.c \
+	tests/unit/check_http_response.c src/orad/http_parse.c src/orad/http_parse.h
+tests_unit_check_http_response_CFLAGS = $(CHECK_CFLAGS_ALL)
+tests_unit_check_http_response_LDADD = $(CHECK_LIBS_ALL)
+
 # What Anthropic Messages and Responses answers say about usage (pure,
 # usage_shapes.h): in orad, its unit tests and fuzz/usage-fuzzer.c.
 ORAD_USAGE_SHAPES_SOURCES = src/orad/usage_shapes.c src/orad/usage_shapes.h \
