@@ -390,6 +390,8 @@ conf_free(struct ora_conf *conf)
 	free(d->log_level);
 	free_strings(d->listen, d->n_listen);
 	free(u->base_url);
+	free(u->ca_file.path);
+	free(u->ca_file.data);
 	free(u->referer);
 	free(u->title);
 	free(u->user_prefix);

@@ -181,8 +181,23 @@ struct ora_daemon_conf {
 	size_t n_listen;
 };
 
+/* A file named by the configuration and read with it, while orad can
+ * still read anything (before it drops privileges and sandboxes itself):
+ * its path, and its bytes. */
+struct ora_conf_file {
+	char *path;
+	char *data;
+	size_t len;
+};
+
+/* The largest file ora_conf_file holds: a CA bundle is a few hundred KB. */
+#define ORA_CONF_FILE_MAX (1024 * 1024)
+
 struct ora_upstream_conf {
 	char *base_url;       /* without trailing slash, e.g. .../api/v1 */
+	struct ora_conf_file ca_file; /* PEM certificates trusted for https
+	                                 instead of the system's; path NULL:
+	                                 the system's */
 	long connect_timeout; /* seconds */
 	long catalog_refresh; /* seconds between /models refreshes */
 	char *referer;        /* HTTP-Referer; NULL: not sent */

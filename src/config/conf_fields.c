@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -143,6 +144,50 @@ wanted_name(enum conf_field_type t)
 	default:
 		return "a string in double quotes";
 	}
+}
+
+/* Read a file of PEM certificates now, so that orad needs no access to
+ * it once it has dropped privileges and sandboxed itself. */
+static void
+read_pem_file(struct conf_loader *ld, const config_setting_t *s, const char *where,
+    const struct conf_field *f, const char *path, void *slot)
+{
+	struct ora_conf_file *out = slot;
+	char *data = ora_xmalloc(ORA_CONF_FILE_MAX + 1);
+	size_t len = 0;
+	FILE *fp = fopen(path, "re");
+
+	if (fp == NULL) {
+		conf_diag(ld, CONF_ERROR, s,
+		    "'%s' %s is '%s', which cannot be read: %s; give a file of PEM certificates, "
+		    "or remove the setting to trust the system's",
+		    f->name, where, path, strerror(errno));
+		free(data);
+		return;
+	}
+	len = fread(data, 1, ORA_CONF_FILE_MAX + 1, fp);
+	if (ferror(fp))
+		conf_diag(ld, CONF_ERROR, s, "'%s' %s: reading '%s' failed: %s", f->name, where, path,
+		    strerror(errno));
+	else if (len > ORA_CONF_FILE_MAX)
+		conf_diag(ld, CONF_ERROR, s,
+		    "'%s' %s: '%s' is larger than %d bytes; give only the certificates to trust",
+		    f->name, where, path, ORA_CONF_FILE_MAX);
+	else if ((data[len] = '\0', strstr(data, "-----BEGIN CERTIFICATE-----")) == NULL)
+		conf_diag(ld, CONF_ERROR, s,
+		    "'%s' %s: '%s' holds no PEM certificate (-----BEGIN CERTIFICATE-----); give "
+		    "the certificate authorities to trust, in PEM",
+		    f->name, where, path);
+	else {
+		free(out->path);
+		free(out->data);
+		out->path = ora_xstrdup(path);
+		out->data = data;
+		out->len = len;
+		data = NULL;
+	}
+	fclose(fp);
+	free(data);
 }
 
 static int
@@ -381,6 +426,15 @@ conf_parse_value(struct conf_loader *ld, const config_setting_t *s, const char *
 		return;
 	}
 	switch (f->type) {
+	case F_PEM_FILE:
+		if (v[0] == '/')
+			read_pem_file(ld, s, where, f, v, slot);
+		else
+			conf_diag(ld, CONF_ERROR, s,
+			    "'%s' %s is '%s', a relative path; write an absolute one, e.g. %s = "
+			    "%s;",
+			    f->name, where, v, f->name, f->example);
+		return;
 	case F_PATH:
 	case F_SOCKET:
 		if (v[0] != '/') {

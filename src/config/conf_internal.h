@@ -49,6 +49,7 @@ enum conf_severity { CONF_ERROR, CONF_WARNING };
 enum conf_field_type {
 	F_STRING, /* any non-empty string */
 	F_PATH,   /* absolute path */
+	F_PEM_FILE, /* absolute path of PEM certificates, read: struct ora_conf_file */
 	F_SOCKET, /* absolute path short enough for sun_path */
 	F_NAME,   /* user or group name */
 	F_LONG,   /* integer >= min */

@@ -66,6 +66,7 @@ static const struct conf_field daemon_fields[] = {
 #define U struct ora_upstream_conf
 static const struct conf_field upstream_fields[] = {
     FIELD(U, "base_url", F_URL, base_url, "\"https://openrouter.ai/api/v1\""),
+    FIELD(U, "ca_file", F_PEM_FILE, ca_file, "\"/etc/ora/upstream-ca.pem\""),
     FIELD_LONG(U, "connect_timeout", connect_timeout, 1, "10", NULL),
     FIELD_LONG(U, "catalog_refresh", catalog_refresh, 1, "300", NULL),
     FIELD(U, "referer", F_STRING, referer, "\"https://example.org/\""),

@@ -17,6 +17,8 @@ struct orad_catalog {
 	struct orad_upstream *up;
 	struct event *timer;
 	char *base_url;
+	char *ca_pem; /* upstream.ca_file's certificates, or NULL */
+	size_t ca_pem_len;
 	long refresh_s;
 	long connect_timeout_s;
 	struct upstream_xfer *xfer; /* fetch in progress */
@@ -132,6 +134,7 @@ fetch(struct orad_catalog *c)
 	struct upstream_request r = {
 		.method = "GET", .url = url, .headers = headers, .n_headers = 1,
 		.connect_timeout_s = c->connect_timeout_s, .total_timeout_s = 60,
+		.ca_pem = c->ca_pem, .ca_pem_len = c->ca_pem_len,
 	};
 	struct ora_error err;
 
@@ -168,14 +171,17 @@ catalog_free(struct orad_catalog *c)
 	json_object_put(c->by_id);
 	free(c->body);
 	free(c->base_url);
+	free(c->ca_pem);
 	free(c);
 }
 
 void
 catalog_configure(struct orad_catalog *c, const char *base_url, long refresh_s,
-    long connect_timeout_s)
+    long connect_timeout_s, const char *ca_pem, size_t ca_pem_len)
 {
-	int changed = c->base_url == NULL || strcmp(c->base_url, base_url) != 0;
+	int same_ca = c->ca_pem_len == ca_pem_len && (c->ca_pem == NULL) == (ca_pem == NULL) &&
+	    (ca_pem == NULL || memcmp(c->ca_pem, ca_pem, ca_pem_len) == 0);
+	int changed = c->base_url == NULL || strcmp(c->base_url, base_url) != 0 || !same_ca;
 	long refresh = refresh_s > 0 ? refresh_s : ORA_DEFAULT_CATALOG_REFRESH_S;
 
 	c->connect_timeout_s = connect_timeout_s;
@@ -191,6 +197,14 @@ catalog_configure(struct orad_catalog *c, const char *base_url, long refresh_s,
 	c->refresh_s = refresh;
 	free(c->base_url);
 	c->base_url = ora_xstrdup(base_url);
+	free(c->ca_pem);
+	c->ca_pem = NULL;
+	c->ca_pem_len = 0;
+	if (ca_pem != NULL) {
+		c->ca_pem = ora_xmalloc(ca_pem_len);
+		memcpy(c->ca_pem, ca_pem, ca_pem_len);
+		c->ca_pem_len = ca_pem_len;
+	}
 	upstream_xfer_abort(c->xfer);
 	c->xfer = NULL;
 	free(c->body);

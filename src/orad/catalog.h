@@ -23,7 +23,7 @@ void catalog_free(struct orad_catalog *c);
 /* Where to fetch from and how often; fetches at once if the URL changed or
  * nothing has been loaded yet. */
 void catalog_configure(struct orad_catalog *c, const char *base_url, long refresh_s,
-    long connect_timeout_s);
+    long connect_timeout_s, const char *ca_pem, size_t ca_pem_len);
 
 /* The "data" array of the last good /models answer, or NULL before the first
  * successful fetch. Borrowed: valid until the next event-loop turn. */

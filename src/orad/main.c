@@ -191,7 +191,8 @@ apply_conf(struct orad *d)
 		ora_log_set_level(level);
 	server_apply_limits(d);
 	catalog_configure(d->catalog, d->conf->upstream.base_url, d->conf->upstream.catalog_refresh,
-	    d->conf->upstream.connect_timeout);
+	    d->conf->upstream.connect_timeout, d->conf->upstream.ca_file.data,
+	    d->conf->upstream.ca_file.len);
 }
 
 int

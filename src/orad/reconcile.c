@@ -194,6 +194,7 @@ lookup(struct orad_reconciler *r, struct item *it)
 	struct upstream_request req = {
 		.method = "GET", .url = url, .headers = headers, .n_headers = 2,
 		.connect_timeout_s = conf->upstream.connect_timeout, .total_timeout_s = 30,
+		.ca_pem = conf->upstream.ca_file.data, .ca_pem_len = conf->upstream.ca_file.len,
 	};
 	it->status = 0;
 	it->xfer = upstream_start(r->d->upstream, &req, &cb, it, &err);

@@ -477,6 +477,7 @@ start_transfer(struct orad_exchange *x, struct ora_error *err)
 		.body = x->upstream_body, .body_len = x->upstream_body_len,
 		.connect_timeout_s = conf->upstream.connect_timeout,
 		.total_timeout_s = conf->daemon.request_timeout,
+		.ca_pem = conf->upstream.ca_file.data, .ca_pem_len = conf->upstream.ca_file.len,
 	};
 	x->attempts++;
 	if (x->phase_timer == NULL)

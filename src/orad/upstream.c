@@ -670,6 +670,15 @@ upstream_start(struct orad_upstream *u, const struct upstream_request *r,
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	/* Only ever talk HTTP(S) upstream, whatever the base URL says. */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (r->ca_pem != NULL) {
+		/* These certificates instead of the system's: in libcurl 7.88 a
+		 * CA blob replaces the CA file (vtls/openssl.c), and the CA
+		 * directory, which would still be read, is turned off. */
+		struct curl_blob ca = {(void *)r->ca_pem, r->ca_pem_len, CURL_BLOB_COPY};
+
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &ca);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	if (strcmp(r->method, "POST") == 0) {
 		x->body_len = (curl_off_t)r->body_len;
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);

@@ -63,6 +63,10 @@ struct upstream_request {
 	size_t body_len;
 	long connect_timeout_s;
 	long total_timeout_s;
+	/* PEM certificates trusted for https instead of the system's
+	 * (upstream.ca_file), copied; NULL: the system's. */
+	const char *ca_pem;
+	size_t ca_pem_len;
 };
 
 /* Start a transfer. Callbacks start arriving from the event loop; none is
