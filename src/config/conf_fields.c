@@ -9,12 +9,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -147,46 +150,64 @@ wanted_name(enum conf_field_type t)
 }
 
 /* Read a file of PEM certificates now, so that orad needs no access to
- * it once it has dropped privileges and sandboxed itself. */
+ * it once it has dropped privileges and sandboxed itself. Only a regular
+ * file: a FIFO or a device would block the load or feed it forever. */
 static void
 read_pem_file(struct conf_loader *ld, const config_setting_t *s, const char *where,
     const struct conf_field *f, const char *path, void *slot)
 {
 	struct ora_conf_file *out = slot;
-	char *data = ora_xmalloc(ORA_CONF_FILE_MAX + 1);
+	struct stat st;
+	char *data = NULL;
 	size_t len = 0;
-	FILE *fp = fopen(path, "re");
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
-	if (fp == NULL) {
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		conf_diag(ld, CONF_ERROR, s,
 		    "'%s' %s is '%s', which cannot be read: %s; give a file of PEM certificates, "
 		    "or remove the setting to trust the system's",
 		    f->name, where, path, strerror(errno));
-		free(data);
-		return;
+		goto out;
 	}
-	len = fread(data, 1, ORA_CONF_FILE_MAX + 1, fp);
-	if (ferror(fp))
-		conf_diag(ld, CONF_ERROR, s, "'%s' %s: reading '%s' failed: %s", f->name, where, path,
-		    strerror(errno));
-	else if (len > ORA_CONF_FILE_MAX)
+	if (!S_ISREG(st.st_mode)) {
+		conf_diag(ld, CONF_ERROR, s,
+		    "'%s' %s is '%s', which is not a regular file; give a file of PEM certificates",
+		    f->name, where, path);
+		goto out;
+	}
+	if (st.st_size > ORA_CONF_FILE_MAX) {
 		conf_diag(ld, CONF_ERROR, s,
 		    "'%s' %s: '%s' is larger than %d bytes; give only the certificates to trust",
 		    f->name, where, path, ORA_CONF_FILE_MAX);
-	else if ((data[len] = '\0', strstr(data, "-----BEGIN CERTIFICATE-----")) == NULL)
+		goto out;
+	}
+	data = ora_xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size &&
+	    ((n = read(fd, data + len, (size_t)st.st_size - len)) > 0 || (n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	data[len] = '\0';
+	if (len < (size_t)st.st_size) {
+		conf_diag(ld, CONF_ERROR, s, "'%s' %s: reading '%s' failed: %s", f->name, where, path,
+		    n < 0 ? strerror(errno) : "it shrank while being read");
+		goto out;
+	}
+	if (strstr(data, "-----BEGIN CERTIFICATE-----") == NULL) {
 		conf_diag(ld, CONF_ERROR, s,
 		    "'%s' %s: '%s' holds no PEM certificate (-----BEGIN CERTIFICATE-----); give "
 		    "the certificate authorities to trust, in PEM",
 		    f->name, where, path);
-	else {
-		free(out->path);
-		free(out->data);
-		out->path = ora_xstrdup(path);
-		out->data = data;
-		out->len = len;
-		data = NULL;
+		goto out;
 	}
-	fclose(fp);
+	free(out->path);
+	free(out->data);
+	out->path = ora_xstrdup(path);
+	out->data = data;
+	out->len = len;
+	data = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
 	free(data);
 }
 

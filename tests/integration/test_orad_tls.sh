@@ -63,8 +63,9 @@ seal_keys || exit 1
 
 # --- configuration errors name the file and the fix -------------------------------
 printf 'not a certificate\n' >"$T/junk.pem"
+mkfifo "$T/fifo.pem"
 for bad in "relative.pem|a relative path" "$T/missing.pem|cannot be read" \
-	"$T/junk.pem|holds no PEM certificate"; do
+	"$T/junk.pem|holds no PEM certificate" "$T/fifo.pem|not a regular file"; do
 	path=${bad%%|*}
 	says=${bad#*|}
 	sed "s|^  ca_file = .*|  ca_file = \"$path\";|" "$CONF" >"$T/bad.conf"
