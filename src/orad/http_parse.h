@@ -80,6 +80,9 @@ enum http_parse_state {
 	HP_ERROR,
 };
 
+/* http_parser_init zeroes what comes before `headers` and sets each field
+ * after it by name (the arrays are not zeroed): a field added after
+ * `headers` must be set there too. */
 struct http_parser {
 	struct http_limits limits;
 	enum http_parse_kind kind;
