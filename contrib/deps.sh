@@ -4,7 +4,7 @@
 # Does nothing when everything is already there.
 set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config \
-libevent-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
+libevent-dev libssl-dev libcurl4-openssl-dev libjson-c-dev libsodium-dev libconfig-dev \
 libsqlite3-dev libpq-dev postgresql libseccomp-dev check python3 python3-httpx curl ca-certificates valgrind \
 util-linux passwd procps tzdata mandoc systemd \
 libedit-dev libcmark-dev tmux zsh fish clang libclang-rt-14-dev hyperfine"

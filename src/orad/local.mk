@@ -27,9 +27,9 @@ orad_SOURCES = \
 	src/orad/upstream.c src/orad/upstream.h \
 	src/orad/upstream_api.h src/orad/upstream_openrouter.c \
 	src/orad/sandbox.c src/orad/sandbox.h
-orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBCURL_CFLAGS) $(JSONC_CFLAGS) \
+orad_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBEVENT_OPENSSL_CFLAGS) $(JSONC_CFLAGS) \
 	$(SODIUM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(LIBSECCOMP_CFLAGS)
-orad_LDADD = libora_common.a $(LIBEVENT_LIBS) $(LIBCURL_LIBS) $(JSONC_LIBS) \
+orad_LDADD = libora_common.a $(LIBEVENT_LIBS) $(LIBEVENT_OPENSSL_LIBS) $(JSONC_LIBS) \
 	$(SODIUM_LIBS) $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) $(LIBSECCOMP_LIBS)
 man_MANS += doc/orad.8
 

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <getopt.h>
@@ -469,7 +468,7 @@ new_base(struct ora_error *err)
 	 * upstream; insist on a backend (epoll) that provides it. */
 	event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE | EV_FEATURE_O1);
 	/* Every request turns its sockets' interest on and off several times
-	 * in one turn (libcurl's socket callbacks, the door's reads and
+	 * in one turn (the upstream's connections, the door's reads and
 	 * writes); the changelist applies only the net change, halving the
 	 * epoll_ctl calls and gaining 5-12% throughput. Its one caveat,
 	 * descriptors made with dup(), does not arise: orad dups none. */
@@ -496,8 +495,6 @@ start(struct orad *d, struct listen_socket *ls, struct ora_error *err)
 
 	if (ora_keystore_init(err) != 0)
 		return -1;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		return ora_error_set(err, "cannot initialise libcurl");
 	if (listen_open(dc, ls, err) != 0)
 		return -1;
 	d->listen_fd = ls->fd;
@@ -586,7 +583,6 @@ stop(struct orad *d, struct listen_socket *ls)
 	ora_conf_unref(d->conf);
 	if (d->base != NULL)
 		event_base_free(d->base);
-	curl_global_cleanup();
 }
 
 int

@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <sodium.h>
@@ -221,7 +220,7 @@ enum ending {
 static int
 is_timeout(int curl_code)
 {
-	return curl_code == CURLE_OPERATION_TIMEDOUT;
+	return curl_code == UPSTREAM_TIMED_OUT;
 }
 
 /* The sentence for a timeout, naming the phase and its setting. */

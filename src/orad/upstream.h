@@ -4,10 +4,9 @@
  * event loop. What is particular to its API (paths, headers, retries,
  * /generation) is in upstream_api.h.
  *
- * One libcurl multi handle serves every transfer, so connections to the
- * upstream are kept alive and reused (HTTP/2 where offered) and a request
- * skips DNS, TCP and TLS set-up. libcurl tells us which sockets to watch and
- * when to wake it (curl_multi_socket_action); nothing here blocks.
+ * HTTP/1.1 of orad's own (upstream.c) over kept-alive connections, TLS by
+ * OpenSSL: a request skips DNS, TCP and TLS set-up when a connection to
+ * its origin is idle. Nothing here blocks.
  */
 #ifndef ORAD_UPSTREAM_H
 #define ORAD_UPSTREAM_H
@@ -30,6 +29,9 @@ struct upstream_headers {
 	char ratelimit_remaining[32];
 	char ratelimit_reset[32];
 };
+
+/* on_done's code when a deadline passed (the value libcurl gave it). */
+#define UPSTREAM_TIMED_OUT 28
 
 struct upstream_callbacks {
 	/* The status line and all headers have arrived (called once, before any

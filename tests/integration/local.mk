@@ -31,7 +31,8 @@ TESTS += tests/integration/test_orad_stream.sh tests/integration/test_orad_upstr
 TESTS += tests/integration/test_orad_proxy.sh tests/integration/test_orad_upstream_idle.sh
 EXTRA_DIST += tests/integration/test_orad_proxy.sh tests/integration/test_orad_upstream_idle.sh
 TESTS += tests/integration/test_orad_tls.sh
-EXTRA_DIST += tests/integration/test_orad_tls.sh tests/integration/tls_relay.py
+EXTRA_DIST += tests/integration/test_orad_tls.sh tests/integration/tls_relay.py \
+	tests/integration/connect_proxy.py
 EXTRA_DIST += tests/integration/test_orad_stream.sh tests/integration/test_orad_upstream.sh
 TESTS += tests/integration/test_money_crash.sh tests/integration/test_money_settle.sh \
 	tests/integration/test_money_concurrency.sh tests/integration/test_money_ledger.sh

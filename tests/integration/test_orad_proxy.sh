@@ -65,4 +65,20 @@ stop_orad
 start_with "all_proxy=$MOCK_URL"
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "all_proxy: through the proxy (200, got $s)" [ "$s" = 200 ]
+stop_orad
+
+# --- no proxy, and the upstream named by a name: resolved from the sandbox --------
+if grep -q '^[^#]*[[:space:]]localhost\([[:space:]]\|$\)' /etc/hosts 2>/dev/null; then
+	sed "s|base_url = \"http://$HOST/api/v1\";|base_url = \"http://localhost:$MOCK_PORT/api/v1\";|" \
+		"$CONF" >"$CONF.new" && mv "$CONF.new" "$CONF"
+	start_with
+	n0=$(chats)
+	s=$(req POST /api/v1/chat/completions "$CHAT")
+	check "base_url naming localhost: resolved and answered (200, got $s)" [ "$s" = 200 ]
+	check "  ... by the mock, directly" [ "$(chats)" = $((n0 + 1)) ]
+	check "  ... with no system call refused to the resolver" \
+		sh -c "! grep -q 'sandbox: denied' '$T/orad.log'"
+else
+	echo "SKIP: base_url naming localhost: /etc/hosts here does not name localhost"
+fi
 finish

@@ -101,15 +101,17 @@ refused() {
 	check "  ... and nothing reached the upstream" [ "$(chats)" = "$n0" ]
 	check "  ... because: $5" grep -q "$5" "$4"
 }
-# An unknown authority fails the handshake itself: orad's alert reaches
-# the relay. The name is checked once the handshake is done, and orad
-# closes the connection without a byte of the request.
+# Both fail the handshake itself (the name is checked inside it): orad's
+# alert reaches the relay, and orad's log says why.
 refused "https://127.0.0.1:$STRANGER/api/v1" "$T/good.pem" \
 	"a certificate from an authority ca_file does not name" "$T/stranger.relay.log" \
 	"handshake failed: .*unknown ca"
+check "  ... and orad's log: the issuer is unknown" \
+	grep -q "not trusted: unable to get local issuer certificate" "$T/orad.log"
 refused "https://127.0.0.1:$WRONGNAME/api/v1" "$T/good.pem" \
-	"a certificate for another name" "$T/orad.log" \
-	"no alternative certificate subject name matches target host name '127.0.0.1'"
+	"a certificate for another name" "$T/wrongname.relay.log" "handshake failed"
+check "  ... and orad's log: the certificate names another host" \
+	grep -q "not trusted: IP address mismatch" "$T/orad.log"
 : >"$T/right.relay.log"
 refused "https://127.0.0.1:$RIGHT/api/v1" "" \
 	"no ca_file, so the system's store, which does not hold the test's authority" \
@@ -120,4 +122,37 @@ use_upstream "https://127.0.0.1:$RIGHT/api/v1" "$T/good.pem"
 orad_reload
 s=$(req POST /api/v1/chat/completions "$CHAT")
 check "ca_file restored by a reload: answered again (200, got $s)" [ "$s" = 200 ]
+
+# --- through an outbound proxy: a CONNECT tunnel, then TLS inside it ---------------
+"$PY3" "$top_srcdir/tests/integration/connect_proxy.py" "$T/proxy.port" 2>"$T/proxy.log" &
+PIDS="$PIDS $!"
+wait_for_file "$T/proxy.port" || { echo "proxy did not start"; exit 1; }
+PROXY_PORT=$(cat "$T/proxy.port")
+kill "$ORAD_PID"
+wait "$ORAD_PID" 2>/dev/null
+ORAD_WRAP="env https_proxy=http://127.0.0.1:$PROXY_PORT"
+start_orad
+ORAD_WRAP=""
+n0=$(chats)
+s=$(req POST /api/v1/chat/completions "$CHAT")
+check "https_proxy: answered through the proxy's tunnel (200, got $s)" [ "$s" = 200 ]
+check "  ... which the proxy carried" grep -q "CONNECT 127.0.0.1:$RIGHT" "$T/proxy.log"
+check "  ... to the mock, once" [ "$(chats)" = $((n0 + 1)) ]
+s=$(req POST /api/v1/chat/completions \
+	'{"stream":true,"messages":[{"role":"user","content":"stream through the tunnel"}]}' -N)
+check "  ... and a stream through it (200, got $s)" [ "$s" = 200 ]
+check "  ... which ends with [DONE]" grep -q 'data: \[DONE\]' "$T/out"
+check "  ... and no credentials were sent where none were given" \
+	sh -c "! grep -q 'Proxy-Authorization' '$T/proxy.log'"
+
+# The proxy's credentials, from the URL, percent-decoded: Basic user:p@ss.
+kill "$ORAD_PID"
+wait "$ORAD_PID" 2>/dev/null
+ORAD_WRAP="env https_proxy=http://user:p%40ss@127.0.0.1:$PROXY_PORT"
+start_orad
+ORAD_WRAP=""
+s=$(req POST /api/v1/chat/completions "$CHAT")
+check "https_proxy with user:password@: answered (200, got $s)" [ "$s" = 200 ]
+check "  ... the tunnel asked for with Proxy-Authorization: Basic user:p@ss" \
+	grep -q "with Proxy-Authorization: Basic dXNlcjpwQHNz$" "$T/proxy.log"
 finish

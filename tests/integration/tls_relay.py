@@ -52,10 +52,9 @@ def serve(ctx, conn, target):
     pump(tls, up)
 
 
-def main():
-    cert, key, target, port_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
+def accept_forever(port_file, handle):
+    """Listen on a free loopback port, write it to port_file once
+    listening, and hand each connection to handle(conn) in a thread."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -65,7 +64,14 @@ def main():
     os.rename(port_file + ".tmp", port_file)
     while True:
         conn, _ = listener.accept()
-        threading.Thread(target=serve, args=(ctx, conn, target), daemon=True).start()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def main():
+    cert, key, target, port_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    accept_forever(port_file, lambda conn: serve(ctx, conn, target))
 
 
 if __name__ == "__main__":
