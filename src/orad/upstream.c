@@ -957,10 +957,10 @@ conn_open(struct upstream_xfer *x)
 	u->connections_opened++;
 	if (u->dns == NULL)
 		u->dns = evdns_base_new(u->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-	if (bufferevent_socket_connect_hostname(c->bev, u->dns, AF_UNSPEC, host, port) != 0) {
-		/* Reported through on_conn_event when it can be; else here. */
-		return c;
-	}
+	/* It fails at once only for a port outside 1-65535, which
+	 * split_authority refused already; a failed lookup or connect comes
+	 * back through on_conn_event. */
+	(void)bufferevent_socket_connect_hostname(c->bev, u->dns, AF_UNSPEC, host, port);
 	return c;
 }
 
